@@ -1,0 +1,53 @@
+# socialops: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+JOBS ?= 2
+
+.PHONY: help setup reports test test-fast lint bench lab course browser-deps clean
+
+help: ## List the targets with what they do
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv/ and install socialops, test tools and the Jupyter kernel (idempotent)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name socialops --display-name "socialops" >/dev/null
+	@touch $(STAMP)
+
+reports: setup ## Run every chapter on the sample data into reports/
+	$(BIN)/socialops run --data data/samples --out reports --jobs $(JOBS)
+
+browser-deps: ## Install headless Chromium and a CJK font for the browser tests (apt-get)
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "warning: could not install chromium and fonts-noto-cjk; browser tests will be skipped"; \
+	else echo "note: install chromium and fonts-noto-cjk (Debian) to run the browser tests"; fi
+
+lint: setup ## Lint the library, tests and notebooks with ruff
+	$(BIN)/ruff check lib tests notebooks
+
+test: setup browser-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+test-fast: setup ## Unit tests only (no notebook runs)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"
+
+bench: setup ## Benchmark the engine against pandas and lifetimes; writes reports/bench.json
+	$(BIN)/python -m socialops.bench --out reports/bench.json
+
+lab: setup ## Open JupyterLab on the notebooks with the socialops kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+course: setup ## Build the course site under reports/course/
+	$(BIN)/python -m socialops.course --out reports/course
+
+clean: ## Remove generated reports and caches (keeps .venv/)
+	rm -rf reports .pytest_cache .ruff_cache

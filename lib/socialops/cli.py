@@ -1,0 +1,174 @@
+"""The ``socialops`` command: run chapters, validate data, list parameters, make sample data."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
+from socialops.runner import EXIT_INVALID, ChapterJob, ChapterOutcome, overall_code, run_chapters
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="socialops: data-driven reports for enterprise social media operations.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _chapters(names: list[str] | None) -> list[str]:
+    if not names:
+        return list(CHAPTERS)
+    try:
+        return list(dict.fromkeys(resolve_chapter(n) for n in names))
+    except KeyError as error:
+        _fail(str(error.args[0]))
+
+
+def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
+    if not data.is_dir():
+        _fail(f"data folder {data} does not exist")
+    data = data.resolve()
+    if out_dir is not None and out_dir.resolve() == data:
+        _fail(f"the output folder {out_dir} is the data folder; reports never go beside the inputs")
+    return data
+
+
+@app.command()
+def run(
+    chapters: Annotated[list[str] | None, typer.Argument(help="chapters to run (id or short name); none = all")] = None,
+    data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
+    params_file: Annotated[Path | None, typer.Option("--params", help="YAML file of parameter values")] = None,
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="name=value, repeatable")] = None,
+    lang: Annotated[str | None, typer.Option(help="report language: en or zh")] = None,
+    client: Annotated[str | None, typer.Option(help="client name shown in the report header")] = None,
+    audience: Annotated[str | None, typer.Option(help="client (masked, no code) or analyst")] = None,
+    engine: Annotated[str | None, typer.Option(help="duckdb, spark, or an Ibis connection URL")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the reports")] = Path("reports"),
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="chapters run at once")] = 2,
+    timeout: Annotated[float | None, typer.Option(help="time limit per chapter, seconds")] = None,
+) -> None:
+    """Run chapters on a data folder and write their reports."""
+    from socialops import contract, params
+    from socialops.publish import write_index
+
+    selected = _chapters(chapters)
+    data_dir = _data_dir(data, out_dir)
+    if params_file is not None and not params_file.is_file():
+        _fail(f"parameter file {params_file} does not exist")
+    flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": str(data_dir)}
+    declared = {c: params.read_parameters(notebook_path(c)) for c in selected}
+    try:
+        values = params.resolve_for_chapters(declared, params_file=params_file, overrides=param or (), flags=flags)
+    except params.ParameterError as error:
+        _fail(str(error))
+    report = contract.validate(data_dir, chapters=selected, engine=next(iter(values.values())).get("engine", "duckdb"))
+    if not report.ok:
+        err.print(report.format(), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
+    outcomes = _run_with_progress(job_list, jobs)
+    first = values[selected[0]]
+    write_index(out_dir, lang=first.get("lang", "en"), client=first.get("client", ""),
+                statuses={o.chapter: o.status for o in outcomes})
+    for outcome in outcomes:
+        if outcome.code:
+            err.print(f"[red]{outcome.chapter}[/]: {outcome.message}", highlight=False)
+    out.print(f"reports in {out_dir}/ (index.html)")
+    raise typer.Exit(overall_code(outcomes))
+
+
+def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[ChapterOutcome]:
+    state: dict[str, tuple[str, float]] = {j.chapter: ("waiting", 0.0) for j in job_list}
+    started: dict[str, float] = {}
+    marks = {"waiting": "[dim]waiting[/]", "running": "[cyan]running[/]", "ok": "[green]done[/]",
+             "failed": "[red]failed[/]", "timeout": "[red]timed out[/]"}
+
+    def table() -> Table:
+        grid = Table(box=None, show_header=False)
+        for chapter, (status, seconds) in state.items():
+            elapsed = time.monotonic() - started[chapter] if status == "running" else seconds
+            grid.add_row(chapter, marks[status], f"{elapsed:5.1f} s" if chapter in started else "")
+        return grid
+
+    def on_event(chapter: str, outcome: ChapterOutcome | None) -> None:
+        if outcome is None:
+            started[chapter] = time.monotonic()
+            state[chapter] = ("running", 0.0)
+        else:
+            state[chapter] = (outcome.status, outcome.seconds)
+            if not err.is_terminal:
+                err.print(f"{chapter}: {outcome.status} ({outcome.seconds:.1f} s)", highlight=False)
+
+    if err.is_terminal:
+        with Live(table(), console=err, refresh_per_second=4) as live:
+            def refresh(chapter: str, outcome: ChapterOutcome | None) -> None:
+                on_event(chapter, outcome)
+                live.update(table())
+            return run_chapters(job_list, parallel=parallel, on_event=refresh)
+    return run_chapters(job_list, parallel=parallel, on_event=on_event)
+
+
+@app.command()
+def validate(
+    chapters: Annotated[list[str] | None, typer.Argument(help="chapters whose tables to check; none = all")] = None,
+    data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
+) -> None:
+    """Check a data folder against the data contract and list every failure."""
+    from socialops import contract
+
+    report = contract.validate(_data_dir(data), chapters=_chapters(chapters))
+    if not report.ok:
+        err.print(report.format(), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    table = Table(title=f"{data}: all checks passed")
+    for column in ("table", "file", "rows", "encoding"):
+        table.add_column(column)
+    for name, info in report.tables.items():
+        table.add_row(name, str(info.get("file", "")), f"{info.get('rows', 0):,}", str(info.get("encoding") or ""))
+    out.print(table)
+
+
+@app.command("params")
+def show_params(chapter: Annotated[str, typer.Argument(help="chapter id or short name")]) -> None:
+    """List a chapter's parameters with type, default, allowed values and help."""
+    from socialops import params
+
+    out.print(params.format_parameters(params.read_parameters(notebook_path(_chapters([chapter])[0]))),
+              highlight=False, markup=False)
+
+
+@app.command()
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the tables into")],
+    users: Annotated[int, typer.Option(min=100, help="number of users")] = 20000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 7,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+) -> None:
+    """Generate synthetic sample data with planted truths."""
+    from socialops.sample import generate
+
+    if fmt not in ("csv", "parquet"):
+        _fail(f"--format must be csv or parquet, not {fmt!r}")
+    path = generate(out_dir, users=users, seed=seed, fmt=fmt)
+    out.print(f"sample data written to {path}")
+
+
+def main() -> None:
+    """Entry point for ``python -m socialops``."""
+    sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""Turning an executed notebook into the report files, each appearing only when complete.
+
+Everything is first written inside a staging folder within the output folder (same file system), then moved into
+place with ``os.replace``, so a reader never sees a half-written report and a run killed midway leaves the
+previous reports intact.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from socialops.chapters import CHAPTERS
+from socialops.i18n import LANGUAGES, Translator
+
+STYLE = """
+<style>
+body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
+  font-family: "Inter", "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+}
+.so-header { border-bottom: 3px solid #2b6cb0; margin-bottom: 1.2em; padding-bottom: .6em; }
+.so-kicker { color: #4a5568; text-transform: uppercase; letter-spacing: .08em; font-size: .8em; margin: 0; }
+.so-title { margin: .1em 0 .4em 0; }
+.so-meta th { text-align: left; padding-right: 1.5em; color: #4a5568; font-weight: 600; }
+.so-meta td, .so-meta th { border: none !important; padding: .1em 1em .1em 0; background: none !important; }
+.so-edition { color: #718096; font-size: .85em; }
+.so-note { color: #718096; font-style: italic; }
+.so-caption { font-weight: 600; margin-bottom: .2em; }
+table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .92em; }
+table.so-table th { background: #edf2f7; text-align: left; padding: .35em .7em; }
+table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+</style>
+"""
+
+
+def executed_cell_error(nb) -> tuple[int, str] | None:
+    """Return (1-based cell number, error text) of the first code cell that raised, or None."""
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return number, f"{output.get('ename', '')}: {output.get('evalue', '')}"
+    return None
+
+
+def render_html(nb, *, lang: str, audience: str, title: str) -> str:
+    """Render an executed notebook to HTML for one language and audience.
+
+    The other language's narrative cells and the parameter cells are removed; for the client audience no code
+    is shown at all.
+    """
+    nb = copy.deepcopy(nb)
+    other = [f"lang-{code}" for code in LANGUAGES if code != lang]
+    remove = set(other) | {"parameters", "injected-parameters", "remove-cell"}
+    if audience == "client":
+        remove |= {"analyst-only"}
+    tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, enabled=True)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.register_preprocessor(tag_remover, enabled=True)
+    if audience == "client":
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+    else:
+        exporter.exclude_input_prompt = False
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = body.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+    return body.replace("</head>", STYLE + "</head>", 1)
+
+
+def scrub_notebook(nb, *, data_dir: str):
+    """Remove machine paths and parameter values from an executed notebook shipped to a client."""
+    nb = copy.deepcopy(nb)
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "cwd"):
+        if key in meta:
+            meta[key] = Path(str(meta[key])).name if meta[key] else meta[key]
+    meta.pop("parameters", None)
+    meta.pop("environment_variables", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(data_dir, Path(data_dir).name)
+    return nb
+
+
+def error_page(*, title: str, lang: str, detail: str, message: str = "") -> str:
+    """A self-contained HTML page saying that a chapter failed, and where."""
+    t = Translator(lang)
+    parts = [f"<h1>{html.escape(title)}</h1>", f"<h2>{html.escape(t('error_title'))}</h2>",
+             f"<p>{html.escape(detail)}</p>"]
+    if message:
+        parts.append(f"<p><strong>{html.escape(t('error_message'))}:</strong></p>"
+                     f"<pre>{html.escape(message[:4000])}</pre>")
+    parts.append(f"<p>{html.escape(t('error_hint'))}</p>")
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title>{STYLE}</head><body style='max-width:60em;margin:2em auto'>"
+            + "".join(parts) + "</body></html>")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file under a temporary name in the same folder, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def replace_dir(staged: Path, target: Path) -> None:
+    """Move a staged folder into place, replacing the old one with two renames."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staged, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def publish_stage(stage: Path, out_dir: Path, chapter: str, *, html_text: str, notebook) -> list[Path]:
+    """Move a chapter's staged outputs into ``out_dir``; return the files written.
+
+    The staging folder holds ``results.json``, optional ``tables.xlsx``, ``figures/`` and ``exports/``.
+    """
+    written = []
+    moves = [("tables.xlsx", f"{chapter}.xlsx"), ("results.json", f"{chapter}.json")]
+    for folder, suffix in (("figures", "_figures"), ("exports", "_exports")):
+        if (stage / folder).is_dir():
+            replace_dir(stage / folder, out_dir / f"{chapter}{suffix}")
+            written.append(out_dir / f"{chapter}{suffix}")
+    for source, target in moves:
+        if (stage / source).exists():
+            os.replace(stage / source, out_dir / target)
+            written.append(out_dir / target)
+    nb_tmp = stage / "notebook.ipynb"
+    nbformat.write(notebook, str(nb_tmp))
+    os.replace(nb_tmp, out_dir / f"{chapter}.ipynb")
+    # The HTML comes last: its presence says the chapter is complete.
+    write_text_atomic(out_dir / f"{chapter}.html", html_text)
+    written += [out_dir / f"{chapter}.ipynb", out_dir / f"{chapter}.html"]
+    return written
+
+
+def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "") -> Path:
+    """Write ``index.html`` linking every chapter report found in ``out_dir`` with its headline figures.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The report folder.
+    lang : str
+        Language of the page.
+    statuses : dict
+        Chapter id → ``ok``, ``failed`` or ``timeout`` for the chapters of this run; chapters of earlier runs
+        found in the folder are listed as they are.
+    client : str
+        Client name for the page title.
+    """
+    t = Translator(lang)
+    cards = []
+    for chapter in CHAPTERS:
+        report = out_dir / f"{chapter}.html"
+        if not report.exists() and chapter not in statuses:
+            continue
+        status = statuses.get(chapter, "ok")
+        headline = []
+        results = out_dir / f"{chapter}.json"
+        if status == "ok" and results.exists():
+            headline = json.loads(results.read_text(encoding="utf-8")).get("headline", [])
+        items = "".join(f"<li><span>{html.escape(h['label'])}</span> <strong>{html.escape(h['value'])}</strong></li>"
+                        for h in headline)
+        label = t(f"index_status_{status}") if status != "ok" else t("index_open")
+        cards.append(
+            f'<section class="card"><h2><a href="{html.escape(report.name)}">{html.escape(chapter[:2])} · '
+            f"{html.escape(t(f'ch_{chapter}'))}</a></h2><ul>{items}</ul>"
+            f'<p class="status status-{status}"><a href="{html.escape(report.name)}">{html.escape(label)}</a></p>'
+            "</section>"
+        )
+    title = t("index_title") + (f" · {client}" if client else "")
+    page = (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+        "<style>body{font-family:'Inter','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
+        "max-width:62em;margin:2em auto;padding:0 1em;color:#1a202c}h1{border-bottom:3px solid #2b6cb0;"
+        "padding-bottom:.3em}.card{border:1px solid #e2e8f0;border-radius:8px;padding:.8em 1.2em;margin:1em 0}"
+        ".card h2{margin:.2em 0;font-size:1.25em}.card a{color:#2b6cb0;text-decoration:none}"
+        ".card ul{list-style:none;padding:0;margin:.4em 0}.card li span{color:#4a5568}"
+        ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>{''.join(cards)}</body></html>"
+    )
+    path = out_dir / "index.html"
+    write_text_atomic(path, page)
+    return path

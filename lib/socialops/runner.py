@@ -1,0 +1,198 @@
+"""Running chapters: one worker process per chapter, executing its notebook with papermill.
+
+A worker process isolates each chapter: a hung or crashed kernel, or a notebook that exits the interpreter, cannot
+take the others down, and a per-chapter time limit can stop it with all its children. Exit codes follow DESIGN.md:
+0 all chapters succeeded, 2 invalid parameters or data (nothing executed), 3 a chapter failed, 4 a chapter timed
+out or its kernel died.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from socialops.chapters import notebook_path
+from socialops.i18n import Translator
+
+EXIT_OK, EXIT_INVALID, EXIT_FAILED, EXIT_TIMEOUT = 0, 2, 3, 4
+KERNEL_NAME = "socialops-run"
+
+
+@dataclass
+class ChapterJob:
+    """One chapter to run with its validated parameter values."""
+
+    chapter: str
+    params: dict
+    out_dir: Path
+    timeout: float | None = None
+
+
+@dataclass
+class ChapterOutcome:
+    """What became of one chapter."""
+
+    chapter: str
+    code: int
+    seconds: float
+    message: str = ""
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed`` or ``timeout``."""
+        return {EXIT_OK: "ok", EXIT_TIMEOUT: "timeout"}.get(self.code, "failed")
+
+
+def _kernel_dir() -> Path:
+    """A kernelspec that runs this very interpreter, whatever other Python kernels the machine has."""
+    digest = hashlib.sha256(sys.executable.encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"socialops-kernels-{os.getuid()}-{digest}"
+    spec = root / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    kernel = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+              "display_name": "socialops", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    return root
+
+
+def execute_chapter(job: ChapterJob) -> int:
+    """Execute one chapter in this process and publish its report; return its exit code.
+
+    Called in the worker process (``python -m socialops.runner``).
+    """
+    import nbformat
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from socialops import publish
+    from socialops.report import STAGE_ENV, VALIDATED_ENV
+
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-", dir=job.out_dir))
+    os.environ[STAGE_ENV] = str(stage)
+    os.environ[VALIDATED_ENV] = "1"
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir()), os.environ.get("JUPYTER_PATH")]))
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    lang, audience = job.params.get("lang", "en"), job.params.get("audience", "client")
+    t = Translator(lang)
+    title = t(f"ch_{job.chapter}")
+    executed = stage / "executed.ipynb"
+    code, detail, message = EXIT_OK, "", ""
+    try:
+        papermill.execute_notebook(
+            str(notebook_path(job.chapter)), str(executed), parameters=job.params, kernel_name=KERNEL_NAME,
+            cwd=str(notebook_path(job.chapter).parent), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as error:
+        code, message = EXIT_FAILED, f"{error.ename}: {error.evalue}"
+        detail = t("error_cell", cell=error.exec_count or error.cell_index + 1)
+    except DeadKernelError as error:
+        code, detail, message = EXIT_TIMEOUT, t("error_kernel"), str(error)
+    try:
+        nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
+        if code == EXIT_OK and not (stage / "results.json").exists():
+            code, detail = EXIT_FAILED, t("error_unfinished")
+            failing = publish.executed_cell_error(nb) if nb is not None else None
+            if failing:
+                detail, message = t("error_cell", cell=failing[0]), failing[1]
+        if code == EXIT_OK:
+            html_text = publish.render_html(nb, lang=lang, audience=audience, title=title)
+            if audience == "client":
+                nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
+            publish.publish_stage(stage, job.out_dir, job.chapter, html_text=html_text, notebook=nb)
+        else:
+            page = publish.error_page(title=title, lang=lang, detail=detail, message=message)
+            publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
+            print(f"{detail} {message}".strip(), file=sys.stderr)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return code
+
+
+def _stop_tree(process: subprocess.Popen) -> None:
+    """Stop a worker and every process it started (the kernel runs in a session of its own)."""
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for proc in [*children, process]:
+        try:
+            proc.kill()
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
+    process.wait()
+
+
+def run_in_worker(job: ChapterJob) -> ChapterOutcome:
+    """Run one chapter in a worker process, enforcing its time limit."""
+    start = time.monotonic()
+    payload = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "socialops.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        stdout, stderr = process.communicate(payload, timeout=job.timeout)
+        code = process.returncode
+        if code not in (EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT):
+            code = EXIT_FAILED if code > 0 else EXIT_TIMEOUT  # crashed worker or killed by a signal
+        message = stderr.strip().splitlines()[-1] if code and stderr.strip() else ""
+    except subprocess.TimeoutExpired:
+        _stop_tree(process)
+        from socialops import publish
+
+        lang = job.params.get("lang", "en")
+        t = Translator(lang)
+        detail = t("error_timeout", seconds=f"{job.timeout:g}")
+        publish.write_text_atomic(
+            job.out_dir / f"{job.chapter}.html",
+            publish.error_page(title=t(f"ch_{job.chapter}"), lang=lang, detail=detail),
+        )
+        code, message = EXIT_TIMEOUT, detail
+    return ChapterOutcome(job.chapter, code, time.monotonic() - start, message)
+
+
+def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
+                 on_event: Callable[[str, ChapterOutcome | None], None] | None = None) -> list[ChapterOutcome]:
+    """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end."""
+
+    def one(job: ChapterJob) -> ChapterOutcome:
+        if on_event:
+            on_event(job.chapter, None)
+        outcome = run_in_worker(job)
+        if on_event:
+            on_event(job.chapter, outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(one, jobs))
+
+
+def overall_code(outcomes: list[ChapterOutcome]) -> int:
+    """The run's exit code: the highest of the chapters'."""
+    return max((o.code for o in outcomes), default=EXIT_OK)
+
+
+def _worker_main() -> int:
+    spec = json.loads(sys.stdin.read())
+    job = ChapterJob(spec["chapter"], spec["params"], Path(spec["out_dir"]))
+    return execute_chapter(job)
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main())

@@ -1,0 +1,71 @@
+"""Shared fixtures: the planted truths of the samples, and chapter runs cached for the test session."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+
+
+@dataclass
+class ChapterRun:
+    """The outcome of one ``socialops run`` of a single chapter."""
+
+    chapter: str
+    exit_code: int
+    out_dir: Path
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        """The chapter's results contract."""
+        return json.loads((self.out_dir / f"{self.chapter}.json").read_text(encoding="utf-8"))
+
+    @property
+    def html(self) -> str:
+        """The chapter's HTML report."""
+        return (self.out_dir / f"{self.chapter}.html").read_text(encoding="utf-8")
+
+
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the ``socialops`` command in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "socialops.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def truths() -> dict:
+    """The planted truths written beside the sample data."""
+    return json.loads((SAMPLES / "truths.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def chapter_run(tmp_path_factory):
+    """Run a chapter on the samples (or ``data=``) once per distinct set of parameters in the test session.
+
+    Keyword arguments are chapter parameters passed as ``-p name=value``; ``lang``, ``audience`` and ``data`` are
+    passed as their own flags.
+    """
+    cache: dict[tuple, ChapterRun] = {}
+
+    def run(chapter: str, *, data: Path | str = SAMPLES, lang: str = "en", audience: str = "client",
+            **params: object) -> ChapterRun:
+        key = (chapter, str(data), lang, audience, tuple(sorted((k, str(v)) for k, v in params.items())))
+        if key not in cache:
+            out = tmp_path_factory.mktemp(f"run-{chapter[:2]}")
+            args = ["run", chapter, "--data", str(data), "--out", str(out), "--lang", lang, "--audience", audience]
+            for name, value in params.items():
+                args += ["-p", f"{name}={value}"]
+            done = run_cli(*args)
+            cache[key] = ChapterRun(chapter, done.returncode, out, done.stdout, done.stderr)
+        return cache[key]
+
+    return run
