@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 CHAPTERS: tuple[str, ...] = (
@@ -12,8 +13,8 @@ CHAPTERS: tuple[str, ...] = (
     "05_crisis_postmortem",
 )
 
-#: Where the notebooks live: beside the package in a source checkout.
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+#: Where the notebooks live: beside the package in a source checkout (tests may point elsewhere).
+NOTEBOOK_DIR = Path(os.environ.get("SOCIALOPS_NOTEBOOK_DIR") or Path(__file__).resolve().parents[2] / "notebooks")
 
 
 def short_name(chapter: str) -> str:

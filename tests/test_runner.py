@@ -1,0 +1,112 @@
+"""The runner's promises, each shown with a small notebook built for the behaviour."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import psutil
+import pytest
+
+from tests.conftest import SAMPLES, run_cli
+
+PARAMS = '''data_dir: str = "../data/samples"  # folder holding the input tables
+lang: str = "en"  # report language, one of: en, zh
+audience: str = "client"  # who reads the report, one of: client, analyst
+client: str = "Test Brand"  # client name shown in the report header
+as_of: str = ""  # end of the observation window; empty = latest
+engine: str = "duckdb"  # duckdb, spark, or an Ibis URL'''
+
+START = '''from socialops.report import Report
+rep = Report.start("01_platform_matrix", data_dir=data_dir, lang=lang, audience=audience, client=client,
+                   as_of=as_of, engine=engine)'''
+
+
+def make_notebook(folder, body: str) -> None:
+    """Write a one-chapter notebook whose third cell is ``body``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Fixture", metadata={"tags": ["lang-en"]}),
+        nbformat.v4.new_markdown_cell("# 测试", metadata={"tags": ["lang-zh"]}),
+        params,
+        nbformat.v4.new_code_cell(START),
+        nbformat.v4.new_code_cell(body),
+        nbformat.v4.new_code_cell("rep.finish()"),
+    ]
+    nbformat.write(nb, str(folder / "01_platform_matrix.ipynb"))
+
+
+@pytest.fixture
+def fixture_run(tmp_path, monkeypatch):
+    """Run chapter 01 with a fixture notebook; returns (exit code, output folder, stderr)."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    monkeypatch.setenv("SOCIALOPS_NOTEBOOK_DIR", str(notebooks))
+
+    def run(body: str, *extra: str):
+        make_notebook(notebooks, body)
+        out = tmp_path / "out"
+        done = run_cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out), *extra, timeout=300)
+        return done.returncode, out, done.stderr
+
+    return run
+
+
+def test_success_writes_every_output(fixture_run):
+    code, out, _ = fixture_run('rep.result("answer", 42)\nrep.headline("Answer", 42)')
+    assert code == 0
+    for name in ("01_platform_matrix.html", "01_platform_matrix.json", "01_platform_matrix.ipynb", "index.html"):
+        assert (out / name).is_file(), name
+    results = json.loads((out / "01_platform_matrix.json").read_text(encoding="utf-8"))
+    assert results["answer"] == 42 and results["chapter"] == "01_platform_matrix"
+    assert {"socialops_version", "generated_at", "params", "inputs", "engine", "as_of"} <= set(results)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "staging files left behind"
+
+
+def test_raising_cell_gives_exit_3_and_names_the_cell(fixture_run):
+    code, out, stderr = fixture_run('raise ValueError("planted failure")')
+    assert code == 3
+    page = (out / "01_platform_matrix.html").read_text(encoding="utf-8")
+    assert "cell 5" in page and "planted failure" in page
+    assert not (out / "01_platform_matrix.json").exists()
+    assert "planted failure" in stderr
+
+
+def test_sys_exit_zero_counts_as_failure(fixture_run):
+    code, out, _ = fixture_run("import sys\nsys.exit(0)")
+    assert code == 3
+    assert not (out / "01_platform_matrix.json").exists()
+
+
+def test_hung_cell_times_out_with_exit_4_and_leaves_no_kernel(fixture_run):
+    before = {p.pid for p in psutil.process_iter()}
+    code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "25")
+    assert code == 4
+    assert "25" in (out / "01_platform_matrix.html").read_text(encoding="utf-8")
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
+                 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers
+
+
+def test_killed_kernel_gives_exit_4(fixture_run):
+    code, _, _ = fixture_run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    assert code == 4
+
+
+def test_unknown_parameter_stops_before_anything_runs(fixture_run):
+    code, out, stderr = fixture_run("rep.result('x', 1)", "-p", "nosuch=1")
+    assert code == 2
+    assert "nosuch" in stderr and "lang" in stderr  # names the bad one and lists the valid ones
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_failed_run_keeps_previous_reports(fixture_run):
+    code, out, _ = fixture_run('rep.result("answer", 1)')
+    assert code == 0
+    before = (out / "01_platform_matrix.json").read_bytes()
+    code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
+    assert code == 4
+    assert (out / "01_platform_matrix.json").read_bytes() == before
