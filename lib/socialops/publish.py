@@ -11,6 +11,7 @@ import copy
 import html
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     else:
         exporter.exclude_input_prompt = False
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = body.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+    body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
     return body.replace("</head>", STYLE + "</head>", 1)
 
 
@@ -90,7 +91,7 @@ def scrub_notebook(nb, *, data_dir: str):
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
+        if data_dir and cell.cell_type == "code":
             cell.source = cell.source.replace(data_dir, Path(data_dir).name)
     return nb
 
