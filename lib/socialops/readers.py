@@ -1,0 +1,583 @@
+"""Reading one table file into the engine: headers mapped to canonical names, ids as text, row numbers kept.
+
+A table file is ``<table>.csv``, ``<table>.xlsx`` or ``<table>.parquet`` in the data folder. Files are only ever
+read: a CSV that is not UTF-8 is transcoded to a temporary UTF-8 copy, which is deleted once the engine holds the
+rows. Every raw table carries ``_row``, the row number a spreadsheet shows (header = row 1, first data row = 2), so
+that a failure can point at the line to fix.
+
+Values are first read as they are (CSV and xlsx cells as text, Parquet in its own types); `parse_column` then turns
+them into the canonical types with checked casts written as Ibis expressions, so the same code runs on every engine.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import yaml
+
+from socialops.tables import KNOWN_PLATFORMS, Column, table_spec
+
+log = logging.getLogger("socialops")
+
+FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+USER_ALIASES = "aliases.yaml"
+ROW = "_row"
+_CHUNK = 1 << 20
+
+_TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
+_FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
+
+
+class ReadError(Exception):
+    """A table file that cannot be read at all (missing, ambiguous, corrupt, unknown encoding)."""
+
+    def __init__(self, file: str | os.PathLike, message: str):
+        self.file = str(file)
+        self.message = message
+        super().__init__(f"{file}: {message}")
+
+
+# --------------------------------------------------------------------------------------------------- aliases
+def normalize_header(header: object) -> str:
+    """Return the matching key of a header or cell value: BOM and surrounding spaces removed, case folded.
+
+    Parameters
+    ----------
+    header : object
+        A header as read (``None`` gives ``""``).
+    """
+    text = "" if header is None else str(header)
+    return text.replace("\ufeff", "").strip().strip("\u3000").strip().casefold()
+
+
+@dataclass
+class Aliases:
+    """Header and value aliases, merged from the library's files and the user's ``aliases.yaml``.
+
+    Attributes
+    ----------
+    columns : dict
+        ``{table or "*": {normalized header: canonical column}}``.
+    values : dict
+        ``{canonical column: {normalized value: canonical value}}``.
+    """
+
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def canonical(self, table: str, header: object) -> str | None:
+        """Return the canonical column a header of `table` stands for, or None when it is none of the table's.
+
+        The canonical name itself matches (case-insensitively); a table's own aliases win over ``"*"`` ones; an
+        alias whose target is not a column of `table` does not match.
+        """
+        names = table_spec(table).names
+        key = normalize_header(header)
+        if key in names:
+            return key
+        for scope in (table, "*"):
+            target = self.columns.get(scope, {}).get(key)
+            if target in names:
+                return target
+        return None
+
+    def merge(self, data: dict, source: str) -> None:
+        """Add the aliases of one YAML document (later sources win).
+
+        A document has ``columns: {table or "*": {header: column}}`` and ``values: {column: {value: value}}``; a
+        flat ``{header: column}`` mapping is read as ``columns: {"*": ...}``.
+        """
+        if not data:
+            return
+        if not isinstance(data, dict):
+            raise ValueError(f"{source}: expected a mapping of aliases")
+        if "columns" not in data and "values" not in data:
+            data = {"columns": {"*": data}}
+        for target, section in (("columns", self.columns), ("values", self.values)):
+            for scope, mapping in (data.get(target) or {}).items():
+                if not isinstance(mapping, dict):
+                    raise ValueError(f"{source}: {target}.{scope} must map names to names")
+                bucket = section.setdefault(str(scope), {})
+                for alias, name in mapping.items():
+                    bucket[normalize_header(alias)] = str(name).strip()
+
+
+def load_aliases(data_dir: str | os.PathLike | None = None) -> Aliases:
+    """Load the alias map: the library's ``aliases/*.yaml``, then ``aliases.yaml`` in `data_dir` if present.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data folder; its ``aliases.yaml`` extends and overrides the library's map.
+
+    Returns
+    -------
+    Aliases
+    """
+    aliases = Aliases()
+    folder = resources.files("socialops") / "aliases"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            aliases.merge(yaml.safe_load(entry.read_text(encoding="utf-8")), entry.name)
+    if data_dir is not None:
+        user = Path(data_dir) / USER_ALIASES
+        if user.is_file():
+            aliases.merge(yaml.safe_load(user.read_text(encoding="utf-8")), str(user))
+    return aliases
+
+
+# ------------------------------------------------------------------------------------------------------ files
+def find_table_file(data_dir: str | os.PathLike, table: str) -> Path | None:
+    """Return the file holding `table` in `data_dir`, or None when there is none.
+
+    Raises
+    ------
+    ReadError
+        When the table is there in more than one format (which one to read would be a guess).
+    """
+    found = [Path(data_dir) / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
+    found = [p for p in found if p.is_file()]
+    if len(found) > 1:
+        raise ReadError(found[0], f"table {table!r} is given twice ({', '.join(p.name for p in found)}); keep one")
+    return found[0] if found else None
+
+
+def detect_encoding(path: str | os.PathLike) -> str:
+    """Return the encoding of a CSV file: ``utf-8-sig`` (BOM), ``utf-8`` or ``gb18030``.
+
+    The whole file is decoded incrementally, so a bad byte deep in a big file is caught without loading it.
+
+    Raises
+    ------
+    ReadError
+        When the file is empty, binary, or in none of these encodings.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if not head:
+        raise ReadError(path, "the file is empty")
+    candidates = ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    if b"\x00" in chunk:
+                        raise ReadError(path, "binary content, not a CSV text file (saved in another format?)")
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ReadError(path, "unknown text encoding; save the file as UTF-8 (or GB18030)")
+
+
+def _transcode(path: Path, encoding: str, folder: str) -> Path:
+    """Write a UTF-8 copy of `path` into `folder` (the input itself is never touched)."""
+    out = Path(folder) / f"{path.stem}.utf8.csv"
+    with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)
+    return out
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            raise ReadError(path, f"the header line cannot be read: {exc}") from exc
+
+
+def _cell_text(value: object) -> str | None:
+    """Render an xlsx cell as the text a CSV export would hold (whole floats without ``.0``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
+    """Read the first sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReadError(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell_text(v) or "" for v in next(rows, ())]
+        while header and not header[-1]:
+            header.pop()
+        columns: list[list[str | None]] = [[] for _ in header]
+        numbers: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell_text(v) for v in row[: len(header)]]
+            if not any(cells):
+                continue
+            cells += [None] * (len(header) - len(cells))
+            for values, cell in zip(columns, cells, strict=True):
+                values.append(cell)
+            numbers.append(number)
+    finally:
+        book.close()
+    arrays = {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)}
+    return header, pa.table({ROW: pa.array(numbers, pa.int64()), **arrays})
+
+
+# ---------------------------------------------------------------------------------------------- raw tables
+@dataclass
+class RawTable:
+    """One table file as read into the engine, before type conversion.
+
+    Attributes
+    ----------
+    table : str
+        Contract table name.
+    file : Path
+        The file read.
+    encoding : str or None
+        The CSV encoding used (None for xlsx and Parquet).
+    expr : ibis.Table
+        ``_row`` plus one column per recognised header, named canonically, values as read.
+    headers : dict
+        ``{canonical column: header as written in the file}``.
+    extra : list of str
+        Headers that match no column of the table (ignored).
+    duplicates : dict
+        ``{canonical column: [headers]}`` where several headers name one column (the first is used).
+    """
+
+    table: str
+    file: Path
+    encoding: str | None
+    expr: ir.Table
+    headers: dict[str, str]
+    extra: list[str]
+    duplicates: dict[str, list[str]]
+
+    @property
+    def columns(self) -> list[str]:
+        """Canonical columns present in the file."""
+        return list(self.headers)
+
+
+def _map_headers(table: str, headers: Iterable[str], aliases: Aliases):
+    """Map file headers to canonical names; returns ({position: canonical}, headers, extra, duplicates)."""
+    positions: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    extra: list[str] = []
+    duplicates: dict[str, list[str]] = {}
+    for i, header in enumerate(headers):
+        name = aliases.canonical(table, header)
+        if name is None:
+            if normalize_header(header):
+                extra.append(str(header))
+        elif name in seen:
+            duplicates.setdefault(name, [seen[name]]).append(str(header))
+        else:
+            seen[name] = str(header)
+            positions[i] = name
+    return positions, seen, extra, duplicates
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _backend_name(con) -> str:
+    return getattr(con, "name", "")
+
+
+def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None = None) -> RawTable:
+    """Read one table file into the backend `con` as a raw table.
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine (see `socialops.engine.connect`).
+    table : str
+        Contract table name.
+    path : path
+        The ``.csv``, ``.xlsx`` or ``.parquet`` file.
+    aliases : Aliases, optional
+        Header and value aliases (default: the library's).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be read (empty, corrupt, unknown encoding, malformed CSV).
+    """
+    path = Path(path)
+    aliases = aliases or load_aliases()
+    name = f"_raw_{table}"
+    suffix = path.suffix.lower()
+    encoding = None
+    duckdb = _backend_name(con) == "duckdb"
+    if suffix == ".xlsx":
+        headers, arrow = _read_xlsx(path)
+        con.create_table(name, arrow, overwrite=True)
+        source = con.table(name)
+        positions, seen, extra, dups = _map_headers(table, headers, aliases)
+        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
+    elif suffix == ".csv":
+        encoding = detect_encoding(path)
+        log.info("reading %s as %s", path.name, encoding)
+        with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
+            utf8 = path if encoding != "gb18030" else _transcode(path, encoding, tmp)
+            headers = _csv_header(utf8)
+            if not any(normalize_header(h) for h in headers):
+                raise ReadError(path, "no header line")
+            positions, seen, extra, dups = _map_headers(table, headers, aliases)
+            try:
+                if duckdb:
+                    _duckdb_csv(con, name, utf8, len(headers))
+                else:
+                    con.create_table(name, _arrow_csv(utf8, len(headers)), overwrite=True)
+            except Exception as exc:  # the engine's parser names the line; pass its words on
+                raise ReadError(path, f"malformed CSV: {_first_line(exc)}") from exc
+        source = con.table(name)
+        if duckdb:
+            source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
+        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
+    elif suffix == ".parquet":
+        try:
+            if duckdb:
+                source = con.sql(
+                    f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
+                    f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true)"
+                )
+            else:
+                source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
+            headers = [c for c in source.columns if c != ROW]
+        except Exception as exc:
+            raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
+        positions, seen, extra, dups = _map_headers(table, headers, aliases)
+        expr = source.select(ROW, **{canon: source[headers[i]] for i, canon in positions.items()})
+    else:
+        raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
+    return RawTable(table, path, encoding, expr, seen, extra, dups)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _duckdb_csv(con, name: str, path: Path, width: int) -> None:
+    """Load a UTF-8 CSV into a DuckDB table of text columns ``c0..cN`` in file order (so rowid = line order)."""
+    names = ", ".join(_sql_str(f"c{i}") for i in range(width))
+    con.raw_sql(
+        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({_sql_str(str(path))}, '
+        f"header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+        f"names = [{names}], strict_mode = true, null_padding = false)"
+    )
+
+
+def _arrow_csv(path: Path, width: int) -> pa.Table:
+    """Read a UTF-8 CSV as text columns with exact row numbers, for engines without a native CSV reader."""
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+    )
+    return table.add_column(0, ROW, pa.array(range(2, table.num_rows + 2), pa.int64()))
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+NUMERIC_KINDS = ("count", "flag01", "float", "share", "sentiment", "amount")
+
+
+def ok_column(name: str) -> str:
+    """Name of the flag that `parse_table` sets False where a non-blank value of `name` does not parse."""
+    return f"_ok_{name}"
+
+
+def raw_column(name: str) -> str:
+    """Name of the column that `parse_table` keeps the value of `name` in as written, for messages."""
+    return f"_raw_{name}"
+
+
+def _value_map(column: str, aliases: Aliases) -> dict[str, str]:
+    mapping = dict(aliases.values.get(column, {}))
+    if column == "platform":
+        mapping.update({p: p for p in KNOWN_PLATFORMS})
+    return mapping
+
+
+def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool = True) -> ir.Table:
+    """Convert a raw table's columns to their canonical types with checked casts.
+
+    The conversion is staged (clean the text, prepare it, cast) so that the SQL an engine receives stays small:
+    an expression referenced several times is computed once in an inner query instead of being repeated.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read (text for CSV and xlsx, any type for Parquet).
+    aliases : Aliases, optional
+        Value aliases for enums and platforms (default: none).
+    checks : bool
+        Whether to add the columns validation needs (``_row``, ``ok_column(c)``, ``raw_column(c)``); without
+        them the expression is smaller and compiles faster.
+
+    Returns
+    -------
+    ibis.Table
+        Each column of the file under its canonical name and type (null where blank or unparsable); with `checks`,
+        also ``_row``, ``ok_column(c)`` (False exactly where a non-blank value did not parse) and
+        ``raw_column(c)`` (the value as text).
+    """
+    aliases = aliases or Aliases()
+    spec = table_spec(raw.table)
+    columns = [spec.column(c) for c in raw.columns]
+    t = raw.expr
+    # stage 1: trimmed text, blanks as null; the value as written is kept for messages
+    stage1 = {}
+    for col in columns:
+        value = t[col.name]
+        if checks:
+            stage1[raw_column(col.name)] = value if value.type().is_string() else value.cast("string")
+        stage1[col.name] = value.strip().nullif("") if value.type().is_string() else value
+    keep = [ROW] if checks else []
+    t = t.select(*keep, **stage1)
+    # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
+    stage2 = {}
+    for col in columns:
+        value = t[col.name]
+        if not value.type().is_string():
+            continue
+        if col.kind in NUMERIC_KINDS:
+            stage2[f"_n_{col.name}"] = value.re_replace(r"[,，¥￥\s]", "")
+        elif col.kind in ("date", "timestamp"):
+            stage2[f"_n_{col.name}"] = (
+                value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if col.kind == "timestamp" else "").strip()
+            )
+        elif col.kind in ("enum", "platform", "bool"):
+            stage2[f"_n_{col.name}"] = value.lower()
+    t = t.mutate(**stage2)
+    # stage 3: checked casts
+    parsed = {}
+    for col in columns:
+        value = t[col.name]
+        norm = t[f"_n_{col.name}"] if f"_n_{col.name}" in t.columns else None
+        parsed[col.name] = _parse(value, norm, col, aliases).cast(col.dtype)
+    if not checks:
+        return t.select(**parsed)
+    t = t.select(ROW, *[raw_column(c.name) for c in columns], **parsed, **{f"_in_{c.name}": t[c.name].notnull() for c in columns})
+    return t.select(
+        ROW,
+        *[c.name for c in columns],
+        *[raw_column(c.name) for c in columns],
+        **{ok_column(c.name): ~t[f"_in_{c.name}"] | t[c.name].notnull() for c in columns},
+    )
+
+
+def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.Value:
+    """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns)."""
+    kind = column.kind
+    source = value.type()
+    if kind in ("id", "text"):
+        return value if source.is_string() else _id_text(value)
+    if kind in ("enum", "platform"):
+        key = norm if norm is not None else value.cast("string").lower()
+        mapping = _value_map(column.name, aliases)
+        fallback = (value if norm is not None else value.cast("string")) if kind == "platform" else key
+        return key.substitute(mapping, else_=fallback) if mapping else fallback
+    if kind == "date":
+        if norm is not None:
+            return ibis.coalesce(norm.try_cast("date"), norm.try_cast("timestamp").date())
+        return value.date() if source.is_timestamp() else value.try_cast("date")
+    if kind == "timestamp":
+        return (norm if norm is not None else value).try_cast("timestamp")
+    if kind in NUMERIC_KINDS:
+        if norm is not None:
+            scale = ibis.cases(
+                (norm.endswith("%"), 0.01),
+                (norm.endswith("万") | norm.endswith("w") | norm.endswith("W"), 1e4),
+                (norm.endswith("亿"), 1e8),
+                else_=1.0,
+            )
+            number = norm.re_replace("[%万wW亿]$", "").try_cast("float64") * scale
+            if kind == "flag01":
+                word = norm.lower()
+                number = ibis.cases((word.isin(_TRUE), 1.0), (word.isin(_FALSE), 0.0), else_=number)
+        else:
+            number = value.cast("float64") if source.is_boolean() else value.try_cast("float64")
+        if kind in ("count", "flag01"):
+            whole = number.round(0)
+            # 1.2万 times 1e4 is not exactly 12000 in floating point: a whole number is one within 1e-6
+            return ibis.ifelse((number - whole).abs() < 1e-6, whole.cast("int64"), ibis.null("int64"))
+        return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
+    if kind == "bool":
+        if norm is not None:
+            return ibis.cases((norm.isin(_TRUE), True), (norm.isin(_FALSE), False), else_=ibis.null("boolean"))
+        if source.is_boolean():
+            return value
+        number = value.try_cast("float64")
+        return ibis.cases((number == 1, True), (number == 0, False), else_=ibis.null("boolean"))
+    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - guarded by the contract's kinds
+
+
+def _id_text(value: ir.Value) -> ir.StringValue:
+    """Ids stored as numbers in Parquet become their decimal text (no ``.0``)."""
+    if value.type().is_floating():
+        return ibis.ifelse(value == value.round(0), value.cast("int64").cast("string"), value.cast("string"))
+    return value.cast("string").strip()
+
+
+def drop_raw(con, table: str) -> None:
+    """Drop the engine's scratch copy of a raw table, if any."""
+    try:
+        con.drop_table(f"_raw_{table}", force=True)
+    except Exception:  # a scratch table that cannot be dropped only costs memory until the engine closes
+        log.debug("could not drop the scratch copy of %s", table)
+
+
+__all__ = [
+    "Aliases",
+    "RawTable",
+    "ReadError",
+    "detect_encoding",
+    "drop_raw",
+    "find_table_file",
+    "load_aliases",
+    "normalize_header",
+    "ok_column",
+    "parse_table",
+    "raw_column",
+    "read_table",
+]
