@@ -159,8 +159,9 @@ def test_period_bounds():
 def test_parse_target_audience():
     assert pm.parse_target_audience("age:25-34=0.5, gender:female=0.7") == {
         "age": {"25-34": 0.5}, "gender": {"female": 0.7}}
+    assert pm.parse_target_audience({"age:25-34": 0.5, "age:35-44": 0.2}) == {"age": {"25-34": 0.5, "35-44": 0.2}}
     assert pm.parse_target_audience("") == {}
-    for bad in ("age=0.5", "age:25-34=x", "age:a=1.2", "age:a=0.6,age:b=0.6"):
+    for bad in ("age=0.5", "age:25-34=x", "age:a=1.2", "age:a=0.6,age:b=0.6", "age:0.5", {"age:": 0.1}):
         with pytest.raises(ValueError):
             pm.parse_target_audience(bad)
 

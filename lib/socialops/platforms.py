@@ -18,8 +18,8 @@ from scipy import stats
 
 #: Score weights per goal. Keys are the normalised components of :func:`score_platforms`.
 GOAL_WEIGHTS: dict[str, dict[str, float]] = {
-    "awareness": {"reach": 0.45, "ctr": 0.15, "engagement_rate": 0.15, "follower_growth": 0.10,
-                  "audience_fit": 0.15},
+    "awareness": {"reach": 0.60, "ctr": 0.10, "engagement_rate": 0.10, "follower_growth": 0.10,
+                  "audience_fit": 0.10},
     "conversion": {"conversion_rate": 0.40, "cost_per_follower": 0.20, "ctr": 0.15, "audience_fit": 0.15,
                    "engagement_rate": 0.10},
     "brand": {"engagement_rate": 0.35, "audience_fit": 0.25, "reach": 0.20, "follower_growth": 0.20},
@@ -225,11 +225,12 @@ def _mean_se(x: pd.Series) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
 
 
-def parse_target_audience(spec: str) -> dict[str, dict[str, float]]:
-    """Read a target audience profile written as ``"dimension:bucket=share, ..."``.
+def parse_target_audience(spec: str | Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Read a target audience profile: ``{"dimension:bucket": share}`` or the text ``"dimension:bucket=share, ..."``.
 
-    Example: ``"age:25-34=0.5, gender:female=0.7"`` means half the target users are 25–34 and 70 % are
-    female. Buckets left out of a dimension share its remaining mass (see :func:`audience_fit`).
+    Example: ``{"age:25-34": 0.5, "gender:female": 0.7}`` (or ``"age:25-34=0.5, gender:female=0.7"``) means
+    half the target users are 25–34 and 70 % are female. Buckets left out of a dimension share its remaining
+    mass (see :func:`audience_fit`).
 
     Returns
     -------
@@ -241,16 +242,25 @@ def parse_target_audience(spec: str) -> dict[str, dict[str, float]]:
     ValueError
         On a malformed item, a share outside [0, 1] or a dimension whose shares sum above 1.
     """
+    if isinstance(spec, str):
+        items = []
+        for item in filter(None, (s.strip() for s in spec.split(","))):
+            key, sep, share = item.rpartition("=")
+            if not sep:
+                raise ValueError(f"target audience item {item!r} is not 'dimension:bucket=share'")
+            items.append((key, share))
+    else:
+        items = list(spec.items())
     profile: dict[str, dict[str, float]] = {}
-    for item in filter(None, (s.strip() for s in spec.split(","))):
+    for key, share in items:
+        dimension, sep, bucket = str(key).partition(":")
         try:
-            key, share = item.rsplit("=", 1)
-            dimension, bucket = key.split(":", 1)
             value = float(share)
         except ValueError:
-            raise ValueError(f"target audience item {item!r} is not 'dimension:bucket=share'") from None
-        if not 0 <= value <= 1:
-            raise ValueError(f"target audience share {value} of {item!r} is outside [0, 1]")
+            value = float("nan")
+        if not sep or not dimension.strip() or not bucket.strip() or not 0 <= value <= 1:
+            raise ValueError(f"target audience item {key!r}: {share!r} is not 'dimension:bucket' with a share "
+                             "in [0, 1]")
         profile.setdefault(dimension.strip(), {})[bucket.strip()] = value
     for dimension, buckets in profile.items():
         if sum(buckets.values()) > 1 + 1e-9:

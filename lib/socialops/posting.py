@@ -359,11 +359,11 @@ def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | Non
     if cadence is not None:
         for row in cadence[cadence.status.isin(["below", "above"])].itertuples():
             recs.append((f"rec_cadence_{row.status}",
-                         {"platform": label(row.platform), "per_week": row.posts_per_week,
-                          "low": row.target_low, "high": row.target_high}))
+                         {"platform": label(row.platform), "per_week": f"{row.posts_per_week:.1f}",
+                          "low": f"{row.target_low:g}", "high": f"{row.target_high:g}"}))
     if mix is not None:
         recs.append((f"rec_mix_{mix['verdict']}",
-                     {"ad_share": mix["ad_share"], "target": 1 - mix["target_value_share"]}))
+                     {"ad_share": f"{mix['ad_share']:.0%}", "target": f"{1 - mix['target_value_share']:.0%}"}))
     if content is not None and len(content) > 1:
         recs.append(("rec_content", {"best": content_label(content.iloc[0, 0]),
                                      "worst": content_label(content.iloc[-1, 0])}))
