@@ -80,11 +80,13 @@ def user_stages(
         Row-level: aggregate it on the engine (or export it) rather than loading it into pandas.
     """
     ev = cut_at(events, as_of)
+    if not _has(ev, "amount"):
+        ev = ev.mutate(amount=ibis.literal(0.0))
     now = timestamp(as_of)
     window_start = now - ibis.interval(days=loyal_window_days)
     churn_before = now - ibis.interval(days=churn_days)
     is_purchase = ev.event == "purchase"
-    amount = ibis.coalesce(ev.amount, 0.0) if _has(ev, "amount") else ibis.literal(0.0)
+    amount = ibis.coalesce(ev.amount, 0.0)
     in_window = ev.ts >= window_start
     per_user = ev.group_by("user_id").aggregate(
         first_ts=ev.ts.min(),

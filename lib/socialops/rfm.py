@@ -56,7 +56,9 @@ def rfm_table(events: Table, as_of: pd.Timestamp) -> Table:
     """
     ev = cut_at(events, as_of)
     buys = ev.filter(ev.event == "purchase")
-    amount = ibis.coalesce(buys.amount, 0.0) if "amount" in buys.columns else ibis.literal(0.0)
+    if "amount" not in buys.columns:
+        buys = buys.mutate(amount=ibis.literal(0.0))
+    amount = ibis.coalesce(buys.amount, 0.0)
     per_user = buys.group_by("user_id").aggregate(
         last_ts=buys.ts.max(),
         frequency=buys.count(),
