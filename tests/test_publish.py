@@ -68,3 +68,9 @@ def test_write_text_atomic_leaves_no_temporary(tmp_path):
     target = tmp_path / "a.html"
     publish.write_text_atomic(target, "x")
     assert target.read_text() == "x" and [p.name for p in tmp_path.iterdir()] == ["a.html"]
+
+
+def test_report_fetches_nothing_from_the_internet_and_runs_no_script():
+    page = publish.render_html(executed_notebook(), lang="en", audience="client", title="Test")
+    assert not re.findall(r'(?:src|href)="https?://', page)
+    assert "<script" not in page

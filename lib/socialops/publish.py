@@ -22,6 +22,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from socialops.chapters import CHAPTERS
 from socialops.i18n import LANGUAGES, Translator
 
+TEMPLATE_DIR = Path(__file__).with_name("templates")
 STYLE = """
 <style>
 body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
@@ -66,7 +67,7 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     if audience == "client":
         remove |= {"analyst-only"}
     tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, enabled=True)
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="socialops", extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.register_preprocessor(tag_remover, enabled=True)
     if audience == "client":
         exporter.exclude_input = True
