@@ -8,6 +8,7 @@ out or its kernel died.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -131,10 +132,8 @@ def _stop_tree(process: subprocess.Popen) -> None:
     except psutil.NoSuchProcess:
         children = []
     for proc in [*children, process]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
             proc.kill()
-        except (psutil.NoSuchProcess, ProcessLookupError):
-            pass
     process.wait()
 
 
