@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy import integrate, stats
+import numpy as np
+from scipy import integrate, special, stats
 
 PRIOR = (1.0, 1.0)
 
@@ -46,17 +47,20 @@ def beta_beat_control(successes: tuple[int, int], trials: tuple[int, int],
     """
     a, b = prior
     (x0, x1), (n0, n1) = successes, trials
-    control = stats.beta(a + x0, b + n0 - x0)
-    av, bv = a + x1, b + n1 - x1
-    variant = stats.beta(av, bv)
-    # t·f_v(t) = mean_v · f_{Beta(av+1, bv)}(t): gives E[p_v; p_v < x] in closed form for the loss.
-    variant_up = stats.beta(av + 1, bv)
+    ac, bc, av, bv = a + x0, b + n0 - x0, a + x1, b + n1 - x1
+    log_norm = special.betaln(ac, bc)
+
+    def pdf_c(x):  # scipy.special directly: the frozen distributions are ~10x slower inside quad
+        return np.exp((ac - 1) * np.log(x) + (bc - 1) * np.log1p(-x) - log_norm)
+
     mean_v = av / (av + bv)
-    lo, hi = _mass_range(control)
+    lo, hi = _mass_range(stats.beta(ac, bc))
     opts = {"epsabs": 1e-13, "epsrel": 1e-10, "limit": 200}
-    prob, _ = integrate.quad(lambda x: control.pdf(x) * variant.sf(x), lo, hi, **opts)
+    prob, _ = integrate.quad(lambda x: pdf_c(x) * special.betaincc(av, bv, x), lo, hi, **opts)
+    # t·f_v(t) = mean_v · f_{Beta(av+1, bv)}(t): gives E[p_v; p_v < x] in closed form for the loss.
     loss, _ = integrate.quad(
-        lambda x: control.pdf(x) * (x * variant.cdf(x) - mean_v * variant_up.cdf(x)), lo, hi, **opts)
+        lambda x: pdf_c(x) * (x * special.betainc(av, bv, x) - mean_v * special.betainc(av + 1, bv, x)),
+        lo, hi, **opts)
     return BayesResult(min(max(prob, 0.0), 1.0), max(loss, 0.0))
 
 
