@@ -220,8 +220,8 @@ def test_score_uses_audience_fit_when_given():
 
 
 @pytest.mark.parametrize(("scores", "roles"), [
-    ([0.9, 0.8, 0.5, 0.3], ["core", "core", "auxiliary", "deprioritize"]),
-    ([0.9, 0.7, 0.46, 0.44], ["core", "auxiliary", "auxiliary", "deprioritize"]),
+    ([0.9, 0.8, 0.5, 0.2], ["core", "core", "auxiliary", "deprioritize"]),
+    ([0.9, 0.7, 0.31, 0.29], ["core", "auxiliary", "auxiliary", "deprioritize"]),
     ([0.5], ["core"]),
     ([0.8, 0.6, np.nan], ["core", "auxiliary", "deprioritize"]),
 ])

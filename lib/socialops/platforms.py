@@ -9,6 +9,7 @@ variation between days, with the ratio-of-sums estimator and its delta-method st
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import ibis
@@ -317,8 +318,8 @@ def audience_fit(audience: ibis.Table, target: Mapping[str, Mapping[str, float]]
 
 
 def score_platforms(metrics: pd.DataFrame, goal: str = "conversion", weights: Mapping[str, float] | None = None,
-                    fit: pd.DataFrame | None = None, core_ratio: float = 0.85,
-                    deprioritize_ratio: float = 0.5) -> pd.DataFrame:
+                    fit: pd.DataFrame | None = None, core_ratio: float = 0.8,
+                    deprioritize_ratio: float = 1 / 3) -> pd.DataFrame:
     """Weighted score, rank and role of each platform.
 
     Each component is min-max normalised across platforms to [0, 1] (reversed where lower is better; reach
@@ -359,37 +360,57 @@ def score_platforms(metrics: pd.DataFrame, goal: str = "conversion", weights: Ma
         df = df.merge(fit[["platform", "audience_fit"]], on="platform", how="left")
     elif "audience_fit" not in df:
         df["audience_fit"] = np.nan
-    components = {"reach": np.log10(df["impressions"].clip(lower=1))}
-    for name in ("engagement_rate", "ctr", "conversion_rate", "cost_per_follower", "follower_growth",
-                 "audience_fit"):
-        components[name] = df[name]
+    components = _components(df)
     unknown = set(weights) - set(components)
     if unknown:
         raise ValueError(f"unknown score components: {', '.join(sorted(unknown))}")
-    total = pd.Series(0.0, index=df.index)
-    weight_sum = pd.Series(0.0, index=df.index)
-    for name, w in weights.items():
-        norm = _minmax(components[name].astype(float), reverse=name in LOWER_IS_BETTER)
-        df[f"norm_{name}"] = norm
-        total += (w * norm).fillna(0.0)
-        weight_sum += w * norm.notna()
-    df["score"] = total / weight_sum.where(weight_sum > 0)
+    norms, score = _weighted_scores({k: v[None, :] for k, v in components.items()}, weights)
+    for name, norm in norms.items():
+        df[f"norm_{name}"] = norm[0]
+    df["score"] = score[0]
     df = df.sort_values(["score", "impressions"], ascending=False, ignore_index=True)
     df["rank"] = np.arange(1, len(df) + 1)
     df["role"] = assign_roles(df["score"], core_ratio, deprioritize_ratio)
     return df
 
 
-def _minmax(x: pd.Series, reverse: bool = False) -> pd.Series:
-    lo, hi = x.min(), x.max()
-    if not np.isfinite(hi - lo):
-        return pd.Series(np.nan, index=x.index)
-    # all platforms equal on this component: it cannot separate them, so it gives everyone the midpoint
-    norm = (x - lo) / (hi - lo) if hi > lo else x * 0 + 0.5
-    return 1 - norm if reverse else norm
+def _components(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Raw score components per platform (reach on the log scale)."""
+    out = {"reach": np.log10(df["impressions"].clip(lower=1).to_numpy(dtype=float))}
+    for name in ("engagement_rate", "ctr", "conversion_rate", "cost_per_follower", "follower_growth",
+                 "audience_fit"):
+        out[name] = df[name].to_numpy(dtype=float)
+    return out
 
 
-def assign_roles(scores: pd.Series, core_ratio: float = 0.85, deprioritize_ratio: float = 0.5) -> list[str]:
+def _weighted_scores(components: Mapping[str, np.ndarray],
+                     weights: Mapping[str, float]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Min-max normalise each component across platforms (the last axis) and take the weighted mean.
+
+    Works on ``(replicates, platforms)`` arrays so that the bootstrap of :func:`score_intervals` shares this
+    code with :func:`score_platforms`. Missing values drop out and the weights renormalise over the rest.
+    """
+    norms = {}
+    total = weight_sum = 0.0
+    for name, w in weights.items():
+        x = components[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row: the component is absent
+            lo = np.nanmin(x, axis=-1, keepdims=True)
+            hi = np.nanmax(x, axis=-1, keepdims=True)
+        spread = np.where(hi > lo, hi - lo, 1.0)
+        # all platforms equal on a component: it cannot separate them, so everyone gets the midpoint
+        norm = np.where(hi > lo, (x - lo) / spread, np.where(np.isnan(x), np.nan, 0.5))
+        if name in LOWER_IS_BETTER:
+            norm = 1 - norm
+        norms[name] = norm
+        total = total + w * np.nan_to_num(norm)
+        weight_sum = weight_sum + w * ~np.isnan(norm)
+    score = np.where(weight_sum > 0, total / np.where(weight_sum > 0, weight_sum, 1.0), np.nan)
+    return norms, score
+
+
+def assign_roles(scores: pd.Series, core_ratio: float = 0.8, deprioritize_ratio: float = 1 / 3) -> list[str]:
     """Roles for scores sorted from best to worst (see :func:`score_platforms` for the rule)."""
     scores = list(scores)
     top = scores[0] if scores else np.nan
@@ -421,28 +442,32 @@ def score_intervals(totals: pd.DataFrame, start=None, end=None, goal: str = "con
     """
     df = _between(totals, start, end)
     base = platform_metrics(df)
-    sums = [c for c in _SUM_COLUMNS if c in df]
+    if weights is None:
+        weights = GOAL_WEIGHTS[goal]
+    if fit is not None:
+        base = base.merge(fit[["platform", "audience_fit"]], on="platform", how="left")
+    else:
+        base["audience_fit"] = np.nan
+    fixed = _components(base)
     cubes = {c: df.pivot_table(index="date", columns="platform", values=c, aggfunc="sum")
-             .reindex(columns=base["platform"]).to_numpy(dtype=float) for c in sums}
-    rng = np.random.default_rng(seed)
-    n_days = next(iter(cubes.values())).shape[0]
-    draws = []
-    for _ in range(n_boot):
-        pick = rng.integers(0, n_days, n_days)
-        tot = {c: np.nansum(m[pick], axis=0) for c, m in cubes.items()}
-        rep = base[["platform", "follower_growth"]].copy()
-        rep["impressions"] = tot["impressions"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for name, (num, den) in RATIO_METRICS.items():
-                rep[name] = tot[num] / np.where(tot[den] > 0, tot[den], np.nan) if num in tot and den in tot \
-                    else np.nan
-        draws.append(score_platforms(rep, goal=goal, weights=weights, fit=fit)[["platform", "score", "rank"]])
-    boot = pd.concat(draws, ignore_index=True)
+             .reindex(columns=base["platform"]).to_numpy(dtype=float) for c in _SUM_COLUMNS if c in df}
+    n_days = cubes["impressions"].shape[0]
+    pick = np.random.default_rng(seed).integers(0, n_days, (n_boot, n_days))
+    # (replicates, platforms) sums of each count over the resampled days
+    tot = {c: np.stack([np.nansum(m[p], axis=0) for p in pick]) for c, m in cubes.items()}
+    comps = {k: np.broadcast_to(v, (n_boot, len(base))) for k, v in fixed.items()}
+    comps["reach"] = np.log10(np.clip(tot["impressions"], 1, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, (num, den) in RATIO_METRICS.items():
+            if num in tot and den in tot:
+                comps[name] = tot[num] / np.where(tot[den] > 0, tot[den], np.nan)
+    _, score = _weighted_scores(comps, weights)
+    top = np.argmax(np.nan_to_num(score, nan=-1.0), axis=1)
     alpha = (1 - level) / 2
-    out = boot.groupby("platform").agg(score_low=("score", lambda s: s.quantile(alpha)),
-                                       score_high=("score", lambda s: s.quantile(1 - alpha)),
-                                       p_top=("rank", lambda r: float((r == 1).mean())))
-    return out.reset_index()
+    return pd.DataFrame({"platform": base["platform"],
+                         "score_low": np.nanquantile(score, alpha, axis=0),
+                         "score_high": np.nanquantile(score, 1 - alpha, axis=0),
+                         "p_top": np.bincount(top, minlength=len(base)) / n_boot})
 
 
 def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) -> list[dict]:
