@@ -365,7 +365,7 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
                 else:
                     con.create_table(name, _arrow_csv(utf8, len(headers)), overwrite=True)
             except Exception as exc:  # the engine's parser names the line; pass its words on
-                raise ReadError(path, f"malformed CSV: {_first_line(exc)}") from exc
+                raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
         source = con.table(name)
         if duckdb:
             source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
@@ -389,18 +389,21 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     return RawTable(table, path, encoding, expr, seen, extra, dups)
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: Exception, lines: int = 1) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return "; ".join(text.splitlines()[:lines]) if text else type(exc).__name__
 
 
 def _duckdb_csv(con, name: str, path: Path, width: int) -> None:
-    """Load a UTF-8 CSV into a DuckDB table of text columns ``c0..cN`` in file order (so rowid = line order)."""
-    names = ", ".join(_sql_str(f"c{i}") for i in range(width))
+    """Load a UTF-8 CSV into a DuckDB table of text columns ``c0..cN`` in file order (so rowid = line order).
+
+    The dialect is fixed rather than sniffed: a sniffer may take a text starting with ``#`` for a comment line.
+    """
+    columns = ", ".join(f"{_sql_str(f'c{i}')}: 'VARCHAR'" for i in range(width))
     con.raw_sql(
         f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({_sql_str(str(path))}, '
-        f"header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
-        f"names = [{names}], strict_mode = true, null_padding = false)"
+        f"auto_detect = false, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"columns = {{{columns}}}, strict_mode = true, null_padding = false)"
     )
 
 
