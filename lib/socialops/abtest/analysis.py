@@ -86,9 +86,31 @@ def choose_control(variants: Sequence[str], control: Sequence[str] = DEFAULT_CON
     raise ControlNotFoundError(experiment_id, sorted(present), control)
 
 
+def declared_split(experiment_id: str, splits: Mapping[str, float | Mapping[str, float]] | None
+                   ) -> dict[str, float]:
+    """The weights declared for one experiment, from either form of ``splits``.
+
+    ``splits`` maps ``"experiment_id/variant"`` to a weight (the flat form of the chapter parameter, e.g.
+    ``{"winback_2026q3/holdout": 10, "winback_2026q3/coupon": 90}``) or ``experiment_id`` to
+    ``{variant: weight}``. Returns ``{}`` when nothing is declared for the experiment.
+    """
+    splits = splits or {}
+    nested = splits.get(experiment_id)
+    if isinstance(nested, Mapping):
+        return {str(k): float(w) for k, w in nested.items()}
+    prefix = f"{experiment_id}/"
+    return {k[len(prefix):]: float(w) for k, w in splits.items() if k.startswith(prefix)}
+
+
+def unmatched_splits(splits: Mapping[str, object] | None, experiment_ids: Sequence[str]) -> list[str]:
+    """Keys of ``splits`` that name no experiment in the data (worth a note: a typo leaves a split undeclared)."""
+    ids = set(experiment_ids)
+    return [k for k in (splits or {}) if k not in ids and not any(k.startswith(f"{e}/") for e in ids)]
+
+
 def intended_split(experiment_id: str, variants: Sequence[str],
-                   splits: Mapping[str, Mapping[str, float]] | None) -> dict[str, float]:
-    """The intended share of each variant: declared in ``splits[experiment_id]``, else equal.
+                   splits: Mapping[str, float | Mapping[str, float]] | None) -> dict[str, float]:
+    """The intended share of each variant: as declared in ``splits``, else equal.
 
     Parameters
     ----------
@@ -97,28 +119,29 @@ def intended_split(experiment_id: str, variants: Sequence[str],
     variants : sequence of str
         Its variants, as found in the data.
     splits : mapping, optional
-        ``{experiment_id: {variant: weight}}``; weights on any positive scale (``{"holdout": 10,
-        "coupon": 90}`` or ``0.1``/``0.9``).
+        ``{"experiment_id/variant": weight}`` or ``{experiment_id: {variant: weight}}``; weights on any
+        positive scale (10 and 90, or 0.1 and 0.9).
 
     Returns
     -------
     dict
-        ``{variant: share}`` with shares summing to 1.
+        ``{variant: share}`` with shares summing to 1. A declared variant absent from the data is kept, with
+        its share: an arm that received no units is the starkest sample ratio mismatch.
 
     Raises
     ------
     SplitError
         When a declared split misses a variant present in the data or has a non-positive weight.
     """
-    declared = (splits or {}).get(experiment_id)
+    declared = declared_split(experiment_id, splits)
     if not declared:
         return {v: 1 / len(variants) for v in variants}
     missing = [v for v in variants if v not in declared]
-    if missing or any(float(declared[v]) <= 0 for v in variants):
-        raise SplitError(f"experiment {experiment_id!r}: the declared split {dict(declared)} must give a "
-                         f"positive weight to every variant present ({', '.join(variants)})")
-    total = sum(float(declared[v]) for v in variants)
-    return {v: float(declared[v]) / total for v in variants}
+    if missing or any(w <= 0 for w in declared.values()):
+        raise SplitError(f"experiment {experiment_id!r}: the declared split {declared} must give a positive "
+                         f"weight to every variant present ({', '.join(variants)})")
+    total = sum(declared.values())
+    return {v: declared[v] / total for v in [*variants, *(v for v in declared if v not in variants)]}
 
 
 def _mean_var(n, s, s2):
@@ -252,7 +275,8 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
     control : sequence of str
         Names accepted as control, in order of preference.
     splits : mapping, optional
-        Intended split per experiment, ``{experiment_id: {variant: weight}}``; equal when not listed.
+        Intended split per experiment, ``{"experiment_id/variant": weight}`` or ``{experiment_id: {variant:
+        weight}}``; equal when not listed.
     alpha : float
         Significance level of tests and intervals (two-sided).
     correction : {"holm", "bh"}
@@ -288,13 +312,13 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
         variants = [v for v in tot.index if v != ctl]
         order = [ctl, *variants]
         split = intended_split(exp_id, order, splits)
-        counts = [int(tot.loc[v, "n"]) for v in order]
+        counts = [int(tot.loc[v, "n"]) if v in tot.index else 0 for v in split]
         if variants:
-            srm = srm_test(counts, [split[v] for v in order])
+            srm = srm_test(counts, list(split.values()))
             srm_rows.append({"experiment_id": exp_id, "expected_split": split, "chi2": srm.statistic,
                              "p_value": srm.p_value, "mismatch": bool(srm.p_value < SRM_ALPHA),
-                             "observed": dict(zip(order, counts, strict=True)),
-                             "observed_share": {v: c / sum(counts) for v, c in zip(order, counts, strict=True)}})
+                             "observed": dict(zip(split, counts, strict=True)),
+                             "observed_share": {v: c / sum(counts) for v, c in zip(split, counts, strict=True)}})
 
         days = pd.Index(sorted(moments.loc[moments.experiment_id == exp_id, "day"].unique()), name="day")
         cum = {v: _cumulative(moments, exp_id, v, days) for v in order}
@@ -405,8 +429,9 @@ def decide(srm: pd.DataFrame, tests: pd.DataFrame, moments: pd.DataFrame, alpha:
     2. a variant better than control after correction (``p_adjusted < alpha``) → ``ship`` the best such
        variant (reason ``winner``);
     3. every variant worse than control after correction → ``stop`` (reason ``harm``);
-    4. the smallest arm already holds the units needed to detect ``mde`` with ``power`` → ``stop``
-       (reason ``no_effect``: keep control; an effect of that size would very likely have shown);
+    4. every interval already excludes changes of ``mde`` or more, or the smallest arm holds the units
+       needed to detect ``mde`` with ``power`` → ``stop`` (reason ``no_effect``: keep control; an effect of
+       that size would very likely have shown);
     5. otherwise → ``keep_running`` (reason ``underpowered``), with the days still needed at the
        experiment's own daily traffic.
 
@@ -439,7 +464,8 @@ def decide(srm: pd.DataFrame, tests: pd.DataFrame, moments: pd.DataFrame, alpha:
                     "variant": winners.sort_values("variant_rate").iloc[-1]["variant"]}
         elif len(losers) == len(grp):
             row |= {"verdict": "stop", "reason": "harm"}
-        elif needed is not None and smallest >= needed:
+        elif ((grp["ci_low"] > -abs(mde)) & (grp["ci_high"] < abs(mde))).all() or (
+                needed is not None and smallest >= needed):
             row |= {"verdict": "stop", "reason": "no_effect"}
         elif needed is not None and exp_id in traffic.index and traffic[exp_id] > 0:
             # Units arrive at the experiment's own pace, shared across its arms in the observed proportions.
