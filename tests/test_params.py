@@ -1,10 +1,18 @@
 import ast
+import unicodedata
 
 import nbformat
 import papermill
 import pytest
 
-from socialops.params import Parameter, ParameterError, format_parameters, read_parameters, resolve
+from socialops.params import (
+    Parameter,
+    ParameterError,
+    format_parameters,
+    read_parameters,
+    resolve,
+    resolve_for_chapters,
+)
 
 CELL = """\
 data_dir: str = "../data/samples"  # folder holding the input tables
@@ -202,10 +210,10 @@ def test_error_lists_every_problem_and_every_valid_parameter(declared):
         resolve(declared, overrides=["nope=1", "lang=fr", "churn_days=many", "noequals"])
     err = info.value
     assert err.problems == [
+        "-p 'noequals': expected name=value",
         "nope: unknown parameter in -p",
         "lang: 'fr' is not one of the allowed values (en, zh) (from -p; declared str)",
         "churn_days: expected an integer, got 'many' (from -p; declared int)",
-        "-p 'noequals': expected name=value",
     ]
     text = str(err)
     assert "Valid parameters:" in text
@@ -226,3 +234,55 @@ def test_format_parameters(declared):
     # Columns are aligned: each row's type starts under the "type" header.
     offset = lines[0].index("type")
     assert all(line[offset:].startswith(declared[line.split()[0]].type_name) for line in lines[1:])
+
+
+def test_format_parameters_aligns_chinese_text(tmp_path):
+    src = 'control: list = ["对照组"]  # control names\nx: int = 1  # the x\n'
+    lines = format_parameters(read_parameters(make_notebook(tmp_path, src))).splitlines()
+
+    def columns(text):  # a CJK character takes two columns on a terminal
+        return sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in text)
+
+    starts = [
+        columns(line[: line.index(help_text)])
+        for line, help_text in zip(lines, ["help", "control names", "the x"], strict=True)
+    ]
+    assert len(set(starts)) == 1
+
+
+@pytest.fixture
+def chapters(tmp_path):
+    common = 'lang: str = "en"  # language, one of: en, zh\nclient: str = "Brand"  # client name\n'
+    return {
+        "02_lifecycle": read_parameters(
+            make_notebook(tmp_path, common + "churn_days: int = 90  # churn\n", name="a.ipynb")
+        ),
+        "01_platform_matrix": read_parameters(
+            make_notebook(
+                tmp_path,
+                common + 'goal: str = "conversion"  # goal, one of: conversion, brand\n',
+                name="b.ipynb",
+            )
+        ),
+    }
+
+
+def test_resolve_for_chapters_gives_each_chapter_its_names(tmp_path, chapters):
+    path = write_yaml(tmp_path, "client: 007\nchurn_days: 60\n")
+    values = resolve_for_chapters(chapters, params_file=path, overrides=["goal=brand"], flags={"lang": "zh"})
+    assert values == {
+        "02_lifecycle": {"lang": "zh", "client": "007", "churn_days": 60},
+        "01_platform_matrix": {"lang": "zh", "client": "007", "goal": "brand"},
+    }
+
+
+def test_resolve_for_chapters_errors(chapters):
+    with pytest.raises(ParameterError) as info:
+        resolve_for_chapters(chapters, overrides=["lang=fr", "goal=reach", "churn_dayz=3"])
+    assert info.value.problems == [
+        "churn_dayz: unknown parameter in -p (did you mean churn_days?)",
+        "lang: 'fr' is not one of the allowed values (en, zh) (from -p; declared str)",
+        "goal: 'reach' is not one of the allowed values (conversion, brand) (from -p; declared str) [in 01_platform_matrix]",
+    ]
+    text = str(info.value)
+    assert "02_lifecycle:\n" in text and "01_platform_matrix:\n" in text

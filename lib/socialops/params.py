@@ -19,6 +19,7 @@ import math
 import os
 import re
 import tokenize
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,14 @@ from typing import Any
 import nbformat
 import yaml
 
-__all__ = ["Parameter", "ParameterError", "format_parameters", "read_parameters", "resolve"]
+__all__ = [
+    "Parameter",
+    "ParameterError",
+    "format_parameters",
+    "read_parameters",
+    "resolve",
+    "resolve_for_chapters",
+]
 
 # Declared annotation -> type name. list holds text, dict maps text to a number.
 _TYPES = {
@@ -54,13 +62,15 @@ class ParameterError(ValueError):
     ----------
     problems : list of str
         One line per problem, each naming the parameter.
+    valid : str
+        The table of valid parameters (:func:`format_parameters`) shown after the problems.
     """
 
-    def __init__(self, problems: Iterable[str], declared: Mapping[str, Parameter] | None = None):
+    def __init__(self, problems: Iterable[str], valid: str = ""):
         self.problems = list(problems)
         text = "\n".join(f"- {p}" for p in self.problems)
-        if declared:
-            text += "\n\nValid parameters:\n" + format_parameters(declared)
+        if valid:
+            text += "\n\nValid parameters:\n" + valid
         super().__init__(text)
 
 
@@ -333,10 +343,51 @@ def _override(item: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def _unknown(name: str, declared: Mapping[str, Parameter], source: str) -> str:
-    hint = difflib.get_close_matches(name, list(declared), n=1)
+def _unknown(name: str, known: Iterable[str], source: str) -> str:
+    hint = difflib.get_close_matches(name, list(known), n=1)
     suggestion = f" (did you mean {hint[0]}?)" if hint else ""
     return f"{name}: unknown parameter in {source}{suggestion}"
+
+
+def _sources(
+    params_file: str | os.PathLike | None, overrides: Iterable[str], flags: Mapping[str, Any] | None
+) -> tuple[list[tuple[str, Any, str]], list[str]]:
+    """User values as (name, value, where it came from), in the order they apply, and the problems met."""
+    items: list[tuple[str, Any, str]] = []
+    problems: list[str] = []
+    if params_file is not None:
+        try:
+            items += [(n, v, Path(params_file).name) for n, v in _read_params_file(params_file).items()]
+        except ValueError as exc:
+            problems.append(str(exc))
+    for item in overrides:
+        try:
+            name, value = _override(item)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        items.append((name, value, "-p"))
+    items += [(n, v, f"--{n.replace('_', '-')}") for n, v in (flags or {}).items() if v is not None]
+    return items, problems
+
+
+def _apply(declared: Mapping[str, Parameter], items: list[tuple[str, Any, str]]) -> tuple[dict, list[str]]:
+    """Defaults replaced by each known item in turn; problems of unknown names left to the caller."""
+    values = {name: p.default for name, p in declared.items()}
+    problems = []
+    for name, value, source in items:
+        if name not in declared:
+            continue
+        try:
+            values[name] = _typed(declared[name], value)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc} (from {source}; declared {_label(declared[name])})")
+    return values, problems
+
+
+def _unknown_names(known: Iterable[str], items: list[tuple[str, Any, str]]) -> list[str]:
+    known = list(known)
+    return list(dict.fromkeys(_unknown(n, known, src) for n, _, src in items if n not in known))
 
 
 def resolve(
@@ -377,38 +428,58 @@ def resolve(
     decimal or scientific number. bool: true, false, 1 or 0 (any case). list: ``a,b`` or a flow list
     ``[a, b]``. dict: ``k=v,k2=v2`` or a flow mapping ``{k: v}``, values numbers.
     """
-    values = {name: p.default for name, p in declared.items()}
-    problems: list[str] = []
-
-    def apply(name: str, value: Any, source: str) -> None:
-        if name not in declared:
-            problems.append(_unknown(name, declared, source))
-            return
-        try:
-            values[name] = _typed(declared[name], value)
-        except ValueError as exc:
-            problems.append(f"{name}: {exc} (from {source}; declared {_label(declared[name])})")
-
-    if params_file is not None:
-        try:
-            from_file = _read_params_file(params_file)
-        except ValueError as exc:
-            problems.append(str(exc))
-            from_file = {}
-        for name, value in from_file.items():
-            apply(name, value, Path(params_file).name)
-    for item in overrides:
-        try:
-            name, value = _override(item)
-        except ValueError as exc:
-            problems.append(str(exc))
-            continue
-        apply(name, value, "-p")
-    for name, value in (flags or {}).items():
-        if value is not None:
-            apply(name, value, f"--{name.replace('_', '-')}")
+    items, problems = _sources(params_file, overrides, flags)
+    problems += _unknown_names(declared, items)
+    values, type_problems = _apply(declared, items)
+    problems += type_problems
     if problems:
-        raise ParameterError(problems, declared)
+        raise ParameterError(problems, format_parameters(declared))
+    return values
+
+
+def resolve_for_chapters(
+    declared: Mapping[str, Mapping[str, Parameter]],
+    *,
+    params_file: str | os.PathLike | None = None,
+    overrides: Iterable[str] = (),
+    flags: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The typed parameter values of several chapters run together.
+
+    Parameters
+    ----------
+    declared : Mapping[str, Mapping[str, Parameter]]
+        Chapter id to its parameters.
+    params_file, overrides, flags
+        As for :func:`resolve`. Each value goes to the chapters that declare its name (``churn_days`` to the
+        chapters that have it); a name no chapter declares is an error.
+
+    Returns
+    -------
+    dict[str, dict[str, Any]]
+        Chapter id to its values.
+
+    Raises
+    ------
+    ParameterError
+        As for :func:`resolve`; a problem that concerns only some chapters names them, and the valid
+        parameters of every chapter are listed.
+    """
+    items, problems = _sources(params_file, overrides, flags)
+    problems += _unknown_names({n for d in declared.values() for n in d}, items)
+    values: dict[str, dict[str, Any]] = {}
+    where: dict[str, list[str]] = {}
+    for chapter, params in declared.items():
+        values[chapter], chapter_problems = _apply(params, items)
+        for problem in chapter_problems:
+            where.setdefault(problem, []).append(chapter)
+    # A bad shared value (-p lang=fr) is one problem, not one per chapter.
+    problems += [p if len(chs) == len(declared) else f"{p} [in {', '.join(chs)}]" for p, chs in where.items()]
+    if problems:
+        listing = "\n\n".join(
+            f"{chapter}:\n{format_parameters(params)}" for chapter, params in declared.items()
+        )
+        raise ParameterError(problems, listing)
     return values
 
 
@@ -418,6 +489,11 @@ def resolve(
 
 def _label(param: Parameter) -> str:
     return _TYPE_LABEL.get(param.type_name, param.type_name)
+
+
+def _columns(text: str) -> int:
+    # Terminal width: wide (CJK) characters take two columns, so defaults like "对照组" stay aligned.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def format_parameters(declared: Mapping[str, Parameter]) -> str:
@@ -445,75 +521,8 @@ def format_parameters(declared: Mapping[str, Parameter]) -> str:
         )
         for p in declared.values()
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    widths = [max(_columns(r[i]) for r in rows) for i in range(len(header) - 1)]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1] for r in rows
+        "".join(cell + " " * (w - _columns(cell) + 2) for cell, w in zip(r[:-1], widths, strict=True)) + r[-1]
+        for r in rows
     )
-
-
-def resolve_for_chapters(
-    declared: Mapping[str, Mapping[str, Parameter]],
-    *,
-    params_file: str | os.PathLike | None = None,
-    overrides: Iterable[str] = (),
-    flags: Mapping[str, Any] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """The typed parameter values of a run of several chapters.
-
-    A name is unknown only when no selected chapter declares it; each chapter receives the values of the names
-    it declares, resolved as by :func:`resolve`.
-
-    Parameters
-    ----------
-    declared : Mapping[str, Mapping[str, Parameter]]
-        Chapter id → that chapter's parameters.
-    params_file, overrides, flags
-        As for :func:`resolve`.
-
-    Returns
-    -------
-    dict[str, dict[str, Any]]
-        Chapter id → its parameter values.
-
-    Raises
-    ------
-    ParameterError
-        As :func:`resolve`, listing the parameters of every selected chapter.
-    """
-    union: dict[str, Parameter] = {}
-    for chapter_params in declared.values():
-        for name, param in chapter_params.items():
-            union.setdefault(name, param)
-    try:
-        from_file = _read_params_file(params_file) if params_file is not None else {}
-    except ValueError as exc:
-        raise ParameterError([str(exc)], union) from None
-    items = [(name, value, Path(params_file).name) for name, value in from_file.items()]
-    for item in overrides:
-        try:
-            name, value = _override(item)
-        except ValueError as exc:
-            raise ParameterError([str(exc)], union) from None
-        items.append((name, value, "-p"))
-    unknown = [_unknown(name, union, source) for name, _, source in items if name not in union]
-    if unknown:
-        raise ParameterError(unknown, union)
-    flag_items = [(n, v, f"--{n.replace('_', '-')}") for n, v in (flags or {}).items() if v is not None]
-    return {
-        chapter: _apply(chapter_params, [i for i in items + flag_items if i[0] in chapter_params])
-        for chapter, chapter_params in declared.items()
-    }
-
-
-def _apply(declared: Mapping[str, Parameter], items: list[tuple[str, Any, str]]) -> dict[str, Any]:
-    """Defaults replaced, in order, by (name, value, source) items all of which ``declared`` knows."""
-    values = {name: p.default for name, p in declared.items()}
-    problems: list[str] = []
-    for name, value, source in items:
-        try:
-            values[name] = _typed(declared[name], value)
-        except ValueError as exc:
-            problems.append(f"{name}: {exc} (from {source}; declared {_label(declared[name])})")
-    if problems:
-        raise ParameterError(problems, declared)
-    return values
