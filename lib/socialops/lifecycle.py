@@ -312,3 +312,53 @@ def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, 
         ["_order", "revenue", "user_id"], ascending=[True, False, True]
     )
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A share as display text (``0.1234`` → ``"12.3%"``); an em dash when it is missing."""
+    return "—" if value is None or pd.isna(value) else f"{value:.{digits}%}"
+
+
+def recommendations(
+    sizes: pd.DataFrame,
+    churned: pd.DataFrame,
+    first_order: dict[str, float],
+    tiers: pd.DataFrame,
+    k_factor: float,
+) -> list[tuple[str, dict[str, object]]]:
+    """The chapter's recommended moves, most users concerned first.
+
+    Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
+    are left out.
+
+    Parameters
+    ----------
+    sizes, churned : pandas.DataFrame
+        From `stage_sizes`.
+    first_order : dict
+        From `first_order_conversion`.
+    tiers : pandas.DataFrame
+        The tier summary of `rfm.rfm_summary`.
+    k_factor : float
+        The period's K-factor.
+
+    Returns
+    -------
+    list of (str, dict)
+        Message key (``rec_<move>`` in the lifecycle catalog) and its values, ready for ``Report.say``.
+    """
+    moves = [
+        ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
+        ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
+        ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
+        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": percent(k_factor, 2)}),
+        (
+            "rec_high_value",
+            int(tiers.loc["high_value", "users"]),
+            {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])},
+        ),
+        ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
+        ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
+    ]
+    ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
+    return [(key, {"users": users, **values}) for key, users, values in ranked]
