@@ -1,8 +1,9 @@
 """Chapter parameters: read from the notebook's ``parameters`` cell, typed from user input.
 
 The cell holds literals only, one per line, each with a type annotation and a ``# help`` comment; a help comment
-ending in ``one of: a, b, c`` lists the allowed values. papermill's own inspection drops ``Literal[...]`` and does
-not see comments, so the cell is read here with :mod:`ast` (names, types, defaults) and :mod:`tokenize` (help).
+ending in ``one of: a, b, c`` lists the allowed values. papermill's own inspection is a line pattern: it drops
+``Literal[...]``, skips lines whose help comment contains ``=``, and checks nothing, so the cell is read here with
+:mod:`ast` (names, types, literal defaults) and :mod:`tokenize` (help comments).
 
 User values arrive as text (YAML file, ``-p name=value``) or as Python values (command-line flags). Text is
 converted by the declared type and never guessed: YAML is loaded with ``yaml.BaseLoader``, which resolves no
@@ -248,7 +249,7 @@ def _parameter(node: ast.stmt, comments: dict[int, str], where: str) -> Paramete
     type_name = _TYPES[annotation]
     try:
         literal = ast.literal_eval(node.value)
-    except ValueError:
+    except (ValueError, TypeError, SyntaxError, RecursionError):
         raise ValueError(
             f"{where}: {name}: the default must be a literal, not derived (`{ast.unparse(node.value)}`)"
         ) from None
