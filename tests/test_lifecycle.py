@@ -222,3 +222,31 @@ def test_engine_matches_reference_with_other_parameters(con, rules):
     got = lc.user_stages(con.create_table("synthetic", df, overwrite=True), AS_OF, **rules).to_pandas()
     got = got.set_index("user_id")["stage"].sort_index()
     pd.testing.assert_series_equal(got, ref.stages(df, AS_OF, **rules), check_names=False)
+
+
+def test_crm_lists_carry_rfm_columns(con):
+    rows = [*buys("buyer", DAY, 2 * DAY), ("fan", AS_OF - DAY, "follow"), ("ghost", AS_OF - 100 * DAY, "view")]
+    lists = lc.crm_lists(table(con, rows), AS_OF)
+    assert set(lists) == {"active", "new", "churned"}
+    buyer = lists["active"].iloc[0]
+    assert buyer["user_id"] == "buyer" and buyer["purchases"] == 2 and buyer["r_score"] == 5
+    assert pd.isna(lists["new"].loc[0, "segment"])
+
+
+def test_recommendations_rank_by_users_and_skip_empty_groups():
+    sizes = pd.DataFrame({"users": {"potential": 500, "new": 120, "active": 80, "loyal": 0, "churned": 40}})
+    churned = pd.DataFrame({"users": {"former_customers": 30, "lapsed_prospects": 10}})
+    tiers = pd.DataFrame(
+        {"users": [10, 0, 50, 20], "revenue_share": [0.4, 0.0, 0.5, 0.1]},
+        index=["high_value", "potential_high_value", "general", "low_value"],
+    )
+    recs = lc.recommendations(sizes, churned, {"rate": 0.25}, tiers, k_factor=0.0123)
+    keys = [key for key, _ in recs]
+    assert keys == ["rec_awareness", "rec_first_order", "rec_winback", "rec_low_value", "rec_high_value"]
+    values = dict(recs)
+    assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
+    assert values["rec_high_value"]["revenue_share"] == "40.0%"
+
+
+def test_percent_text():
+    assert lc.percent(0.1234) == "12.3%" and lc.percent(float("nan")) == "—" and lc.percent(0.01234, 2) == "1.23%"

@@ -135,3 +135,10 @@ def test_engine_matches_pandas_reference(con, seed):
     assert got.loc["share_rate", "value"] == pytest.approx(share, rel=1e-12)
     counts = virality.period_counts(t, AS_OF, *period_bounds(AS_OF, 30))
     assert counts["active"] == got.loc["k_factor", "users"]
+
+
+def test_format_metric():
+    assert virality.format_metric("rate", 0.01234) == "1.23%"
+    assert virality.format_metric("count", 12345.0) == "12,345"
+    assert virality.format_metric("ratio", 1.5) == "1.50"
+    assert virality.format_metric("rate", float("nan")) == "—"

@@ -21,6 +21,7 @@ import pandas as pd
 from ibis.expr.types import Table
 from statsmodels.stats.proportion import proportion_confint
 
+from . import rfm
 from .timeframe import cut_at, timestamp
 
 STAGES: tuple[str, ...] = ("potential", "new", "active", "loyal", "churned")
@@ -312,6 +313,26 @@ def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, 
         ["_order", "revenue", "user_id"], ascending=[True, False, True]
     )
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> dict[str, pd.DataFrame]:
+    """Per-stage user lists for a CRM: `stage_members` with each customer's RFM scores, segment and tier.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Stage → its users (stages without users are left out); non-customers have empty RFM columns.
+    """
+    members = stage_members(events, as_of, **rules)
+    scores = rfm.rfm_table(events, as_of).select(
+        "user_id", "r_score", "f_score", "m_score", "segment", "tier"
+    )
+    merged = members.merge(scores.to_pandas(), on="user_id", how="left")
+    return {
+        stage: merged[merged["stage"] == stage].reset_index(drop=True)
+        for stage in STAGES
+        if (merged["stage"] == stage).any()
+    }
 
 
 def percent(value: float, digits: int = 1) -> str:

@@ -237,7 +237,7 @@ def _measure(
         return "ratio", (counts["interactions"] / counts["active"] if counts["active"] else nan), nan, nan
     if metric not in platform:
         return None
-    return ("count" if metric == "impressions" else "ratio"), platform[metric], nan, nan
+    return ("count" if metric == "impressions" else "rate"), platform[metric], nan, nan
 
 
 def metric_system(
@@ -259,6 +259,7 @@ def metric_system(
     pandas.DataFrame
         Rows in `METRIC_LAYERS` order (metrics without data left out): ``layer``, ``metric``, ``kind`` ("count",
         "rate" or "ratio"), ``value``, ``ci_low``, ``ci_high``, ``previous``, ``change`` (value − previous).
+        Rates without an interval (click-through) have NaN bounds.
     """
     periods = [period_bounds(as_of, period_days, back) for back in (0, 1)]
     counts = [period_counts(events, as_of, start, end) for start, end in periods]
@@ -287,3 +288,14 @@ def metric_system(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def format_metric(kind: str, value: float) -> str:
+    """Display text of a metric-system value: rates as percentages, counts whole, ratios with two decimals."""
+    if value is None or pd.isna(value):
+        return "—"
+    if kind == "rate":
+        return f"{value:.2%}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
