@@ -106,6 +106,27 @@ def test_ordinary_numbers_are_not_phones(text):
     assert mask_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("加我vx: abc_123456 领券", "加我vx: [contact] 领券"),
+        ("微信号：Li-Lei2026", "微信号：[contact]"),
+        ("QQ 12345678", "QQ [contact]"),
+        ("扣扣号3456789012，私聊", "扣扣号[contact]，私聊"),
+        ("WeChat ID wxid_abc123", "WeChat ID [contact]"),
+    ],
+)
+def test_contact_handles_after_their_keyword(text, expected):
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["微信公众号推文阅读 12000", "QQ音乐 榜单", "vx 5 次", "wechat payment", "linux_wx_handle12 here"]
+)
+def test_keywords_without_a_handle_stay(text):
+    assert mask_text(text) == text
+
+
 def test_email_and_id_card():
     out = mask_text("邮箱 li.lei+promo@example.com.cn，身份证 11010519491231002X 和 440308199001011234")
     assert out == "邮箱 [email]，身份证 [id-card] 和 [id-card]"

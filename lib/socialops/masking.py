@@ -80,6 +80,13 @@ _LANDLINE = re.compile(
 )
 # @mentions as the platforms write them: Latin or Chinese letters, digits, _ and -, up to 30 characters.
 _MENTION = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠]([\w\-]{1,30})")
+# Contact handles announced in comments ("加我vx: abc_123", "QQ 12345678"): a WeChat id is 6-20 characters
+# starting with a letter (only taken when it holds a digit, "_" or "-", so "wechat payment" stays), a QQ number
+# 5-11 digits. The keyword stays, the handle goes.
+_HANDLE = re.compile(
+    r"(?P<key>(?<![A-Za-z])(?:微信号?|威信|薇信|[vVwW][xX]|weixin|wechat|WeChat|[qQ]{2}号?|扣扣)\s*(?:号|id|ID)?\s*[:：]?\s*)"
+    r"(?P<handle>(?=[A-Za-z][-_A-Za-z]*[\d_-])[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9]\d{4,10})(?![-_A-Za-z0-9])"
+)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 _PLACEHOLDERS = ((_EMAIL, "[email]"), (_ID_CARD, "[id-card]"), (_MOBILE, "[phone]"), (_LANDLINE, "[phone]"))
@@ -146,6 +153,7 @@ class _KnownIds:
 def _mask_text(text: str, known: _KnownIds, salt: str) -> str:
     for pattern, placeholder in _PLACEHOLDERS:
         text = pattern.sub(placeholder, text)
+    text = _HANDLE.sub(lambda m: m["key"] + "[contact]", text)
     text = _MENTION.sub(lambda m: "@" + pseudonym(m.group(1), salt), text)
     return known.sub(text, salt)
 
@@ -167,7 +175,8 @@ def mask_text(s: str, known_ids: Iterable[Any] = (), salt: str | None = None) ->
     -------
     str
         The text with e-mail addresses as ``[email]``, resident id card numbers as ``[id-card]``, Chinese mobile
-        and landline numbers (with or without +86/0086, spaces or dashes) as ``[phone]``, and @mentions
+        and landline numbers (with or without +86/0086, spaces or dashes) as ``[phone]``, WeChat ids and QQ
+        numbers after their keyword ("vx:", "QQ") as ``[contact]``, and @mentions
         (Latin or Chinese nicknames) and known ids as their pseudonyms.
     """
     return _mask_text(s, _KnownIds(known_ids), _salt(salt))
