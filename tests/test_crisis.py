@@ -276,6 +276,11 @@ def test_top_words_drop_personal_data_and_stop_words(crisis_table):
     assert not listed & {"的", "了", "问题"}
     weighted = top_words(pd.DataFrame({"text": ["退款 太慢", "退款"], "n": [3, 2]}))
     assert weighted.set_index("word")["count"].to_dict() == {"退款": 5, "太慢": 3}
+    branded = top_words(
+        pd.DataFrame({"text": ["再也不买澜岸咖啡了", "澜岸咖啡退款"], "n": [1, 1]}),
+        extra_stopwords={"澜岸咖啡"},
+    )
+    assert not any("澜岸" in w or "咖啡" in w for w in branded["word"])
 
 
 # --- the whole analysis -----------------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def top_words(
     n : int
         Number of words returned.
     extra_stopwords : set of str
-        Words to drop besides :data:`STOPWORDS` (e.g. the brand's own name).
+        Words to drop besides :data:`STOPWORDS`, e.g. the brand's own name; they are cut out of the text before
+        segmentation, so a name the dictionary does not know cannot leave fragments behind.
     min_length : int
         Shortest word kept (2 drops single characters, mostly particles in Chinese).
 
@@ -60,11 +61,16 @@ def top_words(
         Columns ``word`` and ``count``, most frequent first (ties by word), at most ``n`` rows.
     """
     stop = STOPWORDS | {w.lower() for w in extra_stopwords}
+    # Longest first, so that a brand name goes before any shorter word inside it.
+    cut = sorted((w for w in extra_stopwords if w), key=len, reverse=True)
     counter: Counter[str] = Counter()
     for text, weight in zip(texts["text"], texts["n"], strict=True):
         if not isinstance(text, str) or not text:
             continue
-        for token in jieba.lcut(_SCRUB.sub(" ", text)):
+        clean = _SCRUB.sub(" ", text)
+        for word in cut:
+            clean = clean.replace(word, " ")
+        for token in jieba.lcut(clean):
             word = token.strip().lower()
             if len(word) >= min_length and _WORDLIKE.match(word) and word not in stop:
                 counter[word] += int(weight)
