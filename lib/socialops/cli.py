@@ -67,8 +67,8 @@ def run(
     if params_file is not None and not params_file.is_file():
         _fail(f"parameter file {params_file} does not exist")
     flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": str(data_dir)}
-    declared = {c: params.read_parameters(notebook_path(c)) for c in selected}
     try:
+        declared = {c: params.read_parameters(notebook_path(c)) for c in selected}
         values = params.resolve_for_chapters(declared, params_file=params_file, overrides=param or (), flags=flags)
     except params.ParameterError as error:
         _fail(str(error))

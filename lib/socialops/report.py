@@ -192,13 +192,7 @@ class Report:
         """Mask personal data in a string, Series or DataFrame for the client audience."""
         if self.audience != "client":
             return obj
-        if isinstance(obj, pd.DataFrame):
-            return masking.mask_frame(obj)
-        if isinstance(obj, pd.Series):
-            return masking.mask_frame(obj.to_frame()).iloc[:, 0]
-        if isinstance(obj, str):
-            return masking.mask_text(obj)
-        return obj
+        return masking.mask(obj)
 
     def say(self, key: str, **values: object) -> None:
         """Display a translated finding as Markdown; values are masked and escaped."""

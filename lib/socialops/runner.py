@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import psutil
 
+from socialops import masking
 from socialops.chapters import notebook_path
 from socialops.i18n import Translator
 
@@ -86,6 +88,8 @@ def execute_chapter(job: ChapterJob) -> int:
     stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-", dir=job.out_dir))
     os.environ[STAGE_ENV] = str(stage)
     os.environ[VALIDATED_ENV] = "1"
+    # A secret salt per run, unless the user fixes one: pseudonyms of sequential ids cannot be guessed back.
+    os.environ.setdefault(masking.SALT_ENV, secrets.token_hex(16))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir()), os.environ.get("JUPYTER_PATH")]))
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     lang, audience = job.params.get("lang", "en"), job.params.get("audience", "client")
