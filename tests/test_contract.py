@@ -245,3 +245,13 @@ def test_failure_text():
         "posts.csv, row 7, column likes: negative count: '-1'"
     )
     assert str(Failure("events", None, None, None, "missing required table")) == "events: missing required table"
+
+
+def test_the_samples_validate_clean():
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    report = validate(samples)
+    assert report.ok, report.format()
+    assert set(report.tables) == {"platform_daily", "posts", "audience", "events", "experiment", "mentions"}
+    assert all(info["rows"] > 0 for info in report.tables.values())

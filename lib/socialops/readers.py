@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import logging
 import os
 import shutil
@@ -129,15 +130,26 @@ def load_aliases(data_dir: str | os.PathLike | None = None) -> Aliases:
     Aliases
     """
     aliases = Aliases()
-    folder = resources.files("socialops") / "aliases"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            aliases.merge(yaml.safe_load(entry.read_text(encoding="utf-8")), entry.name)
+    for name, doc in _library_aliases():
+        aliases.merge(doc, name)  # merge only reads the parsed document
     if data_dir is not None:
         user = Path(data_dir) / USER_ALIASES
         if user.is_file():
-            aliases.merge(yaml.safe_load(user.read_text(encoding="utf-8")), str(user))
+            aliases.merge(_load_yaml(user.read_text(encoding="utf-8")), str(user))
     return aliases
+
+
+def _load_yaml(text: str):
+    # libyaml's loader, where present, parses the alias files several times faster than the pure-Python one
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def _library_aliases() -> tuple[tuple[str, dict], ...]:
+    """The library's alias files, parsed once per process."""
+    folder = resources.files("socialops") / "aliases"
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
+    return tuple((e.name, _load_yaml(e.read_text(encoding="utf-8"))) for e in entries)
 
 
 # ------------------------------------------------------------------------------------------------------ files
@@ -434,13 +446,6 @@ def raw_column(name: str) -> str:
     return f"_raw_{name}"
 
 
-def _value_map(column: str, aliases: Aliases) -> dict[str, str]:
-    mapping = dict(aliases.values.get(column, {}))
-    if column == "platform":
-        mapping.update({p: p for p in KNOWN_PLATFORMS})
-    return mapping
-
-
 def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool = True) -> ir.Table:
     """Convert a raw table's columns to their canonical types with checked casts.
 
@@ -517,8 +522,10 @@ def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases
         return value if source.is_string() else _id_text(value)
     if kind in ("enum", "platform"):
         key = norm if norm is not None else value.cast("string").lower()
-        mapping = _value_map(column.name, aliases)
-        fallback = (value if norm is not None else value.cast("string")) if kind == "platform" else key
+        mapping = {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
+        fallback = key
+        if kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
+            fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
         return key.substitute(mapping, else_=fallback) if mapping else fallback
     if kind == "date":
         if norm is not None:

@@ -31,9 +31,10 @@ class Workspace:
     ``platform_daily.engagements`` from its parts) are filled in; columns a file lacks are absent.
     """
 
-    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict]):
+    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True):
         self.data_dir = data_dir
         self.con = con
+        self._owns_con = owns_con
         self._tables = tables
         self._inputs = inputs
 
@@ -78,10 +79,10 @@ class Workspace:
         return {name: dict(info) for name, info in self._inputs.items()}
 
     def close(self) -> None:
-        """Release the engine connection."""
-        if self.con is not None:
+        """Release the engine connection (one passed in by the caller is left open)."""
+        if self.con is not None and self._owns_con:
             self.con.disconnect()
-            self.con = None
+        self.con = None
 
     def __enter__(self) -> Workspace:
         return self
@@ -135,7 +136,8 @@ def open_workspace(
     names = list(tables.all if isinstance(tables, ChapterTables) else (tables or TABLES))
     for name in names:
         table_spec(name)
-    con = connect(engine, threads=threads, memory_limit=memory_limit) if isinstance(engine, str) else engine
+    owns = isinstance(engine, str)
+    con = connect(engine, threads=threads, memory_limit=memory_limit) if owns else engine
     aliases = load_aliases(data_dir)
     opened: dict[str, ir.Table] = {}
     inputs: dict[str, dict] = {}
@@ -150,10 +152,10 @@ def open_workspace(
             drop_raw(con, name)
             inputs[name] = {"file": path.name, "rows": int(opened[name].count().execute()), "sha256": file_sha256(path)}
     except BaseException:
-        if isinstance(engine, str):
+        if owns:
             con.disconnect()
         raise
-    return Workspace(data_dir, con, opened, inputs)
+    return Workspace(data_dir, con, opened, inputs, owns_con=owns)
 
 
 def _derive(name: str, t: ir.Table) -> ir.Table:
