@@ -273,6 +273,11 @@ def posts(con, posts_df):
     return con.create_table("posts", posts_df, overwrite=True)
 
 
+def test_hours_label_merges_consecutive_hours():
+    assert po.hours_label([21, 20]) == "20:00–21:59"
+    assert po.hours_label([8, 20, 21, 23]) == "08:00–08:59, 20:00–21:59, 23:00–23:59"
+
+
 def test_eb_shrink_by_hand():
     # two cells: values [1, 3] and [5, 7, 9]
     out = po.eb_shrink([2, 3], [4, 21], [10, 155])
@@ -319,11 +324,23 @@ def test_a_lucky_post_does_not_win_a_slot(con, posts_df):
 def test_best_slots_need_a_minimum_of_posts(con, posts_df):
     viral = posts_df.iloc[:1].assign(post_id="viral", published_at=pd.Timestamp("2026-02-02 04:00"),
                                      likes=20_000, comments=0, impressions=20_000, platform="douyin")
-    slots = po.slot_performance(con.create_table("posts_viral", pd.concat([posts_df, viral]), overwrite=True))
+    table = con.create_table("posts_viral", pd.concat([posts_df, viral]), overwrite=True)
+    slots = po.slot_performance(table)
     best = po.best_slots(slots, top=3, min_posts=3)
     assert set(best[best.platform == "douyin"]["hour"]) <= {20, 21}
     assert (best.groupby("platform").size() == 3).all()
     assert (best["n"] >= 3).all()
+    by_hour = po.best_slots(po.slot_performance(table, keys=("hour",)))
+    assert set(by_hour[by_hour.platform == "xiaohongshu"]["hour"]) >= {20, 21}
+    assert "weekday" not in by_hour
+
+
+def test_best_slots_leave_out_platforms_without_slot_differences():
+    slots = pd.DataFrame({"platform": ["a"] * 3 + ["b"] * 3, "hour": [8, 9, 10] * 2, "n": [5] * 6,
+                          "rate": [0.1, 0.2, 0.3] * 2, "shrunk_rate": [0.1, 0.2, 0.3, 0.2, 0.2, 0.2],
+                          "weight": [0.5] * 3 + [0.0] * 3})
+    best = po.best_slots(slots, top=2)
+    assert best["platform"].tolist() == ["a", "a"] and best["hour"].tolist() == [10, 9]
 
 
 def test_group_performance_intervals_match_scipy(posts, posts_df):
@@ -394,8 +411,13 @@ def test_recommendations_and_records(totals, posts):
     keys = [k for k, _ in recs]
     assert keys[0] == "rec_core_conversion" and "WECHAT" in recs[0][1]["platforms"]
     assert "rec_deprioritize" in keys and "rec_mix_over_marketing" in keys
-    assert ("rec_cadence_below", "DOUYIN") in [(k, v.get("platform")) for k, v in recs]
-    assert dict(recs)["rec_hours"] == {"hours": "20:00, 21:00"}
+    # douyin is to be scaled back under this goal: no "post more" for it, only "commit or hold back"
+    assert scored.set_index("platform").loc["douyin", "role"] == "deprioritize"
+    assert ("rec_cadence_below_weak", "DOUYIN") in [(k, v.get("platform")) for k, v in recs]
+    kept = scored.assign(role=np.where(scored.platform == "douyin", "auxiliary", scored.role))
+    kept_recs = po.recommendations(kept, "conversion", cad, label=str.upper)
+    assert ("rec_cadence_below", "DOUYIN") in [(k, v.get("platform")) for k, v in kept_recs]
+    assert dict(recs)["rec_hours"] == {"hours": "20:00–21:59"}
     records = pm.platform_records(scored, cad)
     assert [r["rank"] for r in records] == [1, 2, 3, 4]
     wechat = next(r for r in records if r["platform"] == "wechat")

@@ -88,35 +88,39 @@ def eb_shrink(n, total, total_sq) -> pd.DataFrame:
     return out
 
 
-def slot_performance(posts: ibis.Table) -> pd.DataFrame:
-    """Engagement by weekday × hour of publication, per platform, shrunk toward the platform's mean.
+def slot_performance(posts: ibis.Table, keys: tuple[str, ...] = ("weekday", "hour")) -> pd.DataFrame:
+    """Engagement by time slot of publication, per platform, shrunk toward the platform's mean.
 
     Parameters
     ----------
     posts : ibis.Table
         The ``posts`` table with at least one engagement column.
+    keys : tuple of str
+        Slot columns: any of ``weekday`` (0 = Monday) and ``hour``; with few posts a platform, hours alone
+        give cells big enough to compare.
 
     Returns
     -------
     pandas.DataFrame
-        ``platform``, ``weekday`` (0 = Monday), ``hour``, ``n`` (posts), ``rate`` (mean engagement rate),
-        ``shrunk_rate``, ``weight``.
+        ``platform``, the key columns, ``n`` (posts), ``rate`` (mean engagement rate), ``shrunk_rate``,
+        ``weight``.
     """
-    cells = _cell_sums(_rated_posts(posts), ["platform", "weekday", "hour"], "rate")
+    cells = _cell_sums(_rated_posts(posts), ["platform", *keys], "rate")
     parts = []
     for _platform, g in cells.groupby("platform"):
         eb = eb_shrink(g["n"], g["total"], g["total_sq"])
         parts.append(g.assign(rate=eb["mean"].to_numpy(), shrunk_rate=eb["shrunk"].to_numpy(),
                               weight=eb["weight"].to_numpy()))
     out = pd.concat(parts, ignore_index=True) if parts else cells.assign(rate=[], shrunk_rate=[], weight=[])
-    return out[["platform", "weekday", "hour", "n", "rate", "shrunk_rate", "weight"]]
+    return out[["platform", *keys, "n", "rate", "shrunk_rate", "weight"]]
 
 
 def best_slots(slots: pd.DataFrame, top: int = 3, min_posts: int = 3) -> pd.DataFrame:
     """Each platform's best weekday × hour slots by shrunk engagement rate.
 
     Shrinkage assumes roughly normal noise; one viral post can still inflate the spread between cells, so a
-    slot also needs ``min_posts`` posts to be named.
+    slot also needs ``min_posts`` posts to be named. A platform whose slots show no spread beyond noise
+    (every cell shrunk fully to its mean) has no best slot and is left out.
 
     Parameters
     ----------
@@ -132,7 +136,8 @@ def best_slots(slots: pd.DataFrame, top: int = 3, min_posts: int = 3) -> pd.Data
     pandas.DataFrame
         The eligible rows of ``slots``, ``top`` per platform, best first within each platform.
     """
-    eligible = slots[slots["n"] >= min_posts]
+    varies = slots.groupby("platform")["weight"].transform("max") > 0
+    eligible = slots[(slots["n"] >= min_posts) & varies]
     return (eligible.sort_values(["platform", "shrunk_rate"], ascending=[True, False])
             .groupby("platform", sort=True).head(top).reset_index(drop=True))
 
@@ -177,6 +182,17 @@ def best_hours(hour_profile: pd.DataFrame, top: int = 2) -> list[int]:
         How many hours to return.
     """
     return sorted(int(h) for h in hour_profile.nlargest(top, "shrunk")["hour"])
+
+
+def hours_label(hours: list[int]) -> str:
+    """Clock hours as readable ranges: consecutive hours merge (``[20, 21]`` → ``"20:00–21:59"``)."""
+    runs: list[list[int]] = []
+    for h in sorted(hours):
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{r[0]:02d}:00–{r[-1]:02d}:59" for r in runs)
 
 
 def _t_interval(n, total, total_sq, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +374,9 @@ def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | Non
         recs.append(("rec_deprioritize", {"platforms": names(weak)}))
     if cadence is not None:
         for row in cadence[cadence.status.isin(["below", "above"])].itertuples():
-            recs.append((f"rec_cadence_{row.status}",
+            # a platform to scale back gets no "post more" advice, only the choice to commit or hold back
+            weak_below = row.status == "below" and row.platform in weak
+            recs.append(("rec_cadence_below_weak" if weak_below else f"rec_cadence_{row.status}",
                          {"platform": label(row.platform), "per_week": f"{row.posts_per_week:.1f}",
                           "low": f"{row.target_low:g}", "high": f"{row.target_high:g}"}))
     if mix is not None:
@@ -368,5 +386,5 @@ def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | Non
         recs.append(("rec_content", {"best": content_label(content.iloc[0, 0]),
                                      "worst": content_label(content.iloc[-1, 0])}))
     if hours:
-        recs.append(("rec_hours", {"hours": ", ".join(f"{h:02d}:00" for h in hours)}))
+        recs.append(("rec_hours", {"hours": hours_label(hours)}))
     return recs
