@@ -246,6 +246,7 @@ def test_recommendations_rank_by_users_and_skip_empty_groups():
     values = dict(recs)
     assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
     assert values["rec_high_value"]["revenue_share"] == "40.0%"
+    assert "rec_referral" not in values  # no loyal users
 
 
 def test_percent_text():

@@ -118,6 +118,7 @@ def test_metric_system_layers(con):
     assert got.loc["referred_share_of_new", "value"] == pytest.approx(0.75)
     assert got.loc["repurchase_rate", "value"] == pytest.approx(1 / 3)  # r_second_buy of r_buy, fan
     assert np.isnan(got.loc["ctr", "ci_low"]) and got.loc["k_factor", "ci_low"] < 0.25
+    assert got.loc["k_factor", "kind"] == "factor" and got.loc["share_rate", "kind"] == "rate"
 
 
 def test_metric_system_without_platform_daily(con):
@@ -141,4 +142,5 @@ def test_format_metric():
     assert virality.format_metric("rate", 0.01234) == "1.23%"
     assert virality.format_metric("count", 12345.0) == "12,345"
     assert virality.format_metric("ratio", 1.5) == "1.50"
+    assert virality.format_metric("factor", 0.01802) == "0.018"
     assert virality.format_metric("rate", float("nan")) == "—"

@@ -372,7 +372,7 @@ def recommendations(
         ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
         ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
         ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
-        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": percent(k_factor, 2)}),
+        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": f"{k_factor:.3f}"}),
         (
             "rec_high_value",
             int(tiers.loc["high_value", "users"]),

@@ -105,7 +105,8 @@ def share_comparison(
 
 def cohort_heatmap(table: pd.DataFrame, title: str, month_label: str, cohort_label: str) -> Figure:
     """Retention by first-purchase cohort (rows) and months since the first purchase (columns)."""
-    rates = table.drop(columns="size").iloc[:, 1:]  # month 0 is 100% by construction
+    # Month 0 is 100% by construction, and a cohort with no later month observed has nothing to show.
+    rates = table.drop(columns="size").iloc[:, 1:].dropna(how="all")
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(rates) + 1.5))
     sns.heatmap(
         rates,

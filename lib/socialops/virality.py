@@ -230,7 +230,8 @@ def _measure(
     if metric in RATE_METRICS:
         k, n = (counts[f] for f in RATE_METRICS[metric])
         low, high = wilson_interval(k, n, confidence)
-        return "rate", (k / n if n else nan), low, high
+        # The K-factor is read as "newcomers per user", so it is shown as a number rather than a percentage.
+        return ("factor" if metric == "k_factor" else "rate"), (k / n if n else nan), low, high
     if metric in COUNT_METRICS:
         return "count", float(counts[COUNT_METRICS[metric]]), nan, nan
     if metric == "interactions_per_user":
@@ -258,7 +259,7 @@ def metric_system(
     -------
     pandas.DataFrame
         Rows in `METRIC_LAYERS` order (metrics without data left out): ``layer``, ``metric``, ``kind`` ("count",
-        "rate" or "ratio"), ``value``, ``ci_low``, ``ci_high``, ``previous``, ``change`` (value − previous).
+        "rate", "factor" or "ratio"), ``value``, ``ci_low``, ``ci_high``, ``previous``, ``change`` (value − previous).
         Rates without an interval (click-through) have NaN bounds.
     """
     periods = [period_bounds(as_of, period_days, back) for back in (0, 1)]
@@ -291,11 +292,14 @@ def metric_system(
 
 
 def format_metric(kind: str, value: float) -> str:
-    """Display text of a metric-system value: rates as percentages, counts whole, ratios with two decimals."""
+    """Display text of a metric-system value: rates as percentages, counts whole, factors with three decimals,
+    ratios with two."""
     if value is None or pd.isna(value):
         return "—"
     if kind == "rate":
         return f"{value:.2%}"
+    if kind == "factor":
+        return f"{value:.3f}"
     if kind == "count":
         return f"{value:,.0f}"
     return f"{value:,.2f}"
