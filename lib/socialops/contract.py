@@ -184,6 +184,8 @@ def validate(
     *,
     chapters: Iterable[str] | None = None,
     engine="duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
     now: dt.datetime | None = None,
 ) -> ValidationReport:
     """Check the tables of a data folder against the contract, collecting every failure.
@@ -199,6 +201,8 @@ def validate(
         `chapters`, all chapters.
     engine : str or ibis backend
         Where the checks run (see `socialops.engine.connect`); a backend object is used as is and left open.
+    threads, memory_limit : optional
+        Passed to `socialops.engine.connect` when `engine` is a name or URL.
     now : datetime, optional
         Rows dated after it are failures (default: the current local time).
 
@@ -214,7 +218,7 @@ def validate(
         return report
     now = now or dt.datetime.now()
     owned = isinstance(engine, str)
-    con = connect(engine, threads=1) if owned else engine
+    con = connect(engine, threads=threads, memory_limit=memory_limit) if owned else engine
     try:
         aliases = load_aliases(data_dir)
     except (ValueError, OSError) as exc:
