@@ -105,6 +105,10 @@ def test_cuped_matches_raw_adjustment(analysis, frame):
     adj_var = sum(y[d.variant == g].var() / (d.variant == g).sum() for g in ("control", "variant"))
     assert cu.variance_reduction == pytest.approx(1 - adj_var / raw_var, rel=1e-6)
     assert 0.4 < cu.variance_reduction < 0.7  # rho ~ 0.77 in this simulation: about rho² of the variance goes
+    looks = analysis.looks[(analysis.looks.experiment_id == "title") & (analysis.looks.metric == "value_cuped")]
+    assert looks["diff"].iloc[-1] == pytest.approx(row.abs_diff, rel=1e-9)
+    assert looks["p_classic"].iloc[-1] == pytest.approx(row.p_value, rel=1e-9)
+    assert row.p_sequential == pytest.approx(looks["p_sequential"].min(), rel=1e-12)
 
 
 def test_srm_flags_only_the_broken_split(analysis, table):

@@ -19,6 +19,7 @@ from .analysis import (
     declared_split,
     intended_split,
     plan_next,
+    planning_inputs,
     power_curve,
     segment_tests,
     traffic_per_day,
@@ -43,7 +44,7 @@ __all__ = [
     "DEFAULT_CONTROL", "DEFAULT_TAU", "SRM_ALPHA", "TEST_KEYS", "Analysis", "BayesResult",
     "ControlNotFoundError", "MeanTest", "ProportionTest", "SplitError", "SrmTest", "adjust_p_values",
     "always_valid_p_values", "analyse_experiments", "beta_beat_control", "choose_control", "cuped_adjust",
-    "declared_split", "decide", "intended_split", "mixture_likelihood_ratio", "normal_beat_control", "plan_next",
+    "declared_split", "decide", "intended_split", "mixture_likelihood_ratio", "normal_beat_control", "plan_next", "planning_inputs",
     "power_curve", "power_two_proportions", "proportion_test", "sample_size", "sample_size_exact",
     "segment_tests", "srm_test", "traffic_per_day", "unmatched_splits", "welch_test",
 ]

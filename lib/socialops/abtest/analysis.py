@@ -394,22 +394,27 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
 
 
 def _cuped_looks(cc: pd.DataFrame, cv: pd.DataFrame, tau: float) -> pd.DataFrame:
-    """Per look: CUPED-adjusted difference (theta re-estimated on the data so far) and its p-values."""
-    keys = ["n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cy2", "sum_cxy"]
-    cols = {k: [] for k in ("c_mean", "c_var", "c_n", "v_mean", "v_var", "v_n")}
-    for i in range(len(cc)):
-        arms = {"c": cc.iloc[i][keys].to_dict(), "v": cv.iloc[i][keys].to_dict()}
-        if min(arms["c"]["n_cuped"], arms["v"]["n_cuped"]) < 2:
-            vals = (0.0, 0.0, 0, 0.0, 0.0, 0)
-        else:
-            _, adj = cuped_adjust(arms)
-            vals = (adj["c"].mean, adj["c"].var, adj["c"].n, adj["v"].mean, adj["v"].var, adj["v"].n)
-        for k, val in zip(cols, vals, strict=True):
-            cols[k].append(val)
-    a = {k: np.asarray(v, dtype=float) for k, v in cols.items()}
-    early = (a["c_n"] < 2) | (a["v_n"] < 2)
-    a["c_var"][early] = a["v_var"][early] = np.nan  # no information yet: the p-value stays where it was
-    return _mean_looks(a["c_mean"], a["c_var"], a["c_n"], a["v_mean"], a["v_var"], a["v_n"], tau)
+    """Per look: CUPED-adjusted difference (theta re-estimated on the data so far) and its p-values.
+
+    The same algebra as :func:`cuped_adjust`, vectorized over the looks.
+    """
+    n = cc["n_cuped"].to_numpy(float) + cv["n_cuped"].to_numpy(float)
+    sx, sy = cc["sum_cx"] + cv["sum_cx"], cc["sum_cy"] + cv["sum_cy"]
+    _, var_x_all = _mean_var(n, sx, cc["sum_cx2"] + cv["sum_cx2"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(var_x_all > 0, _cov(n, sx, sy, cc["sum_cxy"] + cv["sum_cxy"]) / var_x_all, 0.0)
+        mean_x_all = sx.to_numpy(float) / n
+    arms = []
+    for a in (cc, cv):
+        mx, vx = _mean_var(a["n_cuped"], a["sum_cx"], a["sum_cx2"])
+        my, vy = _mean_var(a["n_cuped"], a["sum_cy"], a["sum_cy2"])
+        cxy = _cov(a["n_cuped"], a["sum_cx"], a["sum_cy"], a["sum_cxy"])
+        var = np.maximum(vy - 2 * theta * cxy + theta**2 * vx, 0.0)
+        arms.append((my - theta * (mx - mean_x_all), var, a["n_cuped"].to_numpy(float)))
+    (m0, v0, n0), (m1, v1, n1) = arms
+    early = (n0 < 2) | (n1 < 2)
+    v0, v1 = np.where(early, np.nan, v0), np.where(early, np.nan, v1)  # no information yet: p stays put
+    return _mean_looks(m0, v0, n0, m1, v1, n1, tau)
 
 
 def traffic_per_day(moments: pd.DataFrame) -> pd.Series:
@@ -570,3 +575,34 @@ def power_curve(baseline_rate: float, mdes: Sequence[float], n_per_variant: Sequ
                                                            baseline_rate, m, alpha)})
               for m in mdes]
     return pd.concat(frames, ignore_index=True)
+
+
+def planning_inputs(analysis: Analysis, baseline_rate: float = 0.0, daily_traffic: float = 0.0
+                    ) -> dict[str, float | str | None]:
+    """Baseline rate and daily traffic for the next test: as given, or observed in the experiments analysed.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The experiments analysed.
+    baseline_rate : float
+        Control conversion rate to plan for; 0 takes the median control rate of the experiments.
+    daily_traffic : float
+        Units per day entering the next test; 0 takes the median daily traffic of the experiments.
+
+    Returns
+    -------
+    dict
+        ``baseline_rate``, ``baseline_source`` ("given" or "observed"), ``daily_traffic`` (None when
+        neither given nor observable), ``traffic_source``.
+    """
+    conv = analysis.tests[analysis.tests["metric"] == "conversion"]
+    observed_rate = conv.groupby("experiment_id")["control_rate"].first().median() if len(conv) else None
+    traffic = traffic_per_day(analysis.moments)
+    observed_traffic = float(traffic.median()) if len(traffic) else None
+    return {
+        "baseline_rate": float(baseline_rate) if baseline_rate > 0 else observed_rate,
+        "baseline_source": "given" if baseline_rate > 0 else "observed",
+        "daily_traffic": float(daily_traffic) if daily_traffic > 0 else observed_traffic,
+        "traffic_source": "given" if daily_traffic > 0 else "observed",
+    }
