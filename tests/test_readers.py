@@ -190,6 +190,8 @@ def test_other_engines_read_csv_through_arrow_with_exact_rows(tmp_path, con, mon
 # ----------------------------------------------------------------------------------------- file formats
 def test_find_table_file(tmp_path):
     assert find_table_file(tmp_path, "posts") is None
+    (tmp_path / "Events.CSV").write_text("user_id\n", encoding="utf-8")
+    assert find_table_file(tmp_path, "events").name == "Events.CSV"
     (tmp_path / "posts.xlsx").write_bytes(b"")
     assert find_table_file(tmp_path, "posts").name == "posts.xlsx"
     (tmp_path / "posts.csv").write_text("post_id\n", encoding="utf-8")
@@ -244,6 +246,14 @@ def test_parquet_keeps_types_and_numbers_rows(tmp_path, con):
     assert typed.platform.tolist() == ["weibo", "wechat"]
     assert typed.is_official.tolist() == [False, True]
     assert typed[ok_column("sentiment")].all()
+
+
+def test_other_engines_read_parquet_natively(tmp_path, con, monkeypatch):
+    monkeypatch.setattr(readers, "_backend_name", lambda _con: "other")
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"user_id": ["007", "008"], "event": ["view", "like"]}), path)
+    raw, df = _read(con, "events", path)
+    assert sorted(df[ROW]) == [2, 3] and sorted(df.user_id) == ["007", "008"]
 
 
 def test_corrupt_parquet_is_a_read_error(tmp_path, con):

@@ -161,8 +161,9 @@ def find_table_file(data_dir: str | os.PathLike, table: str) -> Path | None:
     ReadError
         When the table is there in more than one format (which one to read would be a guess).
     """
-    found = [Path(data_dir) / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
-    found = [p for p in found if p.is_file()]
+    # names are matched without regard to case: Windows exports often arrive as Events.CSV
+    wanted = {f"{table}{suffix}" for suffix in FILE_SUFFIXES}
+    found = sorted(p for p in Path(data_dir).iterdir() if p.name.lower() in wanted and p.is_file())
     if len(found) > 1:
         raise ReadError(found[0], f"table {table!r} is given twice ({', '.join(p.name for p in found)}); keep one")
     return found[0] if found else None
@@ -451,6 +452,9 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
 
     The conversion is staged (clean the text, prepare it, cast) so that the SQL an engine receives stays small:
     an expression referenced several times is computed once in an inner query instead of being repeated.
+
+    Text timestamps may use ``/`` or ``年月日``; a zone suffix (``+08:00``, ``Z``) is dropped and the wall-clock
+    time as written is kept, since hour-of-day analyses want the time the audience saw.
 
     Parameters
     ----------
