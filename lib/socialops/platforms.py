@@ -10,7 +10,7 @@ variation between days, with the ratio-of-sums estimator and its delta-method st
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import ibis
 import numpy as np
@@ -498,8 +498,3 @@ def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) 
             rec["cadence_target"] = None
         out.append(rec)
     return out
-
-
-def label_list(platforms, label: Callable[[str], str]) -> str:
-    """Platform ids as one readable list of display names (``label`` maps an id to its name)."""
-    return ", ".join(label(p) for p in platforms)

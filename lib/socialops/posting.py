@@ -341,7 +341,7 @@ def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | Non
                     mix: dict | None = None, content: pd.DataFrame | None = None,
                     hours: list[int] | None = None,
                     label: Callable[[str], str] = str,
-                    content_label: Callable[[str], str] = str) -> list[tuple[str, dict]]:
+                    content_label: Callable[[str], str] = str, sep: str = ", ") -> list[tuple[str, dict]]:
     """The chapter's closing advice as catalog keys with their values, in reading order.
 
     Parameters
@@ -355,13 +355,15 @@ def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | Non
         content type and :func:`best_hours`; a missing one leaves its advice out.
     label, content_label : callable
         Map a platform id / a content type to its display name in the report language.
+    sep : str
+        Separator of a list of names in the report language.
 
     Returns
     -------
     list of (str, dict)
         Keys of ``messages/platform_matrix.yaml`` (prefix ``rec_``) and the values they format.
     """
-    names = lambda ids: ", ".join(label(p) for p in ids)  # noqa: E731
+    names = lambda ids: sep.join(label(p) for p in ids)  # noqa: E731
     recs: list[tuple[str, dict]] = []
     core = scored.loc[scored.role == "core", "platform"].tolist()
     aux = scored.loc[scored.role == "auxiliary", "platform"].tolist()
