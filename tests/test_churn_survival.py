@@ -7,7 +7,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times
 
-from socialops.survival import fit_cox, kaplan_meier, logrank_test, median_lifetime
+from socialops.survival import fit_cox, kaplan_meier, logrank_test, median_lifetime, survival_at
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,16 @@ def test_kaplan_meier_matches_lifelines(lifetimes_data):
     np.testing.assert_allclose(ours["ci_low"], ref["ci_low"], rtol=1e-8)
     np.testing.assert_allclose(ours["ci_high"], ref["ci_high"], rtol=1e-8)
     assert list(ours.columns) == ["time", "survival", "ci_low", "ci_high"]
+
+
+def test_survival_at_reads_the_step_in_force(lifetimes_data):
+    d = lifetimes_data
+    curve = kaplan_meier(d["t"], d["e"])
+    kmf = KaplanMeierFitter().fit(d["t"], d["e"])
+    for day in (0, 37.5, 120):
+        assert survival_at(curve, day)["survival"] == pytest.approx(float(kmf.predict(day)), rel=1e-10)
+    point = survival_at(curve, 120)
+    assert point["ci_low"] < point["survival"] < point["ci_high"]
 
 
 def test_kaplan_meier_small_hand_example():

@@ -22,7 +22,7 @@ from scipy import stats
 from .bgnbd import BGNBDFit, fit_bgnbd, fit_mbgnbd
 from .clv import GammaGammaFit, customer_lifetime_value, fit_gamma_gamma
 from .rfm import rfm_table
-from .survival import CoxResult, fit_cox, kaplan_meier, logrank_test, median_lifetime
+from .survival import CoxResult, fit_cox, kaplan_meier, logrank_test, median_lifetime, survival_at
 from .timeframe import cut_at, timestamp
 
 __all__ = [
@@ -184,7 +184,9 @@ def customer_summary(
 # ---------------------------------------------------------------- survival
 
 
-def survival_by_segment(customers: pd.DataFrame, segment: str, level: float = 0.95) -> dict:
+def survival_by_segment(
+    customers: pd.DataFrame, segment: str, *, at_days: float = 180, level: float = 0.95
+) -> dict:
     """Kaplan–Meier curves, median lifetimes and a log-rank test across the values of one segment column.
 
     Parameters
@@ -193,18 +195,26 @@ def survival_by_segment(customers: pd.DataFrame, segment: str, level: float = 0.
         The output of :func:`customer_summary`.
     segment : str
         Column to split by (e.g. "platform", "referred", "tier").
+    at_days : float
+        Also read each curve at this many days after the first purchase (medians are often not reached).
 
     Returns
     -------
     dict
         ``curves``: long DataFrame (segment, time, survival, ci_low, ci_high); ``medians``: DataFrame indexed
-        by segment value with median, ci_low, ci_high, n, events; ``logrank``: {chi2, df, p_value}.
+        by segment value with median, ci_low, ci_high, n, events, survival_at, survival_ci_low,
+        survival_ci_high; ``logrank``: {chi2, df, p_value}.
     """
     curves, medians = [], {}
     for value, grp in customers.groupby(segment, sort=True):
         curve = kaplan_meier(grp["duration_days"], grp["churned"], level=level)
         curves.append(curve.assign(segment=str(value)))
-        medians[str(value)] = median_lifetime(grp["duration_days"], grp["churned"], level=level)
+        point = survival_at(curve, at_days)
+        medians[str(value)] = {
+            **median_lifetime(grp["duration_days"], grp["churned"], level=level),
+            "survival_at": point["survival"], "survival_ci_low": point["ci_low"],
+            "survival_ci_high": point["ci_high"],
+        }
     med = pd.DataFrame.from_dict(medians, orient="index")
     med.index.name = segment
     return {

@@ -74,6 +74,21 @@ def kaplan_meier(durations, observed, level: float = 0.95) -> pd.DataFrame:
     return curve
 
 
+def survival_at(curve: pd.DataFrame, time: float) -> dict:
+    """Read a Kaplan–Meier curve (from :func:`kaplan_meier`) at ``time``: the step in force then.
+
+    Returns
+    -------
+    dict
+        ``survival``, ``ci_low``, ``ci_high`` at ``time``. Keep ``time`` within the follow-up of the data:
+        the curve stays flat after its last event.
+    """
+    if time < 0:
+        raise ValueError("time must be >= 0")
+    row = curve[curve["time"] <= time].iloc[-1]
+    return {"survival": float(row["survival"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"])}
+
+
 def median_lifetime(durations, observed, level: float = 0.95) -> dict:
     """Median survival time with its confidence interval (Brookmeyer–Crowley, log(−log) transform).
 
