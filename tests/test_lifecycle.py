@@ -251,3 +251,32 @@ def test_recommendations_rank_by_users_and_skip_empty_groups():
 
 def test_percent_text():
     assert lc.percent(0.1234) == "12.3%" and lc.percent(float("nan")) == "—" and lc.percent(0.01234, 2) == "1.23%"
+
+
+def test_catalog_covers_every_label_in_both_languages():
+    import string
+
+    from socialops import rfm, virality
+    from socialops.i18n import Translator, load_catalog
+
+    catalog = load_catalog("lifecycle")
+    fields = {
+        key: {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f} for lang, text in entry.items()}
+        for key, entry in catalog.items()
+    }
+    for key, by_lang in fields.items():
+        assert by_lang["en"] == by_lang["zh"], key
+        # Report.say hands every value over as text, so no template may carry a numeric format spec.
+        for text in catalog[key].values():
+            text.format(**{name: "x" for name in by_lang["en"]})
+    needed = [f"stage_{s}" for s in (*lc.STAGES, lc.UNSEEN)]
+    needed += [f"{kind}_{s}" for s in lc.STAGES for kind in ("goal", "moves")]
+    needed += [f"churn_{g}" for g in lc.CHURN_GROUPS]
+    needed += [f"segment_{s}" for s in rfm.SEGMENT_ORDER]
+    needed += [f"{kind}_{t}" for t in rfm.TIERS for kind in ("tier", "tier_rule", "tier_moves")]
+    needed += [f"layer_{x}" for x in virality.METRIC_LAYERS]
+    needed += [f"metric_{m}" for ms in virality.METRIC_LAYERS.values() for m in ms]
+    needed += ["rec_winback", "rec_first_order", "rec_awareness", "rec_referral", "rec_high_value"]
+    needed += ["rec_potential_high", "rec_low_value"]
+    t = Translator("zh", "lifecycle")
+    assert [key for key in needed if not t.has(key)] == []

@@ -1,0 +1,68 @@
+"""Chapter 02 on the samples: the planted stage sizes, K-factor and share rate are recovered exactly."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from socialops.lifecycle import STAGES, UNSEEN
+from socialops.rfm import SEGMENT_ORDER, TIERS
+
+pytestmark = pytest.mark.notebook
+
+CHAPTER = "02_lifecycle"
+
+
+def test_recovers_planted_lifecycle(chapter_run, truths):
+    run = chapter_run(CHAPTER)
+    assert run.exit_code == 0, run.stderr
+    out, planted = run.json, truths["lifecycle"]
+    assert out["as_of"].startswith(planted["as_of"])
+    assert out["stages"] == planted["stages"]
+    assert out["k_factor"] == pytest.approx(planted["k_factor"], abs=1e-6)
+    assert out["share_rate"] == pytest.approx(planted["share_rate"], abs=1e-6)
+
+
+def test_results_contract_is_consistent(chapter_run, truths):
+    out = chapter_run(CHAPTER).json
+    stages = out["stages"]
+    assert list(stages) == list(STAGES)
+    # Columns of the transition matrix are today's stages; its rows (but the unseen) those 30 days earlier.
+    transitions = out["transitions"]
+    assert list(transitions) == [UNSEEN, *STAGES]
+    for stage in STAGES:
+        assert sum(row[stage] for row in transitions.values()) == stages[stage]
+    assert sum(transitions[UNSEEN].values()) > 0
+    assert list(out["rfm_segments"]) == list(SEGMENT_ORDER)
+    assert list(out["rfm_tiers"]) == list(TIERS)
+    customers = sum(out["rfm_segments"].values())
+    assert customers == sum(out["rfm_tiers"].values()) > 0
+    assert out["rfm_tiers"]["high_value"] == out["rfm_segments"]["important_value"]
+    assert out["rfm_tiers"]["low_value"] == out["rfm_segments"]["general_winback"]
+    cohorts = out["cohort_retention"]
+    assert list(cohorts) == sorted(cohorts) and list(cohorts)[0] == "2025-10" and list(cohorts)[-1] == "2026-09"
+    assert all(rates[0] == 1.0 and all(0 <= r <= 1 for r in rates) for rates in cohorts.values())
+    assert len(cohorts["2025-10"]) == 12 and len(cohorts["2026-09"]) == 1
+
+
+def test_client_edition_exports_nothing(chapter_run):
+    run = chapter_run(CHAPTER)
+    assert not (run.out_dir / f"{CHAPTER}_exports").exists()
+    assert "CRM" in run.html
+
+
+def test_chinese_analyst_edition_with_other_parameters(chapter_run, truths):
+    run = chapter_run(CHAPTER, lang="zh", audience="analyst", churn_days=60)
+    assert run.exit_code == 0, run.stderr
+    stages, planted = run.json["stages"], truths["lifecycle"]["stages"]
+    assert sum(stages.values()) == sum(planted.values())
+    assert stages["churned"] > planted["churned"]  # a shorter churn window churns more users
+    assert "忠诚用户" in run.html and "重要价值" in run.html
+    folder = run.out_dir / f"{CHAPTER}_exports"
+    files = sorted(p.name for p in folder.glob("*.csv"))
+    assert files == sorted(f"crm_{s}.csv" for s in STAGES)
+    with (folder / "crm_loyal.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == stages["loyal"]
+    assert {"user_id", "stage", "purchases", "segment", "tier"} <= set(rows[0])
