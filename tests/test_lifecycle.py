@@ -230,7 +230,8 @@ def test_crm_lists_carry_rfm_columns(con):
     assert set(lists) == {"active", "new", "churned"}
     buyer = lists["active"].iloc[0]
     assert buyer["user_id"] == "buyer" and buyer["purchases"] == 2 and buyer["r_score"] == 5
-    assert pd.isna(lists["new"].loc[0, "segment"])
+    assert pd.isna(lists["new"].loc[0, "segment"]) and pd.isna(lists["new"].loc[0, "r_score"])
+    assert str(lists["active"]["r_score"].dtype) == "Int64"
 
 
 def test_recommendations_rank_by_users_and_skip_empty_groups():

@@ -328,6 +328,8 @@ def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> dict[str, pd.
         "user_id", "r_score", "f_score", "m_score", "segment", "tier"
     )
     merged = members.merge(scores.to_pandas(), on="user_id", how="left")
+    # Non-customers have no scores; nullable integers keep "4" from turning into "4.0" in the CSV.
+    merged = merged.astype({c: "Int64" for c in ("r_score", "f_score", "m_score")})
     return {
         stage: merged[merged["stage"] == stage].reset_index(drop=True)
         for stage in STAGES
