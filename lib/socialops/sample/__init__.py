@@ -77,11 +77,7 @@ def generate(out_dir, *, users: int = 20_000, seed: int = 7, fmt: str = "csv", e
         "window": {"start": "2025-10-01T00:00:00", "end": AS_OF},
         "platform_matrix": platforms.truths(daily, post_table),
         "lifecycle": lifecycle,
-        "churn": {
-            "bgnbd": {**events.BGNBD, "time_unit": "day"},
-            "referred_hazard_ratio": events.REFERRED_DROPOUT,
-            "churn_days": events.CHURN_DAYS,
-        },
+        "churn": events.churn_truths(plan),
         "ab_testing": experiment.truths(exp_table),
         "crisis": crisis,
         "masking": {
@@ -91,5 +87,7 @@ def generate(out_dir, *, users: int = 20_000, seed: int = 7, fmt: str = "csv", e
             "mentions_with_nickname": int(mention_table.text.str.contains("@").sum()),
         },
     }
-    (out / "truths.json").write_text(json.dumps(truths, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "truths.json").write_text(
+        json.dumps(truths, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return out

@@ -22,8 +22,32 @@ PLATFORMS = ("xiaohongshu", "douyin", "wechat", "weibo", "bilibili")
 
 #: Relative social-media activity by hour of day (quiet nights, a lunch bump, the evening peak).
 HOUR_WEIGHTS = np.array(
-    [2.0, 1.1, 0.6, 0.4, 0.4, 0.6, 1.2, 2.5, 4.0, 4.5, 4.5, 5.0,
-     6.0, 5.5, 4.5, 4.5, 4.8, 5.2, 5.8, 6.8, 8.0, 8.2, 6.5, 4.0]
+    [
+        2.0,
+        1.1,
+        0.6,
+        0.4,
+        0.4,
+        0.6,
+        1.2,
+        2.5,
+        4.0,
+        4.5,
+        4.5,
+        5.0,
+        6.0,
+        5.5,
+        4.5,
+        4.5,
+        4.8,
+        5.2,
+        5.8,
+        6.8,
+        8.0,
+        8.2,
+        6.5,
+        4.0,
+    ]
 )
 #: Relative activity by weekday, Monday first (weekends are busier on social platforms).
 WEEKDAY_WEIGHTS = np.array([0.90, 0.92, 0.95, 0.97, 1.05, 1.15, 1.10])

@@ -6,8 +6,13 @@ likes, comments, shares) chunk by chunk of users, so millions of users never sit
 
 Customers' repeat purchases follow the BG/NBD story of Fader, Hardie & Lee (2005): while alive a customer buys
 as a Poisson process with rate ``lambda ~ Gamma(r, alpha)`` per day; after each repeat purchase they drop out
-with probability ``p ~ Beta(a, b)``. A customer's dropout hazard in calendar time is ``lambda * p``; referred
-customers get ``p`` scaled by `REFERRED_DROPOUT`, which scales that hazard by the same factor.
+with probability ``p ~ Beta(a, b)``. A customer's dropout hazard in calendar time is ``lambda * p``.
+
+Referred customers drop out more slowly, yet every customer's ``p`` still comes from the one planted
+``Beta(a, b)`` (so a BG/NBD fit on all customers targets the planted values): who arrives through a referral is
+selected with odds proportional to ``(1 - p) ** k``, which gives the referred ``p ~ Beta(a, b + k)``, with ``k``
+chosen so that their mean dropout probability is `REFERRED_DROPOUT` times the others'. Their interest in the
+brand's content also lasts longer by that factor.
 """
 
 from __future__ import annotations
@@ -43,19 +48,20 @@ VIEW, LIKE, COMMENT, SHARE, FOLLOW, UNFOLLOW, SIGNUP, PURCHASE, REFERRAL = range
 
 #: Planted BG/NBD parameters (time unit: day).
 BGNBD = {"r": 0.75, "alpha": 30.0, "a": 0.9, "b": 5.0}
-#: Referred customers' dropout probability (and so their dropout hazard) relative to everyone else's.
+#: Referred customers' mean dropout probability (and so dropout hazard) relative to other customers'.
 REFERRED_DROPOUT = 0.6
 #: Where users first meet the brand.
 USER_PLATFORM_SHARE = np.array([0.30, 0.35, 0.12, 0.13, 0.10])
 #: Chance that a user becomes a customer, by platform (WeChat converts best, Douyin and Weibo worst).
-CUSTOMER_CHANCE = np.array([0.30, 0.20, 0.50, 0.18, 0.28])
-ACQUIRED_CHANCE = 0.22
-REFERRED_SHARE = 0.05
+CUSTOMER_CHANCE = np.array([0.36, 0.25, 0.60, 0.22, 0.34])
+ACQUIRED_CHANCE = 0.20
+#: Share of customers who arrive through a referral.
+REFERRED_OF_CUSTOMERS = 0.15
 #: Mean days a customer keeps engaging after the first purchase while still buying now and then.
 ENGAGEMENT_DAYS = 60
 #: Win-back test: assignment week, declared split and planted comeback rates.
-WINBACK_START = int(np.datetime64("2026-08-17T10:00:00", "s").astype(np.int64))
-WINBACK_DAYS = 6
+WINBACK_START = int(np.datetime64("2026-09-01T10:00:00", "s").astype(np.int64))
+WINBACK_DAYS = 5
 WINBACK_SPLIT = {"holdout": 0.10, "coupon": 0.90}
 WINBACK_RATE = {"holdout": 0.05, "coupon": 0.15}
 CHURN_DAYS = 90
@@ -78,6 +84,8 @@ class Plan:
         0 prospect, 1 acquired (followed or signed up, never bought), 2 customer.
     referred : numpy.ndarray
         Whether the user came through a referral.
+    dropout : numpy.ndarray
+        Each user's BG/NBD dropout probability ``p`` (used by customers only).
     start, end : numpy.ndarray
         Epoch seconds bounding the user's engagement events.
     rate : numpy.ndarray
@@ -93,6 +101,7 @@ class Plan:
     platform: np.ndarray
     kind: np.ndarray
     referred: np.ndarray
+    dropout: np.ndarray
     start: np.ndarray
     end: np.ndarray
     rate: np.ndarray
@@ -115,7 +124,7 @@ def _arrivals(rng: np.random.Generator, n: int) -> np.ndarray:
     return with_daily_cycle(rng, t, np.full(n, WINDOW_START), np.full(n, WINDOW_END - DAY))
 
 
-def _repeat_purchases(rng: np.random.Generator, first: np.ndarray, dropout_scale: np.ndarray):
+def _repeat_purchases(rng: np.random.Generator, first: np.ndarray, lam: np.ndarray, p: np.ndarray):
     """Simulate BG/NBD repeat purchases after each first purchase up to the end of the window.
 
     While alive, repeat purchases arrive as a Poisson process, so given ``N ~ Poisson(lambda * D)`` arrivals
@@ -126,26 +135,33 @@ def _repeat_purchases(rng: np.random.Generator, first: np.ndarray, dropout_scale
     -------
     owner, times : numpy.ndarray
         Index into `first` and epoch seconds of each repeat purchase, sorted by owner then time.
-    lam : numpy.ndarray
-        Each customer's purchase rate a day (drives their engagement too).
     dead : numpy.ndarray
         Whether the customer dropped out inside the window.
     """
-    m = first.size
-    lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], m)
-    p = rng.beta(BGNBD["a"], BGNBD["b"], m) * dropout_scale
     remaining = (WINDOW_END - first) / DAY
     arrivals = rng.poisson(lam * remaining)
     lifetime = rng.geometric(p)
     kept = np.minimum(arrivals, lifetime)
-    owner = np.repeat(np.arange(m), arrivals)
+    owner = np.repeat(np.arange(first.size), arrivals)
     offset = rng.random(owner.size) * remaining[owner]
     order = np.lexsort((offset, owner))
     owner, offset = owner[order], offset[order]
     rank = np.arange(owner.size) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
     keep = rank < kept[owner]
     times = first[owner[keep]] + (offset[keep] * DAY).astype(np.int64)
-    return owner[keep], times, lam, lifetime <= arrivals
+    return owner[keep], times, lifetime <= arrivals
+
+
+def referral_selection_power() -> float:
+    """The ``k`` of the referral selection odds ``(1 - p) ** k`` (see the module docstring).
+
+    With selection odds ``(1 - p) ** k`` the selected have ``p ~ Beta(a, b + k)``, mean ``x = a / (a + b + k)``;
+    the others then have mean ``(m - q x) / (1 - q)`` where ``m = a / (a + b)`` and ``q`` is the referred share
+    of customers. Setting ``x`` to `REFERRED_DROPOUT` times that mean and solving gives ``k``.
+    """
+    a, b, q, ratio = BGNBD["a"], BGNBD["b"], REFERRED_OF_CUSTOMERS, REFERRED_DROPOUT
+    x = ratio * a / (a + b) / (1 - q + ratio * q)
+    return a / x - a - b
 
 
 def _amounts(rng: np.random.Generator, level: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -174,8 +190,8 @@ class _Keys:
         )
 
     def frame(self) -> pd.DataFrame:
-        cols = [np.concatenate(c) for c in zip(*self.parts)]
-        df = pd.DataFrame(dict(zip(["uid", "ts", "code", "amount", "referrer"], cols)))
+        cols = [np.concatenate(c) for c in zip(*self.parts, strict=True)]
+        df = pd.DataFrame(dict(zip(["uid", "ts", "code", "amount", "referrer"], cols, strict=True)))
         df["ts"] = off_last_minute(df["ts"].to_numpy())
         return df.sort_values(["uid", "ts", "code"], kind="stable").reset_index(drop=True)
 
@@ -185,14 +201,22 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     platform = rng.choice(len(PLATFORMS), n, p=USER_PLATFORM_SHARE)
     start = _arrivals(rng, n)
     u = rng.random(n)
-    kind = np.where(u < CUSTOMER_CHANCE[platform], 2, np.where(u < CUSTOMER_CHANCE[platform] + ACQUIRED_CHANCE, 1, 0))
-    referred = np.zeros(n, dtype=bool)
-    referred[rng.choice(n, round(REFERRED_SHARE * n), replace=False)] = True
-    kind[referred] = 2
+    kind = np.where(
+        u < CUSTOMER_CHANCE[platform], 2, np.where(u < CUSTOMER_CHANCE[platform] + ACQUIRED_CHANCE, 1, 0)
+    )
     end = np.zeros(n, dtype=np.int64)
     rate = np.zeros(n)
     level = rng.gamma(3.0, 15.0, n)  # each buyer's typical order value, yuan
+    lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n)
+    p = rng.beta(BGNBD["a"], BGNBD["b"], n)
     keys = _Keys()
+
+    # Who comes through a referral: customers selected with odds (1 - p) ** k.
+    customers = np.flatnonzero(kind == 2)
+    odds = (1.0 - p[customers]) ** referral_selection_power()
+    chance = np.minimum(1.0, REFERRED_OF_CUSTOMERS * customers.size * odds / odds.sum())
+    referred = np.zeros(n, dtype=bool)
+    referred[customers[rng.random(customers.size) < chance]] = True
 
     # Organic customers first: they are the pool the referred users' referrers come from.
     first = start + rng.exponential(5 * DAY, n).astype(np.int64) + 600
@@ -200,7 +224,8 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     late = organic[first[organic] > WINDOW_END - HOUR]
     kind[late] = 1
     organic = np.setdiff1d(organic, late)
-    n_repeat = _customers(rng, organic, start, first, np.ones(organic.size), level, end, rate, keys)
+    dead = np.zeros(n, dtype=bool)
+    n_repeat = _customers(rng, organic, start, first, lam, p, 1.0, level, end, rate, dead, keys)
 
     # Referred users arrive a few hours after a referral by a customer, at a time when that customer is active.
     ref = np.flatnonzero(referred)
@@ -209,7 +234,9 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     referrer = organic[rng.choice(organic.size, ref.size, p=weight / weight.sum())]
     sent = first[referrer] + (rng.random(ref.size) * (end[referrer] - first[referrer])).astype(np.int64)
     keys.add(referrer, sent, REFERRAL)
-    start[ref] = np.minimum(sent + rng.exponential(4 * HOUR, ref.size).astype(np.int64) + 60, WINDOW_END - HOUR)
+    start[ref] = np.minimum(
+        sent + rng.exponential(4 * HOUR, ref.size).astype(np.int64) + 60, WINDOW_END - HOUR
+    )
     signs_up = rng.random(ref.size) < 0.75
     first[ref] = start[ref] + rng.exponential(2 * DAY, ref.size).astype(np.int64) + 1_800
     late = first[ref] > WINDOW_END - HOUR
@@ -219,12 +246,25 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     kind[ref[late]] = 1
     buyers = ref[~late]
     _customers(
-        rng, buyers, start, first, np.full(buyers.size, REFERRED_DROPOUT), level, end, rate, keys,
-        signed_up=signs_up[~late], referrer=np.where(signs_up[~late], -1, referrer[~late]),
+        rng,
+        buyers,
+        start,
+        first,
+        lam,
+        p,
+        REFERRED_DROPOUT,
+        level,
+        end,
+        rate,
+        dead,
+        keys,
+        signed_up=signs_up[~late],
+        referrer=np.where(signs_up[~late], -1, referrer[~late]),
     )
     acquired_late = ref[late]
-    end[acquired_late] = np.minimum(signup_at[late] + rng.exponential(30 * DAY, late.sum()).astype(np.int64),
-                                    WINDOW_END)
+    end[acquired_late] = np.minimum(
+        signup_at[late] + rng.exponential(30 * DAY, late.sum()).astype(np.int64), WINDOW_END
+    )
     rate[acquired_late] = rng.gamma(1.5, 0.12 / 1.5, late.sum())
 
     # Acquired users: a follow and/or a signup soon after arrival, then a while of engagement.
@@ -247,33 +287,56 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     rate[pro] = rng.gamma(1.5, 0.2 / 1.5, pro.size)
 
     keys.add(np.arange(n), start, VIEW)  # every user's first touch
-    winback = _winback(rng, kind, end, keys)
+    winback = _winback(rng, kind, end, dead, keys)
     key = keys.frame()
     # One view at the very end of the window, by a user still active then, fixes the samples' as_of at
     # 2026-09-30 23:59:59 (added after `frame`, which keeps every other event out of a day's last minute).
     closer = int(np.argmax(end == WINDOW_END))
-    closing = pd.DataFrame({"uid": [closer], "ts": [WINDOW_END], "code": np.int8(VIEW), "amount": [np.nan],
-                            "referrer": [-1]})
+    closing = pd.DataFrame(
+        {"uid": [closer], "ts": [WINDOW_END], "code": np.int8(VIEW), "amount": [np.nan], "referrer": [-1]}
+    )
     key = pd.concat([key, closing], ignore_index=True)
     key = key.sort_values(["uid", "ts", "code"], kind="stable").reset_index(drop=True)
     spent_before = key[key.code == PURCHASE].merge(winback[["uid", "assigned_at"]], on="uid")
     spent_before = spent_before[spent_before.ts < spent_before.assigned_at].groupby("uid").amount.sum()
     winback["pre_value"] = winback.uid.map(spent_before).fillna(0.0).round(2)
     share_chance = rng.beta(1.0, 14.0, n)
-    return Plan(platform, kind, referred, start, end, rate, share_chance, key, winback)
+    return Plan(platform, kind, referred, p, start, end, rate, share_chance, key, winback)
 
 
-def _customers(rng, who, start, first, dropout_scale, level, end, rate, keys, *, signed_up=None, referrer=None):
-    """Key events of customers `who`: signup, follow, unfollow and purchases; fills their `end` and `rate`.
+def _customers(
+    rng,
+    who,
+    start,
+    first,
+    lam,
+    p,
+    interest_scale,
+    level,
+    end,
+    rate,
+    dead,
+    keys,
+    *,
+    signed_up=None,
+    referrer=None,
+):
+    """Key events of customers `who`: signup, follow, unfollow and purchases; fills their `end`, `rate`, `dead`.
 
     Returns the number of repeat purchases of each customer.
     """
     m = who.size
-    owner, times, lam, dead = _repeat_purchases(rng, first[who], dropout_scale)
+    owner, times, gone = _repeat_purchases(rng, first[who], lam[who], p[who])
+    dead[who] = gone
     n_repeat = np.bincount(owner, minlength=m)
     f = first[who]
-    keys.add(who, f, PURCHASE, _amounts(rng, level[who], np.ones(m, dtype=bool)),
-             referrer if referrer is not None else None)
+    keys.add(
+        who,
+        f,
+        PURCHASE,
+        _amounts(rng, level[who], np.ones(m, dtype=bool)),
+        referrer if referrer is not None else None,
+    )
     keys.add(who[owner], times, PURCHASE, _amounts(rng, level[who[owner]], np.zeros(owner.size, dtype=bool)))
     last_purchase = f.copy()
     np.maximum.at(last_purchase, owner, times)
@@ -281,11 +344,12 @@ def _customers(rng, who, start, first, dropout_scale, level, end, rate, keys, *,
     # process may still lose interest (views stop after an engagement lifetime) yet keep their planned
     # purchases; referred customers' interest lasts longer by the same factor as their dropout.
     tail = rng.integers(0, 10 * DAY, m)
-    interest = f + rng.exponential(ENGAGEMENT_DAYS * DAY / dropout_scale).astype(np.int64)
-    end[who] = np.minimum(np.where(dead, last_purchase + tail, np.maximum(last_purchase + tail, interest)),
-                          WINDOW_END)
+    interest = f + rng.exponential(ENGAGEMENT_DAYS * DAY / interest_scale, m).astype(np.int64)
+    end[who] = np.minimum(
+        np.where(gone, last_purchase + tail, np.maximum(last_purchase + tail, interest)), WINDOW_END
+    )
     # Engagement follows buying intensity, with a floor so buyers keep looking in now and then.
-    rate[who] = 0.03 + 4.0 * lam * rng.gamma(2.0, 0.5, m)
+    rate[who] = 0.03 + 4.0 * lam[who] * rng.gamma(2.0, 0.5, m)
     if signed_up is None:
         signed_up = rng.random(m) < 0.8
         s = start[who] + ((0.05 + 0.9 * rng.random(m)) * (f - start[who])).astype(np.int64)
@@ -305,7 +369,7 @@ def _unfollows(rng, who, followed_at, end, keys) -> None:
     keys.add(who[leaves], at[leaves], UNFOLLOW)
 
 
-def _winback(rng, kind, end, keys) -> pd.DataFrame:
+def _winback(rng, kind, end, dead, keys) -> pd.DataFrame:
     """The win-back test on customers churned at assignment, and the comeback purchases of its converters.
 
     Units are customers whose whole planned activity ends more than `CHURN_DAYS` (+1 for safety) before their
@@ -320,15 +384,20 @@ def _winback(rng, kind, end, keys) -> pd.DataFrame:
     converted = np.zeros(units.size, dtype=np.int64)
     for arm in WINBACK_SPLIT:
         members = np.flatnonzero(variant == arm)
+        # Comebacks come from customers still alive in the BG/NBD sense (merely lapsed), so that a purchase
+        # after a long silence does not contradict the planted purchase process.
+        members = members[np.argsort(dead[units[members]], kind="stable")]
         converted[members[: round(WINBACK_RATE[arm] * members.size)]] = 1
     back = units[converted == 1]
     opened = assigned[back] + 600 + rng.exponential(1.5 * DAY, back.size).astype(np.int64)
     opened = np.minimum(opened, WINDOW_END - 4 * HOUR)
     bought = opened + rng.integers(300, 3 * HOUR, back.size)
-    value = np.round(rng.gamma(4.0, 12.0, back.size), 2)
+    value = np.maximum(np.round(rng.gamma(4.0, 12.0, back.size), 2), 9.9)
     keys.add(back, opened, VIEW)
     keys.add(back, bought, PURCHASE, value)
-    out = pd.DataFrame({"uid": units, "variant": variant, "assigned_at": assigned[units], "converted": converted})
+    out = pd.DataFrame(
+        {"uid": units, "variant": variant, "assigned_at": assigned[units], "converted": converted}
+    )
     out["value"] = 0.0
     out.loc[out.converted == 1, "value"] = value
     return out
@@ -359,6 +428,21 @@ def _platforms(rng: np.random.Generator, plan: Plan, uid: np.ndarray) -> np.ndar
     """Platform of each event: mostly the user's main platform, sometimes another one."""
     other = rng.integers(0, len(PLATFORMS), uid.size)
     return np.where(rng.random(uid.size) < 0.85, plan.platform[uid], other)
+
+
+def churn_truths(plan: Plan) -> dict:
+    """The planted churn truths, with the realised dropout ratio of referred customers."""
+    customers = plan.kind == 2
+    ratio = plan.dropout[customers & plan.referred].mean() / plan.dropout[customers & ~plan.referred].mean()
+    return {
+        "bgnbd": {**BGNBD, "time_unit": "day"},
+        "referred_hazard_ratio": REFERRED_DROPOUT,
+        "referred_dropout_ratio_observed": round(float(ratio), 4),
+        "churn_days": CHURN_DAYS,
+        "customers": int(customers.sum()),
+        "referred_customers": int((customers & plan.referred).sum()),
+        "calibration_end": "2026-08-31T23:59:59",
+    }
 
 
 def id_width(n: int) -> int:
@@ -503,4 +587,3 @@ def write(rng: np.random.Generator, plan: Plan, out_dir: Path, fmt: str) -> tupl
         writer.close()
     truths = lifecycle_truths(pd.concat(facts), np.unique(np.concatenate(referred)))
     return path, truths
-

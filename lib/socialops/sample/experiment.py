@@ -21,7 +21,11 @@ from ._common import DAY, ids, off_last_minute, to_datetime
 
 TITLE_SUMMER = {"n": 16_000, "rates": {"control": 0.04, "variant": 0.05}, "value_lift": 0.03}
 PUSH_TIME = {"n": 10_000, "rates": {"A": 0.03, "B": 0.03}}
-INVITE = {"n": 9_000, "rates": {"control": 0.06, "invite3": 0.08, "invite5": 0.07}, "leak": [0.35, 0.35, 0.30]}
+INVITE = {
+    "n": 9_000,
+    "rates": {"control": 0.06, "invite3": 0.08, "invite5": 0.07},
+    "leak": [0.35, 0.35, 0.30],
+}
 #: Correlation of log value and log pre_value that gives about 0.7 between the values themselves.
 LOG_CORRELATION = 0.74
 LOG_SD = 0.6
@@ -60,10 +64,27 @@ def experiment(rng: np.random.Generator, winback: pd.DataFrame, id_width: int) -
     """The experiment table; `winback` holds the win-back units from the events plan."""
     tests = [
         _test(rng, "push_time", ["A", "B"], [0.5, 0.5], PUSH_TIME["rates"], PUSH_TIME["n"], "2026-03-02", 14),
-        _test(rng, "invite_campaign", ["control", "invite3", "invite5"], INVITE["leak"], INVITE["rates"],
-              INVITE["n"], "2026-04-06", 21),
-        _test(rng, "title_summer", ["control", "variant"], [0.5, 0.5], TITLE_SUMMER["rates"], TITLE_SUMMER["n"],
-              "2026-06-01", 14, TITLE_SUMMER["value_lift"]),
+        _test(
+            rng,
+            "invite_campaign",
+            ["control", "invite3", "invite5"],
+            INVITE["leak"],
+            INVITE["rates"],
+            INVITE["n"],
+            "2026-04-06",
+            21,
+        ),
+        _test(
+            rng,
+            "title_summer",
+            ["control", "variant"],
+            [0.5, 0.5],
+            TITLE_SUMMER["rates"],
+            TITLE_SUMMER["n"],
+            "2026-06-01",
+            14,
+            TITLE_SUMMER["value_lift"],
+        ),
     ]
     visitors = pd.concat(tests, ignore_index=True)
     visitors.insert(1, "unit_id", ids("v", np.arange(1, len(visitors) + 1), 7))
@@ -92,8 +113,11 @@ def truths(table: pd.DataFrame) -> dict:
 
     def observed(test: str, variants: list[str]) -> dict:
         return {
-            v: {"n": len(arm(test, v)), "conversions": int(arm(test, v).converted.sum()),
-                "rate": round(float(arm(test, v).converted.mean()), 6)}
+            v: {
+                "n": len(arm(test, v)),
+                "conversions": int(arm(test, v).converted.sum()),
+                "rate": round(float(arm(test, v).converted.mean()), 6),
+            }
             for v in variants
         }
 
@@ -111,12 +135,20 @@ def truths(table: pd.DataFrame) -> dict:
             "value_rel_lift": TITLE_SUMMER["value_lift"],
             "value_pre_value_correlation": round(float(np.corrcoef(ts.value, ts.pre_value)[0, 1]), 4),
             "observed": observed("title_summer", ["control", "variant"]),
+            "value_mean": {
+                v: round(float(arm("title_summer", v).value.mean()), 4) for v in ("control", "variant")
+            },
         },
-        "push_time": {"control": "A", "variant": "B", "abs_lift": 0.0, "observed": observed("push_time", ["A", "B"])},
+        "push_time": {
+            "control": "A",
+            "variant": "B",
+            "abs_lift": 0.0,
+            "observed": observed("push_time", ["A", "B"]),
+        },
         "invite_campaign": {
             "expected_split": [1 / 3, 1 / 3, 1 / 3],
             "srm": True,
-            "counts": dict(zip(INVITE["rates"], invite_counts)),
+            "counts": dict(zip(INVITE["rates"], invite_counts, strict=True)),
             "srm_chi2": round(float(srm.statistic), 4),
             "srm_p_value": float(srm.pvalue),
         },

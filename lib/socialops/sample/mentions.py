@@ -37,7 +37,15 @@ CRISIS_PLATFORMS = [0.15, 0.20, 0.05, 0.55, 0.05]
 BASE_SENTIMENT, CRISIS_SENTIMENT = 0.30, -0.65
 
 BRAND = "澜岸咖啡"
-NICKNAMES = ["小鹿爱喝咖啡", "阿岚的日常", "咖啡续命王", "周末去哪儿", "Momo在上海", "老陈说消费", "一只程序猿"]
+NICKNAMES = [
+    "小鹿爱喝咖啡",
+    "阿岚的日常",
+    "咖啡续命王",
+    "周末去哪儿",
+    "Momo在上海",
+    "老陈说消费",
+    "一只程序猿",
+]
 PHONES = ["13800138000", "13912345678", "15800001111", "18612345678"]
 ROUTINE = [
     f"{BRAND}秋季新品上线，欢迎到店品尝",
@@ -102,7 +110,7 @@ def _texts(rng: np.random.Generator, pools: list[list[str]], which: np.ndarray) 
     """Draw a text for each mention from its pool; some mention a user, a few carry a phone number."""
     texts = []
     tags = rng.random(which.size)
-    for w, tag in zip(which, tags):
+    for w, tag in zip(which, tags, strict=True):
         pool = pools[w]
         text = pool[rng.integers(len(pool))]
         if tag < 0.04:
@@ -133,14 +141,27 @@ def mentions(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
     reach = np.exp(rng.normal(np.where(is_crisis, 6.5, 6.0), 1.5, m)).astype(np.int64)
     text = _texts(rng, [POSITIVE, NEUTRAL, NEGATIVE, CRISIS], tone)
     public = pd.DataFrame(
-        {"ts": ts, "platform": platform, "sentiment": sentiment, "reach": reach, "text": text, "is_official": False}
+        {
+            "ts": ts,
+            "platform": platform,
+            "sentiment": sentiment,
+            "reach": reach,
+            "text": text,
+            "is_official": False,
+        }
     )
     response_at = ONSET + RESPONSE_HOURS * HOUR
     official = _official(rng, response_at)
     # One last routine mention at 23:59:59 fixes the table's latest timestamp at the samples' as_of.
     closing = pd.DataFrame(
-        {"ts": [WINDOW_END], "platform": [PLATFORMS.index("weibo")], "sentiment": [0.4], "reach": [850],
-         "text": [POSITIVE[0]], "is_official": [False]}
+        {
+            "ts": [WINDOW_END],
+            "platform": [PLATFORMS.index("weibo")],
+            "sentiment": [0.4],
+            "reach": [850],
+            "text": [POSITIVE[0]],
+            "is_official": [False],
+        }
     )
     public["ts"] = off_last_minute(public["ts"].to_numpy())
     out = pd.concat([public, official, closing], ignore_index=True)
@@ -195,8 +216,9 @@ def _official(rng: np.random.Generator, response_at: int) -> pd.DataFrame:
             "ts": ts,
             "platform": platform,
             "sentiment": np.concatenate([np.full(routine.size, 0.5), [0.1], np.full(replies.size, 0.2)]),
-            "reach": np.concatenate([rng.integers(2_000, 20_000, routine.size), [250_000],
-                                     rng.integers(300, 3_000, replies.size)]),
+            "reach": np.concatenate(
+                [rng.integers(2_000, 20_000, routine.size), [250_000], rng.integers(300, 3_000, replies.size)]
+            ),
             "text": text,
             "is_official": True,
         }

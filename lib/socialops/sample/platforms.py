@@ -65,23 +65,47 @@ FORMATS = {
     "weibo": (["image_text", "video", "other"], [0.6, 0.3, 0.1]),
     "bilibili": (["video", "live"], [0.9, 0.1]),
 }
-POST_IMPRESSIONS = {"xiaohongshu": 15_000, "douyin": 60_000, "wechat": 6_000, "weibo": 12_000, "bilibili": 10_000}
+POST_IMPRESSIONS = {
+    "xiaohongshu": 15_000,
+    "douyin": 60_000,
+    "wechat": 6_000,
+    "weibo": 12_000,
+    "bilibili": 10_000,
+}
 TITLES = {
     "tutorial": [
-        "3分钟学会手冲咖啡", "冷萃咖啡在家怎么做", "咖啡豆怎么选？一篇讲清楚", "拿铁拉花入门教程",
-        "夏天这样喝：清爽不腻", "办公室提神咖啡指南", "咖啡和牛奶的黄金比例",
+        "3分钟学会手冲咖啡",
+        "冷萃咖啡在家怎么做",
+        "咖啡豆怎么选？一篇讲清楚",
+        "拿铁拉花入门教程",
+        "夏天这样喝：清爽不腻",
+        "办公室提神咖啡指南",
+        "咖啡和牛奶的黄金比例",
     ],
     "story": [
-        "创始人的第一家小店", "一位老顾客的十年", "凌晨四点的烘焙车间", "我们为什么坚持现磨",
-        "咖啡农的一天", "门店店长的日常",
+        "创始人的第一家小店",
+        "一位老顾客的十年",
+        "凌晨四点的烘焙车间",
+        "我们为什么坚持现磨",
+        "咖啡农的一天",
+        "门店店长的日常",
     ],
     "interactive": [
-        "评论区抽10位送新品", "你最爱哪种口味？投票", "晒出你的咖啡角", "#澜岸夏日挑战# 来参加",
-        "猜猜新品叫什么", "留言说说你的早晨",
+        "评论区抽10位送新品",
+        "你最爱哪种口味？投票",
+        "晒出你的咖啡角",
+        "#澜岸夏日挑战# 来参加",
+        "猜猜新品叫什么",
+        "留言说说你的早晨",
     ],
     "promotion": [
-        "新品8折限时抢", "第二杯半价", "会员日全场满减", "9.9元尝鲜装上线", "直播间专属优惠券",
-        "618大促预告", "双11提前购",
+        "新品8折限时抢",
+        "第二杯半价",
+        "会员日全场满减",
+        "9.9元尝鲜装上线",
+        "直播间专属优惠券",
+        "618大促预告",
+        "双11提前购",
     ],
 }
 #: Audience profile per platform: {dimension: {bucket: weight}}; weights are normalised to shares.
@@ -189,27 +213,35 @@ def posts(rng: np.random.Generator) -> pd.DataFrame:
     lift = np.array([CONTENT_LIFT[c] for c in content]) * np.where(np.isin(hour, BEST_HOURS), HOUR_LIFT, 1.0)
     rate = np.clip(prof.engagement_rate.to_numpy() * lift * rng.lognormal(0.0, 0.25, n), 0, 1)
     engagements = rng.binomial(impressions, rate)
-    parts = np.stack([rng.multinomial(e, ENGAGEMENT_MIX[p]) for e, p in zip(engagements, platform)])
+    parts = np.stack(
+        [rng.multinomial(e, ENGAGEMENT_MIX[p]) for e, p in zip(engagements, platform, strict=True)]
+    )
     fmt = np.array([rng.choice(FORMATS[p][0], p=FORMATS[p][1]) for p in platform])
-    title = np.array([TITLES[c][i % len(TITLES[c])] for c, i in zip(content, rng.integers(0, 100, n))])
+    title = np.array(
+        [TITLES[c][i % len(TITLES[c])] for c, i in zip(content, rng.integers(0, 100, n), strict=True)]
+    )
     order = np.lexsort((platform, published))
-    out = pd.DataFrame(
-        {
-            "platform": platform,
-            "published_at": to_datetime(published),
-            "content_type": content,
-            "format": fmt,
-            "is_ad": content == "promotion",
-            "title": title,
-            "impressions": impressions,
-            "reach": rng.binomial(impressions, 0.7),
-            "clicks": rng.binomial(impressions, prof.ctr.to_numpy()),
-            "likes": parts[:, 0],
-            "comments": parts[:, 1],
-            "shares": parts[:, 2],
-            "saves": parts[:, 3],
-        }
-    ).iloc[order].reset_index(drop=True)
+    out = (
+        pd.DataFrame(
+            {
+                "platform": platform,
+                "published_at": to_datetime(published),
+                "content_type": content,
+                "format": fmt,
+                "is_ad": content == "promotion",
+                "title": title,
+                "impressions": impressions,
+                "reach": rng.binomial(impressions, 0.7),
+                "clicks": rng.binomial(impressions, prof.ctr.to_numpy()),
+                "likes": parts[:, 0],
+                "comments": parts[:, 1],
+                "shares": parts[:, 2],
+                "saves": parts[:, 3],
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
     out.insert(0, "post_id", ids("p", np.arange(1, n + 1), 5))
     return out
 
