@@ -70,8 +70,8 @@ def apply_theme() -> None:
             "axes.unicode_minus": False,  # the CJK font lacks U+2212; use a hyphen-minus
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.titleweight": "bold",
-            "axes.titlesize": 13,
+            "axes.titleweight": "normal",  # the bundled CJK font has one weight; bold would fall back
+            "axes.titlesize": 14,
             "axes.titlelocation": "left",
             "figure.dpi": 110,
             "savefig.dpi": 150,

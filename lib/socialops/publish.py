@@ -44,14 +44,26 @@ table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
 """
 
 
-def executed_cell_error(nb) -> tuple[int, str] | None:
-    """Return (1-based cell number, error text) of the first code cell that raised, or None."""
-    for number, cell in enumerate(nb.cells, start=1):
+def executed_cell_error(nb) -> tuple[int, str, str] | None:
+    """Find the first code cell that raised.
+
+    Returns
+    -------
+    tuple or None
+        (cell number in the chapter's notebook, 1-based and not counting the injected parameters; the cell's
+        first line; the error text), or None when no cell raised.
+    """
+    number = 0
+    for cell in nb.cells:
+        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", [])):
+            continue  # cells papermill added, not the chapter's own
+        number += 1
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return number, f"{output.get('ename', '')}: {output.get('evalue', '')}"
+                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return number, first_line[:120], f"{output.get('ename', '')}: {output.get('evalue', '')}"
     return None
 
 

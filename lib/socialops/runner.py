@@ -105,22 +105,24 @@ def execute_chapter(job: ChapterJob) -> int:
         )
     except PapermillExecutionError as error:
         code, message = EXIT_FAILED, f"{error.ename}: {error.evalue}"
-        detail = t("error_cell", cell=error.exec_count or error.cell_index + 1)
+        detail = t("error_cell", cell=error.cell_index)
     except DeadKernelError as error:
         code, detail, message = EXIT_TIMEOUT, t("error_kernel"), str(error)
     try:
         nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
         if code == EXIT_OK and not (stage / "results.json").exists():
             code, detail = EXIT_FAILED, t("error_unfinished")
-            failing = publish.executed_cell_error(nb) if nb is not None else None
-            if failing:
-                detail, message = t("error_cell", cell=failing[0]), failing[1]
+        failing = publish.executed_cell_error(nb) if nb is not None and code == EXIT_FAILED else None
+        if failing:
+            detail, message = t("error_cell", cell=f"{failing[0]} ({failing[1]})"), failing[2]
         if code == EXIT_OK:
             html_text = publish.render_html(nb, lang=lang, audience=audience, title=title)
             if audience == "client":
                 nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
             publish.publish_stage(stage, job.out_dir, job.chapter, html_text=html_text, notebook=nb)
         else:
+            if audience == "client":
+                message = masking.mask_text(message)
             page = publish.error_page(title=title, lang=lang, detail=detail, message=message)
             publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
             print(f"{detail} {message}".strip(), file=sys.stderr)
