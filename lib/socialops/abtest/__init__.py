@@ -8,6 +8,7 @@ The chapter itself calls :func:`analyse_experiments`, :func:`segment_tests`, :fu
 from .analysis import (
     DEFAULT_CONTROL,
     SRM_ALPHA,
+    SRM_KEYS,
     TEST_KEYS,
     Analysis,
     ControlNotFoundError,
@@ -41,7 +42,7 @@ from .stats import (
 )
 
 __all__ = [
-    "DEFAULT_CONTROL", "DEFAULT_TAU", "SRM_ALPHA", "TEST_KEYS", "Analysis", "BayesResult",
+    "DEFAULT_CONTROL", "DEFAULT_TAU", "SRM_ALPHA", "SRM_KEYS", "TEST_KEYS", "Analysis", "BayesResult",
     "ControlNotFoundError", "MeanTest", "ProportionTest", "SplitError", "SrmTest", "adjust_p_values",
     "always_valid_p_values", "analyse_experiments", "beta_beat_control", "choose_control", "cuped_adjust",
     "declared_split", "decide", "intended_split", "mixture_likelihood_ratio", "normal_beat_control", "plan_next", "planning_inputs",

@@ -30,6 +30,9 @@ def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translate, title: str
     ax.set_yticks(range(len(conv)))
     ax.set_yticklabels([f"{r.experiment_id}: {r.variant} vs {r.control}" for r in conv.itertuples()])
     ax.set_xlabel(t("fig_forest_x", level=f"{100 * (1 - alpha):g}"))
+    if broken & set(conv["experiment_id"]):
+        ax.text(0.99, 0.01, t("fig_forest_broken"), transform=ax.transAxes, ha="right", va="bottom",
+                color=ALERT, fontsize=9)
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
@@ -42,14 +45,15 @@ def peeking_chart(looks: pd.DataFrame, t: Translate, title: str, alpha: float = 
     pairs = list(conv.groupby(["experiment_id", "variant"], sort=True))
     cols = min(2, len(pairs))
     rows = math.ceil(len(pairs) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.8 * rows + 0.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.6 * rows + 0.8), squeeze=False, sharey=True)
+    floor = min(1e-3, float(conv[["p_classic", "p_sequential"]].min().min()) / 2)
     for ax, ((exp, var), g) in zip(axes.flat, pairs, strict=False):
         day = np.arange(1, len(g) + 1)
-        ax.plot(day, g["p_classic"].clip(lower=1e-6), color=MUTED, lw=1.8, label=t("fig_peek_classic"))
-        ax.plot(day, g["p_sequential"].clip(lower=1e-6), color=ACCENT, lw=2.2, label=t("fig_peek_sequential"))
+        ax.plot(day, g["p_classic"], color=MUTED, lw=1.8, label=t("fig_peek_classic"))
+        ax.plot(day, g["p_sequential"], color=ACCENT, lw=2.2, label=t("fig_peek_sequential"))
         ax.axhline(alpha, color=ALERT, lw=1, ls="--", label=t("fig_peek_alpha", alpha=f"{alpha:g}"))
         ax.set_yscale("log")
-        ax.set_ylim(1e-6, 1.5)
+        ax.set_ylim(floor, 1.5)
         ax.set_title(f"{exp}: {var}", loc="left", fontsize=10)
         ax.set_xlabel(t("fig_peek_x"))
     for ax in axes[:, 0]:
@@ -67,11 +71,9 @@ def power_chart(curve: pd.DataFrame, plan: dict, target_power: float, t: Transla
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for mde, g in curve.groupby("mde", sort=True):
         chosen = math.isclose(mde, plan["mde"])
-        ax.plot(g["n_per_variant"], g["power"], color=ACCENT if chosen else MUTED, lw=2.5 if chosen else 1.5)
-        last = g.iloc[-1]
-        ax.annotate(t("fig_power_line", mde=f"{100 * mde:.2g}"), (last["n_per_variant"], last["power"]),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=9,
-                    color=ACCENT if chosen else "#4a5568")
+        ax.plot(g["n_per_variant"], g["power"], color=ACCENT if chosen else MUTED, lw=2.5 if chosen else 1.5,
+                ls="-" if chosen or mde > plan["mde"] else "--", label=t("fig_power_line", mde=f"{100 * mde:.2g}"))
+    ax.legend(loc="lower right", frameon=False)
     ax.axhline(target_power, color=ALERT, lw=1, ls="--")
     ax.axvline(plan["n_per_variant"], color=ACCENT, lw=1, ls=":")
     ax.set_xlabel(t("fig_power_x"))

@@ -69,8 +69,8 @@ def tests_table(tests: pd.DataFrame, t: Translate) -> pd.DataFrame:
     for _, r in tests.iterrows():
         diff, ci = diff_text(r, t)
         rate = pct if r["metric"] == "conversion" else (lambda x: f"{x:,.2f}")
-        loss = signed(r["expected_loss"], 3, 100, t("unit_pp")) if r["metric"] == "conversion" else \
-            f"{r['expected_loss']:.3f}"
+        loss = (f"{100 * r['expected_loss']:.2g}{t('unit_pp')}" if r["metric"] == "conversion"
+                else f"{r['expected_loss']:.2g}")
         rows.append({
             t("col_experiment"): r["experiment_id"], t("col_metric"): t(f"metric_{r['metric']}"),
             t("col_comparison"): f"{r['variant']} vs {r['control']}",
@@ -98,7 +98,7 @@ def cuped_table(cuped: pd.DataFrame, t: Translate) -> pd.DataFrame:
         t("col_raw_ci"): [ci(a, b) for a, b in zip(cuped["raw_ci_low"], cuped["raw_ci_high"], strict=True)],
         t("col_cuped_diff"): cuped["cuped_diff"].map(signed),
         t("col_cuped_ci"): [ci(a, b) for a, b in zip(cuped["cuped_ci_low"], cuped["cuped_ci_high"], strict=True)],
-        t("col_reduction"): cuped["variance_reduction"].map(lambda x: pct(x, 0)),
+        t("col_reduction"): cuped["variance_reduction"].map(lambda x: pct(x, 1)),
         t("col_p_raw"): cuped["raw_p_value"].map(p_text), t("col_p_cuped"): cuped["cuped_p_value"].map(p_text),
     })
 
