@@ -335,7 +335,7 @@ def _customers(
         f,
         PURCHASE,
         _amounts(rng, level[who], np.ones(m, dtype=bool)),
-        referrer if referrer is not None else None,
+        referrer,
     )
     keys.add(who[owner], times, PURCHASE, _amounts(rng, level[who[owner]], np.zeros(owner.size, dtype=bool)))
     last_purchase = f.copy()
