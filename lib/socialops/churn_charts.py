@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .charts import ACCENT, ALERT, MUTED
 
@@ -78,6 +78,10 @@ def hazard_ratios(table: pd.DataFrame, labels: Mapping[str, str], title: str, xl
     ax.scatter(data["hazard_ratio"], y, color=colors, zorder=3, s=40)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xscale("log")
+    # plain numbers on the log axis (0.5, 0.7, 1, 1.5) rather than powers of ten
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
     ax.set_yticks(y, [labels.get(f, f) for f in data.index])
     for yi, hr in zip(y, data["hazard_ratio"], strict=True):
         ax.annotate(f"{hr:.2f}", (hr, yi), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=9)

@@ -1,0 +1,96 @@
+"""Chapter 04 on the samples: planted BG/NBD parameters, the referral effect and the win-back uplift."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.notebook
+
+CHAPTER = "04_churn"
+
+
+def test_results_contract_and_planted_effects(chapter_run, truths):
+    run = chapter_run(CHAPTER)
+    assert run.exit_code == 0, run.stderr
+    out = run.json
+    assert out["churn_days"] == truths["churn"]["churn_days"] == 90
+    assert set(out["survival"]) >= {"median_days", "by_segment"}
+    assert set(out["bgnbd"]) >= {"r", "alpha", "a", "b", "log_likelihood", "time_unit"}
+    assert out["bgnbd"]["time_unit"] == "day"
+    assert out["bgnbd"]["customers"] == truths["churn"]["customers"]
+    # referred customers stay longer, in the curves and in the Cox model (planted dropout ratio 0.6)
+    referred = out["survival"]["by_segment"]["referred"]
+    assert referred["logrank_p"] < 0.001
+    assert referred["groups"]["1"]["survival_at"] > referred["groups"]["0"]["survival_at"]
+    hr = out["cox"]["referred"]
+    assert hr["ci_low"] < truths["churn"]["referred_hazard_ratio"] < hr["ci_high"] < 1
+    assert isinstance(out["at_risk_users"], int) and out["at_risk_users"] > 0
+    # the holdout check (90 days by default) predicts the purchase days within 10%
+    assert abs(out["holdout"]["relative_error"]) < 0.10
+
+
+def test_winback_uplift_matches_the_planted_test(chapter_run, truths):
+    out = chapter_run(CHAPTER).json["winback"]
+    planted = truths["ab_testing"]["winback_2026q3"]
+    observed = planted["observed"]
+    assert out["treated_rate"] == pytest.approx(observed["coupon"]["rate"], abs=1e-6)
+    assert out["holdout_rate"] == pytest.approx(observed["holdout"]["rate"], abs=1e-6)
+    assert out["n_treated"] == observed["coupon"]["n"] and out["n_holdout"] == observed["holdout"]["n"]
+    assert out["uplift"] == pytest.approx(observed["coupon"]["rate"] - observed["holdout"]["rate"], abs=1e-6)
+    assert out["ci_low"] < planted["uplift"] < out["ci_high"]
+    assert out["p_value"] < 0.01
+
+
+def test_client_report_masks_the_win_back_list(chapter_run):
+    run = chapter_run(CHAPTER)
+    assert not re.search(r"\bu\d{6}\b", run.html)
+    assert not (run.out_dir / f"{CHAPTER}_exports").exists()
+
+
+def test_recovers_planted_bgnbd_in_chinese(chapter_run, truths):
+    # fitted on the calibration period, before the win-back comebacks were planted
+    churn = truths["churn"]
+    run = chapter_run(CHAPTER, lang="zh", as_of=churn["calibration_end"].replace("T", " "), holdout_days=0)
+    assert run.exit_code == 0, run.stderr
+    fit, planted = run.json["bgnbd"], churn["bgnbd"]
+    assert fit["time_unit"] == planted["time_unit"] == "day"
+    # Tolerances: distinct-day counting merges same-day repeat purchases of the continuous planted process,
+    # which pulls r and alpha up a little; the mean purchase rate r/alpha and the mean drop-out probability
+    # a/(a+b) are what the model pins down best. A week/day mix-up would miss by a factor of 7.
+    assert fit["r"] / fit["alpha"] == pytest.approx(planted["r"] / planted["alpha"], rel=0.10)
+    assert fit["a"] / (fit["a"] + fit["b"]) == pytest.approx(planted["a"] / (planted["a"] + planted["b"]), rel=0.15)
+    assert fit["r"] == pytest.approx(planted["r"], rel=0.15)
+    assert fit["alpha"] == pytest.approx(planted["alpha"], rel=0.20)
+    assert fit["a"] == pytest.approx(planted["a"], rel=0.35)
+    assert fit["b"] == pytest.approx(planted["b"], rel=0.50)
+    assert "流失" in run.html and "召回名单" in run.html
+    assert "holdout" not in run.json
+
+
+@pytest.fixture(scope="module")
+def purchases_only(tmp_path_factory):
+    """A workspace whose events are purchases alone: no other event kinds, no platform, no experiment table."""
+    events = pd.read_parquet(SAMPLES / "events.parquet")
+    buys = events[events["event"] == "purchase"][["user_id", "ts", "event", "amount"]]
+    folder = tmp_path_factory.mktemp("purchases-only")
+    buys.to_parquet(folder / "events.parquet", index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
+    return folder
+
+
+def test_runs_on_purchases_alone(chapter_run, purchases_only):
+    run = chapter_run(CHAPTER, data=purchases_only, audience="analyst")
+    assert run.exit_code == 0, run.stderr
+    out = run.json
+    assert out["winback"] is None
+    assert "platform" not in out["survival"]["by_segment"] and "referred" not in out["survival"]["by_segment"]
+    assert out["bgnbd"]["r"] > 0
+    exported = run.out_dir / f"{CHAPTER}_exports" / "win_back_list.csv"
+    with exported.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) - 1 == out["at_risk_users"] > 0
