@@ -16,27 +16,25 @@ def stages(df: pd.DataFrame, as_of, churn_days=90, loyal_min_purchases=3, loyal_
     """Stage per user_id."""
     as_of = pd.Timestamp(as_of)
     df = df[df["ts"] <= as_of]
-    window_start = as_of - pd.Timedelta(days=loyal_window_days)
-    recent = df[df["ts"] >= window_start]
+    recent = df[df["ts"] >= as_of - pd.Timedelta(days=loyal_window_days)]
     credited = set()
     if "referrer_id" in df.columns:
         ref = recent[recent["referrer_id"].notna() & (recent["referrer_id"] != "")]
         credited = set(ref.loc[ref["referrer_id"] != ref["user_id"], "referrer_id"])
+    users = df.groupby("user_id")
+    last = users["ts"].max()
+    kinds = users["event"].agg(set)
+    recent_buys = recent[recent["event"] == "purchase"].groupby("user_id").size()
+    referrers = set(recent.loc[recent["event"] == "referral", "user_id"])
     out = {}
-    for user, rows in df.groupby("user_id"):
-        kinds = set(rows["event"])
-        mine = recent[recent["user_id"] == user]
-        if as_of - rows["ts"].max() > pd.Timedelta(days=churn_days):
+    for user in last.index:
+        if as_of - last[user] > pd.Timedelta(days=churn_days):
             out[user] = "churned"
-        elif not kinds & {"purchase", "follow", "signup"}:
+        elif not kinds[user] & {"purchase", "follow", "signup"}:
             out[user] = "potential"
-        elif "purchase" not in kinds:
+        elif "purchase" not in kinds[user]:
             out[user] = "new"
-        elif (
-            (mine["event"] == "purchase").sum() >= loyal_min_purchases
-            or (mine["event"] == "referral").any()
-            or user in credited
-        ):
+        elif recent_buys.get(user, 0) >= loyal_min_purchases or user in referrers or user in credited:
             out[user] = "loyal"
         else:
             out[user] = "active"
