@@ -155,13 +155,19 @@ def sample(
     users: Annotated[int, typer.Option(min=100, help="number of users")] = 20000,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 7,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    events_fmt: Annotated[str | None, typer.Option("--events-format",
+                                                   help="format of the events table alone (default: --format)")] = None,
 ) -> None:
-    """Generate synthetic sample data with planted truths."""
+    """Generate synthetic sample data with planted truths.
+
+    The committed samples are ``socialops sample --out data/samples --events-format parquet``.
+    """
     from socialops.sample import generate
 
-    if fmt not in ("csv", "parquet"):
-        _fail(f"--format must be csv or parquet, not {fmt!r}")
-    path = generate(out_dir, users=users, seed=seed, fmt=fmt)
+    for name, value in (("--format", fmt), ("--events-format", events_fmt or fmt)):
+        if value not in ("csv", "parquet"):
+            _fail(f"{name} must be csv or parquet, not {value!r}")
+    path = generate(out_dir, users=users, seed=seed, fmt=fmt, events_fmt=events_fmt)
     out.print(f"sample data written to {path}")
 
 
