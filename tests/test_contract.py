@@ -184,8 +184,8 @@ def test_raise_for_failures_carries_the_formatted_text(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "rule"),
     [
-        ("posts.xlsx", b"", "not a readable .xlsx workbook"),
-        ("posts.xlsx", VALID["posts.csv"].encode(), "not a readable .xlsx workbook"),
+        ("posts.xlsx", b"", "the file is empty (0 bytes)"),
+        ("posts.xlsx", VALID["posts.csv"].encode(), "renamed to .xlsx"),
         ("posts.csv", "post_id\n".encode("utf-16"), "binary content"),
         ("posts.csv", b"post_id,platform\n\x81\x30\xff\xff,x\n", "unknown text encoding"),
         ("posts.csv", b"", "the file is empty"),

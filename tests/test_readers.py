@@ -223,7 +223,7 @@ def test_xlsx_cells_become_text_as_a_csv_would_hold_them(tmp_path, con):
 def test_unreadable_xlsx_is_a_read_error(tmp_path, con, content):
     path = tmp_path / "posts.xlsx"
     path.write_bytes(content)
-    with pytest.raises(ReadError, match="not a readable .xlsx"):
+    with pytest.raises(ReadError, match=r"\.xlsx workbook"):
         read_table(con, "posts", path)
 
 

@@ -255,6 +255,8 @@ def _validate_table(con, data_dir, table, required, aliases, now, report) -> Non
         report.failures.append(Failure(table, path.name, None, None, f"unreadable: {str(exc).splitlines()[0]}"))
         return
     report.tables[table] = {"file": path.name, "rows": rows, "encoding": raw.encoding, "columns": raw.columns}
+    if rows == 0:  # a chapter given no rows could only fail later, with a less clear message
+        report.failures.append(Failure(table, path.name, None, None, "no data rows (only a header line)"))
     try:
         report.failures.extend(_header_failures(raw))
         _check_rows(raw, aliases, now, report)

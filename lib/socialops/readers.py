@@ -38,6 +38,8 @@ FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 USER_ALIASES = "aliases.yaml"
 ROW = "_row"
 _CHUNK = 1 << 20
+#: First bytes of an OLE compound file: what Excel writes for an encrypted workbook (and for old .xls files).
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 
 _TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
 _FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
@@ -200,10 +202,32 @@ def detect_encoding(path: str | os.PathLike) -> str:
     raise ReadError(path, "unknown text encoding; save the file as UTF-8 (or GB18030)")
 
 
-def _transcode(path: Path, encoding: str, folder: str) -> Path:
-    """Write a UTF-8 copy of `path` into `folder` (the input itself is never touched)."""
+def mixed_line_ends(path: str | os.PathLike) -> bool:
+    """Return True when a file ends its lines in more than one way (``\\r\\n``, ``\\n``, ``\\r``).
+
+    Files pasted together from Windows and Unix exports have them; the engine's CSV parser expects one.
+    """
+    crlf = lf = cr = 0
+    tail = b""
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            # hold back a final \r: its \n may start the next chunk
+            data, tail = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
+            pairs = data.count(b"\r\n")
+            crlf, lf, cr = crlf + pairs, lf + data.count(b"\n") - pairs, cr + data.count(b"\r") - pairs
+    cr += len(tail)
+    return sum(1 for n in (crlf, lf, cr) if n) > 1
+
+
+def _transcode(path: Path, encoding: str, folder: str, *, newlines: bool = False) -> Path:
+    """Write a UTF-8 copy of `path` into `folder` (the input itself is never touched).
+
+    With `newlines`, every line end becomes ``\\n`` (also inside quoted cells, where a lone ``\\r`` means nothing).
+    """
     out = Path(folder) / f"{path.stem}.utf8.csv"
-    with path.open("r", encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+    with (path.open("r", encoding=encoding, newline=None if newlines else "") as src,
+          out.open("w", encoding="utf-8", newline="") as dst):
         shutil.copyfileobj(src, dst, _CHUNK)
     return out
 
@@ -239,6 +263,16 @@ def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if not magic:
+        raise ReadError(path, "the file is empty (0 bytes), not an .xlsx workbook")
+    if magic == _OLE_MAGIC:
+        raise ReadError(path, "a password-protected (encrypted) workbook or an old .xls file; "
+                              "save it without a password as .xlsx, or export it as .csv")
+    if not magic.startswith(b"PK"):
+        raise ReadError(path, "not an .xlsx workbook (a text or CSV file renamed to .xlsx?); "
+                              "give it the ending of its real format, e.g. .csv")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -367,7 +401,10 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
         encoding = detect_encoding(path)
         log.info("reading %s as %s", path.name, encoding)
         with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
-            utf8 = path if encoding != "gb18030" else _transcode(path, encoding, tmp)
+            mixed = mixed_line_ends(path)
+            if mixed:
+                log.info("%s mixes line endings; reading a copy with one kind", path.name)
+            utf8 = path if encoding != "gb18030" and not mixed else _transcode(path, encoding, tmp, newlines=mixed)
             headers = _csv_header(utf8)
             if not any(normalize_header(h) for h in headers):
                 raise ReadError(path, "no header line")
@@ -589,6 +626,7 @@ __all__ = [
     "drop_raw",
     "find_table_file",
     "load_aliases",
+    "mixed_line_ends",
     "normalize_header",
     "ok_column",
     "parse_table",
