@@ -144,3 +144,13 @@ def test_format_metric():
     assert virality.format_metric("ratio", 1.5) == "1.50"
     assert virality.format_metric("factor", 0.01802) == "0.018"
     assert virality.format_metric("rate", float("nan")) == "—"
+
+
+def test_periods_tile_time():
+    from socialops.timeframe import month_label
+
+    start, end = period_bounds(AS_OF, 30)
+    before_start, before_end = period_bounds(AS_OF, 30, back=1)
+    assert end == AS_OF and start == AS_OF - 30 * DAY == before_end
+    assert before_start == AS_OF - 60 * DAY
+    assert month_label(2026 * 12 + 8) == "2026-09" and month_label(2026 * 12) == "2026-01"
