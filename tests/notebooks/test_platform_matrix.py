@@ -144,3 +144,14 @@ def test_results_are_strict_json(conversion):
     doc = json.loads(raw, parse_constant=refuse)
     assert doc["chapter"] == CHAPTER
     assert all(np.isfinite(p["score"]) for p in doc["platforms"])
+
+
+def test_optional_tables_absent_are_skipped_not_errors(chapter_run, tmp_path_factory):
+    data = tmp_path_factory.mktemp("daily-only")
+    (data / "platform_daily.csv").write_bytes((SAMPLES / "platform_daily.csv").read_bytes())
+    run = chapter_run(CHAPTER, data=data)
+    assert run.exit_code == 0, run.stderr
+    assert run.json["content_mix"] is None and run.json["best_hours"] is None
+    assert run.json["platforms"][0]["platform"] == "wechat"
+    assert all(p["posts_per_week"] is None for p in run.json["platforms"])
+    assert run.html.count("Section skipped") == 5
