@@ -31,6 +31,7 @@ __all__ = [
     "calibration_holdout",
     "churn_drivers",
     "customer_summary",
+    "customer_table",
     "fit_bgnbd",
     "fit_mbgnbd",
     "holdout_summary",
@@ -38,6 +39,7 @@ __all__ = [
     "purchase_models",
     "score_customers",
     "survival_by_segment",
+    "two_proportion_test",
     "winback_economics",
     "winback_effect",
 ]
