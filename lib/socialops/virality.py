@@ -17,7 +17,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from .lifecycle import wilson_interval
-from .timeframe import cut_at, in_period, month_index, month_label, period_bounds
+from .timeframe import cut_at, in_period, month_index, month_label, period_bounds, timestamp
 
 INTERACTIONS: tuple[str, ...] = ("like", "comment", "share")
 
@@ -70,10 +70,7 @@ def user_period_facts(events: Table, as_of: pd.Timestamp, start: pd.Timestamp, e
         signups_in=ev.ts.count(where=inside & signup),
         referred_signups_in=ev.ts.count(where=inside & signup & referred),
     )
-    lo, hi = (
-        ibis.literal(pd.Timestamp(start).to_pydatetime()),
-        ibis.literal(pd.Timestamp(end).to_pydatetime()),
-    )
+    lo, hi = timestamp(start), timestamp(end)
     first_buy_in = u.first_buy.notnull() & (u.first_buy > lo) & (u.first_buy <= hi)
     acquired = u.first_acquisition.notnull() & (u.first_acquisition > lo) & (u.first_acquisition <= hi)
     return u.select(
