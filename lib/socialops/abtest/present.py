@@ -24,6 +24,12 @@ def signed(x: float | None, digits: int = 2, scale: float = 1.0, unit: str = "")
     return "" if x is None or pd.isna(x) else f"{scale * x:+.{digits}f}{unit}"
 
 
+def small(x: float, digits: int) -> str:
+    """A non-negative number with fixed decimals, or "< 0.001" below what those decimals show."""
+    floor = 10.0**-digits
+    return f"< {floor:.{digits}f}" if x < floor else f"{x:.{digits}f}"
+
+
 def p_text(p: float | None) -> str:
     """A p-value as people read it: three decimals, or "< 0.001"."""
     if p is None or pd.isna(p):
@@ -69,8 +75,8 @@ def tests_table(tests: pd.DataFrame, t: Translate) -> pd.DataFrame:
     for _, r in tests.iterrows():
         diff, ci = diff_text(r, t)
         rate = pct if r["metric"] == "conversion" else (lambda x: f"{x:,.2f}")
-        loss = (f"{100 * r['expected_loss']:.2g}{t('unit_pp')}" if r["metric"] == "conversion"
-                else f"{r['expected_loss']:.2g}")
+        loss = (small(100 * r["expected_loss"], 3) + t("unit_pp") if r["metric"] == "conversion"
+                else small(r["expected_loss"], 2))
         rows.append({
             t("col_experiment"): r["experiment_id"], t("col_metric"): t(f"metric_{r['metric']}"),
             t("col_comparison"): f"{r['variant']} vs {r['control']}",
