@@ -226,3 +226,14 @@ def test_decide_rules_on_hand_made_rows():
     needed = sample_size(0.05, 0.01)
     # 1,000 units a day, half of them to each arm.
     assert (slow.verdict, slow.n_needed, slow.days_more) == ("keep_running", needed, math.ceil((needed - 5000) / 500))
+
+
+def test_value_without_pre_value_uses_welch_on_raw_data(con, frame):
+    cols = ["experiment_id", "unit_id", "variant", "assigned_at", "converted", "value"]
+    a = analyse_experiments(con.create_table("no_pre", frame[cols], overwrite=True),
+                            splits={"winback/holdout": 1, "winback/coupon": 9})
+    assert set(a.tests.metric) == {"conversion", "value"} and a.cuped.empty
+    d = frame[frame.experiment_id == "title"]
+    t, p, df = ttest_ind(d.value[d.variant == "variant"], d.value[d.variant == "control"], usevar="unequal")
+    row = a.tests[(a.tests.experiment_id == "title") & (a.tests.metric == "value")].iloc[0]
+    assert (row.p_value, row.df) == pytest.approx((p, df), rel=1e-9)
