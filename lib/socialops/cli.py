@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
@@ -22,7 +23,8 @@ out = Console()
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # the message is escaped: brackets in it ("dict[str, float]", "[1, 2]") are text, not markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(EXIT_INVALID)
 
 
