@@ -29,16 +29,18 @@ body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
   font-family: "Inter", "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
 }
 .so-header { border-bottom: 3px solid #2b6cb0; margin-bottom: 1.2em; padding-bottom: .6em; }
-.so-kicker { color: #4a5568; text-transform: uppercase; letter-spacing: .08em; font-size: .8em; margin: 0; }
-.so-title { margin: .1em 0 .4em 0; }
-.so-meta th { text-align: left; padding-right: 1.5em; color: #4a5568; font-weight: 600; }
-.so-meta td, .so-meta th { border: none !important; padding: .1em 1em .1em 0; background: none !important; }
+.so-kicker { color: #2b6cb0; font-weight: 600; letter-spacing: .03em; margin: 0; }
+.so-meta { margin: .4em 0 0 0; }
+.so-meta th { text-align: left !important; color: #4a5568; font-weight: 600; }
+.so-meta td { text-align: left !important; }
+.so-meta td, .so-meta th { border: none !important; padding: .1em 1.5em .1em 0 !important; background: none !important; }
 .so-edition { color: #718096; font-size: .85em; }
 .so-note { color: #718096; font-style: italic; }
 .so-caption { font-weight: 600; margin-bottom: .2em; }
 table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .92em; }
 table.so-table th { background: #edf2f7; text-align: left; padding: .35em .7em; }
 table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
+table.so-table td:first-child, table.so-table th:first-child { text-align: left; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 </style>
 """
@@ -74,11 +76,12 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     is shown at all.
     """
     nb = copy.deepcopy(nb)
+    _header_first(nb)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
     remove = set(other) | {"parameters", "injected-parameters", "remove-cell"}
     if audience == "client":
         remove |= {"analyst-only"}
-    tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, enabled=True)
+    tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, remove_input_tags={"report-header"}, enabled=True)
     exporter = HTMLExporter(template_name="socialops", extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.register_preprocessor(tag_remover, enabled=True)
     if audience == "client":
@@ -90,6 +93,18 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
     return body.replace("</head>", STYLE + "</head>", 1)
+
+
+def _header_first(nb) -> None:
+    """Move the report header (an output of the cell that starts the report) above the title cells."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        header = [o for o in outputs if 'class="so-header"' in str(o.get("data", {}).get("text/html", ""))]
+        if header:
+            cell.outputs = [o for o in outputs if o not in header]
+            carrier = nbformat.v4.new_code_cell("", outputs=header, metadata={"tags": ["report-header"]})
+            nb.cells.insert(0, carrier)
+            return
 
 
 def scrub_notebook(nb, *, data_dir: str):
@@ -205,10 +220,13 @@ def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: s
         "<style>body{font-family:'Inter','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
         "max-width:62em;margin:2em auto;padding:0 1em;color:#1a202c}h1{border-bottom:3px solid #2b6cb0;"
         "padding-bottom:.3em}.card{border:1px solid #e2e8f0;border-radius:8px;padding:.8em 1.2em;margin:1em 0}"
-        ".card h2{margin:.2em 0;font-size:1.25em}.card a{color:#2b6cb0;text-decoration:none}"
-        ".card ul{list-style:none;padding:0;margin:.4em 0}.card li span{color:#4a5568}"
+        ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(19em,1fr));gap:1em}"
+        ".card{margin:0}.card h2{margin:.2em 0 .5em 0;font-size:1.2em}.card a{color:#2b6cb0;text-decoration:none}"
+        ".card ul{list-style:none;padding:0;margin:.4em 0}.card li{margin:.35em 0}"
+        ".card li span{display:block;color:#4a5568;font-size:.85em}.card li strong{font-size:1.15em}"
         ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>{''.join(cards)}</body></html>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>"
+        f'<div class="cards">{"".join(cards)}</div></body></html>'
     )
     path = out_dir / "index.html"
     write_text_atomic(path, page)

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from socialops import __version__, charts, jsonsafe, masking
@@ -60,11 +61,12 @@ def format_number(value: object) -> str:
     """Format a number for a report table: thousands separators, few decimals, blanks for missing."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int | np.integer):
         return f"{value:,}"
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
+        value = float(value)
         magnitude = abs(value)
         if magnitude >= 1000:
             return f"{value:,.0f}"
@@ -325,10 +327,9 @@ class Report:
         ]
         edition = self.t(f"header_audience_{self.audience}")
         cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        title = self.t(f"ch_{self.chapter}")
+        kicker = f"{self.t('suite_name')} · {self.chapter[:2]} {self.t(f'ch_{self.chapter}')}"
         display(HTML(
-            f'<div class="so-header"><p class="so-kicker">{html.escape(self.t("suite_name"))} · '
-            f'{html.escape(self.chapter[:2])}</p><h1 class="so-title">{html.escape(title)}</h1>'
+            f'<div class="so-header"><p class="so-kicker">{html.escape(kicker)}</p>'
             f'<table class="so-meta">{cells}</table><p class="so-edition">{html.escape(edition)}</p></div>'
         ))
 
@@ -339,7 +340,7 @@ def _is_date_only(workspace, name: str) -> bool:
 
 
 def _fmt(value: object) -> str:
-    return format_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return format_number(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
 
 
 def _safe_name(name: str) -> str:
