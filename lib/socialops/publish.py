@@ -40,7 +40,8 @@ body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
 table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .92em; }
 table.so-table th { background: #edf2f7; text-align: left; padding: .35em .7em; }
 table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
-table.so-table td:first-child, table.so-table th:first-child { text-align: left; }
+table.so-table .txt { text-align: left; }
+table.so-table .num { text-align: right; font-variant-numeric: tabular-nums; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 </style>
 """

@@ -29,7 +29,7 @@ from socialops.tables import CHAPTER_TABLES
 STAGE_ENV = "SOCIALOPS_STAGE"
 VALIDATED_ENV = "SOCIALOPS_VALIDATED"
 COMMON_PARAMS = ("data_dir", "lang", "audience", "client", "as_of", "engine")
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
 def parse_as_of(value: str) -> pd.Timestamp | None:
@@ -54,7 +54,7 @@ def parse_as_of(value: str) -> pd.Timestamp | None:
 
 def escape_markdown(value: object) -> str:
     """Escape a value for safe inclusion in Markdown (no HTML, links or emphasis from the data)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(value))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
 def format_number(value: object) -> str:
@@ -76,6 +76,24 @@ def format_number(value: object) -> str:
             return f"{value:.3f}".rstrip("0").rstrip(".") if magnitude < 1 else f"{value:.2f}"
         return f"{value:.2g}"
     return str(value)
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """An escaped HTML table: numbers formatted and right-aligned, text left-aligned."""
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+    cls = ['class="num"' if flag else 'class="txt"' for flag in numeric]
+    header = "".join(f"<th {c}>{html.escape(str(name))}</th>" for c, name in zip(cls, df.columns, strict=True))
+    rows = []
+    for values in df.itertuples(index=False):
+        cells = "".join(
+            f"<td {c}>{html.escape(format_number(v) if flag else ('' if _missing(v) else str(v)))}</td>"
+            for c, flag, v in zip(cls, numeric, values, strict=True))
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="so-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _missing(value: object) -> bool:
+    return np.ndim(value) == 0 and bool(pd.isna(value))
 
 
 @dataclass
@@ -230,11 +248,8 @@ class Report:
 
         shown = self.mask(df)
         self.tables[name] = shown
-        body = shown.to_html(index=False, escape=True, border=0, classes="so-table", na_rep="",
-                             formatters={c: format_number for c in shown.columns
-                                         if pd.api.types.is_numeric_dtype(shown[c])})
         head = f'<p class="so-caption">{html.escape(caption)}</p>' if caption else ""
-        display(HTML(head + body))
+        display(HTML(head + table_html(shown)))
 
     def figure(self, fig, name: str) -> None:
         """Save a figure as ``CHAPTER_figures/<name>.png``, display it and close it."""
