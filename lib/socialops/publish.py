@@ -23,6 +23,8 @@ from socialops.chapters import CHAPTERS
 from socialops.i18n import LANGUAGES, Translator
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+#: Most characters of one cell output kept in a report (see `cap_outputs`).
+MAX_OUTPUT_CHARS = 100_000
 STYLE = """
 <style>
 body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
@@ -78,6 +80,7 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     """
     nb = copy.deepcopy(nb)
     _header_first(nb)
+    cap_outputs(nb, lang=lang)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
     remove = set(other) | {"parameters", "injected-parameters", "remove-cell"}
     if audience == "client":
@@ -85,6 +88,7 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, remove_input_tags={"report-header"}, enabled=True)
     exporter = HTMLExporter(template_name="socialops", extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.register_preprocessor(tag_remover, enabled=True)
+    exporter.embed_images = False  # never read local files named by the notebook's markdown into the page
     if audience == "client":
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
@@ -94,6 +98,50 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
     return body.replace("</head>", STYLE + "</head>", 1)
+
+
+def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> int:
+    """Cut every text output longer than `limit` characters, in place, ending it with a note of what was cut.
+
+    A loop that prints a whole table must not turn a report into hundreds of megabytes that no browser opens.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        An executed notebook.
+    limit : int
+        Most characters kept of one output's text.
+    lang : str
+        Language of the note.
+
+    Returns
+    -------
+    int
+        The number of outputs cut.
+    """
+    t = Translator(lang)
+    cut = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            texts = {"text": output.get("text")} if output.get("output_type") == "stream" else {}
+            if output.get("output_type") == "error":
+                texts["traceback"] = "\n".join(output.get("traceback", []))
+            texts.update({m: v for m, v in output.get("data", {}).items() if m.startswith("text/")})
+            for key, value in texts.items():
+                text = "".join(value) if isinstance(value, list) else value
+                if not isinstance(text, str) or len(text) <= limit:
+                    continue
+                cut += 1
+                note = t("output_cut", count=f"{len(text) - limit:,}")
+                if key == "text/html":  # cut HTML cannot be trusted to close its tags: the note alone
+                    short = f'<p class="so-note">{html.escape(t("output_cut", count=f"{len(text):,}"))}</p>'
+                else:
+                    short = f"{text[:limit]}\n[{note}]\n"
+                if key in ("text", "traceback"):
+                    output[key] = [short] if key == "traceback" else short
+                else:
+                    output["data"][key] = short
+    return cut
 
 
 def _header_first(nb) -> None:
