@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -85,7 +86,8 @@ def execute_chapter(job: ChapterJob) -> int:
     from socialops.report import STAGE_ENV, VALIDATED_ENV
 
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-", dir=job.out_dir))
+    # the process id in the name lets a later run tell a killed run's leftovers from a live one's (clean_stale)
+    stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-{os.getpid()}-", dir=job.out_dir))
     os.environ[STAGE_ENV] = str(stage)
     os.environ[VALIDATED_ENV] = "1"
     # A secret salt per run, unless the user fixes one: pseudonyms of sequential ids cannot be guessed back.
@@ -172,6 +174,30 @@ def run_in_worker(job: ChapterJob) -> ChapterOutcome:
     return ChapterOutcome(job.chapter, code, time.monotonic() - start, message)
 
 
+_LEFTOVER = re.compile(r"^\..+\.(?:stage-(\d+)-[^.]+|tmp-(\d+)|old-(\d+))$")
+
+
+def clean_stale(out_dir: Path) -> list[Path]:
+    """Remove the hidden staging folders and temporary files that killed runs left in `out_dir`.
+
+    Only leftovers whose process is gone are removed, so a run writing into the same folder at the same time is
+    left alone. Returns the paths removed.
+    """
+    removed: list[Path] = []
+    if not out_dir.is_dir():
+        return removed
+    for entry in out_dir.iterdir():
+        match = _LEFTOVER.match(entry.name)
+        if not match or psutil.pid_exists(int(next(g for g in match.groups() if g))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
 def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
                  on_event: Callable[[str, ChapterOutcome | None], None] | None = None) -> list[ChapterOutcome]:
     """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end."""
@@ -184,6 +210,8 @@ def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
             on_event(job.chapter, outcome)
         return outcome
 
+    for folder in {job.out_dir for job in jobs}:
+        clean_stale(folder)
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, jobs))
 
