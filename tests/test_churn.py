@@ -222,3 +222,24 @@ def test_public_api_names():
     fit = churn.fit_bgnbd([0, 1, 2], [0, 3, 5], [10, 10, 10])
     assert isinstance(fit, BGNBDFit) and set(fit.params) == {"r", "alpha", "a", "b"}
     assert np.isfinite(fit.log_likelihood)
+
+
+def test_charts_carry_their_message(sim_summary):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from socialops import churn_charts
+
+    seg = churn.survival_by_segment(sim_summary, "referred")
+    fig = churn_charts.survival_curves(seg["curves"], {"1": "referred", "0": "organic"}, "T1", "x", "y")
+    assert fig.axes[0].get_title() == "T1" and len(fig.axes[0].get_legend().get_texts()) == 2
+    cox = churn.churn_drivers(sim_summary)
+    fig = churn_charts.hazard_ratios(cox.hazard_ratios, {}, "T2", "x")
+    assert fig.axes[0].get_title() == "T2"
+    models = churn.purchase_models(sim_summary)
+    scored = churn.score_customers(sim_summary, models["mbgnbd"], models["gamma_gamma"])
+    fig = churn_charts.alive_by_value(scored, scored["total_spend"].quantile(0.75), 0.5, "T3", "x", "y", "a", "b")
+    assert fig.axes[0].get_ylim()[0] == 0
+    effect = {"comebacks_holdout": 5, "n_holdout": 100, "comebacks_treated": 135, "n_treated": 900}
+    fig = churn_charts.winback_rates(effect, {"holdout": "h", "treated": "t"}, "T4", "y")
+    assert [round(p.get_height(), 3) for p in fig.axes[0].patches] == [0.05, 0.15]

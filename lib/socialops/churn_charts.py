@@ -121,12 +121,15 @@ def alive_by_value(scored: pd.DataFrame, threshold_spend: float, p_alive_below: 
                label=at_risk, rasterized=True)
     ax.axvline(p_alive_below, color="black", linewidth=0.8, linestyle=":")
     ax.axhline(threshold_spend, color="black", linewidth=0.8, linestyle=":")
+    # spend is skewed: a log-like axis that still shows customers with zero recorded spend
     ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, loc="upper left", markerscale=3)
+    ax.legend(loc="lower right", markerscale=3, frameon=True, framealpha=0.9)
     return fig
 
 
