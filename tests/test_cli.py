@@ -85,3 +85,11 @@ def test_sample_writes_a_small_workspace(tmp_path):
     done = run_cli("sample", "--out", str(tmp_path / "s"), "--users", "500", "--seed", "3")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "s" / "truths.json").exists()
+
+
+def test_missing_control_variant_is_exit_2_naming_the_variants_found(tmp_path):
+    out = tmp_path / "out"
+    done = run_cli("run", "ab_testing", "--data", str(SAMPLES), "--out", str(out), "-p", "control=baseline")
+    assert done.returncode == 2
+    assert "title_summer" in done.stderr and "'variant'" in done.stderr and "baseline" in done.stderr
+    assert not out.exists()

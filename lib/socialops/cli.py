@@ -18,7 +18,7 @@ from socialops.runner import EXIT_INVALID, ChapterJob, ChapterOutcome, overall_c
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="socialops: data-driven reports for enterprise social media operations.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages unwrapped: a path or a row stays on one line
 out = Console()
 
 
@@ -41,8 +41,10 @@ def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
     if not data.is_dir():
         _fail(f"data folder {data} does not exist")
     data = data.resolve()
-    if out_dir is not None and out_dir.resolve() == data:
-        _fail(f"the output folder {out_dir} is the data folder; reports never go beside the inputs")
+    # resolved, so a symbolic link or a ../ path to the inputs is caught too
+    if out_dir is not None and (out_dir.resolve() == data or data in out_dir.resolve().parents):
+        _fail(f"the output folder {out_dir} is or lies inside the data folder {data}; reports never go among "
+              "the inputs")
     return data
 
 
@@ -61,7 +63,7 @@ def run(
     timeout: Annotated[float | None, typer.Option(help="time limit per chapter, seconds")] = None,
 ) -> None:
     """Run chapters on a data folder and write their reports."""
-    from socialops import contract, params
+    from socialops import contract, params, preflight
     from socialops.publish import write_index
 
     selected = _chapters(chapters)
@@ -78,6 +80,9 @@ def run(
     if not report.ok:
         err.print(report.format(), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
+    problems = [f"{c}: {p}" for c in selected for p in preflight.check(c, data_dir, values[c])]
+    if problems:
+        _fail("\n".join(problems))
     out_dir.mkdir(parents=True, exist_ok=True)
     job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
     outcomes = _run_with_progress(job_list, jobs)
