@@ -74,3 +74,10 @@ def test_report_fetches_nothing_from_the_internet_and_runs_no_script():
     page = publish.render_html(executed_notebook(), lang="en", audience="client", title="Test")
     assert not re.findall(r'(?:src|href)="https?://', page)
     assert "<script" not in page
+
+
+def test_line_breaks_inside_chinese_paragraphs_leave_no_space():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("区间由比率在各天之间的\n波动计算。\n\nEnglish\nstays", metadata={"tags": ["lang-zh"]})]
+    page = publish.render_html(nb, lang="zh", audience="client", title="t")
+    assert "各天之间的波动计算" in page and "English\nstays" in page

@@ -23,6 +23,8 @@ from socialops.chapters import CHAPTERS
 from socialops.i18n import LANGUAGES, Translator
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
 #: Most characters of one cell output kept in a report (see `cap_outputs`).
 MAX_OUTPUT_CHARS = 100_000
 STYLE = """
@@ -80,6 +82,10 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     """
     nb = copy.deepcopy(nb)
     _header_first(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            # A line break between two Chinese characters would render as a stray space.
+            cell.source = _CJK_BREAK.sub("", cell.source)
     cap_outputs(nb, lang=lang)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
     remove = set(other) | {"parameters", "injected-parameters", "remove-cell"}
