@@ -80,6 +80,9 @@ def run(
     if not report.ok:
         err.print(report.format(), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
+    for name, info in report.tables.items():
+        if info.get("encoding") not in (None, "", "utf-8", "utf-8-sig"):
+            err.print(f"{info.get('file', name)}: read as {info['encoding']}", highlight=False)
     problems = [f"{c}: {p}" for c in selected for p in preflight.check(c, data_dir, values[c])]
     if problems:
         _fail("\n".join(problems))

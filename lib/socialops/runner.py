@@ -145,13 +145,20 @@ def _stop_tree(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def run_in_worker(job: ChapterJob) -> ChapterOutcome:
-    """Run one chapter in a worker process, enforcing its time limit."""
+def run_in_worker(job: ChapterJob, *, threads: int | None = None) -> ChapterOutcome:
+    """Run one chapter in a worker process, enforcing its time limit.
+
+    ``threads`` caps the engine's threads in that chapter (unless ``SOCIALOPS_THREADS`` is set), so that
+    chapters running side by side share the cores instead of each taking all of them.
+    """
     start = time.monotonic()
     payload = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
+    env = dict(os.environ)
+    if threads and "SOCIALOPS_THREADS" not in env:
+        env["SOCIALOPS_THREADS"] = str(threads)
     process = subprocess.Popen(
         [sys.executable, "-m", "socialops.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
         stdout, stderr = process.communicate(payload, timeout=job.timeout)
@@ -202,10 +209,12 @@ def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
                  on_event: Callable[[str, ChapterOutcome | None], None] | None = None) -> list[ChapterOutcome]:
     """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end."""
 
+    threads = max(1, (os.cpu_count() or 2) // max(1, min(parallel, len(jobs))))
+
     def one(job: ChapterJob) -> ChapterOutcome:
         if on_event:
             on_event(job.chapter, None)
-        outcome = run_in_worker(job)
+        outcome = run_in_worker(job, threads=threads)
         if on_event:
             on_event(job.chapter, outcome)
         return outcome
