@@ -88,7 +88,8 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
             cell.source = _CJK_BREAK.sub("", cell.source)
     cap_outputs(nb, lang=lang)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
-    remove = set(other) | {"parameters", "injected-parameters", "remove-cell"}
+    # Exercises and their solutions belong to the course site, never to a report.
+    remove = set(other) | {"parameters", "injected-parameters", "remove-cell", "exercise", "solution"}
     if audience == "client":
         remove |= {"analyst-only"}
     tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, remove_input_tags={"report-header"}, enabled=True)
