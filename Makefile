@@ -46,8 +46,10 @@ bench: setup ## Benchmark the engine against pandas and lifetimes; writes report
 lab: setup ## Open JupyterLab on the notebooks with the socialops kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-course: setup ## Build the course site under reports/course/
-	$(BIN)/python -m socialops.course --out reports/course
+course: setup ## Build the course site: reports/course/student/ and reports/course/trainer/ (solutions, guides)
+	$(BIN)/socialops run --data data/samples --audience analyst --out reports/course/notebooks --jobs $(JOBS)
+	$(BIN)/python -m socialops.course --run-dir reports/course/notebooks --out reports/course/student
+	$(BIN)/python -m socialops.course --run-dir reports/course/notebooks --trainer --out reports/course/trainer
 
 clean: ## Remove generated reports and caches (keeps .venv/)
 	rm -rf reports .pytest_cache .ruff_cache
