@@ -88,16 +88,40 @@ def report_texts(out: Path) -> dict[str, str]:
     return texts
 
 
-def spreadsheet_cells(out: Path) -> list[str]:
-    cells = []
+def _risky(text: str) -> bool:
+    return text.lstrip(" ").startswith(FORMULA_START) and not _is_number(text)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def unsafe_cells(out: Path) -> tuple[list[str], list[str]]:
+    """(every text cell of the exports, those a spreadsheet could run as a formula).
+
+    A workbook cell is safe when it is a text cell (never a formula) that starts harmlessly or carries Excel's
+    quote prefix; a CSV cell, which has no types, only when it starts harmlessly.
+    """
+    cells, unsafe = [], []
     for path in out.rglob("*.xlsx"):
-        book = openpyxl.load_workbook(path, read_only=True)
-        cells += [v for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
-                  if isinstance(v, str)]
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" or (isinstance(cell.value, str) and _risky(cell.value)
+                                                 and not cell._style.quotePrefix):
+                        unsafe.append(f"{path.name}!{cell.coordinate}: {cell.value}")
+                    if isinstance(cell.value, str):
+                        cells.append(cell.value)
     for path in out.rglob("*.csv"):
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            cells += [v for row in csv.reader(fh) for v in row]
-    return cells
+            for row in csv.reader(fh):
+                cells += row
+                unsafe += [f"{path.name}: {v}" for v in row if _risky(v)]
+    return cells, unsafe
 
 
 def run_env(**extra: str) -> dict[str, str]:
@@ -166,16 +190,8 @@ def test_public_text_is_inert_in_every_report(hostile_run):
 
 @pytest.mark.notebook
 def test_exports_neutralise_formula_cells(hostile_run):
-    for cell in spreadsheet_cells(hostile_run["out"]):
-        assert not cell.lstrip(" ").startswith(FORMULA_START) or _is_number(cell), cell
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    cells, unsafe = unsafe_cells(hostile_run["out"])
+    assert cells and not unsafe, unsafe
 
 
 @pytest.mark.notebook
@@ -231,10 +247,10 @@ def test_hostile_values_shown_by_a_chapter_are_escaped_and_neutralised(fixture_r
     for text in (page, index):
         for marker in RAW_MARKERS:
             assert marker not in text, marker
-    cells = spreadsheet_cells(out)
-    assert any(c.startswith("'=HYPERLINK") for c in cells)
-    for cell in cells:
-        assert not cell.lstrip(" ").startswith(FORMULA_START) or _is_number(cell), cell
+    cells, unsafe = unsafe_cells(out)
+    assert "'=HYPERLINK(\"http://evil.example\",\"open\")" in cells  # the CSV export, neutralised
+    assert '=HYPERLINK("http://evil.example","open")' in cells  # the workbook: a text cell, quote-prefixed
+    assert not unsafe, unsafe
     assert json.loads((out / "01_platform_matrix.json").read_text(encoding="utf-8"))["texts"] == HOSTILE
 
 
