@@ -41,11 +41,12 @@ body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
 .so-edition { color: #718096; font-size: .85em; }
 .so-note { color: #718096; font-style: italic; }
 .so-caption { font-weight: 600; margin-bottom: .2em; }
-table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .92em; }
+table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .88em; }
+.jp-OutputArea-output:has(> table.so-table) { overflow-x: auto; }
 table.so-table th { background: #edf2f7; text-align: left; padding: .35em .7em; }
 table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
 table.so-table .txt { text-align: left; }
-table.so-table .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.so-table .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 </style>
 """
