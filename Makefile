@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 JOBS ?= 2
 
-.PHONY: help setup reports test test-fast lint bench lab course browser-deps clean
+.PHONY: help setup setup-spark reports test test-fast lint bench lab course browser-deps clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -24,6 +24,14 @@ $(STAMP): pyproject.toml
 reports: setup ## Run every chapter on the sample data into reports/
 	$(BIN)/socialops run --data data/samples --out reports --jobs $(JOBS)
 
+setup-spark: setup ## Install PySpark and, where missing, a Java runtime (apt-get) for --engine spark
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+	  || echo "warning: could not install openjdk-17-jre-headless; Spark tests will be skipped"; \
+	else echo "note: install a Java runtime (17 or later, e.g. openjdk-17-jre-headless) to use --engine spark"; fi
+
 browser-deps: ## Install headless Chromium and a CJK font for the browser tests (apt-get)
 	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -34,13 +42,13 @@ browser-deps: ## Install headless Chromium and a CJK font for the browser tests 
 lint: setup ## Lint the library, tests and notebooks with ruff
 	$(BIN)/ruff check lib tests notebooks
 
-test: setup browser-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser)
+test: setup setup-spark browser-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser, Spark)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 test-fast: setup ## Unit tests only (no notebook runs)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"
 
-bench: setup ## Benchmark the engine against pandas and lifetimes; writes reports/bench.json
+bench: setup ## Benchmark against pandas and lifetimes at 1M and 10M events (BENCH_SIZES=...); writes reports/bench.json
 	$(BIN)/python -m socialops.bench --out reports/bench.json
 
 lab: setup ## Open JupyterLab on the notebooks with the socialops kernel

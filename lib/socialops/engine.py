@@ -39,7 +39,9 @@ def connect(engine: str = "duckdb", *, threads: int | None = None, memory_limit:
     Parameters
     ----------
     engine : str
-        ``"duckdb"`` (in-memory, embedded), ``"spark"`` (PySpark in local mode) or an Ibis connection URL such as
+        ``"duckdb"`` (in-memory, embedded), ``"spark"`` (PySpark, in local mode on `threads` cores unless
+        ``$SOCIALOPS_SPARK_MASTER`` names another master such as ``spark://host:7077`` or ``yarn``; the driver gets
+        `memory_limit`) or an Ibis connection URL such as
         ``"trino://user@host:8080/catalog/schema"``. A URL must not contain a password: write ``$NAME`` (or
         ``${NAME}``) and the value is taken from the environment variable ``NAME``; backends that read their own
         variables (``PGPASSWORD`` …) need nothing in the URL.
@@ -100,11 +102,20 @@ def _connect_spark(threads: int, memory_limit: str):
         ) from exc
     # Spark writes sizes as 4g, not 4GB
     memory = re.sub(r"(?i)^(\d+)\s*([kmgt])i?b?$", lambda m: m.group(1) + m.group(2).lower(), memory_limit)
-    session = (
-        SparkSession.builder.master(f"local[{threads}]")
+    master = os.environ.get("SOCIALOPS_SPARK_MASTER") or f"local[{threads}]"
+    builder = (
+        SparkSession.builder.master(master)
         .appName("socialops")
         .config("spark.driver.memory", memory)
+        # naive timestamps stay as written: no conversion through the machine's zone
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
+        .config("spark.ui.showConsoleProgress", "false")
+        # nothing is ever written beside the user's files
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / f"socialops-spark-{os.getpid()}"))
     )
+    if master.startswith("local"):
+        # Spark's default of 200 shuffle partitions is sized for a cluster; a few per core suit one machine
+        builder = builder.config("spark.sql.shuffle.partitions", str(4 * threads))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(os.environ.get("SOCIALOPS_SPARK_LOG_LEVEL", "ERROR"))
     return ibis.pyspark.connect(session)

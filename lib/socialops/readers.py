@@ -319,6 +319,8 @@ class RawTable:
         Headers that match no column of the table (ignored).
     duplicates : dict
         ``{canonical column: [headers]}`` where several headers name one column (the first is used).
+    engine : str
+        Name of the backend holding `expr` ("duckdb", "pyspark" …).
     """
 
     table: str
@@ -328,6 +330,7 @@ class RawTable:
     headers: dict[str, str]
     extra: list[str]
     duplicates: dict[str, list[str]]
+    engine: str = ""
 
     @property
     def columns(self) -> list[str]:
@@ -393,8 +396,7 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     duckdb = _backend_name(con) == "duckdb"
     if suffix == ".xlsx":
         headers, arrow = _read_xlsx(path)
-        con.create_table(name, arrow, overwrite=True)
-        source = con.table(name)
+        source = _load_arrow(con, name, arrow)
         positions, seen, extra, dups = _map_headers(table, headers, aliases)
         expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
     elif suffix == ".csv":
@@ -412,13 +414,11 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
             try:
                 if duckdb:
                     _duckdb_csv(con, name, utf8, len(headers))
+                    source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
                 else:
-                    con.create_table(name, _arrow_csv(utf8, len(headers)), overwrite=True)
+                    source = _load_arrow(con, name, _arrow_csv(utf8, len(headers)))
             except Exception as exc:  # the engine's parser names the line; pass its words on
                 raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
-        source = con.table(name)
-        if duckdb:
-            source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
         expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
     elif suffix == ".parquet":
         try:
@@ -436,7 +436,19 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
         expr = source.select(ROW, **{canon: source[headers[i]] for i, canon in positions.items()})
     else:
         raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
-    return RawTable(table, path, encoding, expr, seen, extra, dups)
+    return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con))
+
+
+def _load_arrow(con, name: str, arrow: pa.Table) -> ir.Table:
+    """An Arrow table read in Python, as a table of the engine.
+
+    DuckDB keeps a copy under `name`; other engines get an in-memory table, which Spark holds as a DataFrame
+    (its `create_table` would write a managed table under ./spark-warehouse).
+    """
+    if _backend_name(con) == "duckdb":
+        con.create_table(name, arrow, overwrite=True)
+        return con.table(name)
+    return ibis.memtable(arrow)
 
 
 def _first_line(exc: Exception, lines: int = 1) -> str:
@@ -520,7 +532,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         value = t[col.name]
         if checks:
             stage1[raw_column(col.name)] = value if value.type().is_string() else value.cast("string")
-        stage1[col.name] = value.strip().nullif("") if value.type().is_string() else value
+        stage1[col.name] = _strip(value, raw.engine).nullif("") if value.type().is_string() else value
     keep = [ROW] if checks else []
     t = t.select(*keep, **stage1)
     # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
@@ -553,6 +565,15 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         *[raw_column(c.name) for c in columns],
         **{ok_column(c.name): ~t[f"_in_{c.name}"] | t[c.name].notnull() for c in columns},
     )
+
+
+def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
+    """Text without surrounding whitespace.
+
+    Ibis compiles `strip` for Spark as ``TRIM(' \t\n\r\v\f' FROM …)``, and Spark reads ``\v`` and ``\f`` in
+    that literal as the letters v and f ("view" became "iew"); a regular expression means the same everywhere.
+    """
+    return value.strip() if engine == "duckdb" else value.re_replace(r"^\s+|\s+$", "")
 
 
 def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.Value:

@@ -174,6 +174,10 @@ def _materialize(con, name: str, expr: ir.Table) -> ir.Table:
         # expression is large and compiling it is most of the time a small table takes to open
         con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
         return con.table(name)
+    if con.name == "pyspark":
+        # Spark has no temporary tables (create_table would write a managed table under ./spark-warehouse): a
+        # cached DataFrame behind a temporary view keeps the parsed rows in the executors' memory instead
+        return expr.cache()
     try:
         return con.create_table(name, expr, temp=True, overwrite=True)
     except NotImplementedError:  # backends without temporary tables

@@ -1,0 +1,201 @@
+"""The benchmark's four outputs computed by each tool, and the digest that shows two tools agree.
+
+The outputs, for every user of an ``events`` table as of a date: the lifecycle stage, the RFM scores, the cohort
+retention table and the BG/NBD summary (frequency, recency, T). Each tool reduces them to the same `digest`
+(stage counts, customers per RFM score triple, segment and tier counts, the retention table, sums of the BG/NBD
+columns), small enough to compare across processes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+#: Tools the benchmark runs, each in a fresh process. ``*_bgnbd`` compute the BG/NBD summary alone.
+TOOLS = ("socialops", "socialops_bgnbd", "pandas", "lifetimes")
+BGNBD_COLUMNS = ("frequency", "recency", "T")
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in series.sort_index().items()}
+
+
+def digest(
+    stages: pd.Series | None = None,
+    rfm_cells: pd.DataFrame | None = None,
+    cohorts: pd.DataFrame | None = None,
+    bgnbd: pd.DataFrame | None = None,
+) -> dict:
+    """Reduce the outputs to comparable numbers.
+
+    Parameters
+    ----------
+    stages : pandas.Series, optional
+        Users per stage.
+    rfm_cells : pandas.DataFrame, optional
+        Columns r_score, f_score, m_score, segment, tier, users: customers per score triple and segment.
+    cohorts : pandas.DataFrame, optional
+        A cohort table (index cohort, columns size, 0, 1, …).
+    bgnbd : pandas.DataFrame, optional
+        One row per customer with frequency, recency, T.
+
+    Returns
+    -------
+    dict
+        JSON-ready; keys only for the outputs given.
+    """
+    out: dict = {}
+    if stages is not None:
+        out["stages"] = _counts(stages)
+    if rfm_cells is not None:
+        key = rfm_cells[["r_score", "f_score", "m_score"]].astype(int).astype(str).agg("".join, axis=1)
+        out["rfm_scores"] = _counts(rfm_cells.groupby(key)["users"].sum())
+        out["rfm_segments"] = _counts(rfm_cells.groupby("segment")["users"].sum())
+        out["rfm_tiers"] = _counts(rfm_cells.groupby("tier")["users"].sum())
+    if cohorts is not None:
+        out["cohorts"] = {
+            str(c): [int(row["size"])] + [float(v) for v in row.drop("size").dropna()] for c, row in cohorts.iterrows()
+        }
+    if bgnbd is not None:
+        out["bgnbd"] = {"customers": len(bgnbd)}
+        for col in BGNBD_COLUMNS:
+            values = bgnbd[col].astype(float)
+            out["bgnbd"][f"{col}_sum"] = float(values.sum())
+            out["bgnbd"][f"{col}_sumsq"] = float((values**2).sum())
+    return out
+
+
+def differences(a: dict, b: dict, rel_tol: float = 1e-9) -> list[str]:
+    """Where two digests differ, for the keys they share: counts exactly, sums to `rel_tol`.
+
+    Returns
+    -------
+    list of str
+        One line per difference (empty when they agree).
+    """
+    out: list[str] = []
+
+    def walk(x, y, path):
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y)):
+                if k not in x or k not in y:
+                    out.append(f"{path}/{k}: only in {'first' if k in x else 'second'}")
+                else:
+                    walk(x[k], y[k], f"{path}/{k}")
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                out.append(f"{path}: length {len(x)} != {len(y)}")
+            for i, (u, v) in enumerate(zip(x, y, strict=False)):
+                walk(u, v, f"{path}[{i}]")
+        elif isinstance(x, int) and isinstance(y, int):
+            if x != y:
+                out.append(f"{path}: {x} != {y}")
+        elif not math.isclose(float(x), float(y), rel_tol=rel_tol, abs_tol=1e-9):
+            out.append(f"{path}: {x} != {y}")
+
+    for key in sorted(set(a) & set(b)):
+        walk(a[key], b[key], key)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ socialops
+def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "cohorts", "bgnbd")) -> dict:
+    """The outputs as the chapters compute them: Ibis on the engine, aggregates (and one row per customer for
+    the BG/NBD fit) back in pandas.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The ``events`` table of a workspace.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    outputs : iterable of str
+        Which of stages, rfm, cohorts, bgnbd to compute.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for `digest`.
+    """
+    out = {}
+    if "stages" in outputs:
+        from socialops.lifecycle import user_stages
+
+        st = user_stages(events, as_of)
+        out["stages"] = st.group_by("stage").aggregate(users=st.count()).to_pandas().set_index("stage")["users"]
+    if "rfm" in outputs:
+        from socialops.rfm import rfm_table
+
+        r = rfm_table(events, as_of)
+        keys = ["r_score", "f_score", "m_score", "segment", "tier"]
+        out["rfm_cells"] = r.group_by(keys).aggregate(users=r.count()).to_pandas()
+    if "cohorts" in outputs:
+        from socialops.cohorts import cohort_table
+
+        out["cohorts"] = cohort_table(events, as_of)
+    if "bgnbd" in outputs:
+        from socialops.churn import customer_table
+
+        out["bgnbd"] = customer_table(events, as_of).select("user_id", *BGNBD_COLUMNS).to_pandas()
+    return out
+
+
+def run_socialops(data_dir: Path, as_of: pd.Timestamp, outputs, engine: str = "duckdb", **connect) -> dict:
+    """Open the workspace's ``events`` on `engine` and compute `outputs`; returns the `digest`."""
+    from socialops.workspace import open_workspace
+
+    with open_workspace(data_dir, ["events"], engine=engine, **connect) as ws:
+        return digest(**socialops_frames(ws.table("events"), as_of, outputs))
+
+
+# ------------------------------------------------------------------------------------------------ pandas
+def pandas_frames(ev: pd.DataFrame, as_of: pd.Timestamp) -> dict:
+    """The outputs by the plain-pandas baseline (`socialops.bench.baseline`), as keyword arguments of `digest`."""
+    from socialops.bench import baseline
+
+    rfm = baseline.rfm_scores(ev, as_of)
+    keys = ["r_score", "f_score", "m_score", "segment", "tier"]
+    return {
+        "stages": baseline.user_stages(ev, as_of)["stage"].value_counts(),
+        "rfm_cells": rfm.groupby(keys).size().rename("users").reset_index(),
+        "cohorts": baseline.cohort_table(ev, as_of),
+        "bgnbd": baseline.bgnbd_summary(ev, as_of),
+    }
+
+
+def run_pandas(data_dir: Path, as_of: pd.Timestamp) -> dict:
+    """Read the whole events file with pandas and compute the four outputs; returns the `digest`."""
+    from socialops.bench import baseline
+
+    ev = baseline.read_events(_events_file(data_dir))
+    return digest(**pandas_frames(ev, as_of))
+
+
+# ------------------------------------------------------------------------------------------------ lifetimes
+def lifetimes_summary(ev: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The BG/NBD summary by lifetimes' ``summary_data_from_transaction_data`` (daily periods), the field's
+    reference implementation."""
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    buys = ev[(ev["ts"] <= as_of) & (ev["event"] == "purchase")][["user_id", "ts"]]
+    return summary_data_from_transaction_data(
+        buys, "user_id", "ts", freq="D", observation_period_end=as_of.normalize()
+    ).reset_index()
+
+
+def run_lifetimes(data_dir: Path, as_of: pd.Timestamp) -> dict:
+    """Read the events with pandas and summarise them with lifetimes; returns the `digest` (bgnbd only)."""
+    from socialops.bench import baseline
+
+    return digest(bgnbd=lifetimes_summary(baseline.read_events(_events_file(data_dir)), as_of))
+
+
+def _events_file(data_dir: Path) -> Path:
+    from socialops.readers import find_table_file
+
+    path = find_table_file(data_dir, "events")
+    if path is None:
+        raise FileNotFoundError(f"no events file in {data_dir}")
+    return path
