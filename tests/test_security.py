@@ -43,8 +43,8 @@ HOSTILE = [
     "\tTabbed",
     "**bold** _it_ `code` <!-- hidden --> $$x$$",
 ]
-RAW_MARKERS = ["<script>alert", "onerror=alert", 'href="javascript:', "<iframe", "file:///etc/passwd\"",
-               "<!-- hidden -->"]
+# each payload as live markup; escaped, it is harmless text and may be shown
+RAW_MARKERS = ["<script>alert", "<img src=x", 'href="javascript:', "<iframe", 'src="file:', "<!-- hidden -->"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PARAMS = '''data_dir: str = "../data/samples"  # folder holding the input tables

@@ -19,6 +19,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from socialops import masking
 from socialops.chapters import CHAPTERS
 from socialops.i18n import LANGUAGES, Translator
 
@@ -178,6 +179,8 @@ def scrub_notebook(nb, *, data_dir: str):
         cell.metadata.pop("execution", None)
         if data_dir and cell.cell_type == "code":
             cell.source = cell.source.replace(data_dir, Path(data_dir).name)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = masking.mask_text(cell.source)  # a phone number given as a parameter stays private
     return nb
 
 

@@ -334,7 +334,7 @@ class Report:
         source = (self.t("header_as_of_latest", table=self.main_table) if self.as_of_source == "latest"
                   else self.t("header_as_of_given"))
         rows = [
-            (self.t("header_client"), self.params["client"] or "—"),
+            (self.t("header_client"), self.mask(self.params["client"]) or "—"),
             (self.t("header_data_range"), span),
             (self.t("header_as_of"), f"{self.as_of:{fmt}} ({source})"),
             (self.t("header_generated"), datetime.now().strftime(fmt)),
