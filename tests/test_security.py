@@ -231,7 +231,8 @@ hostile = {HOSTILE!r}
 rep.show(pd.DataFrame({{"title": hostile, "n": range(len(hostile))}}), "hostile", caption=hostile[0])
 for i, text in enumerate(hostile):
     rep.headline(text, text)
-    rep.say("header_client")
+    rep.say("error_cell", cell=text)  # a finding with a value from the data, rendered as Markdown
+    rep.note("error_cell", cell=text)
 rep.export_csv(pd.DataFrame({{"text": hostile}}), "hostile")
 rep.result("texts", hostile)
 '''
