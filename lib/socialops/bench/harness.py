@@ -21,6 +21,9 @@ from socialops.bench.tasks import TOOLS, differences
 #: Events per user the sample generator makes on average (measured on its output), to size a run by rows.
 EVENTS_PER_USER = 9.65
 DEFAULT_SIZES = (1_000_000, 10_000_000)
+#: Above this many events the in-memory tools (pandas, lifetimes) are not run: at 100M rows their frames alone
+#: outgrow a 24 GB machine.
+IN_MEMORY_MAX_ROWS = 30_000_000
 #: The goals of the benchmark (README "Performance").
 GOALS = {"speedup_vs_pandas": 5.0, "memory_vs_pandas": 0.5, "speedup_vs_lifetimes": 10.0,
          "seconds_at_100m": 120.0, "memory_cap_mb": 4096.0, "suite_seconds": 30.0}
@@ -149,6 +152,7 @@ def compare_size(results: dict) -> dict:
     if "digest" in lt and "digest" in (so_bg or so):
         checks["lifetimes_differences"] = differences((so_bg or so)["digest"], lt["digest"])[:20]
     ratios = {
+        "within_memory_cap": so.get("peak_rss_mb") is not None and so["peak_rss_mb"] <= GOALS["memory_cap_mb"],
         "speedup_vs_pandas": _ratio(pdx.get("wall_s"), so.get("wall_s")),
         "memory_vs_pandas": _ratio(so.get("peak_rss_mb"), pdx.get("peak_rss_mb")),
         "speedup_vs_lifetimes": _ratio(lt.get("wall_s"), so_bg.get("wall_s")),
@@ -202,6 +206,9 @@ def run_benchmark(sizes, out: Path, *, data_root: Path | None = None, tools=TOOL
         as_of = json.loads((folder / "truths.json").read_text(encoding="utf-8"))["as_of"]
         entry = {"rows": event_rows(folder)}
         for tool in tools:
+            if not tool.startswith("socialops") and entry["rows"] > IN_MEMORY_MAX_ROWS:
+                entry[tool] = {"skipped": f"in-memory tools are not run above {IN_MEMORY_MAX_ROWS:,} events"}
+                continue
             with console.status(f"{size:,} events: {tool}"):
                 entry[tool] = run_tool(tool, folder, as_of, threads=threads, memory_limit=memory_limit)
             if "error" in entry[tool]:
@@ -232,7 +239,7 @@ def summary_table(report: dict):
     for entry in report["sizes"].values():
         checks = entry.get("checks", {})
         base = {"pandas": entry.get("socialops", {}), "lifetimes": entry.get("socialops_bgnbd", {})}
-        for tool in (t for t in TOOLS if t in entry):
+        for tool in (t for t in TOOLS if t in entry and "skipped" not in entry[t]):
             r = entry[tool]
             ref = base.get(tool, {}).get("wall_s")
             ratio = f"{r['wall_s'] / ref:.1f}× slower" if ref and r.get("wall_s") else ""
@@ -259,7 +266,7 @@ def draw_chart(report: dict, path: Path) -> None:
     rows = [
         {"events": f"{entry['rows'] / 1e6:.0f}M", "tool": tool, "wall_s": entry[tool].get("wall_s"),
          "peak_rss_mb": entry[tool].get("peak_rss_mb")}
-        for entry in report["sizes"].values() for tool in TOOLS if tool in entry
+        for entry in report["sizes"].values() for tool in TOOLS if tool in entry and "skipped" not in entry[tool]
     ]
     df = pd.DataFrame(rows)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
