@@ -44,7 +44,7 @@ HOSTILE = [
     "**bold** _it_ `code` <!-- hidden --> $$x$$",
 ]
 # each payload as live markup; escaped, it is harmless text and may be shown
-RAW_MARKERS = ["<script>alert", "<img src=x", 'href="javascript:', "<iframe", 'src="file:', "<!-- hidden -->"]
+RAW_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', "<iframe", 'src="file:', "<!-- hidden -->"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PARAMS = '''data_dir: str = "../data/samples"  # folder holding the input tables

@@ -63,7 +63,7 @@ def run(
     timeout: Annotated[float | None, typer.Option(help="time limit per chapter, seconds")] = None,
 ) -> None:
     """Run chapters on a data folder and write their reports."""
-    from socialops import contract, params, preflight
+    from socialops import contract, masking, params, preflight
     from socialops.publish import write_index
 
     selected = _chapters(chapters)
@@ -90,7 +90,10 @@ def run(
     job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
     outcomes = _run_with_progress(job_list, jobs)
     first = values[selected[0]]
-    write_index(out_dir, lang=first.get("lang", "en"), client=first.get("client", ""),
+    client_name = first.get("client", "")
+    if first.get("audience", "client") == "client":
+        client_name = masking.mask_text(client_name)
+    write_index(out_dir, lang=first.get("lang", "en"), client=client_name,
                 statuses={o.chapter: o.status for o in outcomes})
     for outcome in outcomes:
         if outcome.code:

@@ -89,6 +89,8 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
             # A line break between two Chinese characters would render as a stray space.
             cell.source = _CJK_BREAK.sub("", cell.source)
     cap_outputs(nb, lang=lang)
+    if audience == "client":
+        mask_plain_outputs(nb)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
     # Exercises and their solutions belong to the course site, never to a report.
     remove = set(other) | {"parameters", "injected-parameters", "remove-cell", "exercise", "solution"}
@@ -153,6 +155,22 @@ def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> int:
     return cut
 
 
+def mask_plain_outputs(nb) -> None:
+    """Mask personal data in the plain-text outputs of a notebook, in place: printed text, plain results, errors.
+
+    The Report masks what a chapter shows through it; this catches what a cell prints on its own.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream":
+                output["text"] = masking.mask_text("".join(output.get("text", "")))
+            elif output.get("output_type") == "error":
+                output["evalue"] = masking.mask_text(output.get("evalue", ""))
+                output["traceback"] = [masking.mask_text(line) for line in output.get("traceback", [])]
+            if "text/plain" in output.get("data", {}):
+                output["data"]["text/plain"] = masking.mask_text("".join(output["data"]["text/plain"]))
+
+
 def _header_first(nb) -> None:
     """Move the report header (an output of the cell that starts the report) above the title cells."""
     for cell in nb.cells:
@@ -181,6 +199,7 @@ def scrub_notebook(nb, *, data_dir: str):
             cell.source = cell.source.replace(data_dir, Path(data_dir).name)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.source = masking.mask_text(cell.source)  # a phone number given as a parameter stays private
+    mask_plain_outputs(nb)
     return nb
 
 
