@@ -133,6 +133,7 @@ def mkdocs_config(labels: dict[str, dict], lang: str, *, trainer: bool, docs_dir
         "extra": {"alternate": alternate},
         "markdown_extensions": ["tables", "admonition", "attr_list", "footnotes", "pymdownx.details",
                                 "pymdownx.superfences", {"toc": {"permalink": True}}],
+        "hooks": [str(Path(__file__).with_name("hooks.py"))],
         "plugins": [
             # Chinese pages are split into words with jieba when the search index is built.
             {"search": {"lang": ["en", "zh"] if lang == "zh" else ["en"]}},
