@@ -122,9 +122,10 @@ def test_glossary_has_both_languages_and_the_core_terms():
     zh_terms = {e["zh"] for e in entries}
     for term in ("曝光量", "私域", "裂变", "首单", "复购率", "K 因子", "种草"):
         assert term in zh_terms
-    page = glossary_page("zh", entries, "术语表")
+    page = glossary_page("zh", entries, load_labels())
     assert page.count("\n| **") == len(entries)
     assert "| **曝光量** | impressions |" in page
+    assert page.startswith("# 术语表\n\n| 中文 | English | 释义 |")
 
 
 def test_labels_and_guides_exist_for_every_chapter_in_both_languages():

@@ -72,11 +72,23 @@ def course_notebook(nb, *, lang: str, trainer: bool):
     return nb
 
 
-def glossary_page(lang: str, entries: list[dict[str, str]], title: str) -> str:
-    """Render the glossary as a Markdown table in one language (terms always shown in both)."""
-    other = "zh" if lang == "en" else "en"
+def glossary_page(lang: str, entries: list[dict[str, str]], labels: dict[str, dict]) -> str:
+    """Render the glossary as a Markdown table in one language, each term shown in both languages.
+
+    Parameters
+    ----------
+    lang : str
+        The page's language; English pages sort the terms alphabetically, Chinese pages keep the file's order
+        (grouped by chapter).
+    entries : list of dict
+        From :func:`load_glossary`.
+    labels : dict
+        The site's labels per language (:func:`load_labels`).
+    """
+    other = next(code for code in LANGUAGES if code != lang)
     rows = sorted(entries, key=lambda e: e["en"].lower()) if lang == "en" else entries
-    lines = [f"# {title}", "", f"| {lang} | {other} | |", "|---|---|---|"]
+    lines = [f"# {labels[lang]['glossary']}", "",
+             f"| {labels[lang]['name']} | {labels[other]['name']} | {labels[lang]['definition']} |", "|---|---|---|"]
     for entry in rows:
         definition = " ".join(entry[f"def_{lang}"].split())
         lines.append(f"| **{entry[lang]}** | {entry[other]} | {definition} |")
@@ -173,8 +185,7 @@ def assemble_docs(docs: Path, run_dir: Path, *, trainer: bool) -> dict[str, dict
         target = docs / lang
         target.mkdir(parents=True)
         (target / "index.md").write_text(home_page(lang, labels[lang], trainer=trainer), encoding="utf-8")
-        (target / "glossary.md").write_text(glossary_page(lang, glossary, labels[lang]["glossary"]),
-                                            encoding="utf-8")
+        (target / "glossary.md").write_text(glossary_page(lang, glossary, labels), encoding="utf-8")
         for chapter in CHAPTERS:
             folder = target / chapter
             folder.mkdir()
