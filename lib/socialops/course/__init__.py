@@ -33,7 +33,6 @@ PLAYBOOK_DIR = ROOT / "playbook"
 
 #: Cell tags that never reach the course: parameter cells (papermill's plumbing) and cells marked for removal.
 ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
-EXERCISE_TAG = "exercise"
 SOLUTION_TAG = "solution"
 
 
@@ -100,7 +99,8 @@ def home_page(lang: str, labels: dict, *, trainer: bool) -> str:
     intro = (COURSE_DIR / "home" / f"{lang}.md").read_text(encoding="utf-8").rstrip()
     edition = labels["trainer_edition"] if trainer else labels["student_edition"]
     columns = ["playbook", "notebook"] + (["guide"] if trainer else [])
-    lines = [intro, "", f"*{edition}*", "", "| " + " | ".join([labels["chapter"]] + [labels[c] for c in columns]) + " |",
+    note = f"*{edition}.* {labels['trainer_note']}" if trainer else f"*{edition}*"
+    lines = [intro, "", note, "", "| " + " | ".join([labels["chapter"]] + [labels[c] for c in columns]) + " |",
              "|" + "---|" * (len(columns) + 1)]
     for chapter in CHAPTERS:
         files = {"playbook": "playbook.md", "notebook": "notebook.ipynb", "guide": "guide.md"}
