@@ -239,8 +239,9 @@ rep.result("texts", hostile)
 
 
 @pytest.mark.notebook
-def test_hostile_values_shown_by_a_chapter_are_escaped_and_neutralised(fixture_run):
-    done, out = fixture_run({"01_platform_matrix": SHOW_HOSTILE})
+@pytest.mark.parametrize("audience", ["client", "analyst"])
+def test_hostile_values_shown_by_a_chapter_are_escaped_and_neutralised(fixture_run, audience):
+    done, out = fixture_run({"01_platform_matrix": SHOW_HOSTILE}, "--audience", audience)
     assert done.returncode == 0, done.stderr
     page = (out / "01_platform_matrix.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -249,7 +250,8 @@ def test_hostile_values_shown_by_a_chapter_are_escaped_and_neutralised(fixture_r
         for marker in RAW_MARKERS:
             assert marker not in text, marker
     cells, unsafe = unsafe_cells(out)
-    assert "'=HYPERLINK(\"http://evil.example\",\"open\")" in cells  # the CSV export, neutralised
+    if audience == "analyst":  # CSV exports are written for analysts only
+        assert "'=HYPERLINK(\"http://evil.example\",\"open\")" in cells  # neutralised
     assert '=HYPERLINK("http://evil.example","open")' in cells  # the workbook: a text cell, quote-prefixed
     assert not unsafe, unsafe
     assert json.loads((out / "01_platform_matrix.json").read_text(encoding="utf-8"))["texts"] == HOSTILE
@@ -257,8 +259,9 @@ def test_hostile_values_shown_by_a_chapter_are_escaped_and_neutralised(fixture_r
 
 @pytest.mark.notebook
 def test_personal_data_in_parameters_and_data_is_masked_for_clients(fixture_run):
-    body = (f'rep.say("header_client")\nprint("contact {PHONE}")\n'
-            f'import pandas as pd\nrep.show(pd.DataFrame({{"user_id": ["{PHONE}"], "phone": ["{PHONE}"]}}), "people")')
+    # the number reaches the notebook only as a parameter value: its source holds none
+    body = ('phone = client.split()[-1]\nprint("contact", phone)\nrep.headline("Contact", phone)\n'
+            'import pandas as pd\nrep.show(pd.DataFrame({"user_id": [phone], "text": [f"call {phone}"]}), "people")')
     done, out = fixture_run({"01_platform_matrix": body}, "-p", f"client=Brand {PHONE}")
     assert done.returncode == 0, done.stderr
     for name, text in report_texts(out).items():
