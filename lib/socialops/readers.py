@@ -588,7 +588,11 @@ def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases
         fallback = key
         if kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
             fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
-        return key.substitute(mapping, else_=fallback) if mapping else fallback
+        if not mapping:
+            return fallback
+        # DuckDB re-evaluates the key of `CASE key WHEN …` for every branch (30 string passes for platforms);
+        # guarded by one IN test, only the rare rows that need an alias go through the CASE
+        return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), fallback)
     if kind == "date":
         if norm is not None:
             return ibis.coalesce(norm.try_cast("date"), norm.try_cast("timestamp").date())
