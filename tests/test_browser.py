@@ -76,9 +76,10 @@ class PageCheck:
             parts = urlsplit(href)
             if parts.scheme == "file":
                 target = Path(unquote(parts.path))
+                # as browsers do, a fragment names an id as written (nbconvert's are percent-encoded) or decoded
                 if not target.exists() or parts.fragment and target == self.path and not self.page.evaluate(
-                        "f => !!document.getElementById(f) || !!document.getElementsByName(f).length",
-                        unquote(parts.fragment)):
+                        "fs => fs.some(f => !!document.getElementById(f) || !!document.getElementsByName(f).length)",
+                        [parts.fragment, unquote(parts.fragment)]):
                     broken.append(href)
             elif parts.scheme not in ("http", "https", "mailto"):
                 broken.append(href)  # javascript:, data: and other schemes have no place in a report
