@@ -264,7 +264,7 @@ def draw_chart(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = [
-        {"events": f"{entry['rows'] / 1e6:.0f}M", "tool": tool, "wall_s": entry[tool].get("wall_s"),
+        {"events": entry["rows"], "tool": tool, "wall_s": entry[tool].get("wall_s"),
          "peak_rss_mb": entry[tool].get("peak_rss_mb")}
         for entry in report["sizes"].values() for tool in TOOLS if tool in entry and "skipped" not in entry[tool]
     ]
@@ -273,9 +273,10 @@ def draw_chart(report: dict, path: Path) -> None:
     for ax, metric, label in zip(axes, ("wall_s", "peak_rss_mb"), ("wall time (s)", "peak memory (MB)"),
                                  strict=True):
         if not df.empty:
-            df.pivot(index="events", columns="tool", values=metric).reindex(
-                columns=[t for t in TOOLS if t in set(df["tool"])]
-            ).plot.bar(ax=ax, rot=0, logy=True)
+            wide = df.pivot(index="events", columns="tool", values=metric).sort_index()
+            wide = wide.reindex(columns=[t for t in TOOLS if t in set(df["tool"])])
+            wide.index = [f"{rows / 1e6:.3g}M" for rows in wide.index]
+            wide.plot.bar(ax=ax, rot=0, logy=True)
         ax.set_title(label)
         ax.set_xlabel("events")
     fig.suptitle("socialops (DuckDB) vs pandas vs lifetimes, whole process")
