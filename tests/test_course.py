@@ -25,6 +25,7 @@ from socialops.course import (
     course_notebook,
     glossary_page,
     home_page,
+    join_cjk_lines,
     load_glossary,
     load_labels,
     mkdocs_config,
@@ -262,3 +263,9 @@ def test_heading_anchors_follow_the_table_of_contents():
     fixed = heading_anchors(html, toc)
     assert re.findall(r'id="([^"]*)"', fixed) == ["_1", "_2", "_3", "other"]
     assert 'href="#_1"' in fixed and 'href="#_2"' in fixed
+
+
+def test_line_breaks_inside_chinese_text_are_removed():
+    assert join_cjk_lines("一次改动\n是否有效。\n\n下一段\n- 列表\nEnglish\nline") == \
+        "一次改动是否有效。\n\n下一段\n- 列表\nEnglish\nline"
+    assert join_cjk_lines("区间，\n   两者") == "区间，两者"

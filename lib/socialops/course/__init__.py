@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,6 +34,13 @@ PLAYBOOK_DIR = ROOT / "playbook"
 #: Cell tags that never reach the course: parameter cells (papermill's plumbing) and cells marked for removal.
 ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
 SOLUTION_TAG = "solution"
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Remove the line breaks between two Chinese characters, which Markdown would render as stray spaces."""
+    return _CJK_BREAK.sub("", text)
 
 
 def load_labels() -> dict[str, dict]:
@@ -67,6 +74,8 @@ def course_notebook(nb, *, lang: str, trainer: bool):
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "markdown":
+            cell.source = join_cjk_lines(cell.source)
     nb.metadata.pop("papermill", None)
     return nb
 
@@ -150,7 +159,7 @@ def mkdocs_config(labels: dict[str, dict], lang: str, *, trainer: bool, docs_dir
             # Chinese pages are split into words with jieba when the search index is built.
             {"search": {"lang": ["en", "zh"] if lang == "zh" else ["en"]}},
             {"mkdocs-jupyter": {"execute": False, "include_source": False, "include_requirejs": False,
-                                "ignore_h1_titles": False, "cache": False}},
+                                "ignore_h1_titles": True, "cache": False}},
         ],
         "validation": {"omitted_files": "warn", "absolute_links": "warn", "unrecognized_links": "warn",
                        "anchors": "warn"},
@@ -184,16 +193,19 @@ def assemble_docs(docs: Path, run_dir: Path, *, trainer: bool) -> dict[str, dict
     for lang in LANGUAGES:
         target = docs / lang
         target.mkdir(parents=True)
-        (target / "index.md").write_text(home_page(lang, labels[lang], trainer=trainer), encoding="utf-8")
-        (target / "glossary.md").write_text(glossary_page(lang, glossary, labels), encoding="utf-8")
+        pages = {"index.md": home_page(lang, labels[lang], trainer=trainer),
+                 "glossary.md": glossary_page(lang, glossary, labels)}
         for chapter in CHAPTERS:
-            folder = target / chapter
-            folder.mkdir()
-            shutil.copyfile(PLAYBOOK_DIR / lang / f"{chapter}.md", folder / "playbook.md")
-            executed = nbformat.read(str(run_dir / f"{chapter}.ipynb"), as_version=4)
-            nbformat.write(course_notebook(executed, lang=lang, trainer=trainer), str(folder / "notebook.ipynb"))
+            pages[f"{chapter}/playbook.md"] = (PLAYBOOK_DIR / lang / f"{chapter}.md").read_text(encoding="utf-8")
             if trainer:
-                shutil.copyfile(COURSE_DIR / "guides" / lang / f"{chapter}.md", folder / "guide.md")
+                pages[f"{chapter}/guide.md"] = (COURSE_DIR / "guides" / lang / f"{chapter}.md").read_text(
+                    encoding="utf-8")
+            executed = nbformat.read(str(run_dir / f"{chapter}.ipynb"), as_version=4)
+            (target / chapter).mkdir()
+            prepared = course_notebook(executed, lang=lang, trainer=trainer)
+            nbformat.write(prepared, str(target / chapter / "notebook.ipynb"))
+        for name, text in pages.items():
+            (target / name).write_text(join_cjk_lines(text), encoding="utf-8")
     return labels
 
 
