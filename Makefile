@@ -55,7 +55,8 @@ lab: setup ## Open JupyterLab on the notebooks with the socialops kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 course: setup ## Build the course site: reports/course/student/ and reports/course/trainer/ (solutions, guides)
-	$(BIN)/socialops run --data data/samples --audience analyst --out reports/course/notebooks --jobs $(JOBS)
+	for lang in en zh; do $(BIN)/socialops run --data data/samples --audience analyst --lang $$lang \
+	  --out reports/course/notebooks/$$lang --jobs $(JOBS) || exit $$?; done
 	$(BIN)/python -m socialops.course --run-dir reports/course/notebooks --out reports/course/student
 	$(BIN)/python -m socialops.course --run-dir reports/course/notebooks --trainer --out reports/course/trainer
 

@@ -44,13 +44,15 @@ def _tags(cell) -> set[str]:
 
 @pytest.fixture(scope="module")
 def run_dir(chapter_run, tmp_path_factory) -> Path:
-    """One chapter executed for analysts; the others as committed (no outputs)."""
-    run = chapter_run(EXECUTED, audience="analyst")
+    """One chapter executed for analysts (in Chinese, used for both trees); the others as committed."""
+    run = chapter_run(EXECUTED, audience="analyst", lang="zh")
     assert run.exit_code == 0, run.stderr
     folder = tmp_path_factory.mktemp("course-run")
-    for chapter in CHAPTERS:
-        source = run.out_dir / f"{chapter}.ipynb" if chapter == EXECUTED else notebook_path(chapter)
-        shutil.copyfile(source, folder / f"{chapter}.ipynb")
+    for lang in LANGS:
+        (folder / lang).mkdir()
+        for chapter in CHAPTERS:
+            source = run.out_dir / f"{chapter}.ipynb" if chapter == EXECUTED else notebook_path(chapter)
+            shutil.copyfile(source, folder / lang / f"{chapter}.ipynb")
     shutil.copytree(run.out_dir / f"{EXECUTED}_figures", folder / f"{EXECUTED}_figures")
     return folder
 
@@ -81,7 +83,7 @@ def test_each_chapter_has_exercises_and_solutions_in_both_languages(chapter):
 
 
 def test_exercises_run_as_written(run_dir):
-    nb = nbformat.read(str(run_dir / f"{EXECUTED}.ipynb"), as_version=4)
+    nb = nbformat.read(str(run_dir / "zh" / f"{EXECUTED}.ipynb"), as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "code" and _tags(c) & {"exercise", "solution"}]
     assert cells
     for cell in cells:

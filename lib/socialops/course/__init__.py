@@ -174,7 +174,8 @@ def assemble_docs(docs: Path, run_dir: Path, *, trainer: bool) -> dict[str, dict
     docs : Path
         An empty folder that becomes MkDocs' ``docs_dir``.
     run_dir : Path
-        A ``socialops run --audience analyst`` output folder holding ``CHAPTER.ipynb`` for every chapter.
+        Holds one folder per language, each the output of ``socialops run --audience analyst --lang <lang>``
+        (``run_dir/en/CHAPTER.ipynb`` …), so that each language's pages show findings and charts in it.
     trainer : bool
         Whether to include the solutions and the trainer's guides.
 
@@ -200,7 +201,7 @@ def assemble_docs(docs: Path, run_dir: Path, *, trainer: bool) -> dict[str, dict
             if trainer:
                 pages[f"{chapter}/guide.md"] = (COURSE_DIR / "guides" / lang / f"{chapter}.md").read_text(
                     encoding="utf-8")
-            executed = nbformat.read(str(run_dir / f"{chapter}.ipynb"), as_version=4)
+            executed = nbformat.read(str(run_dir / lang / f"{chapter}.ipynb"), as_version=4)
             (target / chapter).mkdir()
             prepared = course_notebook(executed, lang=lang, trainer=trainer)
             nbformat.write(prepared, str(target / chapter / "notebook.ipynb"))
@@ -210,18 +211,19 @@ def assemble_docs(docs: Path, run_dir: Path, *, trainer: bool) -> dict[str, dict
 
 
 def run_chapters(run_dir: Path, *, data: Path, jobs: int = 2) -> None:
-    """Execute every chapter for the analyst audience into ``run_dir`` with ``socialops run``.
+    """Execute every chapter for the analyst audience in each language, into ``run_dir/<lang>/``.
 
     Raises
     ------
     RuntimeError
         If the run does not succeed; the message carries the command's output.
     """
-    cmd = [sys.executable, "-m", "socialops.cli", "run", "--data", str(data), "--audience", "analyst",
-           "--out", str(run_dir), "--jobs", str(jobs)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"socialops run failed with exit code {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    for lang in LANGUAGES:
+        cmd = [sys.executable, "-m", "socialops.cli", "run", "--data", str(data), "--audience", "analyst",
+               "--lang", lang, "--out", str(run_dir / lang), "--jobs", str(jobs)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"socialops run failed with exit code {done.returncode}:\n{done.stdout}\n{done.stderr}")
 
 
 def build_course(out: Path, *, trainer: bool = False, run_dir: Path | None = None,
@@ -235,8 +237,8 @@ def build_course(out: Path, *, trainer: bool = False, run_dir: Path | None = Non
     trainer : bool
         The trainer edition (solutions and trainer's guides) instead of the student edition.
     run_dir : Path, optional
-        Executed notebooks of an earlier ``socialops run --audience analyst``; without it every chapter is run on
-        ``data`` first.
+        Executed notebooks of earlier runs, one folder per language (see :func:`assemble_docs`); without it
+        every chapter is run on ``data`` first, in each language.
     data : Path
         The workspace the chapters run on when ``run_dir`` is not given.
     jobs : int

@@ -15,8 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports/course"), help="site folder (replaced whole)")
     parser.add_argument("--trainer", action="store_true", help="trainer edition: solutions and trainer's guides")
     parser.add_argument("--run-dir", type=Path, default=None,
-                        help="executed notebooks of an earlier `socialops run --audience analyst`; "
-                             "without it every chapter is run first")
+                        help="executed notebooks, RUN_DIR/<lang>/ each from `socialops run --audience analyst "
+                             "--lang <lang>`; without it every chapter is run first, in each language")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "samples", help="workspace to run on")
     parser.add_argument("--jobs", type=int, default=2, help="chapters run in parallel")
     args = parser.parse_args(argv)
