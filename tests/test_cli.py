@@ -86,10 +86,3 @@ def test_sample_writes_a_small_workspace(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "s" / "truths.json").exists()
 
-
-def test_missing_control_variant_is_exit_2_naming_the_variants_found(tmp_path):
-    out = tmp_path / "out"
-    done = run_cli("run", "ab_testing", "--data", str(SAMPLES), "--out", str(out), "-p", "control=baseline")
-    assert done.returncode == 2
-    assert "title_summer" in done.stderr and "'variant'" in done.stderr and "baseline" in done.stderr
-    assert not out.exists()
