@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import psutil
@@ -86,8 +87,10 @@ def test_hung_cell_times_out_with_exit_4_and_leaves_no_kernel(fixture_run):
     code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "25")
     assert code == 4
     assert "25" in (out / "01_platform_matrix.html").read_text(encoding="utf-8")
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if p.pid not in before
-                 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    # only this test's kernels (they run in its notebook folder): other tests may run kernels meanwhile
+    leftovers = [p for p in psutil.process_iter(["cmdline", "cwd"]) if p.pid not in before
+                 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
+                 and p.info["cwd"] == os.environ["SOCIALOPS_NOTEBOOK_DIR"]]
     assert not leftovers
 
 
