@@ -41,6 +41,11 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           timeout=timeout, cwd=ROOT)
 
 
+def title_of(ax) -> str:
+    """An axes' title wherever the theme placed it (the report theme puts titles on the left)."""
+    return next((ax.get_title(loc) for loc in ("center", "left", "right") if ax.get_title(loc)), "")
+
+
 @pytest.fixture(scope="session")
 def truths() -> dict:
     """The planted truths written beside the sample data."""

@@ -8,6 +8,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportions
 
 from socialops import churn
 from socialops.bgnbd import BGNBDFit
+from tests.conftest import title_of
 
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
 
@@ -232,10 +233,10 @@ def test_charts_carry_their_message(sim_summary):
 
     seg = churn.survival_by_segment(sim_summary, "referred")
     fig = churn_charts.survival_curves(seg["curves"], {"1": "referred", "0": "organic"}, "T1", "x", "y")
-    assert fig.axes[0].get_title() == "T1" and len(fig.axes[0].get_legend().get_texts()) == 2
+    assert title_of(fig.axes[0]) == "T1" and len(fig.axes[0].get_legend().get_texts()) == 2
     cox = churn.churn_drivers(sim_summary)
     fig = churn_charts.hazard_ratios(cox.hazard_ratios, {}, "T2", "x")
-    assert fig.axes[0].get_title() == "T2"
+    assert title_of(fig.axes[0]) == "T2"
     models = churn.purchase_models(sim_summary)
     scored = churn.score_customers(sim_summary, models["mbgnbd"], models["gamma_gamma"])
     fig = churn_charts.alive_by_value(scored, scored["total_spend"].quantile(0.75), 0.5, "T3", "x", "y", "a", "b")

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 
 from socialops import lifecycle_charts as charts  # noqa: E402
 from socialops.lifecycle import STAGES, UNSEEN  # noqa: E402
+from tests.conftest import title_of
 
 LABELS = {s: s.upper() for s in (*STAGES, UNSEEN, "a", "b")}
 
@@ -22,7 +23,7 @@ def test_stage_bars_sorted_with_previous_marker():
     )
     fig = charts.stage_bars(sizes, LABELS, "title", "before")
     ax = fig.axes[0]
-    assert ax.get_title() == "title"
+    assert title_of(ax) == "title"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["LOYAL", "POTENTIAL", "ACTIVE", "NEW", "CHURNED"]
     assert [p.get_width() for p in ax.patches] == [2, 5, 10, 30, 50]
     plt.close(fig)
@@ -53,7 +54,7 @@ def test_other_charts_render():
         charts.share_comparison(shares, LABELS, "s", "users", "revenue"),
         charts.rate_trend(trend, {"rate": ("r", "lo", "hi")}, "r"),
     ]
-    assert [f.axes[0].get_title() for f in figs] == ["f", "m", "s", "r"]
+    assert [title_of(f.axes[0]) for f in figs] == ["f", "m", "s", "r"]
     assert [p.get_width() for p in figs[0].axes[0].patches] == [100, 50, 20, 5]
     for fig in figs:
         plt.close(fig)
