@@ -5,39 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-import nbformat
 import psutil
 import pytest
 
 from tests.conftest import SAMPLES, run_cli
-
-PARAMS = '''data_dir: str = "../data/samples"  # folder holding the input tables
-lang: str = "en"  # report language, one of: en, zh
-audience: str = "client"  # who reads the report, one of: client, analyst
-client: str = "Test Brand"  # client name shown in the report header
-as_of: str = ""  # end of the observation window; empty = latest
-engine: str = "duckdb"  # duckdb, spark, or an Ibis URL'''
-
-START = '''from socialops.report import Report
-rep = Report.start("01_platform_matrix", data_dir=data_dir, lang=lang, audience=audience, client=client,
-                   as_of=as_of, engine=engine)'''
-
-
-def make_notebook(folder, body: str) -> None:
-    """Write a one-chapter notebook whose third cell is ``body``."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Fixture", metadata={"tags": ["lang-en"]}),
-        nbformat.v4.new_markdown_cell("# 测试", metadata={"tags": ["lang-zh"]}),
-        params,
-        nbformat.v4.new_code_cell(START),
-        nbformat.v4.new_code_cell(body),
-        nbformat.v4.new_code_cell("rep.finish()"),
-    ]
-    nbformat.write(nb, str(folder / "01_platform_matrix.ipynb"))
+from tests.fixture_notebooks import write_fixture_notebook
 
 
 @pytest.fixture
@@ -48,7 +20,7 @@ def fixture_run(tmp_path, monkeypatch):
     monkeypatch.setenv("SOCIALOPS_NOTEBOOK_DIR", str(notebooks))
 
     def run(body: str, *extra: str):
-        make_notebook(notebooks, body)
+        write_fixture_notebook(notebooks, "01_platform_matrix", body)
         out = tmp_path / "out"
         done = run_cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out), *extra, timeout=300)
         return done.returncode, out, done.stderr

@@ -28,6 +28,7 @@ import pytest
 from packaging.version import Version
 
 from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.fixture_notebooks import write_fixture_notebook
 
 PHONE = "13912345678"  # a marker mobile number planted in inputs and parameters
 PASSWORD = "hunter2-marker"  # a fake credential in the environment of the run
@@ -46,29 +47,6 @@ HOSTILE = [
 # each payload as live markup; escaped, it is harmless text and may be shown
 RAW_MARKERS = ["<script>alert", "<img src=x", '<a href="javascript:', "<iframe", 'src="file:', "<!-- hidden -->"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-PARAMS = '''data_dir: str = "../data/samples"  # folder holding the input tables
-lang: str = "en"  # report language, one of: en, zh
-audience: str = "client"  # who reads the report, one of: client, analyst
-client: str = "Test Brand"  # client name shown in the report header
-as_of: str = ""  # end of the observation window; empty = latest
-engine: str = "duckdb"  # duckdb, spark, or an Ibis URL'''
-
-
-def write_fixture_notebook(folder: Path, chapter: str, body: str) -> None:
-    """A minimal chapter notebook: parameters, start of the report, `body`, finish."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    start = ("from socialops.report import Report\n"
-             f"rep = Report.start({chapter!r}, data_dir=data_dir, lang=lang, audience=audience, client=client,\n"
-             "                   as_of=as_of, engine=engine)")
-    nb.cells = [nbformat.v4.new_markdown_cell("# Fixture", metadata={"tags": ["lang-en"]}), params,
-                nbformat.v4.new_code_cell(start), nbformat.v4.new_code_cell(body),
-                nbformat.v4.new_code_cell("rep.finish()")]
-    nbformat.write(nb, str(folder / f"{chapter}.ipynb"))
-
 
 def hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -287,7 +265,7 @@ def test_a_failing_chapter_does_not_stop_the_others(fixture_run):
     assert json.loads((out / "01_platform_matrix.json").read_text(encoding="utf-8"))["answer"] == 42
     assert not (out / "05_crisis_postmortem.json").exists()
     error_page = (out / "05_crisis_postmortem.html").read_text(encoding="utf-8")
-    assert "planted fault in 05" in error_page and "cell 4" in error_page
+    assert "planted fault in 05" in error_page and "cell 5" in error_page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "01_platform_matrix.html" in index and "05_crisis_postmortem.html" in index
     assert "status-failed" in index
