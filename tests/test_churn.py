@@ -244,3 +244,21 @@ def test_charts_carry_their_message(sim_summary):
     effect = {"comebacks_holdout": 5, "n_holdout": 100, "comebacks_treated": 135, "n_treated": 900}
     fig = churn_charts.winback_rates(effect, {"holdout": "h", "treated": "t"}, "T4", "y")
     assert [round(p.get_height(), 3) for p in fig.axes[0].patches] == [0.05, 0.15]
+
+
+def test_bgnbd_summary_equals_the_customer_table_columns():
+    con = ibis.duckdb.connect(threads=1)
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({
+        "user_id": rng.choice([f"u{i:03d}" for i in range(60)], n),
+        "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 270 * 24, n), unit="h"),
+        "event": rng.choice(["purchase", "view", "like"], n, p=[0.5, 0.3, 0.2]),
+        "amount": rng.uniform(5, 50, n),
+    })
+    events = con.create_table("events_bgnbd", df)
+    as_of = pd.Timestamp("2026-09-01")
+    lean = churn.bgnbd_summary(events, as_of).to_pandas().set_index("user_id").sort_index()
+    full = churn.customer_table(events, as_of).to_pandas().set_index("user_id").sort_index()
+    pd.testing.assert_frame_equal(lean, full[["frequency", "recency", "T"]], check_dtype=False)
+    assert len(lean) > 30

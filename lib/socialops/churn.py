@@ -169,6 +169,39 @@ def customer_table(
     )
 
 
+def bgnbd_summary(events: Table, as_of: pd.Timestamp, *, time_unit: str = "day") -> Table:
+    """The BG/NBD inputs of every customer, in one pass over the purchases.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The events table.
+    as_of : pandas.Timestamp
+        End of the observation window; later events are ignored.
+    time_unit : str
+        ``day`` or ``week``.
+
+    Returns
+    -------
+    ibis.Table
+        ``user_id``, ``frequency`` (repeat purchases on distinct days), ``recency`` (first to last purchase day)
+        and ``T`` (first purchase day to the day of ``as_of``), as in :func:`customer_table`, which also needs the
+        other events and so reads the table several times.
+    """
+    unit = _unit_days(time_unit)
+    buys = cut_at(events, as_of)
+    buys = buys.filter(buys.event == "purchase")
+    days = buys.select("user_id", day=buys.ts.truncate("D")).distinct()
+    per_user = days.group_by("user_id").aggregate(first_day=days.day.min(), last_day=days.day.max(), n=days.count())
+    today = timestamp(pd.Timestamp(as_of).normalize())
+    return per_user.select(
+        "user_id",
+        frequency=per_user.n - 1,
+        recency=_days_between(per_user.last_day, per_user.first_day) / unit,
+        T=_days_between(today, per_user.first_day) / unit,
+    )
+
+
 def customer_summary(
     events: Table, as_of: pd.Timestamp, *, churn_days: int = 90, time_unit: str = "day", first_days: int = 30
 ) -> pd.DataFrame:

@@ -136,9 +136,9 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
 
         out["cohorts"] = cohort_table(events, as_of)
     if "bgnbd" in outputs:
-        from socialops.churn import customer_table
+        from socialops.churn import bgnbd_summary
 
-        out["bgnbd"] = customer_table(events, as_of).select("user_id", *BGNBD_COLUMNS).to_pandas()
+        out["bgnbd"] = bgnbd_summary(events, as_of).to_pandas()
     return out
 
 
