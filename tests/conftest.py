@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,14 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 def title_of(ax) -> str:
     """An axes' title wherever the theme placed it (the report theme puts titles on the left)."""
     return next((ax.get_title(loc) for loc in ("center", "left", "right") if ax.get_title(loc)), "")
+
+
+@pytest.fixture(scope="module")
+def con():
+    """An embedded DuckDB backend for one test module, on one thread as the shared machine asks."""
+    backend = ibis.duckdb.connect(threads=1, memory_limit="1GB")
+    yield backend
+    backend.disconnect()
 
 
 @pytest.fixture(scope="session")

@@ -155,3 +155,13 @@ def synthetic_events(seed: int = 1, users: int = 400, as_of="2026-09-30 23:59:59
         rows.append((user, as_of - pd.Timedelta(days=2), "purchase", 19.9, None))
     df = pd.DataFrame(rows, columns=["user_id", "ts", "event", "amount", "referrer_id"])
     return df.sort_values(["ts", "user_id"]).reset_index(drop=True)
+
+
+def events_table(con, rows, name="events"):
+    """An events table on ``con`` from (user_id, ts, event[, amount[, referrer_id]]) tuples."""
+    full = [tuple(r) + (None,) * (5 - len(r)) for r in rows]
+    df = pd.DataFrame(full, columns=["user_id", "ts", "event", "amount", "referrer_id"])
+    df["ts"] = pd.to_datetime(df["ts"])
+    df["amount"] = df["amount"].astype(float)
+    df["referrer_id"] = df["referrer_id"].astype("string")
+    return con.create_table(name, df, overwrite=True)

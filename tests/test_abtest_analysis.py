@@ -51,11 +51,6 @@ def frame():
 
 
 @pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect(threads=1, memory_limit="512MB")
-
-
-@pytest.fixture(scope="module")
 def table(con, frame):
     return con.create_table("experiment", frame, overwrite=True)
 

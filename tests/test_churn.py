@@ -20,11 +20,6 @@ def _events(rows, columns=("user_id", "ts", "event", "platform", "amount", "refe
 
 
 @pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect(threads=1)
-
-
-@pytest.fixture(scope="module")
 def small(con):
     rows = [
         # u1: acquired on douyin, first purchase 2026-01-10 (two orders that day), repeat 2026-02-01 and

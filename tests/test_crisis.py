@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,11 +35,6 @@ from socialops.textmining import top_words
 from tests.crisis_data import ONSET, hourly_counts, mentions_frame
 
 HOUR = pd.Timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect(threads=1)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,25 +14,10 @@ DAY = pd.Timedelta(days=1)
 SECOND = pd.Timedelta(seconds=1)
 
 
-@pytest.fixture(scope="module")
-def con():
-    backend = ibis.duckdb.connect(threads=1)
-    yield backend
-    backend.disconnect()
-
-
-def table(con, rows, name="events"):
-    """An events table from (user_id, ts, event[, amount[, referrer_id]]) tuples."""
-    full = [tuple(r) + (None,) * (5 - len(r)) for r in rows]
-    df = pd.DataFrame(full, columns=["user_id", "ts", "event", "amount", "referrer_id"])
-    df["ts"] = pd.to_datetime(df["ts"])
-    df["amount"] = df["amount"].astype(float)
-    df["referrer_id"] = df["referrer_id"].astype("string")
-    return con.create_table(name, df, overwrite=True)
 
 
 def stage_map(con, rows, as_of=AS_OF, **rules):
-    got = lc.user_stages(table(con, rows), as_of, **rules).to_pandas()
+    got = lc.user_stages(ref.events_table(con, rows), as_of, **rules).to_pandas()
     return dict(zip(got["user_id"], got["stage"], strict=True))
 
 
@@ -148,7 +132,7 @@ def test_stage_sizes_and_churned_split(con):
         ("gone_viewer2", AS_OF - 200 * DAY, "follow"),
         ("late_joiner", AS_OF - 5 * DAY, "signup"),
     ]
-    sizes, churned = lc.stage_sizes(table(con, rows), AS_OF, compare_days=30)
+    sizes, churned = lc.stage_sizes(ref.events_table(con, rows), AS_OF, compare_days=30)
     assert sizes["users"].to_dict() == {"potential": 1, "new": 1, "active": 0, "loyal": 0, "churned": 3}
     assert sizes["share"].sum() == pytest.approx(1.0)
     # 30 days earlier: p and late_joiner unseen, gone_buyer 70 days old (active), gone_viewer potential.
@@ -167,7 +151,7 @@ def test_transition_matrix(con):
         ("lapse", AS_OF - 100 * DAY, "purchase", 9.9),
         ("fresh", AS_OF - DAY, "view"),
     ]
-    m = lc.stage_transitions(table(con, rows), AS_OF, compare_days=30)
+    m = lc.stage_transitions(ref.events_table(con, rows), AS_OF, compare_days=30)
     assert list(m.index) == ["none", *lc.STAGES]
     assert list(m.columns) == list(lc.STAGES)
     assert m.loc["new", "new"] == 1
@@ -196,12 +180,12 @@ def test_funnel_is_cumulative_over_live_stages():
 
 def test_stage_members_sorted_and_filtered(con):
     rows = [*buys("small", DAY), ("big", AS_OF - DAY, "purchase", 99.0), ("v", AS_OF - DAY, "view")]
-    members = lc.stage_members(table(con, rows), AS_OF)
+    members = lc.stage_members(ref.events_table(con, rows), AS_OF)
     assert members["user_id"].tolist() == ["v", "big", "small"]
-    only = lc.stage_members(table(con, rows), AS_OF, stage="active")
+    only = lc.stage_members(ref.events_table(con, rows), AS_OF, stage="active")
     assert set(only["stage"]) == {"active"}
     with pytest.raises(ValueError):
-        lc.stage_members(table(con, rows), AS_OF, stage="sleeping")
+        lc.stage_members(ref.events_table(con, rows), AS_OF, stage="sleeping")
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -226,7 +210,7 @@ def test_engine_matches_reference_with_other_parameters(con, rules):
 
 def test_crm_lists_carry_rfm_columns(con):
     rows = [*buys("buyer", DAY, 2 * DAY), ("fan", AS_OF - DAY, "follow"), ("ghost", AS_OF - 100 * DAY, "view")]
-    lists = lc.crm_lists(table(con, rows), AS_OF)
+    lists = lc.crm_lists(ref.events_table(con, rows), AS_OF)
     assert set(lists) == {"active", "new", "churned"}
     buyer = lists["active"].iloc[0]
     assert buyer["user_id"] == "buyer" and buyer["purchases"] == 2 and buyer["r_score"] == 5

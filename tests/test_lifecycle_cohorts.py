@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,13 +10,6 @@ from socialops import cohorts
 from tests import lifecycle_reference as ref
 
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
-
-
-@pytest.fixture(scope="module")
-def con():
-    backend = ibis.duckdb.connect(threads=1)
-    yield backend
-    backend.disconnect()
 
 
 def events(con, rows, name="events"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,19 +15,6 @@ DAY = pd.Timedelta(days=1)
 SECOND = pd.Timedelta(seconds=1)
 
 
-@pytest.fixture(scope="module")
-def con():
-    backend = ibis.duckdb.connect(threads=1)
-    yield backend
-    backend.disconnect()
-
-
-def table(con, rows, name="events"):
-    full = [tuple(r) + (None,) * (5 - len(r)) for r in rows]
-    df = pd.DataFrame(full, columns=["user_id", "ts", "event", "amount", "referrer_id"])
-    df["amount"] = df["amount"].astype(float)
-    df["referrer_id"] = df["referrer_id"].astype("string")
-    return con.create_table(name, df, overwrite=True)
 
 
 # Ten users active in the last 30 days; three referred arrivals by referrer_id, one referral event.
@@ -51,7 +37,7 @@ ROWS = [
 
 
 def test_share_rate_and_k_factor(con):
-    got = virality.virality(table(con, ROWS), AS_OF, period_days=30)
+    got = virality.virality(ref.events_table(con, ROWS), AS_OF, period_days=30)
     share, k = got.loc["share_rate"], got.loc["k_factor"]
     assert share["users"] == 10
     assert share["numerator"] == 2 and share["value"] == pytest.approx(0.2)
@@ -64,7 +50,7 @@ def test_share_rate_and_k_factor(con):
 
 
 def test_share_rate_interval_is_wilson(con):
-    got = virality.virality(table(con, ROWS), AS_OF).loc["share_rate"]
+    got = virality.virality(ref.events_table(con, ROWS), AS_OF).loc["share_rate"]
     z, n, p = 1.959963984540054, 10, 0.2
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
@@ -79,7 +65,7 @@ def test_no_referrer_column_means_zero_k(con):
 
 
 def test_monthly_trend(con):
-    trend = virality.virality_trend(table(con, ROWS), AS_OF)
+    trend = virality.virality_trend(ref.events_table(con, ROWS), AS_OF)
     assert trend.index.tolist() == ["2026-08", "2026-09"]
     # edge_out signed up at 2026-08-31 23:59:59 (August), edge_in one second later (September).
     sep, aug = trend.loc["2026-09"], trend.loc["2026-08"]
@@ -105,7 +91,7 @@ def test_metric_system_layers(con):
         }
     )
     got = virality.metric_system(
-        table(con, rows), AS_OF, platform_daily=con.create_table("platform_daily", daily, overwrite=True)
+        ref.events_table(con, rows), AS_OF, platform_daily=con.create_table("platform_daily", daily, overwrite=True)
     ).set_index("metric")
     assert list(got["layer"].unique()) == list(virality.METRIC_LAYERS)
     assert got.loc["impressions", "value"] == 500 and got.loc["impressions", "previous"] == 1000
@@ -122,7 +108,7 @@ def test_metric_system_layers(con):
 
 
 def test_metric_system_without_platform_daily(con):
-    got = virality.metric_system(table(con, ROWS), AS_OF)
+    got = virality.metric_system(ref.events_table(con, ROWS), AS_OF)
     assert "impressions" not in set(got["metric"]) and "reached_users" in set(got["metric"])
 
 

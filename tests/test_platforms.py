@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,11 +18,6 @@ PROFILES = {
     "xiaohongshu": (60_000, 0.080, 0.015, 0.030, 15.0),
     "weibo": (50_000, 0.010, 0.005, 0.010, 60.0),
 }
-
-
-@pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect(threads=1, memory_limit="1GB")
 
 
 def make_daily(days: int = 180, seed: int = 1) -> pd.DataFrame:
