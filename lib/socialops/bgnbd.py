@@ -150,37 +150,58 @@ class BGNBDFit:
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
 
 
-def _fit(frequency, recency, T, modified: bool) -> BGNBDFit:
-    x, t_x, big_t = _as_arrays(frequency, recency, T)
-    if x.size == 0:
-        raise ValueError("no customers to fit")
+def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bool]:
+    """Maximum likelihood for positive parameters, searched on the log scale.
+
+    Parameters
+    ----------
+    loglik : callable
+        The log-likelihood of a parameter vector.
+    start : sequence of float
+        Starting values (positive).
+
+    Returns
+    -------
+    tuple
+        Estimates, the maximised log-likelihood, standard errors (observed information on the log scale and the
+        delta method: se(theta) = theta * se(log theta); NaN where the information is not positive definite) and
+        whether an optimiser converged.
+    """
 
     def negll(log_params):
-        val = -_loglik_terms(np.exp(log_params), x, t_x, big_t, modified).sum()
+        val = -loglik(np.exp(log_params))
         return val if np.isfinite(val) else 1e300
 
-    # start from moment-like values on the data's time scale; the likelihood is smooth in log space
-    start = np.log([1.0, max(float(np.mean(big_t)), 1e-3), 1.0, 1.0])
-    res = optimize.minimize(negll, start, method="L-BFGS-B", bounds=[(-12, 12)] * 4)
+    res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-12, 12)] * len(start))
     # polish: L-BFGS-B stops on a relative tolerance, Nelder-Mead tightens the last digits
     res2 = optimize.minimize(negll, res.x, method="Nelder-Mead",
                              options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
     best = res2 if res2.fun <= res.fun else res
     est = np.exp(best.x)
-    # observed information on the log scale, then the delta method: se(theta) = theta * se(log theta)
-    hess = approx_hess3(best.x, negll)
     try:
-        cov = np.linalg.inv(hess)
+        cov = np.linalg.inv(approx_hess3(best.x, negll))
         log_se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
     except np.linalg.LinAlgError:
-        log_se = np.full(4, np.nan)
+        log_se = np.full(len(start), np.nan)
+    return est, float(-best.fun), est * log_se, bool(res.success or res2.success)
+
+
+def _fit(frequency, recency, T, modified: bool) -> BGNBDFit:
+    x, t_x, big_t = _as_arrays(frequency, recency, T)
+    if x.size == 0:
+        raise ValueError("no customers to fit")
+
+    # start from moment-like values on the data's time scale
+    start = [1.0, max(float(np.mean(big_t)), 1e-3), 1.0, 1.0]
+    est, log_likelihood, std_errors, converged = maximise_log_scale(
+        lambda params: _loglik_terms(params, x, t_x, big_t, modified).sum(), start)
     return BGNBDFit(
         params=dict(zip(PARAM_NAMES, map(float, est), strict=True)),
-        log_likelihood=float(-best.fun),
-        std_errors=dict(zip(PARAM_NAMES, map(float, est * log_se), strict=True)),
+        log_likelihood=log_likelihood,
+        std_errors=dict(zip(PARAM_NAMES, map(float, std_errors), strict=True)),
         n_customers=int(x.size),
         modified=modified,
-        converged=bool(res.success or res2.success),
+        converged=converged,
     )
 
 

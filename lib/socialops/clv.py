@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
-from statsmodels.tools.numdiff import approx_hess3
+from scipy import special
 
-from socialops.bgnbd import BGNBDFit
+from socialops.bgnbd import BGNBDFit, maximise_log_scale
 
 GG_PARAM_NAMES = ("p", "q", "gamma")
 
@@ -85,25 +84,12 @@ def fit_gamma_gamma(frequency, mean_value) -> GammaGammaFit:
     if x.size < 3:
         raise ValueError("need at least three repeat buyers with positive spend")
 
-    def negll(log_params):
-        val = -_gg_terms(np.exp(log_params), x, zbar).sum()
-        return val if np.isfinite(val) else 1e300
-
-    start = np.log([1.0, 2.0, float(np.mean(zbar))])
-    res = optimize.minimize(negll, start, method="L-BFGS-B", bounds=[(-12, 12)] * 3)
-    res2 = optimize.minimize(negll, res.x, method="Nelder-Mead",
-                             options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
-    best = res2 if res2.fun <= res.fun else res
-    est = np.exp(best.x)
-    try:
-        cov = np.linalg.inv(approx_hess3(best.x, negll))
-        log_se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
-    except np.linalg.LinAlgError:
-        log_se = np.full(3, np.nan)
+    est, log_likelihood, std_errors, _ = maximise_log_scale(
+        lambda params: _gg_terms(params, x, zbar).sum(), [1.0, 2.0, float(np.mean(zbar))])
     return GammaGammaFit(
         params=dict(zip(GG_PARAM_NAMES, map(float, est), strict=True)),
-        log_likelihood=float(-best.fun),
-        std_errors=dict(zip(GG_PARAM_NAMES, map(float, est * log_se), strict=True)),
+        log_likelihood=log_likelihood,
+        std_errors=dict(zip(GG_PARAM_NAMES, map(float, std_errors), strict=True)),
         n_customers=int(x.size),
     )
 
