@@ -21,7 +21,7 @@ from scipy import stats
 
 from .bgnbd import BGNBDFit, fit_bgnbd, fit_mbgnbd
 from .clv import GammaGammaFit, customer_lifetime_value, fit_gamma_gamma
-from .rfm import rfm_table
+from .rfm import as_money, rfm_table
 from .survival import CoxResult, fit_cox, kaplan_meier, logrank_test, median_lifetime, survival_at
 from .timeframe import cut_at, timestamp
 
@@ -101,7 +101,9 @@ def customer_table(
     cols = set(ev.columns)
     if "amount" not in cols:
         ev = ev.mutate(amount=ibis.literal(0.0))
-    ev = ev.mutate(amount=ibis.coalesce(ev.amount.cast("float64"), 0.0), day=ev.ts.truncate("D"))
+    # spend is summed as decimals, exactly: a float sum would differ in its last bits between engines, and the
+    # Gamma-Gamma fit on the mean repeat spend would turn that into differences in the seventh digit
+    ev = ev.mutate(amount=as_money(ibis.coalesce(ev.amount.cast("float64"), 0.0)), day=ev.ts.truncate("D"))
     now = timestamp(as_of)
     today = timestamp(pd.Timestamp(as_of).normalize())
 
@@ -155,15 +157,16 @@ def customer_table(
         recency=_days_between(b.last_day, b.first_day) / unit,
         T=_days_between(today, b.first_day) / unit,
         purchases=b.purchases,
-        total_spend=b.total_spend,
+        total_spend=b.total_spend.cast("float64"),
         mean_repeat_spend=ibis.cases(
-            (frequency > 0, (b.total_spend - b.first_day_spend) / frequency.cast("float64")), else_=ibis.null()
+            (frequency > 0, (b.total_spend - b.first_day_spend).cast("float64") / frequency.cast("float64")),
+            else_=ibis.null(),
         ).cast("float64"),
         days_since_purchase=_days_between(today, b.last_day),
         referred=ibis.coalesce(b["referred"], 0) if "referred" in b.columns else ibis.literal(0, "int64"),
         platform=ibis.coalesce(b["platform"], "unknown") if "platform" in b.columns else ibis.literal("unknown"),
         purchase_days_first=ibis.coalesce(b.purchase_days_first, 0),
-        spend_first=ibis.coalesce(b.spend_first, 0.0),
+        spend_first=ibis.coalesce(b.spend_first.cast("float64"), 0.0),
         interactions_first=ibis.coalesce(b.interactions_first, 0),
         tier=ibis.coalesce(b.tier, "general"),
     )
