@@ -67,6 +67,19 @@ def _left_join(left: Table, right: Table) -> Table:
     return joined.select(*[left[c] for c in left.columns], *[right[c] for c in right.columns if c != "user_id"])
 
 
+def _first_platform(ev: Table) -> Table:
+    """``user_id`` and the ``platform`` of the user's first event; of several at that instant, the first by name.
+
+    ``platform.argmin(ts)`` would pick any of the tied rows, and DuckDB and Spark pick differently (as do two runs
+    on more threads), so a user whose first instant spans two platforms would change segment with the engine.
+    """
+    firsts = ev.group_by(["user_id", "platform"]).aggregate(first_ts=ev.ts.min())
+    # the window goes into its own column first: a window inside a filter compiles to SQL that Spark rejects
+    firsts = firsts.mutate(user_first_ts=firsts.first_ts.min().over(group_by=firsts.user_id))
+    firsts = firsts.filter(firsts.first_ts == firsts.user_first_ts)
+    return firsts.group_by("user_id").aggregate(platform=firsts.platform.min())
+
+
 def customer_table(
     events: Table, as_of: pd.Timestamp, *, churn_days: int = 90, time_unit: str = "day", first_days: int = 30
 ) -> Table:
@@ -120,12 +133,12 @@ def customer_table(
     first_buy = buys.group_by("user_id").aggregate(first_purchase_ts=buys.ts.min())
 
     activity_aggs = {"last_ts": ev.ts.max()}
-    if "platform" in cols:
-        activity_aggs["platform"] = ev.platform.argmin(ev.ts)
     if "referrer_id" in cols:
         has_ref = ev.referrer_id.notnull() & (ev.referrer_id != "") & (ev.referrer_id != ev.user_id)
         activity_aggs["referred"] = has_ref.cast("int64").max()
     activity = ev.group_by("user_id").aggregate(**activity_aggs)
+    if "platform" in cols:
+        activity = activity.inner_join(_first_platform(ev), "user_id")
 
     base = cust.inner_join(first_buy, "user_id").inner_join(activity, "user_id")
     # early behaviour: events in [first purchase, first purchase + first_days)
