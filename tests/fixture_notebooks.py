@@ -14,8 +14,9 @@ as_of: str = ""  # end of the observation window; empty = latest
 engine: str = "duckdb"  # duckdb, spark, or an Ibis URL'''
 
 
-def write_fixture_notebook(folder: Path, chapter: str, body: str) -> None:
-    """Write ``chapter``'s notebook into ``folder``: titles, parameters, start of the report, ``body`` (cell 5), finish."""
+def write_fixture_notebook(folder: Path, chapter: str, body: str, exercise: str | None = None) -> None:
+    """Write ``chapter``'s notebook into ``folder``: titles, parameters, start of the report, ``body`` (cell 5),
+    an ``exercise``-tagged cell when given, finish."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell(PARAMS)
@@ -29,6 +30,7 @@ def write_fixture_notebook(folder: Path, chapter: str, body: str) -> None:
         params,
         nbformat.v4.new_code_cell(start),
         nbformat.v4.new_code_cell(body),
+        *([nbformat.v4.new_code_cell(exercise, metadata={"tags": ["exercise"]})] if exercise else []),
         nbformat.v4.new_code_cell("rep.finish()"),
     ]
     nbformat.write(nb, str(Path(folder) / f"{chapter}.ipynb"))

@@ -313,3 +313,45 @@ def test_windows_line_ends_and_hash_texts(tmp_path, con):
     path.write_bytes("mention_id,ts,text\r\nm1,2026-09-10 09:00,#品牌翻车# 太差\r\nm2,2026-09-10 10:00,ok\r\n".encode())
     raw, df = _read(con, "mentions", path)
     assert df.text.tolist() == ["#品牌翻车# 太差", "ok"] and df[ROW].tolist() == [2, 3]
+
+
+# ------------------------------------------------------------------------------------- already canonical
+def _events_parquet(path, **overrides):
+    columns = {
+        "user_id": ["u1", "u2", "u3"],
+        "ts": pa.array([dt.datetime(2026, 9, 1, 8), dt.datetime(2026, 9, 2, 9), None], pa.timestamp("us")),
+        "event": ["view", "purchase", "follow"],
+        "platform": ["douyin", "wechat", None],
+        "amount": [None, 12.5, None],
+        "referrer_id": [None, "u1", None],
+    }
+    columns.update(overrides)
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("overrides", "canonical"),
+    [
+        ({}, True),
+        ({"user_id": ["u1", " u2", "u3"]}, False),  # surrounding space
+        ({"referrer_id": [None, "", None]}, False),  # blank id means null
+        ({"event": ["view", "Purchase", "follow"]}, False),  # case
+        ({"platform": ["抖音", "wechat", None]}, False),  # an alias
+        ({"platform": ["Douyin", "wechat", None]}, False),  # a known platform in another case
+        ({"platform": ["Mastodon", "wechat", None]}, True),  # an unknown platform is kept as given
+        ({"amount": [float("nan"), 12.5, None]}, False),  # NaN is null
+        ({"user_id": pa.array([1, 2, 3], pa.int64())}, False),  # ids stored as numbers
+        ({"ts": ["2026-09-01 08:00:00", "2026-09-02 09:00:00", None]}, False),  # time as text
+        ({"ts": pa.array([dt.datetime(2026, 9, 1, 8)] * 3, pa.timestamp("ms"))}, True),  # another precision
+        ({"ts": pa.array([dt.datetime(2026, 9, 1, 8)] * 3, pa.timestamp("us", tz="UTC"))}, False),  # zoned
+    ],
+)
+def test_already_canonical_tells_which_parquet_files_need_no_conversion(tmp_path, con, overrides, canonical):
+    path = _events_parquet(tmp_path / "events.parquet", **overrides)
+    raw = read_table(con, "events", path, load_aliases())
+    assert readers.already_canonical(raw, load_aliases()) is canonical
+    if canonical:  # then parsing changes nothing
+        expected = raw.expr.order_by(ROW).drop(ROW).to_pandas()
+        parsed = parse_table(raw, load_aliases()).order_by(ROW).select(*raw.columns).to_pandas()
+        pd.testing.assert_frame_equal(parsed, expected, check_dtype=False)

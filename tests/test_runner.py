@@ -19,8 +19,8 @@ def fixture_run(tmp_path, monkeypatch):
     notebooks.mkdir()
     monkeypatch.setenv("SOCIALOPS_NOTEBOOK_DIR", str(notebooks))
 
-    def run(body: str, *extra: str):
-        write_fixture_notebook(notebooks, "01_platform_matrix", body)
+    def run(body: str, *extra: str, exercise: str | None = None):
+        write_fixture_notebook(notebooks, "01_platform_matrix", body, exercise)
         out = tmp_path / "out"
         done = run_cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out), *extra, timeout=300)
         return done.returncode, out, done.stderr
@@ -85,3 +85,13 @@ def test_failed_run_keeps_previous_reports(fixture_run):
     code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
     assert code == 4
     assert (out / "01_platform_matrix.json").read_bytes() == before
+
+
+def test_client_runs_leave_out_the_course_exercises(fixture_run):
+    exercise = 'raise RuntimeError("an exercise ran")'
+    code, out, _ = fixture_run('rep.result("answer", 42)', exercise=exercise)
+    assert code == 0
+    notebook = json.loads((out / "01_platform_matrix.ipynb").read_text(encoding="utf-8"))
+    assert "an exercise ran" not in json.dumps(notebook)
+    code, _, stderr = fixture_run('rep.result("answer", 42)', "--audience", "analyst", exercise=exercise)
+    assert code == 3 and "an exercise ran" in stderr  # analysts (and the course) run them

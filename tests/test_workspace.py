@@ -154,3 +154,39 @@ def test_the_samples_open_with_canonical_types():
             for column, dtype in ws.table(name).schema().items():
                 assert str(dtype).startswith(spec.types[column]), (name, column, dtype)
         assert ws.date_range("events")[1] == dt.datetime(2026, 9, 30, 23, 59, 59)
+
+
+def _table_kind(ws, name):
+    return ws.con.raw_sql(f"SELECT table_type FROM information_schema.tables WHERE table_name = '{name}'").fetchone()[0]
+
+
+def _events(path, user_ids, platforms):
+    pq.write_table(
+        pa.table({
+            "user_id": user_ids,
+            "ts": pa.array([dt.datetime(2026, 9, 1, 8), dt.datetime(2026, 9, 2, 9)], pa.timestamp("ms")),
+            "event": ["view", "purchase"],
+            "platform": platforms,
+            "amount": [None, 12.5],
+        }),
+        path,
+    )
+
+
+def test_a_canonical_parquet_file_is_queried_in_place(tmp_path):
+    _events(tmp_path / "events.parquet", ["u1", "u2"], ["douyin", "wechat"])
+    with open_workspace(tmp_path, ["events"], threads=1) as ws:
+        assert _table_kind(ws, "events") == "VIEW"
+        t = ws.table("events")
+        assert str(t.schema()["ts"]) == "timestamp(6)"  # the canonical precision, whatever the file's
+        df = t.order_by("ts").to_pandas()
+        assert df.user_id.tolist() == ["u1", "u2"] and df.platform.tolist() == ["douyin", "wechat"]
+        assert ws.inputs()["events"]["rows"] == 2
+
+
+def test_a_parquet_file_that_needs_cleaning_is_converted_once(tmp_path):
+    _events(tmp_path / "events.parquet", [" u1", "u2 "], ["抖音", "WeChat"])
+    with open_workspace(tmp_path, ["events"], threads=1) as ws:
+        assert _table_kind(ws, "events") != "VIEW"
+        df = ws.table("events").order_by("ts").to_pandas()
+        assert df.user_id.tolist() == ["u1", "u2"] and df.platform.tolist() == ["douyin", "wechat"]

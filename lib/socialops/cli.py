@@ -14,7 +14,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
-from socialops.runner import EXIT_INVALID, ChapterJob, ChapterOutcome, overall_code, run_chapters
+from socialops.runner import (
+    EXIT_INVALID,
+    ChapterJob,
+    ChapterOutcome,
+    overall_code,
+    run_chapters,
+    skip_slow_optional_imports,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="socialops: data-driven reports for enterprise social media operations.")
@@ -63,6 +70,7 @@ def run(
     timeout: Annotated[float | None, typer.Option(help="time limit per chapter, seconds")] = None,
 ) -> None:
     """Run chapters on a data folder and write their reports."""
+    skip_slow_optional_imports()
     from socialops import contract, masking, params, preflight
     from socialops.publish import write_index
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 from ibis.expr.types import Table
-from statsmodels.stats.proportion import proportion_confint
 
 from . import rfm
 from .timeframe import cut_at, timestamp
@@ -48,6 +47,9 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     confidence : float
         Coverage of the interval.
     """
+    # imported here: statsmodels takes a second to load, and most callers of this module never need it
+    from statsmodels.stats.proportion import proportion_confint
+
     if trials <= 0:
         return float("nan"), float("nan")
     low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")

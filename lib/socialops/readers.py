@@ -357,7 +357,8 @@ def _map_headers(table: str, headers: Iterable[str], aliases: Aliases):
     return positions, seen, extra, duplicates
 
 
-def _sql_str(text: str) -> str:
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal (single quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -425,7 +426,7 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
             if duckdb:
                 source = con.sql(
                     f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
-                    f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true)"
+                    f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
                 )
             else:
                 source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
@@ -461,9 +462,9 @@ def _duckdb_csv(con, name: str, path: Path, width: int) -> None:
 
     The dialect is fixed rather than sniffed: a sniffer may take a text starting with ``#`` for a comment line.
     """
-    columns = ", ".join(f"{_sql_str(f'c{i}')}: 'VARCHAR'" for i in range(width))
+    columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
     con.raw_sql(
-        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({_sql_str(str(path))}, '
+        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({sql_string(str(path))}, '
         f"auto_detect = false, header = true, delim = ',', quote = '\"', escape = '\"', "
         f"columns = {{{columns}}}, strict_mode = true, null_padding = false)"
     )
@@ -532,23 +533,15 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         value = t[col.name]
         if checks:
             stage1[raw_column(col.name)] = value if value.type().is_string() else value.cast("string")
-        stage1[col.name] = _strip(value, raw.engine).nullif("") if value.type().is_string() else value
+        stage1[col.name] = _clean_text(value, raw.engine) if value.type().is_string() else value
     keep = [ROW] if checks else []
     t = t.select(*keep, **stage1)
     # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
     stage2 = {}
     for col in columns:
-        value = t[col.name]
-        if not value.type().is_string():
-            continue
-        if col.kind in NUMERIC_KINDS:
-            stage2[f"_n_{col.name}"] = value.re_replace(r"[,，¥￥\s]", "")
-        elif col.kind in ("date", "timestamp"):
-            stage2[f"_n_{col.name}"] = (
-                value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if col.kind == "timestamp" else "").strip()
-            )
-        elif col.kind in ("enum", "platform", "bool"):
-            stage2[f"_n_{col.name}"] = value.lower()
+        norm = _prepared(t[col.name], col)
+        if norm is not None:
+            stage2[f"_n_{col.name}"] = norm
     t = t.mutate(**stage2)
     # stage 3: checked casts
     parsed = {}
@@ -565,6 +558,77 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         *[raw_column(c.name) for c in columns],
         **{ok_column(c.name): ~t[f"_in_{c.name}"] | t[c.name].notnull() for c in columns},
     )
+
+
+def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: str) -> ir.Value:
+    """The canonical value of one raw column as a single expression: the steps of `parse_table` inline.
+
+    Used to test whether a typed file already holds canonical values (`already_canonical`).
+    """
+    if value.type().is_string():
+        value = _clean_text(value, engine)
+    return _parse(value, _prepared(value, column), column, aliases).cast(column.dtype)
+
+
+def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
+    """Whether every column of a raw table already has its canonical type and values.
+
+    Such a table needs no conversion, so the engine can query the file in place instead of storing a converted
+    copy. A typed Parquet export usually qualifies; any value that parsing would change (surrounding spaces, an
+    empty id, an upper-case or aliased platform, NaN) means it does not.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read.
+    aliases : Aliases, optional
+        Value aliases (a value that has an alias is not canonical).
+
+    Returns
+    -------
+    bool
+    """
+    aliases = aliases or Aliases()
+    spec = table_spec(raw.table)
+    t = raw.expr
+    columns = [spec.column(c) for c in raw.columns]
+    # the type's kind and zone must match; a timestamp's precision may differ
+    for c in columns:
+        have, want = t[c.name].type(), ibis.dtype(c.dtype)
+        if type(have) is not type(want) or getattr(have, "timezone", None) != getattr(want, "timezone", None):
+            return False
+
+    def changed(table: ir.Table, cols: list[Column]) -> int:
+        """Rows of `table` where parsing would change a value of `cols`."""
+        counts = {c.name: (~canonical_value(table[c.name], c, aliases, raw.engine).identical_to(table[c.name]))
+                  .cast("int64").sum() for c in cols}
+        return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum())
+
+    # text is checked on its distinct values, one column at a time: trimming every row of a large table costs
+    # several times more than finding its distinct values
+    text = [c for c in columns if t[c.name].type().is_string()]
+    others = [c for c in columns if c not in text]
+    if others and changed(t, others):
+        return False
+    return not any(changed(t.select(c.name).distinct(), [c]) for c in text)
+
+
+def _clean_text(value: ir.StringValue, engine: str) -> ir.StringValue:
+    """Text as parsing sees it: surrounding whitespace removed, blank as null."""
+    return _strip(value, engine).nullif("")
+
+
+def _prepared(value: ir.Value, column: Column) -> ir.StringValue | None:
+    """Cleaned text normalised for the cast of its kind (None for values that are not text)."""
+    if not value.type().is_string():
+        return None
+    if column.kind in NUMERIC_KINDS:
+        return value.re_replace(r"[,，¥￥\s]", "")
+    if column.kind in ("date", "timestamp"):
+        return value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if column.kind == "timestamp" else "").strip()
+    if column.kind in ("enum", "platform", "bool"):
+        return value.lower()
+    return None
 
 
 def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
@@ -647,6 +711,8 @@ __all__ = [
     "Aliases",
     "RawTable",
     "ReadError",
+    "already_canonical",
+    "canonical_value",
     "detect_encoding",
     "drop_raw",
     "find_table_file",
@@ -657,4 +723,5 @@ __all__ = [
     "parse_table",
     "raw_column",
     "read_table",
+    "sql_string",
 ]

@@ -135,7 +135,6 @@ class Report:
         -------
         Report
         """
-        from socialops import contract
         from socialops.workspace import open_workspace
 
         chapter = resolve_chapter(chapter)
@@ -144,6 +143,8 @@ class Report:
         needs = CHAPTER_TABLES[chapter]
         tables = list(needs.required) + list(needs.optional)
         if os.environ.get(VALIDATED_ENV) != "1":
+            from socialops import contract  # imported only when needed: pandera takes a second to load
+
             contract.validate(data_dir, chapters=[chapter], engine=engine).raise_for_failures()
         workspace = open_workspace(data_dir, tables, engine=engine)
         main_table = needs.required[0]

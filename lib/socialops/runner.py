@@ -9,6 +9,7 @@ out or its kernel died.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -72,6 +73,30 @@ def _kernel_dir() -> Path:
     return root
 
 
+#: Cell tags of the course's exercises and solutions: run for analysts and the course, left out of client runs.
+COURSE_TAGS = frozenset({"exercise", "solution"})
+
+
+def without_course_cells(nb):
+    """A copy of notebook `nb` without its exercise and solution cells.
+
+    Client reports never show them, and their code re-runs analyses with other settings: leaving them out
+    saves a client run that time.
+    """
+    out = copy.deepcopy(nb)
+    out.cells = [c for c in nb.cells if not COURSE_TAGS & set(c.get("metadata", {}).get("tags", []))]
+    return out
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from loading ``rfc3987_syntax`` in this process.
+
+    nbformat loads jsonschema, which imports that module whenever it is installed (JupyterLab brings it in) and
+    spends over a second building its grammar, for an "iri" string format that notebooks never use.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def execute_chapter(job: ChapterJob) -> int:
     """Execute one chapter in this process and publish its report; return its exit code.
 
@@ -98,10 +123,14 @@ def execute_chapter(job: ChapterJob) -> int:
     t = Translator(lang)
     title = t(f"ch_{job.chapter}")
     executed = stage / "executed.ipynb"
+    source = notebook_path(job.chapter)
+    if audience == "client":
+        source = stage / source.name
+        nbformat.write(without_course_cells(nbformat.read(str(notebook_path(job.chapter)), as_version=4)), source)
     code, detail, message = EXIT_OK, "", ""
     try:
         papermill.execute_notebook(
-            str(notebook_path(job.chapter)), str(executed), parameters=job.params, kernel_name=KERNEL_NAME,
+            str(source), str(executed), parameters=job.params, kernel_name=KERNEL_NAME,
             cwd=str(notebook_path(job.chapter).parent), progress_bar=False, log_output=False,
             request_save_on_cell_execute=False,
         )
@@ -231,6 +260,7 @@ def overall_code(outcomes: list[ChapterOutcome]) -> int:
 
 
 def _worker_main() -> int:
+    skip_slow_optional_imports()
     spec = json.loads(sys.stdin.read())
     job = ChapterJob(spec["chapter"], spec["params"], Path(spec["out_dir"]))
     return execute_chapter(job)
