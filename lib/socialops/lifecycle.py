@@ -97,7 +97,7 @@ def user_stages(
         events=ev.ts.count(),
         purchases=ev.ts.count(where=is_purchase),
         acquisitions=ev.ts.count(where=ev.event.isin(("follow", "signup"))),
-        revenue=amount.sum(where=is_purchase),
+        revenue=rfm.amount_sum(amount, where=is_purchase),
         last_purchase_ts=ev.ts.max(where=is_purchase),
         window_purchases=ev.ts.count(where=is_purchase & in_window),
         window_referral_events=ev.ts.count(where=(ev.event == "referral") & in_window),
