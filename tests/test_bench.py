@@ -113,3 +113,16 @@ def test_bench_json_has_the_documented_shape(small, tmp_path):
     assert entry["checks"]["pandas_differences"] == []
     assert entry["checks"]["speedup_vs_pandas"] > 0
     assert out.with_suffix(".png").stat().st_size > 1000
+
+
+def test_tiled_events_are_distinct_users_with_the_same_behaviour(small, tmp_path):
+    from socialops.bench.harness import tile_events
+
+    folder, as_of = small
+    tiled = tile_events(folder, tmp_path / "tiled", copies=3)
+    one, three = baseline.read_events(folder / "events.parquet"), baseline.read_events(tiled / "events.parquet")
+    assert len(three) == 3 * len(one) and three["user_id"].nunique() == 3 * one["user_id"].nunique()
+    assert three["referrer_id"].notna().sum() == 3 * one["referrer_id"].notna().sum()
+    counts = baseline.user_stages(one, as_of)["stage"].value_counts()
+    assert baseline.user_stages(three, as_of)["stage"].value_counts().equals(3 * counts)  # referrals stay inside a copy
+    assert (tiled / "truths.json").read_bytes() == (folder / "truths.json").read_bytes()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from socialops import churn
+from socialops import churn, customers
 from socialops.bgnbd import BGNBDFit
 from tests.conftest import title_of
 
@@ -253,7 +253,7 @@ def test_bgnbd_summary_equals_the_customer_table_columns():
     })
     events = con.create_table("events_bgnbd", df)
     as_of = pd.Timestamp("2026-09-01")
-    lean = churn.bgnbd_summary(events, as_of).to_pandas().set_index("user_id").sort_index()
+    lean = customers.bgnbd_summary(events, as_of).to_pandas().set_index("user_id").sort_index()
     full = churn.customer_table(events, as_of).to_pandas().set_index("user_id").sort_index()
     pd.testing.assert_frame_equal(lean, full[["frequency", "recency", "T"]], check_dtype=False)
     assert len(lean) > 30

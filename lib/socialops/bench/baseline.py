@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from socialops.rfm import SEGMENTS
+from socialops.rfm import AMOUNT_SCALE, SEGMENTS
 
 
 def read_events(path) -> pd.DataFrame:
@@ -68,9 +68,10 @@ def user_stages(
 def rfm_scores(ev: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """RFM of every customer: user_id, recency_days, frequency, monetary, r/f/m scores, segment, tier."""
     buys = ev[(ev["ts"] <= as_of) & (ev["event"] == "purchase")]
-    users = buys.groupby("user_id").agg(
-        last_ts=("ts", "max"), frequency=("ts", "size"), monetary=("amount", lambda a: a.fillna(0).sum())
-    )
+    users = buys.groupby("user_id").agg(last_ts=("ts", "max"), frequency=("ts", "size"), monetary=("amount", "sum"))
+    # the library sums money exactly (as decimals, socialops.rfm.as_money); rounding the float sum to the same
+    # places gives the same numbers, so that users with equal spend tie here too
+    users["monetary"] = users["monetary"].round(AMOUNT_SCALE)
     users["recency_days"] = (as_of - users["last_ts"]).dt.total_seconds() / 86_400
     n = len(users)
     # ceil(5 x cume_dist) with cume_dist = (users at or below) / n, in integers; a later purchase ranks higher

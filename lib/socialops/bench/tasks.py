@@ -136,7 +136,7 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
 
         out["cohorts"] = cohort_table(events, as_of)
     if "bgnbd" in outputs:
-        from socialops.churn import bgnbd_summary
+        from socialops.customers import bgnbd_summary
 
         out["bgnbd"] = bgnbd_summary(events, as_of).to_pandas()
     return out
