@@ -15,9 +15,10 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where frames are masked: the runner and CLI mask text only
+    import pandas as pd
 
 __all__ = [
     "FREE_TEXT_COLUMNS",
@@ -188,6 +189,8 @@ def _matching(names: Iterable[Any], wanted: Iterable[str]) -> list[int]:
 
 
 def _pseudonyms(values: pd.Series | pd.Index, salt: str) -> pd.Series | pd.Index:
+    import pandas as pd
+
     return values.astype(object).map(lambda v: v if pd.isna(v) else pseudonym(v, salt))
 
 
@@ -231,7 +234,7 @@ def mask_frame(
             )
     levels = _matching(df.index.names, id_columns)
     if levels:
-        if isinstance(df.index, pd.MultiIndex):
+        if df.index.nlevels > 1:
             out.index = out.index.set_levels(
                 [_pseudonyms(df.index.levels[i], salt) for i in levels], level=levels
             )
@@ -258,6 +261,8 @@ def mask(obj: Any, salt: str | None = None) -> Any:
     """
     if isinstance(obj, str):
         return mask_text(obj, salt=salt)
+    import pandas as pd
+
     if isinstance(obj, pd.DataFrame):
         return mask_frame(obj, salt=salt)
     if isinstance(obj, pd.Series):
