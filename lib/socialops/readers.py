@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import functools
 import logging
+import operator
 import os
 import shutil
 import tempfile
@@ -598,19 +599,36 @@ def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
         if type(have) is not type(want) or getattr(have, "timezone", None) != getattr(want, "timezone", None):
             return False
 
-    def changed(table: ir.Table, cols: list[Column]) -> int:
-        """Rows of `table` where parsing would change a value of `cols`."""
-        counts = {c.name: (~canonical_value(table[c.name], c, aliases, raw.engine).identical_to(table[c.name]))
-                  .cast("int64").sum() for c in cols}
-        return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum())
+    def changed(table: ir.Table, flags: dict[str, ir.BooleanValue]) -> int:
+        """Rows of `table` where any of `flags` holds."""
+        counts = {name: flag.cast("int64").sum() for name, flag in flags.items()}
+        return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum()) if counts else 0
 
-    # text is checked on its distinct values, one column at a time: trimming every row of a large table costs
-    # several times more than finding its distinct values
-    text = [c for c in columns if t[c.name].type().is_string()]
-    others = [c for c in columns if c not in text]
-    if others and changed(t, others):
+    def differs(table: ir.Table, c: Column) -> ir.BooleanValue:
+        return ~canonical_value(table[c.name], c, aliases, raw.engine).identical_to(table[c.name])
+
+    # Ids and free text are only trimmed, and a trimmed copy of every row costs several times more than comparing
+    # its ends: the test below is true of every value trimming would change (and of a few it would not, such as
+    # a value starting with a control character, which only sends the table down the converting path). Other
+    # text (enums, platforms) is checked on its distinct values, which are few.
+    plain = [c for c in columns if t[c.name].type().is_string() and c.kind in ("id", "text")]
+    coded = [c for c in columns if t[c.name].type().is_string() and c not in plain]
+    rows = {c.name: differs(t, c) for c in columns if not t[c.name].type().is_string()}
+    rows |= {c.name: _untrimmed(t[c.name]) for c in plain}
+    if changed(t, rows):
         return False
-    return not any(changed(t.select(c.name).distinct(), [c]) for c in text)
+    return not any(changed(d := t.select(c.name).distinct(), {c.name: differs(d, c)}) for c in coded)
+
+
+#: The characters `_strip` removes from both ends of a text.
+_SPACE = " \t\n\r\v\f"
+
+
+def _untrimmed(value: ir.StringValue) -> ir.BooleanValue:
+    """True where a non-null text is blank or starts or ends with whitespace (also where it starts with a control
+    character); ``value < "!"`` compares bytes, so it costs no more than reading the value."""
+    ends = [value.endswith(ch) for ch in _SPACE]
+    return value.notnull() & ((value < "!") | functools.reduce(operator.or_, ends))
 
 
 def _clean_text(value: ir.StringValue, engine: str) -> ir.StringValue:
