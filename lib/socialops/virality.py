@@ -115,7 +115,8 @@ def period_counts(
         **{name: facts.user_id.count(where=facts[name]) for name in FACT_COUNTS},
         interactions=facts.interactions.sum(),
     ).to_pandas()
-    return {name: int(row[name].fillna(0).iloc[0]) for name in row.columns}
+    # a sum over no rows comes back as None (an object column): 0 users, 0 interactions
+    return {name: int(value) if pd.notna(value) else 0 for name, value in row.iloc[0].items()}
 
 
 def _rate(k: int, n: int, confidence: float) -> dict[str, float]:
