@@ -10,14 +10,11 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-from .rfm import as_money, rfm_table
+from .rfm import SECONDS_PER_DAY, as_money, rfm_table
 from .timeframe import cut_at, timestamp
 
 #: Length of one time unit in days.
 TIME_UNITS = {"day": 1.0, "week": 7.0}
-SECONDS_PER_DAY = 86_400
-#: Cox covariates measured in each customer's first days after the first purchase (plus the referral flag).
-COX_FEATURES = ("referred", "purchase_days_first", "log_spend_first", "log_interactions_first")
 
 
 def unit_days(time_unit: str) -> float:
@@ -48,6 +45,17 @@ def _first_platform(ev: Table) -> Table:
     firsts = firsts.mutate(user_first_ts=firsts.first_ts.min().over(group_by=firsts.user_id))
     firsts = firsts.filter(firsts.first_ts == firsts.user_first_ts)
     return firsts.group_by("user_id").aggregate(platform=firsts.platform.min())
+
+
+def _bgnbd_columns(purchase_days, first_day, last_day, as_of: pd.Timestamp, unit: float) -> dict:
+    """frequency (repeat purchase days), recency (first to last purchase day) and T (first purchase day to the day
+    of `as_of`), in units of `unit` days, from a customer's distinct purchase days."""
+    today = timestamp(pd.Timestamp(as_of).normalize())
+    return {
+        "frequency": purchase_days - 1,
+        "recency": _days_between(last_day, first_day) / unit,
+        "T": _days_between(today, first_day) / unit,
+    }
 
 
 def customer_table(
@@ -136,9 +144,7 @@ def customer_table(
             (churned, _days_between(b.last_ts, b.first_purchase_ts)),
             else_=_days_between(now, b.first_purchase_ts),
         ),
-        frequency=frequency,
-        recency=_days_between(b.last_day, b.first_day) / unit,
-        T=_days_between(today, b.first_day) / unit,
+        **_bgnbd_columns(b.purchase_days, b.first_day, b.last_day, as_of, unit),
         purchases=b.purchases,
         total_spend=b.total_spend.cast("float64"),
         mean_repeat_spend=ibis.cases(
@@ -179,12 +185,8 @@ def bgnbd_summary(events: Table, as_of: pd.Timestamp, *, time_unit: str = "day")
     buys = buys.filter(buys.event == "purchase")
     days = buys.select("user_id", day=buys.ts.truncate("D")).distinct()
     per_user = days.group_by("user_id").aggregate(first_day=days.day.min(), last_day=days.day.max(), n=days.count())
-    today = timestamp(pd.Timestamp(as_of).normalize())
     return per_user.select(
-        "user_id",
-        frequency=per_user.n - 1,
-        recency=_days_between(per_user.last_day, per_user.first_day) / unit,
-        T=_days_between(today, per_user.first_day) / unit,
+        "user_id", **_bgnbd_columns(per_user.n, per_user.first_day, per_user.last_day, as_of, unit)
     )
 
 

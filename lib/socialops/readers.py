@@ -540,7 +540,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
     stage2 = {}
     for col in columns:
-        norm = _prepared(t[col.name], col)
+        norm = _prepared(t[col.name], col, raw.engine)
         if norm is not None:
             stage2[f"_n_{col.name}"] = norm
     t = t.mutate(**stage2)
@@ -568,7 +568,7 @@ def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: s
     """
     if value.type().is_string():
         value = _clean_text(value, engine)
-    return _parse(value, _prepared(value, column), column, aliases).cast(column.dtype)
+    return _parse(value, _prepared(value, column, engine), column, aliases).cast(column.dtype)
 
 
 def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
@@ -636,14 +636,15 @@ def _clean_text(value: ir.StringValue, engine: str) -> ir.StringValue:
     return _strip(value, engine).nullif("")
 
 
-def _prepared(value: ir.Value, column: Column) -> ir.StringValue | None:
+def _prepared(value: ir.Value, column: Column, engine: str) -> ir.StringValue | None:
     """Cleaned text normalised for the cast of its kind (None for values that are not text)."""
     if not value.type().is_string():
         return None
     if column.kind in NUMERIC_KINDS:
         return value.re_replace(r"[,，¥￥\s]", "")
     if column.kind in ("date", "timestamp"):
-        return value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if column.kind == "timestamp" else "").strip()
+        dashed = value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if column.kind == "timestamp" else "")
+        return _strip(dashed, engine)
     if column.kind in ("enum", "platform", "bool"):
         return value.lower()
     return None
@@ -714,7 +715,7 @@ def _id_text(value: ir.Value) -> ir.StringValue:
     """Ids stored as numbers in Parquet become their decimal text (no ``.0``)."""
     if value.type().is_floating():
         return ibis.ifelse(value == value.round(0), value.cast("int64").cast("string"), value.cast("string"))
-    return value.cast("string").strip()
+    return value.cast("string")  # a number's text has no spaces to trim
 
 
 def drop_raw(con, table: str) -> None:

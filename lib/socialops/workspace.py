@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 import ibis
@@ -20,7 +19,6 @@ from socialops.readers import (
     load_aliases,
     parse_table,
     read_table,
-    sql_string,
 )
 from socialops.tables import DERIVED, TABLES, ChapterTables, table_spec
 
@@ -186,15 +184,11 @@ def _in_place(con, raw: RawTable, aliases) -> ir.Table | None:
     Querying the file in place spares the typed copy: at 10M events the copy costs seconds and hundreds of MB,
     while DuckDB scans a Parquet file in parallel, reading only the columns a query uses.
     """
-    if con.name != "duckdb" or raw.file.suffix.lower() != ".parquet":
+    if con.name != "duckdb" or raw.file.suffix.lower() != ".parquet" or not already_canonical(raw, aliases):
         return None
-    source = con.sql(f"SELECT * FROM read_parquet({sql_string(str(raw.file))})")
-    plain = replace(raw, expr=source.select(**{name: source[header] for name, header in raw.headers.items()}))
     spec = table_spec(raw.table)
-    if not already_canonical(plain, aliases):
-        return None
     # a cast to the canonical type is free where the types agree and evens out a timestamp's precision
-    expr = _derive(raw.table, plain.expr.select(**{c: plain.expr[c].cast(spec.column(c).dtype) for c in raw.columns}))
+    expr = _derive(raw.table, raw.expr.select(**{c: raw.expr[c].cast(spec.column(c).dtype) for c in raw.columns}))
     con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{raw.table}" AS {ibis.to_sql(expr, dialect="duckdb")}')
     return con.table(raw.table)
 

@@ -34,7 +34,7 @@ def p_text(p: float | None) -> str:
     """A p-value as people read it: three decimals, or "< 0.001"."""
     if p is None or pd.isna(p):
         return ""
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return small(p, 3)
 
 
 def diff_text(row: pd.Series, t: Translate) -> tuple[str, str]:

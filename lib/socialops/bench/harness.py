@@ -173,11 +173,18 @@ def time_suite(data_dir: Path, jobs: int = 2, timeout: float = 1800) -> dict:
     """Wall time of ``socialops run`` of every chapter on `data_dir` with `jobs` parallel chapters."""
     with tempfile.TemporaryDirectory(prefix="socialops-bench-suite-") as tmp:
         start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "socialops.cli", "run", "--data", str(data_dir), "--out", tmp, "--jobs", str(jobs)],
-            capture_output=True, text=True, timeout=timeout,
-        )
-        return {"wall_s": round(time.perf_counter() - start, 3), "jobs": jobs, "exit_code": proc.returncode}
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "socialops.cli", "run", "--data", str(data_dir), "--out", tmp,
+                 "--jobs", str(jobs)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:  # the figures measured so far are still written
+            return {"error": f"timed out after {timeout:g} s", "jobs": jobs}
+        out = {"wall_s": round(time.perf_counter() - start, 3), "jobs": jobs, "exit_code": proc.returncode}
+        if proc.returncode:
+            out["error"] = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return out
 
 
 def _ratio(num, den):

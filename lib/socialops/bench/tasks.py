@@ -142,11 +142,12 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
     return out
 
 
-def run_socialops(data_dir: Path, as_of: pd.Timestamp, outputs, engine: str = "duckdb", **connect) -> dict:
-    """Open the workspace's ``events`` on `engine` and compute `outputs`; returns the `digest`."""
+def run_socialops(data_dir: Path, as_of: pd.Timestamp, outputs, **connect) -> dict:
+    """Open the workspace's ``events`` on DuckDB (`connect`: threads, memory_limit) and compute `outputs`;
+    returns the `digest`."""
     from socialops.workspace import open_workspace
 
-    with open_workspace(data_dir, ["events"], engine=engine, **connect) as ws:
+    with open_workspace(data_dir, ["events"], **connect) as ws:
         return digest(**socialops_frames(ws.table("events"), as_of, outputs))
 
 

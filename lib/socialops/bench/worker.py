@@ -24,7 +24,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("result", type=Path)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="3GB")
-    parser.add_argument("--engine", default="duckdb")
     args = parser.parse_args(argv)
 
     import pandas as pd
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.tool in ("socialops", "socialops_bgnbd"):
         outputs = ("bgnbd",) if args.tool == "socialops_bgnbd" else ("stages", "rfm", "cohorts", "bgnbd")
         result = tasks.run_socialops(
-            args.data_dir, as_of, outputs, engine=args.engine, threads=args.threads, memory_limit=args.memory_limit
+            args.data_dir, as_of, outputs, threads=args.threads, memory_limit=args.memory_limit
         )
     elif args.tool == "pandas":
         result = tasks.run_pandas(args.data_dir, as_of)
