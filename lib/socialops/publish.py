@@ -26,6 +26,10 @@ from socialops.i18n import LANGUAGES, Translator
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+#: Cell tags that never reach a page: parameter cells (papermill's plumbing) and cells marked for removal.
+ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: The course's exercises and their solutions: on the course site, never in a report.
+COURSE_TAGS = frozenset({"exercise", "solution"})
 #: Most characters of one cell output kept in a report (see `cap_outputs`).
 MAX_OUTPUT_CHARS = 100_000
 STYLE = """
@@ -86,14 +90,12 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     _header_first(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            # A line break between two Chinese characters would render as a stray space.
-            cell.source = _CJK_BREAK.sub("", cell.source)
+            cell.source = join_cjk_lines(cell.source)
     cap_outputs(nb, lang=lang)
     if audience == "client":
         mask_plain_outputs(nb)
     other = [f"lang-{code}" for code in LANGUAGES if code != lang]
-    # Exercises and their solutions belong to the course site, never to a report.
-    remove = set(other) | {"parameters", "injected-parameters", "remove-cell", "exercise", "solution"}
+    remove = set(other) | ALWAYS_REMOVED | COURSE_TAGS
     if audience == "client":
         remove |= {"analyst-only"}
     tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, remove_input_tags={"report-header"}, enabled=True)
@@ -111,7 +113,17 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
     return body.replace("</head>", STYLE + "</head>", 1)
 
 
-def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> int:
+def join_cjk_lines(text: str) -> str:
+    """Remove the line breaks between two Chinese characters, which Markdown would render as stray spaces."""
+    return _CJK_BREAK.sub("", text)
+
+
+def without_tagged_cells(cells: list, tags) -> list:
+    """The cells that carry none of `tags`."""
+    return [cell for cell in cells if not set(tags) & set(cell.get("metadata", {}).get("tags", []))]
+
+
+def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> None:
     """Cut every text output longer than `limit` characters, in place, ending it with a note of what was cut.
 
     A loop that prints a whole table must not turn a report into hundreds of megabytes that no browser opens.
@@ -124,14 +136,8 @@ def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> int:
         Most characters kept of one output's text.
     lang : str
         Language of the note.
-
-    Returns
-    -------
-    int
-        The number of outputs cut.
     """
     t = Translator(lang)
-    cut = 0
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             texts = {"text": output.get("text")} if output.get("output_type") == "stream" else {}
@@ -142,17 +148,14 @@ def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> int:
                 text = "".join(value) if isinstance(value, list) else value
                 if not isinstance(text, str) or len(text) <= limit:
                     continue
-                cut += 1
-                note = t("output_cut", count=f"{len(text) - limit:,}")
                 if key == "text/html":  # cut HTML cannot be trusted to close its tags: the note alone
                     short = f'<p class="so-note">{html.escape(t("output_cut", count=f"{len(text):,}"))}</p>'
                 else:
-                    short = f"{text[:limit]}\n[{note}]\n"
+                    short = f"{text[:limit]}\n[{t('output_cut', count=f'{len(text) - limit:,}')}]\n"
                 if key in ("text", "traceback"):
                     output[key] = [short] if key == "traceback" else short
                 else:
                     output["data"][key] = short
-    return cut
 
 
 def mask_plain_outputs(nb) -> None:

@@ -9,7 +9,6 @@ out or its kernel died.
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import json
 import os
@@ -73,21 +72,6 @@ def _kernel_dir() -> Path:
     return root
 
 
-#: Cell tags of the course's exercises and solutions: run for analysts and the course, left out of client runs.
-COURSE_TAGS = frozenset({"exercise", "solution"})
-
-
-def without_course_cells(nb):
-    """A copy of notebook `nb` without its exercise and solution cells.
-
-    Client reports never show them, and their code re-runs analyses with other settings: leaving them out
-    saves a client run that time.
-    """
-    out = copy.deepcopy(nb)
-    out.cells = [c for c in nb.cells if not COURSE_TAGS & set(c.get("metadata", {}).get("tags", []))]
-    return out
-
-
 def skip_slow_optional_imports() -> None:
     """Keep jsonschema from loading ``rfc3987_syntax`` in this process.
 
@@ -125,8 +109,12 @@ def execute_chapter(job: ChapterJob) -> int:
     executed = stage / "executed.ipynb"
     source = notebook_path(job.chapter)
     if audience == "client":
+        # client reports never show the course's exercises, whose code re-runs analyses with other settings:
+        # leaving them out of the run saves that time (analysts and the course run them)
+        nb = nbformat.read(str(source), as_version=4)
+        nb.cells = publish.without_tagged_cells(nb.cells, publish.COURSE_TAGS)
         source = stage / source.name
-        nbformat.write(without_course_cells(nbformat.read(str(notebook_path(job.chapter)), as_version=4)), source)
+        nbformat.write(nb, source)
     code, detail, message = EXIT_OK, "", ""
     try:
         papermill.execute_notebook(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,22 +24,13 @@ import yaml
 
 from socialops.chapters import CHAPTERS
 from socialops.i18n import LANGUAGES
-from socialops.publish import replace_dir
+from socialops.publish import ALWAYS_REMOVED, join_cjk_lines, replace_dir, without_tagged_cells
 
 ROOT = Path(__file__).resolve().parents[3]
 COURSE_DIR = ROOT / "course"
 PLAYBOOK_DIR = ROOT / "playbook"
 
-#: Cell tags that never reach the course: parameter cells (papermill's plumbing) and cells marked for removal.
-ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
 SOLUTION_TAG = "solution"
-_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
-
-
-def join_cjk_lines(text: str) -> str:
-    """Remove the line breaks between two Chinese characters, which Markdown would render as stray spaces."""
-    return _CJK_BREAK.sub("", text)
 
 
 def load_labels() -> dict[str, dict]:
@@ -70,7 +60,7 @@ def course_notebook(nb, *, lang: str, trainer: bool):
     if not trainer:
         remove.add(SOLUTION_TAG)
     nb = copy.deepcopy(nb)
-    nb.cells = [cell for cell in nb.cells if not remove & set(cell.metadata.get("tags", []))]
+    nb.cells = without_tagged_cells(nb.cells, remove)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
