@@ -24,6 +24,7 @@ def test_as_of_rejects_other_forms(bad):
 @pytest.mark.parametrize("value, text", [
     (1234567, "1,234,567"), (np.int64(3075), "3,075"), (0.1234, "0.123"), (12.345, "12.3"),
     (1234.5, "1,234"), (np.float64(2.5), "2.50"), (None, ""), (float("nan"), ""), (0.0012, "0.0012"),
+    (pd.NA, ""), (pd.NaT, ""),
 ])
 def test_format_number(value, text):
     assert format_number(value) == text
@@ -39,3 +40,8 @@ def test_table_html_escapes_text_and_aligns_numbers():
     page = table_html(df)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert '<td class="num">1,500</td>' in page and '<td class="txt"></td>' in page
+
+
+def test_missing_values_of_nullable_columns_are_blank():
+    df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": pd.array([0.5, None], dtype="Float64")})
+    assert "NA" not in table_html(df) and table_html(df).count('<td class="num"></td>') == 2

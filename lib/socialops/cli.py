@@ -49,7 +49,7 @@ def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
         _fail(f"data folder {data} does not exist")
     data = data.resolve()
     # resolved, so a symbolic link or a ../ path to the inputs is caught too
-    if out_dir is not None and (out_dir.resolve() == data or data in out_dir.resolve().parents):
+    if out_dir is not None and out_dir.resolve().is_relative_to(data):
         _fail(f"the output folder {out_dir} is or lies inside the data folder {data}; reports never go among "
               "the inputs")
     return data

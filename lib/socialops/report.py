@@ -59,7 +59,7 @@ def escape_markdown(value: object) -> str:
 
 def format_number(value: object) -> str:
     """Format a number for a report table: thousands separators, few decimals, blanks for missing."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):  # None, NaN, NaT and pandas' NA alike
         return ""
     if isinstance(value, bool | np.bool_):
         return str(value)
@@ -86,7 +86,7 @@ def table_html(df: pd.DataFrame) -> str:
     rows = []
     for values in df.itertuples(index=False):
         cells = "".join(
-            f"<td {c}>{html.escape(format_number(v) if flag else ('' if _missing(v) else str(v)))}</td>"
+            f"<td {c}>{html.escape(format_number(v) if flag or _missing(v) else str(v))}</td>"
             for c, flag, v in zip(cls, numeric, values, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="so-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
