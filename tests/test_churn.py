@@ -1,6 +1,5 @@
 """Chapter 04 per-customer summaries (Ibis on DuckDB), segments, scoring, holdout and the win-back test."""
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,8 +240,7 @@ def test_charts_carry_their_message(sim_summary):
     assert [round(p.get_height(), 3) for p in fig.axes[0].patches] == [0.05, 0.15]
 
 
-def test_bgnbd_summary_equals_the_customer_table_columns():
-    con = ibis.duckdb.connect(threads=1)
+def test_bgnbd_summary_equals_the_customer_table_columns(con):
     rng = np.random.default_rng(5)
     n = 400
     df = pd.DataFrame({
