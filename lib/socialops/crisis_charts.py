@@ -65,7 +65,9 @@ def plot_timeline(analysis: CrisisAnalysis, labels: dict[str, str], days_before:
         for axis in (ax, ax2):
             axis.axvline(when, color=color, linewidth=1, linestyle=":")
         ax.annotate(f"{labels[name]}\n{when:%m-%d %H:%M}", xy=(when, top * (0.97 - 0.17 * (i % 3))),
-                    xytext=(4, 0), textcoords="offset points", fontsize=8.5, color=color, va="top")
+                    xytext=(4, 0), textcoords="offset points", fontsize=8.5, color=color, va="top",
+                    # the labels sit beside the spike: a backing keeps the line from running through the text
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}, zorder=5)
     ax.set_title(labels["title"])
     ax.legend(loc="upper right", frameon=False, fontsize=9)
     fig.autofmt_xdate()
