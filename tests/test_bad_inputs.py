@@ -93,7 +93,7 @@ CASES = [
     Case("utf16", "mentions.csv", VALID["mentions.csv"].encode("utf-16"), 2, ("mentions.csv", "binary")),
     Case("mixed-line-endings", "mentions.csv",
          b"mention_id,ts,platform,sentiment\r\nm1,2026-09-10 09:00:00,weibo,0.1\nm2,2026-09-10 10:00:00,weibo,0.2\r\n"
-         b"m3,2026-09-10 11:00:00,weibo,0.3\rm4,2026-09-10 12:00:00,weibo,0.4\n", 0, ("mentions.csv", "all checks passed")),
+         b"m3,2026-09-10 11:00:00,weibo,0.3\rm4,2026-09-10 12:00:00,weibo,0.4\n", 0, ("mentions.csv │ 4 ",)),  # the rows column of the table
     # empty and header-only files
     Case("header-only", "events.csv", b"user_id,ts,event\n", 2, ("events.csv", "no data rows")),
     Case("empty-csv", "events.csv", b"", 2, ("events.csv", "empty")),
