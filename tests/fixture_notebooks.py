@@ -21,7 +21,7 @@ def write_fixture_notebook(folder: Path, chapter: str, body: str, exercise: str 
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell(PARAMS)
     params.metadata["tags"] = ["parameters"]
-    start = ("from socialops.report import Report\n"
+    start = ("from socialops.report.report import Report\n"
              f"rep = Report.start({chapter!r}, data_dir=data_dir, lang=lang, audience=audience, client=client,\n"
              "                   as_of=as_of, engine=engine)")
     nb.cells = [

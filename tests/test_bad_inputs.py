@@ -16,10 +16,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from socialops import contract, params
 from socialops.cli import app
-from socialops.readers import mixed_line_ends
-from socialops.workspace import open_workspace
+from socialops.inputs import contract
+from socialops.inputs.readers import mixed_line_ends
+from socialops.inputs.workspace import open_workspace
+from socialops.pipeline import params
 from tests.conftest import SAMPLES
 
 #: Small valid tables, one per contract table; a case replaces one of them.

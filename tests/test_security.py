@@ -340,7 +340,7 @@ def test_nbconvert_is_a_release_without_the_known_flaws():
 
 
 def test_markdown_images_of_local_files_are_not_embedded(tmp_path):
-    from socialops.publish import render_html
+    from socialops.pipeline.publish import render_html
 
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"\x89PNG\r\n\x1a\nSECRET-FILE-CONTENT")

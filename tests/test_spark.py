@@ -21,9 +21,16 @@ pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed: run `
 if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime: run `make setup-spark`", allow_module_level=True)
 
-from socialops import abtest, churn, cohorts, crisis, lifecycle, platforms, posting, rfm  # noqa: E402
-from socialops.engine import connect  # noqa: E402
-from socialops.workspace import open_workspace  # noqa: E402
+from socialops import ab_testing as abtest  # noqa: E402
+from socialops.churn import analysis as churn  # noqa: E402
+from socialops.crisis import analysis as crisis  # noqa: E402
+from socialops.inputs.engine import connect  # noqa: E402
+from socialops.inputs.workspace import open_workspace  # noqa: E402
+from socialops.lifecycle import analysis as lifecycle  # noqa: E402
+from socialops.lifecycle import cohorts  # noqa: E402
+from socialops.platform_matrix import analysis as platforms  # noqa: E402
+from socialops.platform_matrix import posting  # noqa: E402
+from socialops.stats import rfm  # noqa: E402
 
 TABLES = ["events", "platform_daily", "mentions", "posts", "audience", "experiment"]
 AS_OF = pd.Timestamp(json.loads((SAMPLES / "truths.json").read_text(encoding="utf-8"))["as_of"])

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
-from socialops.runner import (
+from socialops.pipeline.runner import (
     EXIT_INVALID,
     ChapterJob,
     ChapterOutcome,
@@ -71,8 +71,10 @@ def run(
 ) -> None:
     """Run chapters on a data folder and write their reports."""
     skip_slow_optional_imports()
-    from socialops import contract, masking, params, preflight
-    from socialops.publish import write_index
+    from socialops.inputs import contract
+    from socialops.pipeline import params, preflight
+    from socialops.pipeline.publish import write_index
+    from socialops.report import masking
 
     selected = _chapters(chapters)
     data_dir = _data_dir(data, out_dir)
@@ -147,7 +149,7 @@ def validate(
     data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
 ) -> None:
     """Check a data folder against the data contract and list every failure."""
-    from socialops import contract
+    from socialops.inputs import contract
 
     report = contract.validate(_data_dir(data), chapters=_chapters(chapters))
     if not report.ok:
@@ -164,7 +166,7 @@ def validate(
 @app.command("params")
 def show_params(chapter: Annotated[str, typer.Argument(help="chapter id or short name")]) -> None:
     """List a chapter's parameters with type, default, allowed values and help."""
-    from socialops import params
+    from socialops.pipeline import params
 
     out.print(params.format_parameters(params.read_parameters(notebook_path(_chapters([chapter])[0]))),
               highlight=False, markup=False)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from socialops.abtest import SRM_KEYS, TEST_KEYS, sample_size
+from socialops.ab_testing import SRM_KEYS, TEST_KEYS, sample_size
 
 pytestmark = pytest.mark.notebook
 CHAPTER = "03_ab_testing"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from socialops.crisis import CRISIS_KEYS
+from socialops.crisis.analysis import CRISIS_KEYS
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.notebook

@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from socialops.lifecycle import STAGES, UNSEEN
-from socialops.rfm import SEGMENT_ORDER, TIERS
+from socialops.lifecycle.analysis import STAGES, UNSEEN
+from socialops.stats.rfm import SEGMENT_ORDER, TIERS
 
 pytestmark = pytest.mark.notebook
 

@@ -3,7 +3,7 @@ against.
 
 It loads the whole ``events`` file into one DataFrame and works with groupby, merge and rank, following the
 definitions of DESIGN.md (02 lifecycle stages and RFM, cohort retention, 04 BG/NBD summary) so that its numbers
-equal those of the library; `tests/test_bench.py` checks that they do. Written by hand on purpose: it *is* the
+equal those of the library; `tests/bench/test_harness.py` checks that they do. Written by hand on purpose: it *is* the
 thing being compared, so it must stay plain pandas.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from socialops.rfm import AMOUNT_SCALE, SEGMENTS
+from socialops.stats.rfm import AMOUNT_SCALE, SEGMENTS
 
 
 def read_events(path) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def rfm_scores(ev: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """RFM of every customer: user_id, recency_days, frequency, monetary, r/f/m scores, segment, tier."""
     buys = ev[(ev["ts"] <= as_of) & (ev["event"] == "purchase")]
     users = buys.groupby("user_id").agg(last_ts=("ts", "max"), frequency=("ts", "size"), monetary=("amount", "sum"))
-    # the library sums money exactly (as decimals, socialops.rfm.as_money); rounding the float sum to the same
+    # the library sums money exactly (as decimals, socialops.stats.rfm.as_money); rounding the float sum to the same
     # places gives the same numbers, so that users with equal spend tie here too
     users["monetary"] = users["monetary"].round(AMOUNT_SCALE)
     users["recency_days"] = (as_of - users["last_ts"]).dt.total_seconds() / 86_400

@@ -80,7 +80,7 @@ def tile_events(source: Path, out: Path, copies: int) -> Path:
     """
     import duckdb
 
-    from socialops.readers import sql_string
+    from socialops.inputs.readers import sql_string
 
     out.mkdir(parents=True, exist_ok=True)
     for path in source.iterdir():

@@ -121,22 +121,22 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
     """
     out = {}
     if "stages" in outputs:
-        from socialops.lifecycle import user_stages
+        from socialops.lifecycle.analysis import user_stages
 
         st = user_stages(events, as_of)
         out["stages"] = st.group_by("stage").aggregate(users=st.count()).to_pandas().set_index("stage")["users"]
     if "rfm" in outputs:
-        from socialops.rfm import rfm_table
+        from socialops.stats.rfm import rfm_table
 
         r = rfm_table(events, as_of)
         keys = ["r_score", "f_score", "m_score", "segment", "tier"]
         out["rfm_cells"] = r.group_by(keys).aggregate(users=r.count()).to_pandas()
     if "cohorts" in outputs:
-        from socialops.cohorts import cohort_table
+        from socialops.lifecycle.cohorts import cohort_table
 
         out["cohorts"] = cohort_table(events, as_of)
     if "bgnbd" in outputs:
-        from socialops.customers import bgnbd_summary
+        from socialops.churn.customers import bgnbd_summary
 
         out["bgnbd"] = bgnbd_summary(events, as_of).to_pandas()
     return out
@@ -145,7 +145,7 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
 def run_socialops(data_dir: Path, as_of: pd.Timestamp, outputs, **connect) -> dict:
     """Open the workspace's ``events`` on DuckDB (`connect`: threads, memory_limit) and compute `outputs`;
     returns the `digest`."""
-    from socialops.workspace import open_workspace
+    from socialops.inputs.workspace import open_workspace
 
     with open_workspace(data_dir, ["events"], **connect) as ws:
         return digest(**socialops_frames(ws.table("events"), as_of, outputs))
@@ -194,7 +194,7 @@ def run_lifetimes(data_dir: Path, as_of: pd.Timestamp) -> dict:
 
 
 def _events_file(data_dir: Path) -> Path:
-    from socialops.readers import find_table_file
+    from socialops.inputs.readers import find_table_file
 
     path = find_table_file(data_dir, "events")
     if path is None:

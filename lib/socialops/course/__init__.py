@@ -23,8 +23,8 @@ import nbformat
 import yaml
 
 from socialops.chapters import CHAPTERS
-from socialops.i18n import LANGUAGES
-from socialops.publish import ALWAYS_REMOVED, join_cjk_lines, replace_dir, without_tagged_cells
+from socialops.pipeline.publish import ALWAYS_REMOVED, join_cjk_lines, replace_dir, without_tagged_cells
+from socialops.report.i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[3]
 COURSE_DIR = ROOT / "course"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import events, experiment, mentions, platforms
-from ._common import AS_OF, write_table
+from socialops.sample import events, experiment, mentions, platforms
+from socialops.sample._common import AS_OF, write_table
 
 __all__ = ["TABLES", "generate"]
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ._common import (
+from socialops.sample._common import (
     DAY,
     HOUR,
     PLATFORMS,

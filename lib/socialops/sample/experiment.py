@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import DAY, ids, off_last_minute, to_datetime
+from socialops.sample._common import DAY, ids, off_last_minute, to_datetime
 
 TITLE_SUMMER = {"n": 16_000, "rates": {"control": 0.04, "variant": 0.05}, "value_lift": 0.03}
 PUSH_TIME = {"n": 10_000, "rates": {"A": 0.03, "B": 0.03}}

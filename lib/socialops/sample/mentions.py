@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import (
+from socialops.sample._common import (
     DAY,
     HOUR,
     HOUR_WEIGHTS,

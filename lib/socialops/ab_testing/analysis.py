@@ -1,0 +1,608 @@
+"""Chapter 03 end to end: every experiment of the `experiment` table, from engine aggregates to verdicts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from socialops.ab_testing.aggregate import MOMENT_COLUMNS, daily_moments, segment_counts
+from socialops.ab_testing.bayes import beta_beat_control, normal_beat_control
+from socialops.ab_testing.sequential import DEFAULT_TAU, always_valid_p_values
+from socialops.ab_testing.stats import (
+    adjust_p_values,
+    cuped_theta,
+    power_two_proportions,
+    proportion_test,
+    sample_size,
+    srm_test,
+    welch_test,
+)
+
+DEFAULT_CONTROL = ("control", "holdout", "对照组", "A")
+SRM_ALPHA = 0.001
+# The keys of one `tests` row in CHAPTER.json (DESIGN.md, results contract of chapter 03).
+TEST_KEYS = ["experiment_id", "metric", "control", "variant", "n_control", "n_variant", "control_rate",
+             "variant_rate", "abs_diff", "rel_lift", "ci_low", "ci_high", "p_value", "p_adjusted",
+             "p_sequential", "prob_beat_control", "expected_loss"]
+SRM_KEYS = ["experiment_id", "expected_split", "chi2", "p_value", "mismatch"]
+
+
+class ControlNotFoundError(ValueError):
+    """No variant of an experiment matches the names accepted as control."""
+
+    def __init__(self, experiment_id: str, variants: Sequence[str], candidates: Sequence[str]):
+        self.experiment_id = experiment_id
+        self.variants = list(variants)
+        self.candidates = list(candidates)
+        super().__init__(
+            f"experiment {experiment_id!r}: no control variant found. Variants present: "
+            f"{', '.join(map(repr, self.variants))}; names accepted as control (parameter `control`): "
+            f"{', '.join(map(repr, self.candidates))}. Add the control's name to `control`.")
+
+
+class SplitError(ValueError):
+    """The declared split of an experiment does not name its variants."""
+
+
+def choose_control(variants: Sequence[str], control: Sequence[str] = DEFAULT_CONTROL,
+                   experiment_id: str = "") -> str:
+    """The control variant of one experiment.
+
+    Parameters
+    ----------
+    variants : sequence of str
+        The variants present in the experiment.
+    control : sequence of str
+        Names accepted as control, in order of preference; the first present wins. An exact match is
+        preferred; otherwise the comparison ignores case ("Control" matches "control").
+    experiment_id : str
+        Used in the error message.
+
+    Returns
+    -------
+    str
+        The variant, spelt as in the data.
+
+    Raises
+    ------
+    ControlNotFoundError
+        When none of the names is present; the message lists the variants found.
+    """
+    if isinstance(control, str):
+        control = [control]
+    present = list(variants)
+    for name in control:
+        if name in present:
+            return name
+    folded = {v.casefold(): v for v in present}
+    for name in control:
+        if name.casefold() in folded:
+            return folded[name.casefold()]
+    raise ControlNotFoundError(experiment_id, sorted(present), control)
+
+
+def declared_split(experiment_id: str, splits: Mapping[str, float | Mapping[str, float]] | None
+                   ) -> dict[str, float]:
+    """The weights declared for one experiment, from either form of ``splits``.
+
+    ``splits`` maps ``"experiment_id/variant"`` to a weight (the flat form of the chapter parameter, e.g.
+    ``{"winback_2026q3/holdout": 10, "winback_2026q3/coupon": 90}``) or ``experiment_id`` to
+    ``{variant: weight}``. Returns ``{}`` when nothing is declared for the experiment.
+    """
+    splits = splits or {}
+    nested = splits.get(experiment_id)
+    if isinstance(nested, Mapping):
+        return {str(k): float(w) for k, w in nested.items()}
+    prefix = f"{experiment_id}/"
+    return {k[len(prefix):]: float(w) for k, w in splits.items() if k.startswith(prefix)}
+
+
+def unmatched_splits(splits: Mapping[str, object] | None, experiment_ids: Sequence[str]) -> list[str]:
+    """Keys of ``splits`` that name no experiment in the data (worth a note: a typo leaves a split undeclared)."""
+    ids = set(experiment_ids)
+    return [k for k in (splits or {}) if k not in ids and not any(k.startswith(f"{e}/") for e in ids)]
+
+
+def intended_split(experiment_id: str, variants: Sequence[str],
+                   splits: Mapping[str, float | Mapping[str, float]] | None) -> dict[str, float]:
+    """The intended share of each variant: as declared in ``splits``, else equal.
+
+    Parameters
+    ----------
+    experiment_id : str
+        The experiment.
+    variants : sequence of str
+        Its variants, as found in the data.
+    splits : mapping, optional
+        ``{"experiment_id/variant": weight}`` or ``{experiment_id: {variant: weight}}``; weights on any
+        positive scale (10 and 90, or 0.1 and 0.9).
+
+    Returns
+    -------
+    dict
+        ``{variant: share}`` with shares summing to 1. A declared variant absent from the data is kept, with
+        its share: an arm that received no units is the starkest sample ratio mismatch.
+
+    Raises
+    ------
+    SplitError
+        When a declared split misses a variant present in the data or has a non-positive weight.
+    """
+    declared = declared_split(experiment_id, splits)
+    if not declared:
+        return {v: 1 / len(variants) for v in variants}
+    missing = [v for v in variants if v not in declared]
+    if missing or any(w <= 0 for w in declared.values()):
+        raise SplitError(f"experiment {experiment_id!r}: the declared split {declared} must give a positive "
+                         f"weight to every variant present ({', '.join(variants)})")
+    total = sum(declared.values())
+    return {v: declared[v] / total for v in [*variants, *(v for v in declared if v not in variants)]}
+
+
+def _mean_var(n, s, s2):
+    """Mean and sample variance (ddof=1) from count, sum and sum of squares (arrays or scalars)."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.asarray(s, dtype=float) / n
+        var = np.maximum((np.asarray(s2, dtype=float) - n * mean**2) / (n - 1), 0.0)
+    return mean, var
+
+
+def _cov(n, sx, sy, sxy):
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.asarray(sxy, dtype=float) - np.asarray(sx) * np.asarray(sy) / n) / (n - 1)
+
+
+@dataclass(frozen=True)
+class CupedArm:
+    """One arm's CUPED-adjusted moments and the raw ones on the same units."""
+
+    n: int
+    mean: float
+    var: float
+    raw_mean: float
+    raw_var: float
+
+
+def cuped_adjust(arms: Mapping[str, Mapping[str, float]]) -> tuple[float, dict[str, CupedArm]]:
+    """CUPED (Deng, Xu, Kohavi & Walker, 2013) from per-arm moments of value (y) and pre_value (x).
+
+    Parameters
+    ----------
+    arms : mapping
+        ``{variant: {"n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cy2", "sum_cxy"}}``.
+
+    Returns
+    -------
+    theta : float
+        The pooled slope cov(x, y) / var(x) over all arms.
+    adjusted : dict
+        Per arm: mean of y − theta·(x − mean x over all arms) and its variance, with the raw ones.
+    """
+    tot = {k: sum(float(a[k]) for a in arms.values()) for k in
+           ("n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cxy")}
+    _, var_x_all = _mean_var(tot["n_cuped"], tot["sum_cx"], tot["sum_cx2"])
+    cov_all = _cov(tot["n_cuped"], tot["sum_cx"], tot["sum_cy"], tot["sum_cxy"])
+    theta = cuped_theta(float(cov_all), float(var_x_all))
+    mean_x_all = tot["sum_cx"] / tot["n_cuped"]
+    out = {}
+    for name, a in arms.items():
+        mx, vx = _mean_var(a["n_cuped"], a["sum_cx"], a["sum_cx2"])
+        my, vy = _mean_var(a["n_cuped"], a["sum_cy"], a["sum_cy2"])
+        cxy = _cov(a["n_cuped"], a["sum_cx"], a["sum_cy"], a["sum_cxy"])
+        adj_var = max(float(vy - 2 * theta * cxy + theta**2 * vx), 0.0)
+        out[name] = CupedArm(int(a["n_cuped"]), float(my - theta * (mx - mean_x_all)), adj_var,
+                             float(my), float(vy))
+    return theta, out
+
+
+@dataclass
+class Analysis:
+    """Everything chapter 03 computes; DataFrames ready for tables, charts and CHAPTER.json."""
+
+    controls: dict[str, str]
+    srm: pd.DataFrame
+    tests: pd.DataFrame
+    looks: pd.DataFrame
+    cuped: pd.DataFrame
+    verdicts: pd.DataFrame
+    moments: pd.DataFrame = field(repr=False)
+
+    def srm_records(self) -> list[dict]:
+        """The `srm` key of CHAPTER.json."""
+        return self.srm[SRM_KEYS].to_dict("records")
+
+    def test_records(self) -> list[dict]:
+        """The `tests` key of CHAPTER.json."""
+        return self.tests[TEST_KEYS].to_dict("records")
+
+
+def _totals(moments: pd.DataFrame) -> pd.DataFrame:
+    return moments.groupby(["experiment_id", "variant"], sort=True)[MOMENT_COLUMNS].sum()
+
+
+def _conversion_looks(c: pd.DataFrame, v: pd.DataFrame, tau: float) -> pd.DataFrame:
+    """Per look (cumulative by day): difference, classic p-value and always-valid p-value for conversion."""
+    nc, nv = c["n"].to_numpy(dtype=float), v["n"].to_numpy(dtype=float)
+    xc, xv = c["conversions"].to_numpy(dtype=float), v["conversions"].to_numpy(dtype=float)
+    started = (nc > 0) & (nv > 0)  # before both arms have units there is nothing to compare
+    nc, nv = np.where(started, nc, 1.0), np.where(started, nv, 1.0)
+    pc, pv = xc / nc, xv / nv
+    pooled = (xc + xv) / (nc + nv)
+    var = np.where(started, pc * (1 - pc) / nc + pv * (1 - pv) / nv, 0.0)
+    classic = [proportion_test([a, b], [m, n]).p_value if ok else 1.0
+               for a, b, m, n, ok in zip(xc, xv, nc, nv, started, strict=True)]
+    diff = np.where(started, pv - pc, np.nan)
+    return pd.DataFrame({"diff": diff, "p_classic": classic,
+                         "p_sequential": always_valid_p_values(diff, var, np.sqrt(pooled * (1 - pooled)), tau)})
+
+
+def _mean_looks(c_mean, c_var, c_n, v_mean, v_var, v_n, tau: float) -> pd.DataFrame:
+    """Per look: difference of means, Welch p-value and always-valid p-value."""
+    c_n, v_n = np.asarray(c_n, dtype=float), np.asarray(v_n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = c_var / c_n + v_var / v_n
+        pooled_sd = np.sqrt(((c_n - 1) * c_var + (v_n - 1) * v_var) / (c_n + v_n - 2))
+    classic = [welch_test([a, b], [m0, m1], [s0, s1]).p_value if min(a, b) >= 2 else 1.0
+               for a, b, m0, m1, s0, s1 in zip(c_n, v_n, c_mean, v_mean, c_var, v_var, strict=True)]
+    diff = np.asarray(v_mean) - np.asarray(c_mean)
+    return pd.DataFrame({"diff": diff, "p_classic": classic,
+                         "p_sequential": always_valid_p_values(diff, var, pooled_sd, tau)})
+
+
+def _cumulative(moments: pd.DataFrame, exp_id: str, variant: str, days: pd.Index) -> pd.DataFrame:
+    m = moments[(moments.experiment_id == exp_id) & (moments.variant == variant)]
+    by_day = m.groupby("day", dropna=False)[MOMENT_COLUMNS].sum().reindex(days, fill_value=0)
+    return by_day.cumsum()
+
+
+def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT_CONTROL,
+                        splits: Mapping[str, Mapping[str, float]] | None = None, alpha: float = 0.05,
+                        correction: str = "holm", tau: float = DEFAULT_TAU, mde: float = 0.01,
+                        power: float = 0.8) -> Analysis:
+    """Analyse every experiment of the `experiment` table.
+
+    Parameters
+    ----------
+    experiment : ibis.Table
+        The `experiment` table, already cut at ``as_of``.
+    control : sequence of str
+        Names accepted as control, in order of preference.
+    splits : mapping, optional
+        Intended split per experiment, ``{"experiment_id/variant": weight}`` or ``{experiment_id: {variant:
+        weight}}``; equal when not listed.
+    alpha : float
+        Significance level of tests and intervals (two-sided).
+    correction : {"holm", "bh"}
+        Multiple-comparison adjustment across the comparisons of one experiment.
+    tau : float
+        Mixture spread of the always-valid p-values (standardized effect; see ``sequential``).
+    mde : float
+        Smallest absolute conversion change worth detecting; decides whether a null result is conclusive.
+    power : float
+        Power the experiments are judged against for that ``mde``.
+
+    Returns
+    -------
+    Analysis
+        ``srm`` (per experiment), ``tests`` (per experiment, metric and variant; the contract keys plus
+        ``lift_low``/``lift_high`` for the relative lift and ``df`` where relevant), ``looks`` (cumulative
+        by day), ``cuped`` (raw against adjusted), ``verdicts`` (per experiment).
+
+    Raises
+    ------
+    ControlNotFoundError
+        When an experiment has no variant named in ``control``.
+    """
+    moments = daily_moments(experiment)
+    totals = _totals(moments)
+    controls: dict[str, str] = {}
+    for exp_id, grp in totals.groupby(level=0):
+        controls[exp_id] = choose_control(list(grp.index.get_level_values(1)), control, exp_id)
+
+    srm_rows, test_rows, look_frames, cuped_rows = [], [], [], []
+    for exp_id, ctl in controls.items():
+        tot = totals.loc[exp_id]
+        variants = [v for v in tot.index if v != ctl]
+        order = [ctl, *variants]
+        split = intended_split(exp_id, order, splits)
+        counts = [int(tot.loc[v, "n"]) if v in tot.index else 0 for v in split]
+        if variants:
+            srm = srm_test(counts, list(split.values()))
+            srm_rows.append({"experiment_id": exp_id, "expected_split": split, "chi2": srm.statistic,
+                             "p_value": srm.p_value, "mismatch": bool(srm.p_value < SRM_ALPHA),
+                             "observed": dict(zip(split, counts, strict=True)),
+                             "observed_share": {v: c / sum(counts) for v, c in zip(split, counts, strict=True)}})
+
+        days = pd.Index(sorted(moments.loc[moments.experiment_id == exp_id, "day"].unique()), name="day")
+        cum = {v: _cumulative(moments, exp_id, v, days) for v in order}
+        has_value = tot["n_value"].min() >= 2
+        cuped_ok = False
+        if has_value and tot["n_cuped"].min() >= 2:
+            theta, adj = cuped_adjust(tot[["n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cy2", "sum_cxy"]]
+                                      .to_dict("index"))
+            cuped_ok = theta != 0
+        rows = []
+        for var in variants:
+            c, v = tot.loc[ctl], tot.loc[var]
+            pt = proportion_test([int(c.conversions), int(v.conversions)], [int(c.n), int(v.n)], alpha)
+            bayes = beta_beat_control((int(c.conversions), int(v.conversions)), (int(c.n), int(v.n)))
+            lk = _conversion_looks(cum[ctl], cum[var], tau).assign(
+                experiment_id=exp_id, metric="conversion", variant=var, day=days,
+                n_control=cum[ctl]["n"].to_numpy(), n_variant=cum[var]["n"].to_numpy())
+            look_frames.append(lk)
+            rows.append({"experiment_id": exp_id, "metric": "conversion", "control": ctl, "variant": var,
+                         "n_control": int(c.n), "n_variant": int(v.n), "control_rate": pt.control_rate,
+                         "variant_rate": pt.variant_rate, "abs_diff": pt.abs_diff, "rel_lift": pt.rel_lift,
+                         "ci_low": pt.ci_low, "ci_high": pt.ci_high, "p_value": pt.p_value,
+                         "p_sequential": float(lk["p_sequential"].iloc[-1]),
+                         "prob_beat_control": bayes.prob_beat_control, "expected_loss": bayes.expected_loss,
+                         "lift_low": pt.lift_low, "lift_high": pt.lift_high, "df": None})
+            if not has_value:
+                continue
+            (m0, v0), (m1, v1) = (_mean_var(c.n_value, c.sum_y, c.sum_y2),
+                                  _mean_var(v.n_value, v.sum_y, v.sum_y2))
+            raw = welch_test([c.n_value, v.n_value], [m0, m1], [v0, v1], alpha)
+            metric, n_c, n_v, wt = "value", int(c.n_value), int(v.n_value), raw
+            cc, cv = cum[ctl], cum[var]
+            if cuped_ok:
+                a0, a1 = adj[ctl], adj[var]
+                wt = welch_test([a0.n, a1.n], [a0.mean, a1.mean], [a0.var, a1.var], alpha)
+                on_same = welch_test([a0.n, a1.n], [a0.raw_mean, a1.raw_mean], [a0.raw_var, a1.raw_var], alpha)
+                metric, n_c, n_v = "value_cuped", a0.n, a1.n
+                cuped_rows.append({
+                    "experiment_id": exp_id, "variant": var, "theta": theta,
+                    "variance_reduction": 1 - wt.std_error**2 / on_same.std_error**2,
+                    "raw_diff": on_same.abs_diff, "raw_ci_low": on_same.ci_low, "raw_ci_high": on_same.ci_high,
+                    "raw_p_value": on_same.p_value, "cuped_diff": wt.abs_diff, "cuped_ci_low": wt.ci_low,
+                    "cuped_ci_high": wt.ci_high, "cuped_p_value": wt.p_value})
+                lk = _cuped_looks(cc, cv, tau)
+            else:
+                mc, vc = _mean_var(cc.n_value, cc.sum_y, cc.sum_y2)
+                mv, vv = _mean_var(cv.n_value, cv.sum_y, cv.sum_y2)
+                lk = _mean_looks(mc, vc, cc.n_value, mv, vv, cv.n_value, tau)
+            look_frames.append(lk.assign(experiment_id=exp_id, metric=metric, variant=var, day=days,
+                                         n_control=cc["n"].to_numpy(), n_variant=cv["n"].to_numpy()))
+            nb = normal_beat_control(wt.abs_diff, wt.std_error)
+            rows.append({"experiment_id": exp_id, "metric": metric, "control": ctl, "variant": var,
+                         "n_control": n_c, "n_variant": n_v, "control_rate": wt.control_mean,
+                         "variant_rate": wt.variant_mean, "abs_diff": wt.abs_diff, "rel_lift": wt.rel_lift,
+                         "ci_low": wt.ci_low, "ci_high": wt.ci_high, "p_value": wt.p_value,
+                         "p_sequential": float(lk["p_sequential"].iloc[-1]),
+                         "prob_beat_control": nb.prob_beat_control, "expected_loss": nb.expected_loss,
+                         "lift_low": wt.lift_low, "lift_high": wt.lift_high, "df": wt.df})
+        for r, p in zip(rows, adjust_p_values([r["p_value"] for r in rows], correction), strict=True):
+            r["p_adjusted"] = p
+        test_rows.extend(rows)
+
+    srm_df = pd.DataFrame(srm_rows, columns=[*SRM_KEYS, "observed", "observed_share"])
+    tests_df = pd.DataFrame(test_rows, columns=[*TEST_KEYS, "lift_low", "lift_high", "df"])
+    looks_df = (pd.concat(look_frames, ignore_index=True) if look_frames else
+                pd.DataFrame(columns=["experiment_id", "metric", "variant", "day", "n_control", "n_variant",
+                                      "diff", "p_classic", "p_sequential"]))
+    cuped_df = pd.DataFrame(cuped_rows, columns=[
+        "experiment_id", "variant", "theta", "variance_reduction", "raw_diff", "raw_ci_low", "raw_ci_high",
+        "raw_p_value", "cuped_diff", "cuped_ci_low", "cuped_ci_high", "cuped_p_value"])
+    verdicts = decide(srm_df, tests_df, moments, alpha=alpha, mde=mde, power=power)
+    return Analysis(controls, srm_df, tests_df, looks_df, cuped_df, verdicts, moments)
+
+
+def _cuped_looks(cc: pd.DataFrame, cv: pd.DataFrame, tau: float) -> pd.DataFrame:
+    """Per look: CUPED-adjusted difference (theta re-estimated on the data so far) and its p-values.
+
+    The same algebra as :func:`cuped_adjust`, vectorized over the looks.
+    """
+    n = cc["n_cuped"].to_numpy(float) + cv["n_cuped"].to_numpy(float)
+    sx, sy = cc["sum_cx"] + cv["sum_cx"], cc["sum_cy"] + cv["sum_cy"]
+    _, var_x_all = _mean_var(n, sx, cc["sum_cx2"] + cv["sum_cx2"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(var_x_all > 0, _cov(n, sx, sy, cc["sum_cxy"] + cv["sum_cxy"]) / var_x_all, 0.0)
+        mean_x_all = sx.to_numpy(float) / n
+    arms = []
+    for a in (cc, cv):
+        mx, vx = _mean_var(a["n_cuped"], a["sum_cx"], a["sum_cx2"])
+        my, vy = _mean_var(a["n_cuped"], a["sum_cy"], a["sum_cy2"])
+        cxy = _cov(a["n_cuped"], a["sum_cx"], a["sum_cy"], a["sum_cxy"])
+        var = np.maximum(vy - 2 * theta * cxy + theta**2 * vx, 0.0)
+        arms.append((my - theta * (mx - mean_x_all), var, a["n_cuped"].to_numpy(float)))
+    (m0, v0, n0), (m1, v1, n1) = arms
+    early = (n0 < 2) | (n1 < 2)
+    v0, v1 = np.where(early, np.nan, v0), np.where(early, np.nan, v1)  # no information yet: p stays put
+    return _mean_looks(m0, v0, n0, m1, v1, n1, tau)
+
+
+def traffic_per_day(moments: pd.DataFrame) -> pd.Series:
+    """Average units assigned per day of each experiment (all variants), over the days it assigned units."""
+    dated = moments.dropna(subset=["day"])
+    per_day = dated.groupby(["experiment_id", "day"])["n"].sum()
+    return per_day.groupby(level=0).mean()
+
+
+def decide(srm: pd.DataFrame, tests: pd.DataFrame, moments: pd.DataFrame, alpha: float = 0.05,
+           mde: float = 0.01, power: float = 0.8) -> pd.DataFrame:
+    """A plain-words verdict per experiment: ship, stop or keep running, and why.
+
+    Rules, in order, on the primary metric (conversion):
+
+    1. sample ratio mismatch → ``stop`` (reason ``srm``): the assignment is broken, no result can be trusted;
+    2. a variant better than control after correction (``p_adjusted < alpha``) → ``ship`` the best such
+       variant (reason ``winner``);
+    3. every variant worse than control after correction → ``stop`` (reason ``harm``);
+    4. every interval already excludes changes of ``mde`` or more, or the smallest arm holds the units
+       needed to detect ``mde`` with ``power`` → ``stop`` (reason ``no_effect``: keep control; an effect of
+       that size would very likely have shown);
+    5. otherwise → ``keep_running`` (reason ``underpowered``), with the days still needed at the
+       experiment's own daily traffic.
+
+    Returns
+    -------
+    pandas.DataFrame
+        experiment_id, verdict, reason, variant (the one to ship, if any), n_needed (per variant),
+        n_smallest_arm, days_more (for keep_running; missing when the traffic is unknown).
+    """
+    mismatch = dict(zip(srm["experiment_id"], srm["mismatch"], strict=True)) if len(srm) else {}
+    traffic = traffic_per_day(moments)
+    rows = []
+    conv = tests[tests["metric"] == "conversion"]
+    for exp_id, grp in conv.groupby("experiment_id", sort=False):
+        n_arms = len(grp) + 1
+        smallest = int(min(grp["n_control"].min(), grp["n_variant"].min()))
+        base = float(grp["control_rate"].iloc[0])
+        try:
+            needed = sample_size(base, mde if base + mde < 1 else -mde, alpha, power)
+        except ValueError:  # a control rate of 0 or 1 leaves no room for the planned change
+            needed = None
+        row = {"experiment_id": exp_id, "verdict": "keep_running", "reason": "underpowered", "variant": None,
+               "n_needed": needed, "n_smallest_arm": smallest, "days_more": None}
+        winners = grp[(grp["p_adjusted"] < alpha) & (grp["abs_diff"] > 0)]
+        losers = grp[(grp["p_adjusted"] < alpha) & (grp["abs_diff"] < 0)]
+        if mismatch.get(exp_id, False):
+            row |= {"verdict": "stop", "reason": "srm"}
+        elif len(winners):
+            row |= {"verdict": "ship", "reason": "winner",
+                    "variant": winners.sort_values("variant_rate").iloc[-1]["variant"]}
+        elif len(losers) == len(grp):
+            row |= {"verdict": "stop", "reason": "harm"}
+        elif ((grp["ci_low"] > -abs(mde)) & (grp["ci_high"] < abs(mde))).all() or (
+                needed is not None and smallest >= needed):
+            row |= {"verdict": "stop", "reason": "no_effect"}
+        elif needed is not None and exp_id in traffic.index and traffic[exp_id] > 0:
+            # Units arrive at the experiment's own pace, shared across its arms in the observed proportions.
+            share = smallest / float(grp["n_control"].iloc[0] + grp["n_variant"].sum())
+            row["days_more"] = math.ceil((needed - smallest) / (traffic[exp_id] * share))
+        row["n_arms"] = n_arms
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["experiment_id", "verdict", "reason", "variant", "n_needed",
+                                       "n_smallest_arm", "days_more", "n_arms"])
+
+
+def segment_tests(experiment: ibis.Table, column: str, controls: Mapping[str, str], alpha: float = 0.05,
+                  correction: str = "holm") -> pd.DataFrame:
+    """Conversion of each variant against control within each segment (e.g. platform).
+
+    The p-values are adjusted across all segment × variant comparisons of an experiment: slicing an
+    experiment many ways and reporting the best slice is how false wins are made.
+
+    Parameters
+    ----------
+    experiment : ibis.Table
+        The `experiment` table.
+    column : str
+        The segment column (e.g. ``platform``).
+    controls : mapping
+        ``{experiment_id: control variant}`` (``Analysis.controls``).
+    alpha, correction
+        As in :func:`analyse_experiments`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        experiment_id, segment, variant, n_control, n_variant, control_rate, variant_rate, abs_diff, ci_low,
+        ci_high, p_value, p_adjusted. Segments where an arm is empty are left out.
+    """
+    counts = segment_counts(experiment, column)
+    rows = []
+    for exp_id, grp in counts.groupby("experiment_id", sort=True):
+        ctl = controls.get(exp_id)
+        exp_rows = []
+        for seg, sg in grp.groupby("segment", sort=True):
+            by = sg.set_index("variant")
+            if ctl not in by.index or by.loc[ctl, "n"] == 0:
+                continue
+            for var in by.index:
+                if var == ctl or by.loc[var, "n"] == 0:
+                    continue
+                pt = proportion_test([int(by.loc[ctl, "conversions"]), int(by.loc[var, "conversions"])],
+                                     [int(by.loc[ctl, "n"]), int(by.loc[var, "n"])], alpha)
+                exp_rows.append({"experiment_id": exp_id, "segment": seg, "variant": var,
+                                 "n_control": int(by.loc[ctl, "n"]), "n_variant": int(by.loc[var, "n"]),
+                                 "control_rate": pt.control_rate, "variant_rate": pt.variant_rate,
+                                 "abs_diff": pt.abs_diff, "ci_low": pt.ci_low, "ci_high": pt.ci_high,
+                                 "p_value": pt.p_value})
+        for r, p in zip(exp_rows, adjust_p_values([r["p_value"] for r in exp_rows], correction), strict=True):
+            r["p_adjusted"] = p
+        rows.extend(exp_rows)
+    return pd.DataFrame(rows, columns=["experiment_id", "segment", "variant", "n_control", "n_variant",
+                                       "control_rate", "variant_rate", "abs_diff", "ci_low", "ci_high",
+                                       "p_value", "p_adjusted"])
+
+
+def plan_next(baseline_rate: float, mde: float, daily_traffic: float, alpha: float = 0.05,
+              power: float = 0.8, n_variants: int = 2) -> dict:
+    """Size the next experiment.
+
+    Parameters
+    ----------
+    baseline_rate : float
+        Expected control conversion rate.
+    mde : float
+        Smallest absolute change worth detecting.
+    daily_traffic : float
+        Units entering the experiment per day, all variants together.
+    alpha, power : float
+        Two-sided significance level and power.
+    n_variants : int
+        Arms including control, each given an equal share of the traffic.
+
+    Returns
+    -------
+    dict
+        ``{"mde", "n_per_variant", "days_needed"}`` (the `power` key of CHAPTER.json); ``days_needed`` is
+        None when the traffic is not positive.
+    """
+    n = sample_size(baseline_rate, mde, alpha, power)
+    days = math.ceil(n * n_variants / daily_traffic) if daily_traffic > 0 else None
+    return {"mde": float(mde), "n_per_variant": n, "days_needed": days}
+
+
+def power_curve(baseline_rate: float, mdes: Sequence[float], n_per_variant: Sequence[float],
+                alpha: float = 0.05) -> pd.DataFrame:
+    """Power against units per variant, one curve per minimum detectable effect.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns mde, n_per_variant, power.
+    """
+    frames = [pd.DataFrame({"mde": float(m), "n_per_variant": np.asarray(n_per_variant, dtype=float),
+                            "power": power_two_proportions(np.asarray(n_per_variant, dtype=float),
+                                                           baseline_rate, m, alpha)})
+              for m in mdes]
+    return pd.concat(frames, ignore_index=True)
+
+
+def planning_inputs(analysis: Analysis, baseline_rate: float = 0.0, daily_traffic: float = 0.0
+                    ) -> dict[str, float | str | None]:
+    """Baseline rate and daily traffic for the next test: as given, or observed in the experiments analysed.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The experiments analysed.
+    baseline_rate : float
+        Control conversion rate to plan for; 0 takes the median control rate of the experiments.
+    daily_traffic : float
+        Units per day entering the next test; 0 takes the median daily traffic of the experiments.
+
+    Returns
+    -------
+    dict
+        ``baseline_rate``, ``baseline_source`` ("given" or "observed"), ``daily_traffic`` (None when
+        neither given nor observable), ``traffic_source``.
+    """
+    conv = analysis.tests[analysis.tests["metric"] == "conversion"]
+    observed_rate = conv.groupby("experiment_id")["control_rate"].first().median() if len(conv) else None
+    traffic = traffic_per_day(analysis.moments)
+    observed_traffic = float(traffic.median()) if len(traffic) else None
+    return {
+        "baseline_rate": float(baseline_rate) if baseline_rate > 0 else observed_rate,
+        "baseline_source": "given" if baseline_rate > 0 else "observed",
+        "daily_traffic": float(daily_traffic) if daily_traffic > 0 else observed_traffic,
+        "traffic_source": "given" if daily_traffic > 0 else "observed",
+    }

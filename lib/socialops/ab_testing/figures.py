@@ -1,0 +1,84 @@
+"""Charts of chapter 03; every text on them comes from the caller's translator."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from socialops.report.charts import ACCENT, ALERT, MUTED
+
+Translate = Callable[..., str]
+
+
+def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translate, title: str, alpha: float = 0.05):
+    """Change in conversion (percentage points) of every variant with its interval, sorted.
+
+    Variants whose adjusted p-value is below ``alpha`` are drawn in the accent colour; experiments with a
+    sample ratio mismatch in the alert colour (their intervals are not to be trusted).
+    """
+    conv = tests[tests["metric"] == "conversion"].sort_values("abs_diff").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(conv) + 1.6))
+    for i, r in conv.iterrows():
+        color = ALERT if r["experiment_id"] in broken else ACCENT if r["p_adjusted"] < alpha else MUTED
+        ax.plot([100 * r["ci_low"], 100 * r["ci_high"]], [i, i], color=color, lw=2.5, solid_capstyle="round")
+        ax.plot(100 * r["abs_diff"], i, "o", color=color, ms=7)
+    ax.axvline(0, color="#4a5568", lw=1)
+    ax.set_yticks(range(len(conv)))
+    ax.set_yticklabels([f"{r.experiment_id}: {r.variant} vs {r.control}" for r in conv.itertuples()])
+    ax.set_xlabel(t("fig_forest_x", level=f"{100 * (1 - alpha):g}"))
+    if broken & set(conv["experiment_id"]):
+        ax.text(0.99, 0.01, t("fig_forest_broken"), transform=ax.transAxes, ha="right", va="bottom",
+                color=ALERT, fontsize=9)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def peeking_chart(looks: pd.DataFrame, t: Translate, title: str, alpha: float = 0.05):
+    """Classic against always-valid p-value, read after each day, one panel per comparison (conversion)."""
+    conv = looks[looks["metric"] == "conversion"]
+    pairs = list(conv.groupby(["experiment_id", "variant"], sort=True))
+    cols = min(2, len(pairs))
+    rows = math.ceil(len(pairs) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.6 * rows + 0.8), squeeze=False, sharey=True)
+    floor = min(1e-3, float(conv[["p_classic", "p_sequential"]].min().min()) / 2)
+    for ax, ((exp, var), g) in zip(axes.flat, pairs, strict=False):
+        day = np.arange(1, len(g) + 1)
+        ax.plot(day, g["p_classic"], color=MUTED, lw=1.8, label=t("fig_peek_classic"))
+        ax.plot(day, g["p_sequential"], color=ACCENT, lw=2.2, label=t("fig_peek_sequential"))
+        ax.axhline(alpha, color=ALERT, lw=1, ls="--", label=t("fig_peek_alpha", alpha=f"{alpha:g}"))
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 1.5)
+        ax.set_title(f"{exp}: {var}", loc="left", fontsize=10)
+        ax.set_xlabel(t("fig_peek_x"))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(t("fig_peek_y"))
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(loc="lower left", fontsize=8, frameon=False)
+    fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def power_chart(curve: pd.DataFrame, plan: dict, target_power: float, t: Translate, title: str):
+    """Power against units per variant, one line per minimum detectable effect; the plan marked."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for mde, g in curve.groupby("mde", sort=True):
+        chosen = math.isclose(mde, plan["mde"])
+        ax.plot(g["n_per_variant"], g["power"], color=ACCENT if chosen else MUTED, lw=2.5 if chosen else 1.5,
+                ls="-" if chosen or mde > plan["mde"] else "--", label=t("fig_power_line", mde=f"{100 * mde:.2g}"))
+    ax.legend(loc="lower right", frameon=False)
+    ax.axhline(target_power, color=ALERT, lw=1, ls="--")
+    ax.axvline(plan["n_per_variant"], color=ACCENT, lw=1, ls=":")
+    ax.set_xlabel(t("fig_power_x"))
+    ax.set_ylabel(t("fig_power_y"))
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig

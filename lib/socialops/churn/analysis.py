@@ -1,0 +1,344 @@
+"""Chapter 04, churn and win-back: who leaves, when, why, who is worth winning back, and whether the offer works.
+
+Per-user work (first purchase, last activity, distinct purchase days, recency, T, first-30-day behaviour) is
+Ibis on the engine; one row per customer comes back to pandas as the model input. The models live in
+``socialops.stats.survival`` (Kaplan–Meier, log-rank, Cox), ``socialops.stats.bgnbd`` (BG/NBD, MBG/NBD) and
+``socialops.stats.clv`` (Gamma–Gamma, CLV).
+
+Definitions (DESIGN.md, 04): survival time runs from a customer's first purchase; the event (churn) happens at
+the last activity of any kind when that lies more than ``churn_days`` before ``as_of``, otherwise the customer
+is censored at ``as_of``. Repeat purchases are counted on distinct days; recency and T are measured in
+``time_unit`` (day, or week = days ÷ 7).
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis.expr.types import Table
+from scipy import stats
+
+from socialops.churn.customers import (
+    TIME_UNITS,
+    customer_summary,
+    customer_table,
+    left_join_users,
+    unit_days,
+)
+from socialops.stats.bgnbd import BGNBDFit, fit_bgnbd, fit_mbgnbd
+from socialops.stats.clv import GammaGammaFit, customer_lifetime_value, fit_gamma_gamma
+from socialops.stats.survival import (
+    CoxResult,
+    fit_cox,
+    kaplan_meier,
+    logrank_test,
+    median_lifetime,
+    survival_at,
+)
+from socialops.stats.timeframe import cut_at, timestamp
+
+__all__ = [
+    "TIME_UNITS",
+    "at_risk_customers",
+    "calibration_holdout",
+    "churn_drivers",
+    "customer_summary",
+    "customer_table",
+    "fit_bgnbd",
+    "fit_mbgnbd",
+    "holdout_summary",
+    "kaplan_meier",
+    "purchase_models",
+    "score_customers",
+    "survival_by_segment",
+    "two_proportion_test",
+    "winback_economics",
+    "winback_effect",
+]
+
+# ---------------------------------------------------------------- survival
+
+
+def survival_by_segment(
+    customers: pd.DataFrame, segment: str, *, at_days: float = 180, level: float = 0.95
+) -> dict:
+    """Kaplan–Meier curves, median lifetimes and a log-rank test across the values of one segment column.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The output of :func:`customer_summary`.
+    segment : str
+        Column to split by (e.g. "platform", "referred", "tier").
+    at_days : float
+        Also read each curve at this many days after the first purchase (medians are often not reached).
+
+    Returns
+    -------
+    dict
+        ``curves``: long DataFrame (segment, time, survival, ci_low, ci_high); ``medians``: DataFrame indexed
+        by segment value with median, ci_low, ci_high, n, events, survival_at, survival_ci_low,
+        survival_ci_high; ``logrank``: {chi2, df, p_value}.
+    """
+    curves, medians = [], {}
+    for value, grp in customers.groupby(segment, sort=True):
+        curve = kaplan_meier(grp["duration_days"], grp["churned"], level=level)
+        curves.append(curve.assign(segment=str(value)))
+        point = survival_at(curve, at_days)
+        medians[str(value)] = {
+            **median_lifetime(grp["duration_days"], grp["churned"], level=level),
+            "survival_at": point["survival"], "survival_ci_low": point["ci_low"],
+            "survival_ci_high": point["ci_high"],
+        }
+    med = pd.DataFrame.from_dict(medians, orient="index")
+    med.index.name = segment
+    return {
+        "curves": pd.concat(curves, ignore_index=True)[["segment", "time", "survival", "ci_low", "ci_high"]],
+        "medians": med,
+        "logrank": logrank_test(customers["duration_days"], customers["churned"], customers[segment]),
+    }
+
+
+def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 0.95) -> CoxResult:
+    """Cox model of the hazard of churning on behaviour in the first `first_days` days after the first purchase.
+
+    A landmark analysis: only customers still under observation at day `first_days` enter, so the features are
+    fully known before any outcome counted here (a customer who left inside the window cannot be explained by
+    a window they did not live through). Spend and interactions enter as log(1 + x), so a hazard ratio is per
+    e-fold of spend. Columns without variation (e.g. no referrals in the data) are dropped.
+    """
+    at_risk = customers[customers["duration_days"] >= first_days]
+    features = pd.DataFrame(
+        {
+            "referred": at_risk["referred"].astype(float),
+            "purchase_days_first": at_risk["purchase_days_first"].astype(float),
+            "log_spend_first": np.log1p(at_risk["spend_first"].astype(float)),
+            "log_interactions_first": np.log1p(at_risk["interactions_first"].astype(float)),
+        }
+    )
+    return fit_cox(at_risk["duration_days"], at_risk["churned"], features, level=level)
+
+
+# ---------------------------------------------------------------- purchases and value
+
+
+def purchase_models(customers: pd.DataFrame) -> dict:
+    """Fit BG/NBD (the published model), MBG/NBD (for P(alive) of one-time buyers) and Gamma–Gamma.
+
+    Returns
+    -------
+    dict
+        ``bgnbd`` and ``mbgnbd`` (:class:`~socialops.stats.bgnbd.BGNBDFit`), ``gamma_gamma``
+        (:class:`~socialops.stats.clv.GammaGammaFit`, or None with fewer than three repeat buyers with spend).
+    """
+    x, t_x, big_t = customers["frequency"], customers["recency"], customers["T"]
+    try:
+        gg = fit_gamma_gamma(x, customers["mean_repeat_spend"].fillna(0.0))
+    except ValueError:
+        gg = None
+    return {"bgnbd": fit_bgnbd(x, t_x, big_t), "mbgnbd": fit_mbgnbd(x, t_x, big_t), "gamma_gamma": gg}
+
+
+def score_customers(
+    customers: pd.DataFrame,
+    alive_model: BGNBDFit,
+    spend_model: GammaGammaFit | None,
+    *,
+    horizon_days: int = 90,
+    clv_days: int = 365,
+    annual_discount: float = 0.10,
+    time_unit: str = "day",
+) -> pd.DataFrame:
+    """Add P(alive), expected purchases in the next `horizon_days` and CLV over `clv_days` to each customer.
+
+    CLV discounts monthly (30-day steps) at `annual_discount` and values purchases at the Gamma–Gamma
+    expected spend; it is NaN without a spend model.
+    """
+    unit = unit_days(time_unit)
+    x, t_x, big_t = customers["frequency"], customers["recency"], customers["T"]
+    out = customers.copy()
+    out["p_alive"] = alive_model.probability_alive(x, t_x, big_t)
+    out["expected_purchases"] = alive_model.expected_purchases(horizon_days / unit, x, t_x, big_t)
+    if spend_model is None:
+        out["clv"] = np.nan
+    else:
+        monthly = (1 + annual_discount) ** (30 / 365) - 1
+        out["clv"] = customer_lifetime_value(
+            alive_model, spend_model, x, t_x, big_t, customers["mean_repeat_spend"].fillna(0.0),
+            horizon=clv_days / unit, step=30 / unit, discount_rate=monthly,
+        )
+    return out
+
+
+def at_risk_customers(
+    scored: pd.DataFrame, *, p_alive_below: float = 0.5, value_quantile: float = 0.75
+) -> pd.DataFrame:
+    """The win-back list: customers worth keeping (past spend in the top share) who are probably gone.
+
+    Past spend, not CLV, defines "valuable": CLV already discounts the customers who look lost, which are
+    exactly the ones to find here.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`score_customers`.
+    p_alive_below : float
+        P(alive) threshold.
+    value_quantile : float
+        Customers with total spend at or above this quantile of all customers' spend count as valuable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The list, sorted by value at risk (spend × (1 − P(alive))): user_id, tier, purchases, total_spend,
+        days_since_purchase, p_alive, expected_purchases, clv, value_at_risk.
+    """
+    threshold = scored["total_spend"].quantile(value_quantile)
+    pick = scored[(scored["p_alive"] < p_alive_below) & (scored["total_spend"] >= threshold)
+                  & (scored["total_spend"] > 0)]
+    out = pick.assign(value_at_risk=pick["total_spend"] * (1 - pick["p_alive"]))
+    cols = ["user_id", "tier", "purchases", "total_spend", "days_since_purchase", "p_alive",
+            "expected_purchases", "clv", "value_at_risk"]
+    return out.sort_values(["value_at_risk", "user_id"], ascending=[False, True])[cols].reset_index(drop=True)
+
+
+def holdout_summary(
+    events: Table, as_of: pd.Timestamp, holdout_days: int, *, time_unit: str = "day"
+) -> pd.DataFrame:
+    """Calibration-period summary plus the purchase days each customer made in the holdout period.
+
+    The calibration period ends `holdout_days` days before `as_of`; customers are those with a purchase by
+    then. Returns one row per customer: user_id, frequency, recency, T (calibration, in `time_unit`) and
+    ``holdout_purchases`` (distinct purchase days in the holdout period).
+    """
+    if holdout_days <= 0:
+        raise ValueError("holdout_days must be positive")
+    cut = pd.Timestamp(as_of) - pd.Timedelta(days=holdout_days)
+    cal = customer_table(events, cut, time_unit=time_unit).select("user_id", "frequency", "recency", "T")
+    ev = cut_at(events, as_of)
+    later = ev.filter((ev.event == "purchase") & (ev.ts > timestamp(cut)))
+    later = later.group_by("user_id").aggregate(holdout_purchases=later.ts.truncate("D").nunique())
+    joined = left_join_users(cal, later)
+    out = joined.mutate(holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0)).to_pandas()
+    return out.sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
+def calibration_holdout(
+    model: BGNBDFit, holdout: pd.DataFrame, holdout_days: int, *, time_unit: str = "day", max_frequency: int = 7
+) -> pd.DataFrame:
+    """Actual vs predicted purchases in the holdout period, by repeat purchases in the calibration period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by calibration frequency (0 … `max_frequency`, the last bucket "and more"): customers,
+        actual (mean holdout purchase days), actual_ci_low / actual_ci_high (normal interval of that mean),
+        predicted (mean model expectation).
+    """
+    unit = unit_days(time_unit)
+    pred = model.expected_purchases(holdout_days / unit, holdout["frequency"], holdout["recency"], holdout["T"])
+    frame = pd.DataFrame(
+        {"bucket": holdout["frequency"].clip(upper=max_frequency).astype(int),
+         "actual": holdout["holdout_purchases"].astype(float), "predicted": pred}
+    )
+    g = frame.groupby("bucket")
+    out = pd.DataFrame({"customers": g.size(), "actual": g["actual"].mean(), "predicted": g["predicted"].mean()})
+    half = stats.norm.ppf(0.975) * g["actual"].std(ddof=1).fillna(0.0) / np.sqrt(out["customers"])
+    out.insert(2, "actual_ci_low", (out["actual"] - half).clip(lower=0))
+    out.insert(3, "actual_ci_high", out["actual"] + half)
+    out.index.name = "frequency"
+    return out
+
+
+# ---------------------------------------------------------------- win-back test
+
+
+def winback_effect(
+    experiment: Table, name: str = "winback_2026q3", control: str = "holdout", level: float = 0.95
+) -> dict | None:
+    """Comeback rate of treated vs holdout customers in a win-back test, with the uplift and its test.
+
+    The test follows chapter 03's conventions: the p-value from the pooled two-proportion z-test, the
+    interval from the unpooled (Wald) standard error of the difference. All variants other than `control`
+    are pooled as "treated".
+
+    Parameters
+    ----------
+    experiment : ibis.Table
+        The ``experiment`` table (experiment_id, unit_id, variant, converted; optional value).
+    name : str
+        The experiment_id of the win-back test.
+    control : str
+        The holdout variant (no offer).
+
+    Returns
+    -------
+    dict or None
+        None when the experiment or its holdout arm is absent; else treated_rate, holdout_rate, uplift,
+        ci_low, ci_high, p_value, n_treated, n_holdout, comebacks_treated, comebacks_holdout,
+        value_per_comeback (mean ``value`` of treated comebacks, None without the column).
+    """
+    e = experiment.filter(experiment.experiment_id == name)
+    is_control = e.variant == control
+    aggs = {
+        "n": e.count(),
+        "conversions": e.converted.cast("int64").sum(),
+    }
+    if "value" in e.columns:
+        aggs["value_sum"] = ibis.coalesce(e.value, 0.0).sum(where=e.converted == 1)
+    arms = e.group_by(arm=ibis.cases((is_control, "holdout"), else_="treated")).aggregate(**aggs).to_pandas()
+    arms = arms.set_index("arm")
+    if not {"holdout", "treated"} <= set(arms.index):
+        return None
+    n_t, n_c = int(arms.loc["treated", "n"]), int(arms.loc["holdout", "n"])
+    x_t, x_c = int(arms.loc["treated", "conversions"]), int(arms.loc["holdout", "conversions"])
+    out = {**two_proportion_test(x_t, n_t, x_c, n_c, level=level),
+           "n_treated": n_t, "n_holdout": n_c, "comebacks_treated": x_t, "comebacks_holdout": x_c}
+    out["value_per_comeback"] = (
+        float(arms.loc["treated", "value_sum"]) / x_t if "value_sum" in arms.columns and x_t > 0 else None
+    )
+    return out
+
+
+def two_proportion_test(x_t: int, n_t: int, x_c: int, n_c: int, level: float = 0.95) -> dict:
+    """Difference of two proportions: pooled z-test p-value and Wald interval (as in chapter 03).
+
+    Hand-written in a few lines so the chapter stays independent of the A/B-testing module; the tests check
+    it against statsmodels.
+    """
+    p_t, p_c = x_t / n_t, x_c / n_c
+    diff = p_t - p_c
+    pooled = (x_t + x_c) / (n_t + n_c)
+    se_pooled = np.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
+    p_value = float(2 * stats.norm.sf(abs(diff) / se_pooled)) if se_pooled > 0 else 1.0
+    se = np.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+    z = stats.norm.ppf(0.5 + level / 2)
+    return {"treated_rate": p_t, "holdout_rate": p_c, "uplift": diff,
+            "ci_low": float(diff - z * se), "ci_high": float(diff + z * se), "p_value": p_value}
+
+
+def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: float) -> dict:
+    """What the offer cost against the value it won back, with the uplift's interval carried through.
+
+    Every treated customer who comes back redeems the coupon (including those who would have come back
+    anyway), so cost = coupon_cost × treated comebacks; only the extra comebacks (uplift × treated) count
+    as value won back.
+
+    Returns
+    -------
+    dict
+        extra_comebacks (and _low/_high), value_won (and _low/_high), coupon_spend, net (and _low/_high),
+        roi (net ÷ coupon spend), break_even_value (value per comeback at which the offer pays for itself).
+    """
+    n_t = effect["n_treated"]
+    extra = {k: effect[src] * n_t for k, src in (("", "uplift"), ("_low", "ci_low"), ("_high", "ci_high"))}
+    spend = coupon_cost * effect["comebacks_treated"]
+    out = {"coupon_spend": spend, "value_per_comeback": value_per_comeback}
+    for suffix, n_extra in extra.items():
+        out[f"extra_comebacks{suffix}"] = n_extra
+        out[f"value_won{suffix}"] = n_extra * value_per_comeback
+        out[f"net{suffix}"] = n_extra * value_per_comeback - spend
+    out["roi"] = out["net"] / spend if spend > 0 else None
+    out["break_even_value"] = spend / extra[""] if extra[""] > 0 else None
+    return out

@@ -1,0 +1,365 @@
+"""Lazy validation of a data folder against the contract in `socialops.inputs.tables`.
+
+Every failure is collected (not only the first) with table, file, row, column, rule and value, so a user fixes a
+file in one pass. The checks run inside the engine: one aggregate query per table counts the failures of every
+rule, and only the first rows of each failing rule come back, so a big table is checked without loading it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pandera.ibis as pa
+from pandera.errors import SchemaErrors
+
+from socialops.inputs.engine import connect
+from socialops.inputs.readers import (
+    ROW,
+    Aliases,
+    RawTable,
+    ReadError,
+    drop_raw,
+    find_table_file,
+    load_aliases,
+    ok_column,
+    parse_table,
+    raw_column,
+    read_table,
+)
+from socialops.inputs.tables import CHAPTER_TABLES, DERIVED, TABLES, chapter_tables, table_spec
+
+#: Failures listed per (table, column, rule) before the rest are only counted.
+MAX_LISTED = 50
+
+_PARSE_RULE = {
+    "date": "not a date",
+    "timestamp": "not a date and time",
+    "count": "not a whole number",
+    "flag01": "not a whole number",
+    "float": "not a number",
+    "share": "not a number",
+    "sentiment": "not a number",
+    "amount": "not a number",
+    "bool": "not true/false",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken promise of the data contract.
+
+    Attributes
+    ----------
+    table : str
+        Contract table name.
+    file : str or None
+        File name inside the data folder (None when the table has no file).
+    row : int or None
+        Row number as a spreadsheet shows it (header = 1); None for file- or column-level failures.
+    column : str or None
+        Canonical column name.
+    rule : str
+        What is wrong, in words.
+    value : str or None
+        The offending value as written in the file.
+    """
+
+    table: str
+    file: str | None
+    row: int | None
+    column: str | None
+    rule: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or self.table
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        text = f"{where}: {self.rule}"
+        return text if self.value is None else f"{text}: {self.value!r}"
+
+
+class ContractError(ValueError):
+    """Raised by `ValidationReport.raise_for_failures`; the message lists every failure."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__(report.format())
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of `validate`.
+
+    Attributes
+    ----------
+    failures : list of Failure
+        Every failure found, at most `MAX_LISTED` per table, column and rule.
+    omitted : dict
+        ``{(table, column, rule): count}`` of failures beyond those listed.
+    tables : dict
+        ``{table: {"file", "rows", "encoding", "columns"}}`` for each table file read.
+    data_dir : str
+        The folder validated.
+    """
+
+    failures: list[Failure] = field(default_factory=list)
+    omitted: dict[tuple[str, str | None, str], int] = field(default_factory=dict)
+    tables: dict[str, dict] = field(default_factory=dict)
+    data_dir: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when no failure was found."""
+        return not self.failures
+
+    def format(self) -> str:
+        """Human-readable text listing every failure, grouped by table, with the count of those not listed."""
+        if self.ok:
+            names = ", ".join(f"{t} ({info['rows']} rows)" for t, info in self.tables.items()) or "no tables"
+            return f"{self.data_dir}: data valid: {names}"
+        total = len(self.failures) + sum(self.omitted.values())
+        lines = [f"{self.data_dir}: {total} problem{'s' if total != 1 else ''} in the input data"]
+        by_table: dict[str, list[Failure]] = defaultdict(list)
+        for failure in self.failures:
+            by_table[failure.table].append(failure)
+        for table, failures in by_table.items():
+            lines.append(f"{table}:")
+            shown: set[tuple] = set()
+            for failure in failures:
+                lines.append(f"  - {failure}")
+                group = (failure.table, failure.column, failure.rule)
+                more = self.omitted.get(group)
+                if more and group not in shown and _is_last_of(failures, failure):
+                    shown.add(group)
+                    lines.append(f"  - … and {more} more {failure.rule!r} in column {failure.column}")
+        return "\n".join(lines)
+
+    def raise_for_failures(self) -> None:
+        """Raise `ContractError` when there is any failure."""
+        if not self.ok:
+            raise ContractError(self)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def _is_last_of(failures: list[Failure], failure: Failure) -> bool:
+    group = (failure.column, failure.rule)
+    return [f for f in failures if (f.column, f.rule) == group][-1] is failure
+
+
+def tables_to_check(tables: Iterable[str] | None = None, chapters: Iterable[str] | None = None):
+    """Return ``{table: required}`` for the given tables and chapters.
+
+    Tables named directly are required; a chapter's tables are required or optional as `CHAPTER_TABLES` says (a
+    table required by any chapter is required). With neither, every chapter is checked.
+    """
+    wanted: dict[str, bool] = {}
+    if tables is None and chapters is None:
+        chapters = list(CHAPTER_TABLES)
+    for chapter in chapters or ():
+        spec = chapter_tables(chapter)
+        for name in spec.optional:
+            wanted.setdefault(name, False)
+        for name in spec.required:
+            wanted[name] = True
+    for name in tables or ():
+        table_spec(name)
+        wanted[name] = True
+    return {name: wanted[name] for name in TABLES if name in wanted}
+
+
+def validate(
+    data_dir: str | os.PathLike,
+    tables: Iterable[str] | None = None,
+    *,
+    chapters: Iterable[str] | None = None,
+    engine="duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    now: dt.datetime | None = None,
+) -> ValidationReport:
+    """Check the tables of a data folder against the contract, collecting every failure.
+
+    Parameters
+    ----------
+    data_dir : path
+        The folder holding ``<table>.csv|.xlsx|.parquet`` files (and optionally ``aliases.yaml``).
+    tables : iterable of str, optional
+        Tables to check; each is required.
+    chapters : iterable of str, optional
+        Chapters whose tables to check (their optional tables only when present). With neither `tables` nor
+        `chapters`, all chapters.
+    engine : str or ibis backend
+        Where the checks run (see `socialops.inputs.engine.connect`); a backend object is used as is and left open.
+    threads, memory_limit : optional
+        Passed to `socialops.inputs.engine.connect` when `engine` is a name or URL.
+    now : datetime, optional
+        Rows dated after it are failures (default: the current local time).
+
+    Returns
+    -------
+    ValidationReport
+    """
+    data_dir = Path(data_dir)
+    report = ValidationReport(data_dir=str(data_dir))
+    wanted = tables_to_check(tables, chapters)
+    if not data_dir.is_dir():
+        report.failures.append(Failure("*", str(data_dir), None, None, "data folder not found"))
+        return report
+    now = now or dt.datetime.now()
+    owned = isinstance(engine, str)
+    con = connect(engine, threads=threads, memory_limit=memory_limit) if owned else engine
+    try:
+        aliases = load_aliases(data_dir)
+    except (ValueError, OSError) as exc:
+        report.failures.append(Failure("*", "aliases.yaml", None, None, f"unreadable alias map: {exc}"))
+        return report
+    try:
+        for table, required in wanted.items():
+            _validate_table(con, data_dir, table, required, aliases, now, report)
+    finally:
+        if owned:
+            con.disconnect()
+    return report
+
+
+def _validate_table(con, data_dir, table, required, aliases, now, report) -> None:
+    try:
+        path = find_table_file(data_dir, table)
+    except ReadError as exc:
+        report.failures.append(Failure(table, Path(exc.file).name, None, None, exc.message))
+        return
+    if path is None:
+        if required:
+            report.failures.append(
+                Failure(table, None, None, None, f"missing required table: no {table}.csv, .xlsx or .parquet")
+            )
+        return
+    try:
+        raw = read_table(con, table, path, aliases)
+        rows = int(raw.expr.count().execute())
+    except ReadError as exc:
+        report.failures.append(Failure(table, path.name, None, None, exc.message))
+        return
+    except Exception as exc:  # the engine refused the file after reading started (e.g. a malformed row)
+        report.failures.append(Failure(table, path.name, None, None, f"unreadable: {str(exc).splitlines()[0]}"))
+        return
+    report.tables[table] = {"file": path.name, "rows": rows, "encoding": raw.encoding, "columns": raw.columns}
+    if rows == 0:  # a chapter given no rows could only fail later, with a less clear message
+        report.failures.append(Failure(table, path.name, None, None, "no data rows (only a header line)"))
+    try:
+        report.failures.extend(_header_failures(raw))
+        _check_rows(raw, aliases, now, report)
+    finally:
+        drop_raw(con, table)
+
+
+def _header_failures(raw: RawTable) -> list[Failure]:
+    """Missing required columns (checked by pandera on the header) and columns named twice."""
+    spec = table_spec(raw.table)
+    present = set(raw.columns)
+    derivable = {
+        col for col, parts in DERIVED.get(raw.table, {}).items() if col not in present and present.issuperset(parts)
+    }
+    failures = []
+    schema = pa.DataFrameSchema(
+        {name: pa.Column(required=name not in derivable, nullable=True) for name in spec.required}
+    )
+    try:
+        schema.validate(raw.expr, lazy=True)
+    except SchemaErrors as exc:
+        for err in exc.schema_errors:
+            if err.reason_code is not None and err.reason_code.name == "COLUMN_NOT_IN_DATAFRAME":
+                column = str(err.failure_cases)
+                parts = DERIVED.get(raw.table, {}).get(column)
+                rule = "missing required column" + (f" (or all of {', '.join(parts)})" if parts else "")
+                failures.append(Failure(raw.table, raw.file.name, 1, column, rule))
+    for column, headers in raw.duplicates.items():
+        failures.append(Failure(raw.table, raw.file.name, 1, column, "several headers name this column", ", ".join(headers)))
+    return failures
+
+
+def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: ValidationReport) -> None:
+    """Evaluate every row rule as an Ibis expression and collect the failing rows.
+
+    The rules are not pandera checks: pandera's Ibis backend reports a column check's failures without the row they
+    come from (its index is a row_number over an unordered relation) and fetches an arbitrary subset without a
+    total, while a failure here must name the file's row and say how many more there are.
+    """
+    spec = table_spec(raw.table)
+    t = parse_table(raw, aliases)
+    parsed = {name: t[name] for name in raw.columns}
+    rules = []  # (column, rule, expression true on a failing row)
+    for name in raw.columns:
+        kind = spec.column(name).kind
+        if kind in _PARSE_RULE:
+            rules.append((name, _PARSE_RULE[kind], ~t[ok_column(name)]))
+    for name in raw.columns:
+        column, value = spec.column(name), parsed[name]
+        if column.required:
+            rules.append((name, "blank value in a required column", value.isnull() & t[ok_column(name)]))
+        if column.kind == "count":
+            rules.append((name, "negative count", value < 0))
+        elif column.kind == "share":
+            rules.append((name, "share outside [0, 1]", (value < 0) | (value > 1)))
+        elif column.kind == "sentiment":
+            rules.append((name, "sentiment outside [-1, 1]", (value < -1) | (value > 1)))
+        elif column.kind == "flag01":
+            rules.append((name, "not 0 or 1", ~value.isin([0, 1])))
+        elif column.kind == "enum":
+            allowed = ", ".join(column.values)
+            rules.append((name, f"unknown value (allowed: {allowed})", ~value.isin(column.values)))
+        if name == spec.time_column:
+            limit = ibis.literal(now.date() if column.kind == "date" else now)
+            rules.append((name, f"future-dated (after {now:%Y-%m-%d %H:%M})", value > limit))
+    key = [k for k in spec.key if k in parsed]
+    if key and len(key) == len(spec.key):
+        dup = parsed[key[0]].count().over(group_by=[parsed[k] for k in key]) > 1
+        rules.append((",".join(key), "duplicate key", dup & ibis.and_(*[parsed[k].notnull() for k in key])))
+
+    flags = {f"_bad{i}": bad.fill_null(False) for i, (_, _, bad) in enumerate(rules)}
+    checked = t.mutate(**flags)
+    if not flags:
+        return
+    counts = checked.aggregate(**{f: checked[f].cast("int64").sum() for f in flags}).execute().iloc[0]
+    for i, (name, rule, _) in enumerate(rules):
+        n = int(counts[f"_bad{i}"] or 0)
+        if not n:
+            continue
+        shown_cols = key if rule == "duplicate key" else [name]
+        rows = (
+            checked.filter(checked[f"_bad{i}"])
+            .order_by(ROW)
+            .select(ROW, *[checked[raw_column(c)].name(c) for c in shown_cols])
+            .limit(MAX_LISTED)
+            .execute()
+        )
+        for record in rows.itertuples(index=False):
+            values = list(record[1:])
+            value = (
+                ", ".join(f"{c}={v}" for c, v in zip(shown_cols, values, strict=True))
+                if rule == "duplicate key"
+                else values[0]
+            )
+            report.failures.append(
+                Failure(raw.table, raw.file.name, int(record[0]), name, rule, None if _missing(value) else str(value))
+            )
+        if n > MAX_LISTED:
+            report.omitted[(raw.table, name, rule)] = n - MAX_LISTED
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or value != value
+    except (TypeError, ValueError):
+        return False

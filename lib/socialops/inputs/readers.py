@@ -1,0 +1,746 @@
+"""Reading one table file into the engine: headers mapped to canonical names, ids as text, row numbers kept.
+
+A table file is ``<table>.csv``, ``<table>.xlsx`` or ``<table>.parquet`` in the data folder. Files are only ever
+read: a CSV that is not UTF-8 is transcoded to a temporary UTF-8 copy, which is deleted once the engine holds the
+rows. Every raw table carries ``_row``, the row number a spreadsheet shows (header = row 1, first data row = 2), so
+that a failure can point at the line to fix.
+
+Values are first read as they are (CSV and xlsx cells as text, Parquet in its own types); `parse_column` then turns
+them into the canonical types with checked casts written as Ibis expressions, so the same code runs on every engine.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import functools
+import logging
+import operator
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import yaml
+
+from socialops.inputs.tables import KNOWN_PLATFORMS, Column, table_spec
+
+log = logging.getLogger("socialops")
+
+FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+USER_ALIASES = "aliases.yaml"
+ROW = "_row"
+_CHUNK = 1 << 20
+#: First bytes of an OLE compound file: what Excel writes for an encrypted workbook (and for old .xls files).
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+_TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
+_FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
+
+
+class ReadError(Exception):
+    """A table file that cannot be read at all (missing, ambiguous, corrupt, unknown encoding)."""
+
+    def __init__(self, file: str | os.PathLike, message: str):
+        self.file = str(file)
+        self.message = message
+        super().__init__(f"{file}: {message}")
+
+
+# --------------------------------------------------------------------------------------------------- aliases
+def normalize_header(header: object) -> str:
+    """Return the matching key of a header or cell value: BOM and surrounding spaces removed, case folded.
+
+    Parameters
+    ----------
+    header : object
+        A header as read (``None`` gives ``""``).
+    """
+    text = "" if header is None else str(header)
+    return text.replace("\ufeff", "").strip().strip("\u3000").strip().casefold()
+
+
+@dataclass
+class Aliases:
+    """Header and value aliases, merged from the library's files and the user's ``aliases.yaml``.
+
+    Attributes
+    ----------
+    columns : dict
+        ``{table or "*": {normalized header: canonical column}}``.
+    values : dict
+        ``{canonical column: {normalized value: canonical value}}``.
+    """
+
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def canonical(self, table: str, header: object) -> str | None:
+        """Return the canonical column a header of `table` stands for, or None when it is none of the table's.
+
+        The canonical name itself matches (case-insensitively); a table's own aliases win over ``"*"`` ones; an
+        alias whose target is not a column of `table` does not match.
+        """
+        names = table_spec(table).names
+        key = normalize_header(header)
+        if key in names:
+            return key
+        for scope in (table, "*"):
+            target = self.columns.get(scope, {}).get(key)
+            if target in names:
+                return target
+        return None
+
+    def merge(self, data: dict, source: str) -> None:
+        """Add the aliases of one YAML document (later sources win).
+
+        A document has ``columns: {table or "*": {header: column}}`` and ``values: {column: {value: value}}``; a
+        flat ``{header: column}`` mapping is read as ``columns: {"*": ...}``.
+        """
+        if not data:
+            return
+        if not isinstance(data, dict):
+            raise ValueError(f"{source}: expected a mapping of aliases")
+        if "columns" not in data and "values" not in data:
+            data = {"columns": {"*": data}}
+        for target, section in (("columns", self.columns), ("values", self.values)):
+            for scope, mapping in (data.get(target) or {}).items():
+                if not isinstance(mapping, dict):
+                    raise ValueError(f"{source}: {target}.{scope} must map names to names")
+                bucket = section.setdefault(str(scope), {})
+                for alias, name in mapping.items():
+                    bucket[normalize_header(alias)] = str(name).strip()
+
+
+def load_aliases(data_dir: str | os.PathLike | None = None) -> Aliases:
+    """Load the alias map: the library's ``aliases/*.yaml``, then ``aliases.yaml`` in `data_dir` if present.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data folder; its ``aliases.yaml`` extends and overrides the library's map.
+
+    Returns
+    -------
+    Aliases
+    """
+    aliases = Aliases()
+    for name, doc in _library_aliases():
+        aliases.merge(doc, name)  # merge only reads the parsed document
+    if data_dir is not None:
+        user = Path(data_dir) / USER_ALIASES
+        if user.is_file():
+            aliases.merge(_load_yaml(user.read_text(encoding="utf-8")), str(user))
+    return aliases
+
+
+def _load_yaml(text: str):
+    # libyaml's loader, where present, parses the alias files several times faster than the pure-Python one
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def _library_aliases() -> tuple[tuple[str, dict], ...]:
+    """The library's alias files, parsed once per process."""
+    folder = resources.files("socialops.inputs") / "aliases"
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
+    return tuple((e.name, _load_yaml(e.read_text(encoding="utf-8"))) for e in entries)
+
+
+# ------------------------------------------------------------------------------------------------------ files
+def find_table_file(data_dir: str | os.PathLike, table: str) -> Path | None:
+    """Return the file holding `table` in `data_dir`, or None when there is none.
+
+    Raises
+    ------
+    ReadError
+        When the table is there in more than one format (which one to read would be a guess).
+    """
+    # names are matched without regard to case: Windows exports often arrive as Events.CSV
+    wanted = {f"{table}{suffix}" for suffix in FILE_SUFFIXES}
+    found = sorted(p for p in Path(data_dir).iterdir() if p.name.lower() in wanted and p.is_file())
+    if len(found) > 1:
+        raise ReadError(found[0], f"table {table!r} is given twice ({', '.join(p.name for p in found)}); keep one")
+    return found[0] if found else None
+
+
+def detect_encoding(path: str | os.PathLike) -> str:
+    """Return the encoding of a CSV file: ``utf-8-sig`` (BOM), ``utf-8`` or ``gb18030``.
+
+    The whole file is decoded incrementally, so a bad byte deep in a big file is caught without loading it.
+
+    Raises
+    ------
+    ReadError
+        When the file is empty, binary, or in none of these encodings.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if not head:
+        raise ReadError(path, "the file is empty")
+    candidates = ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    if b"\x00" in chunk:
+                        raise ReadError(path, "binary content, not a CSV text file (saved in another format?)")
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ReadError(path, "unknown text encoding; save the file as UTF-8 (or GB18030)")
+
+
+def mixed_line_ends(path: str | os.PathLike) -> bool:
+    """Return True when a file ends its lines in more than one way (``\\r\\n``, ``\\n``, ``\\r``).
+
+    Files pasted together from Windows and Unix exports have them; the engine's CSV parser expects one.
+    """
+    crlf = lf = cr = 0
+    tail = b""
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            # hold back a final \r: its \n may start the next chunk
+            data, tail = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
+            pairs = data.count(b"\r\n")
+            crlf, lf, cr = crlf + pairs, lf + data.count(b"\n") - pairs, cr + data.count(b"\r") - pairs
+    cr += len(tail)
+    return sum(1 for n in (crlf, lf, cr) if n) > 1
+
+
+def _transcode(path: Path, encoding: str, folder: str, *, newlines: bool = False) -> Path:
+    """Write a UTF-8 copy of `path` into `folder` (the input itself is never touched).
+
+    With `newlines`, every line end becomes ``\\n`` (also inside quoted cells, where a lone ``\\r`` means nothing).
+    """
+    out = Path(folder) / f"{path.stem}.utf8.csv"
+    with (path.open("r", encoding=encoding, newline=None if newlines else "") as src,
+          out.open("w", encoding="utf-8", newline="") as dst):
+        shutil.copyfileobj(src, dst, _CHUNK)
+    return out
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        try:
+            return next(csv.reader(fh))
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            raise ReadError(path, f"the header line cannot be read: {exc}") from exc
+
+
+def _cell_text(value: object) -> str | None:
+    """Render an xlsx cell as the text a CSV export would hold (whole floats without ``.0``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
+    """Read the first sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if not magic:
+        raise ReadError(path, "the file is empty (0 bytes), not an .xlsx workbook")
+    if magic == _OLE_MAGIC:
+        raise ReadError(path, "a password-protected (encrypted) workbook or an old .xls file; "
+                              "save it without a password as .xlsx, or export it as .csv")
+    if not magic.startswith(b"PK"):
+        raise ReadError(path, "not an .xlsx workbook (a text or CSV file renamed to .xlsx?); "
+                              "give it the ending of its real format, e.g. .csv")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReadError(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell_text(v) or "" for v in next(rows, ())]
+        while header and not header[-1]:
+            header.pop()
+        columns: list[list[str | None]] = [[] for _ in header]
+        numbers: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            cells = [_cell_text(v) for v in row[: len(header)]]
+            if not any(cells):
+                continue
+            cells += [None] * (len(header) - len(cells))
+            for values, cell in zip(columns, cells, strict=True):
+                values.append(cell)
+            numbers.append(number)
+    finally:
+        book.close()
+    arrays = {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)}
+    return header, pa.table({ROW: pa.array(numbers, pa.int64()), **arrays})
+
+
+# ---------------------------------------------------------------------------------------------- raw tables
+@dataclass
+class RawTable:
+    """One table file as read into the engine, before type conversion.
+
+    Attributes
+    ----------
+    table : str
+        Contract table name.
+    file : Path
+        The file read.
+    encoding : str or None
+        The CSV encoding used (None for xlsx and Parquet).
+    expr : ibis.Table
+        ``_row`` plus one column per recognised header, named canonically, values as read.
+    headers : dict
+        ``{canonical column: header as written in the file}``.
+    extra : list of str
+        Headers that match no column of the table (ignored).
+    duplicates : dict
+        ``{canonical column: [headers]}`` where several headers name one column (the first is used).
+    engine : str
+        Name of the backend holding `expr` ("duckdb", "pyspark" …).
+    """
+
+    table: str
+    file: Path
+    encoding: str | None
+    expr: ir.Table
+    headers: dict[str, str]
+    extra: list[str]
+    duplicates: dict[str, list[str]]
+    engine: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        """Canonical columns present in the file."""
+        return list(self.headers)
+
+
+def _map_headers(table: str, headers: Iterable[str], aliases: Aliases):
+    """Map file headers to canonical names; returns ({position: canonical}, headers, extra, duplicates)."""
+    positions: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    extra: list[str] = []
+    duplicates: dict[str, list[str]] = {}
+    for i, header in enumerate(headers):
+        name = aliases.canonical(table, header)
+        if name is None:
+            if normalize_header(header):
+                extra.append(str(header))
+        elif name in seen:
+            duplicates.setdefault(name, [seen[name]]).append(str(header))
+        else:
+            seen[name] = str(header)
+            positions[i] = name
+    return positions, seen, extra, duplicates
+
+
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal (single quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _backend_name(con) -> str:
+    return getattr(con, "name", "")
+
+
+def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None = None) -> RawTable:
+    """Read one table file into the backend `con` as a raw table.
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine (see `socialops.inputs.engine.connect`).
+    table : str
+        Contract table name.
+    path : path
+        The ``.csv``, ``.xlsx`` or ``.parquet`` file.
+    aliases : Aliases, optional
+        Header and value aliases (default: the library's).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be read (empty, corrupt, unknown encoding, malformed CSV).
+    """
+    path = Path(path)
+    aliases = aliases or load_aliases()
+    name = f"_raw_{table}"
+    suffix = path.suffix.lower()
+    encoding = None
+    duckdb = _backend_name(con) == "duckdb"
+    if suffix == ".xlsx":
+        headers, arrow = _read_xlsx(path)
+        source = _load_arrow(con, name, arrow)
+        positions, seen, extra, dups = _map_headers(table, headers, aliases)
+        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
+    elif suffix == ".csv":
+        encoding = detect_encoding(path)
+        log.info("reading %s as %s", path.name, encoding)
+        with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
+            mixed = mixed_line_ends(path)
+            if mixed:
+                log.info("%s mixes line endings; reading a copy with one kind", path.name)
+            utf8 = path if encoding != "gb18030" and not mixed else _transcode(path, encoding, tmp, newlines=mixed)
+            headers = _csv_header(utf8)
+            if not any(normalize_header(h) for h in headers):
+                raise ReadError(path, "no header line")
+            positions, seen, extra, dups = _map_headers(table, headers, aliases)
+            try:
+                if duckdb:
+                    _duckdb_csv(con, name, utf8, len(headers))
+                    source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
+                else:
+                    source = _load_arrow(con, name, _arrow_csv(utf8, len(headers)))
+            except Exception as exc:  # the engine's parser names the line; pass its words on
+                raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
+        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
+    elif suffix == ".parquet":
+        try:
+            if duckdb:
+                source = con.sql(
+                    f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
+                    f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
+                )
+            else:
+                source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
+            headers = [c for c in source.columns if c != ROW]
+        except Exception as exc:
+            raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
+        positions, seen, extra, dups = _map_headers(table, headers, aliases)
+        expr = source.select(ROW, **{canon: source[headers[i]] for i, canon in positions.items()})
+    else:
+        raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
+    return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con))
+
+
+def _load_arrow(con, name: str, arrow: pa.Table) -> ir.Table:
+    """An Arrow table read in Python, as a table of the engine.
+
+    DuckDB keeps a copy under `name`; other engines get an in-memory table, which Spark holds as a DataFrame
+    (its `create_table` would write a managed table under ./spark-warehouse).
+    """
+    if _backend_name(con) == "duckdb":
+        con.create_table(name, arrow, overwrite=True)
+        return con.table(name)
+    return ibis.memtable(arrow)
+
+
+def _first_line(exc: Exception, lines: int = 1) -> str:
+    text = str(exc).strip()
+    return "; ".join(text.splitlines()[:lines]) if text else type(exc).__name__
+
+
+def _duckdb_csv(con, name: str, path: Path, width: int) -> None:
+    """Load a UTF-8 CSV into a DuckDB table of text columns ``c0..cN`` in file order (so rowid = line order).
+
+    The dialect is fixed rather than sniffed: a sniffer may take a text starting with ``#`` for a comment line.
+    """
+    columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
+    con.raw_sql(
+        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({sql_string(str(path))}, '
+        f"auto_detect = false, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"columns = {{{columns}}}, strict_mode = true, null_padding = false)"
+    )
+
+
+def _arrow_csv(path: Path, width: int) -> pa.Table:
+    """Read a UTF-8 CSV as text columns with exact row numbers, for engines without a native CSV reader."""
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+    )
+    return table.add_column(0, ROW, pa.array(range(2, table.num_rows + 2), pa.int64()))
+
+
+# ------------------------------------------------------------------------------------------------ parsing
+NUMERIC_KINDS = ("count", "flag01", "float", "share", "sentiment", "amount")
+
+
+def ok_column(name: str) -> str:
+    """Name of the flag that `parse_table` sets False where a non-blank value of `name` does not parse."""
+    return f"_ok_{name}"
+
+
+def raw_column(name: str) -> str:
+    """Name of the column that `parse_table` keeps the value of `name` in as written, for messages."""
+    return f"_raw_{name}"
+
+
+def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool = True) -> ir.Table:
+    """Convert a raw table's columns to their canonical types with checked casts.
+
+    The conversion is staged (clean the text, prepare it, cast) so that the SQL an engine receives stays small:
+    an expression referenced several times is computed once in an inner query instead of being repeated.
+
+    Text timestamps may use ``/`` or ``年月日``; a zone suffix (``+08:00``, ``Z``) is dropped and the wall-clock
+    time as written is kept, since hour-of-day analyses want the time the audience saw.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read (text for CSV and xlsx, any type for Parquet).
+    aliases : Aliases, optional
+        Value aliases for enums and platforms (default: none).
+    checks : bool
+        Whether to add the columns validation needs (``_row``, ``ok_column(c)``, ``raw_column(c)``); without
+        them the expression is smaller and compiles faster.
+
+    Returns
+    -------
+    ibis.Table
+        Each column of the file under its canonical name and type (null where blank or unparsable); with `checks`,
+        also ``_row``, ``ok_column(c)`` (False exactly where a non-blank value did not parse) and
+        ``raw_column(c)`` (the value as text).
+    """
+    aliases = aliases or Aliases()
+    spec = table_spec(raw.table)
+    columns = [spec.column(c) for c in raw.columns]
+    t = raw.expr
+    # stage 1: trimmed text, blanks as null; the value as written is kept for messages
+    stage1 = {}
+    for col in columns:
+        value = t[col.name]
+        if checks:
+            stage1[raw_column(col.name)] = value if value.type().is_string() else value.cast("string")
+        stage1[col.name] = _clean_text(value, raw.engine) if value.type().is_string() else value
+    keep = [ROW] if checks else []
+    t = t.select(*keep, **stage1)
+    # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
+    stage2 = {}
+    for col in columns:
+        norm = _prepared(t[col.name], col, raw.engine)
+        if norm is not None:
+            stage2[f"_n_{col.name}"] = norm
+    t = t.mutate(**stage2)
+    # stage 3: checked casts
+    parsed = {}
+    for col in columns:
+        value = t[col.name]
+        norm = t[f"_n_{col.name}"] if f"_n_{col.name}" in t.columns else None
+        parsed[col.name] = _parse(value, norm, col, aliases).cast(col.dtype)
+    if not checks:
+        return t.select(**parsed)
+    t = t.select(ROW, *[raw_column(c.name) for c in columns], **parsed, **{f"_in_{c.name}": t[c.name].notnull() for c in columns})
+    return t.select(
+        ROW,
+        *[c.name for c in columns],
+        *[raw_column(c.name) for c in columns],
+        **{ok_column(c.name): ~t[f"_in_{c.name}"] | t[c.name].notnull() for c in columns},
+    )
+
+
+def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: str) -> ir.Value:
+    """The canonical value of one raw column as a single expression: the steps of `parse_table` inline.
+
+    Used to test whether a typed file already holds canonical values (`already_canonical`).
+    """
+    if value.type().is_string():
+        value = _clean_text(value, engine)
+    return _parse(value, _prepared(value, column, engine), column, aliases).cast(column.dtype)
+
+
+def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
+    """Whether every column of a raw table already has its canonical type and values.
+
+    Such a table needs no conversion, so the engine can query the file in place instead of storing a converted
+    copy. A typed Parquet export usually qualifies; any value that parsing would change (surrounding spaces, an
+    empty id, an upper-case or aliased platform, NaN) means it does not.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read.
+    aliases : Aliases, optional
+        Value aliases (a value that has an alias is not canonical).
+
+    Returns
+    -------
+    bool
+    """
+    aliases = aliases or Aliases()
+    spec = table_spec(raw.table)
+    t = raw.expr
+    columns = [spec.column(c) for c in raw.columns]
+    # the type's kind and zone must match; a timestamp's precision may differ
+    for c in columns:
+        have, want = t[c.name].type(), ibis.dtype(c.dtype)
+        if type(have) is not type(want) or getattr(have, "timezone", None) != getattr(want, "timezone", None):
+            return False
+
+    def changed(table: ir.Table, flags: dict[str, ir.BooleanValue]) -> int:
+        """Rows of `table` where any of `flags` holds."""
+        counts = {name: flag.cast("int64").sum() for name, flag in flags.items()}
+        return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum()) if counts else 0
+
+    def differs(table: ir.Table, c: Column) -> ir.BooleanValue:
+        return ~canonical_value(table[c.name], c, aliases, raw.engine).identical_to(table[c.name])
+
+    # Ids and free text are only trimmed, and a trimmed copy of every row costs several times more than comparing
+    # its ends: the test below is true of every value trimming would change (and of a few it would not, such as
+    # a value starting with a control character, which only sends the table down the converting path). Other
+    # text (enums, platforms) is checked on its distinct values, which are few.
+    plain = [c for c in columns if t[c.name].type().is_string() and c.kind in ("id", "text")]
+    coded = [c for c in columns if t[c.name].type().is_string() and c not in plain]
+    rows = {c.name: differs(t, c) for c in columns if not t[c.name].type().is_string()}
+    rows |= {c.name: _untrimmed(t[c.name]) for c in plain}
+    if changed(t, rows):
+        return False
+    return not any(changed(d := t.select(c.name).distinct(), {c.name: differs(d, c)}) for c in coded)
+
+
+#: The characters `_strip` removes from both ends of a text.
+_SPACE = " \t\n\r\v\f"
+
+
+def _untrimmed(value: ir.StringValue) -> ir.BooleanValue:
+    """True where a non-null text is blank or starts or ends with whitespace (also where it starts with a control
+    character); ``value < "!"`` compares bytes, so it costs no more than reading the value."""
+    ends = [value.endswith(ch) for ch in _SPACE]
+    return value.notnull() & ((value < "!") | functools.reduce(operator.or_, ends))
+
+
+def _clean_text(value: ir.StringValue, engine: str) -> ir.StringValue:
+    """Text as parsing sees it: surrounding whitespace removed, blank as null."""
+    return _strip(value, engine).nullif("")
+
+
+def _prepared(value: ir.Value, column: Column, engine: str) -> ir.StringValue | None:
+    """Cleaned text normalised for the cast of its kind (None for values that are not text)."""
+    if not value.type().is_string():
+        return None
+    if column.kind in NUMERIC_KINDS:
+        return value.re_replace(r"[,，¥￥\s]", "")
+    if column.kind in ("date", "timestamp"):
+        dashed = value.re_replace("[/年月]", "-").re_replace(r"日\s*", " " if column.kind == "timestamp" else "")
+        return _strip(dashed, engine)
+    if column.kind in ("enum", "platform", "bool"):
+        return value.lower()
+    return None
+
+
+def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
+    """Text without surrounding whitespace.
+
+    Ibis compiles `strip` for Spark as ``TRIM(' \t\n\r\v\f' FROM …)``, and Spark reads ``\v`` and ``\f`` in
+    that literal as the letters v and f ("view" became "iew"); a regular expression means the same everywhere.
+    """
+    return value.strip() if engine == "duckdb" else value.re_replace(r"^\s+|\s+$", "")
+
+
+def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.Value:
+    """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns)."""
+    kind = column.kind
+    source = value.type()
+    if kind in ("id", "text"):
+        return value if source.is_string() else _id_text(value)
+    if kind in ("enum", "platform"):
+        key = norm if norm is not None else value.cast("string").lower()
+        mapping = {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
+        fallback = key
+        if kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
+            fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
+        if not mapping:
+            return fallback
+        # DuckDB re-evaluates the key of `CASE key WHEN …` for every branch (30 string passes for platforms);
+        # guarded by one IN test, only the rare rows that need an alias go through the CASE
+        return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), fallback)
+    if kind == "date":
+        if norm is not None:
+            return ibis.coalesce(norm.try_cast("date"), norm.try_cast("timestamp").date())
+        return value.date() if source.is_timestamp() else value.try_cast("date")
+    if kind == "timestamp":
+        return (norm if norm is not None else value).try_cast("timestamp")
+    if kind in NUMERIC_KINDS:
+        if norm is not None:
+            scale = ibis.cases(
+                (norm.endswith("%"), 0.01),
+                (norm.endswith("万") | norm.endswith("w") | norm.endswith("W"), 1e4),
+                (norm.endswith("亿"), 1e8),
+                else_=1.0,
+            )
+            number = norm.re_replace("[%万wW亿]$", "").try_cast("float64") * scale
+            if kind == "flag01":
+                word = norm.lower()
+                number = ibis.cases((word.isin(_TRUE), 1.0), (word.isin(_FALSE), 0.0), else_=number)
+        else:
+            number = value.cast("float64") if source.is_boolean() else value.try_cast("float64")
+        if kind in ("count", "flag01"):
+            whole = number.round(0)
+            # 1.2万 times 1e4 is not exactly 12000 in floating point: a whole number is one within 1e-6
+            return ibis.ifelse((number - whole).abs() < 1e-6, whole.cast("int64"), ibis.null("int64"))
+        return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
+    if kind == "bool":
+        if norm is not None:
+            return ibis.cases((norm.isin(_TRUE), True), (norm.isin(_FALSE), False), else_=ibis.null("boolean"))
+        if source.is_boolean():
+            return value
+        number = value.try_cast("float64")
+        return ibis.cases((number == 1, True), (number == 0, False), else_=ibis.null("boolean"))
+    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - guarded by the contract's kinds
+
+
+def _id_text(value: ir.Value) -> ir.StringValue:
+    """Ids stored as numbers in Parquet become their decimal text (no ``.0``)."""
+    if value.type().is_floating():
+        return ibis.ifelse(value == value.round(0), value.cast("int64").cast("string"), value.cast("string"))
+    return value.cast("string")  # a number's text has no spaces to trim
+
+
+def drop_raw(con, table: str) -> None:
+    """Drop the engine's scratch copy of a raw table, if any."""
+    try:
+        con.drop_table(f"_raw_{table}", force=True)
+    except Exception:  # a scratch table that cannot be dropped only costs memory until the engine closes
+        log.debug("could not drop the scratch copy of %s", table)
+
+
+__all__ = [
+    "Aliases",
+    "RawTable",
+    "ReadError",
+    "already_canonical",
+    "canonical_value",
+    "detect_encoding",
+    "drop_raw",
+    "find_table_file",
+    "load_aliases",
+    "mixed_line_ends",
+    "normalize_header",
+    "ok_column",
+    "parse_table",
+    "raw_column",
+    "read_table",
+    "sql_string",
+]

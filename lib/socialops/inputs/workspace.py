@@ -1,0 +1,210 @@
+"""A workspace: the tables of a data folder as typed Ibis tables in the engine, with input fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from socialops.inputs.engine import connect
+from socialops.inputs.readers import (
+    RawTable,
+    already_canonical,
+    drop_raw,
+    find_table_file,
+    load_aliases,
+    parse_table,
+    read_table,
+)
+from socialops.inputs.tables import DERIVED, TABLES, ChapterTables, table_spec
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Return the SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Workspace:
+    """The typed tables of one data folder, held by one engine connection.
+
+    Create it with `open_workspace`. Tables have canonical column names and types; derived columns (such as
+    ``platform_daily.engagements`` from its parts) are filled in; columns a file lacks are absent.
+    """
+
+    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True):
+        self.data_dir = data_dir
+        self.con = con
+        self._owns_con = owns_con
+        self._tables = tables
+        self._inputs = inputs
+
+    def table(self, name: str) -> ir.Table:
+        """Return table `name` as an Ibis table.
+
+        Raises
+        ------
+        KeyError
+            When the table is not in the workspace (check with `has` first for optional tables).
+        """
+        table_spec(name)
+        if name not in self._tables:
+            raise KeyError(f"table {name!r} is not in {self.data_dir} (or was not opened)")
+        return self._tables[name]
+
+    def has(self, name: str, column: str | None = None) -> bool:
+        """Whether table `name` (and, if given, its `column`) is present."""
+        if name not in self._tables:
+            return False
+        return column is None or column in self._tables[name].columns
+
+    def columns(self, name: str) -> list[str]:
+        """Canonical columns present in table `name`."""
+        return list(self.table(name).columns)
+
+    def time_column(self, name: str) -> str | None:
+        """The column that places rows of table `name` in time (None for timeless tables)."""
+        return table_spec(name).time_column
+
+    def date_range(self, name: str):
+        """Return ``(min, max)`` of the time column of table `name` (``(None, None)`` when it has none or no rows)."""
+        column = self.time_column(name)
+        if column is None or not self.has(name, column):
+            return None, None
+        t = self.table(name)
+        row = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
+        return _scalar(row["lo"]), _scalar(row["hi"])
+
+    def inputs(self) -> dict[str, dict]:
+        """``{table: {"file": name, "rows": n, "sha256": hex}}`` for every table read."""
+        return {name: dict(info) for name, info in self._inputs.items()}
+
+    def close(self) -> None:
+        """Release the engine connection (one passed in by the caller is left open)."""
+        if self.con is not None and self._owns_con:
+            self.con.disconnect()
+        self.con = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.data_dir)!r}, tables={list(self._tables)})"
+
+
+def _scalar(value):
+    """Turn a missing value into None (pandas gives NaT/NaN)."""
+    try:
+        return None if value != value else value
+    except (TypeError, ValueError):
+        return value
+
+
+def open_workspace(
+    data_dir: str | os.PathLike,
+    tables: Iterable[str] | ChapterTables | None = None,
+    *,
+    engine="duckdb",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> Workspace:
+    """Open the tables of a data folder in the engine.
+
+    The data are expected to be valid (see `socialops.inputs.contract.validate`); values that do not parse become null.
+
+    Parameters
+    ----------
+    data_dir : path
+        The folder holding ``<table>.csv|.xlsx|.parquet`` files.
+    tables : iterable of str or ChapterTables, optional
+        The tables to open; those without a file are absent (`Workspace.has` is False). Default: every table of
+        the contract that has a file.
+    engine : str or ibis backend
+        ``"duckdb"``, ``"spark"`` or an Ibis URL (see `socialops.inputs.engine.connect`), or an open backend.
+    threads, memory_limit : optional
+        Passed to `socialops.inputs.engine.connect`.
+
+    Returns
+    -------
+    Workspace
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"data folder not found: {data_dir}")
+    names = list(tables.all if isinstance(tables, ChapterTables) else (tables or TABLES))
+    for name in names:
+        table_spec(name)
+    owns = isinstance(engine, str)
+    con = connect(engine, threads=threads, memory_limit=memory_limit) if owns else engine
+    aliases = load_aliases(data_dir)
+    opened: dict[str, ir.Table] = {}
+    inputs: dict[str, dict] = {}
+    try:
+        for name in names:
+            path = find_table_file(data_dir, name)
+            if path is None:
+                continue
+            raw = read_table(con, name, path, aliases)
+            in_place = _in_place(con, raw, aliases)
+            if in_place is not None:
+                opened[name] = in_place
+            else:
+                opened[name] = _materialize(con, name, _derive(name, parse_table(raw, aliases, checks=False)))
+            drop_raw(con, name)
+            inputs[name] = {"file": path.name, "rows": int(opened[name].count().execute()), "sha256": file_sha256(path)}
+    except BaseException:
+        if owns:
+            con.disconnect()
+        raise
+    return Workspace(data_dir, con, opened, inputs, owns_con=owns)
+
+
+def _derive(name: str, t: ir.Table) -> ir.Table:
+    """Fill in derived columns that the file lacks, keeping contract column order."""
+    for column, parts in DERIVED.get(name, {}).items():
+        if column not in t.columns and all(p in t.columns for p in parts):
+            t = t.mutate(**{column: sum((t[p].fill_null(0) for p in parts), ibis.literal(0, "int64"))})
+    order = [c for c in table_spec(name).names if c in t.columns]
+    return t.select(*order)
+
+
+def _in_place(con, raw: RawTable, aliases) -> ir.Table | None:
+    """A DuckDB view over a Parquet file whose values are already canonical, or None when it needs converting.
+
+    Querying the file in place spares the typed copy: at 10M events the copy costs seconds and hundreds of MB,
+    while DuckDB scans a Parquet file in parallel, reading only the columns a query uses.
+    """
+    if con.name != "duckdb" or raw.file.suffix.lower() != ".parquet" or not already_canonical(raw, aliases):
+        return None
+    spec = table_spec(raw.table)
+    # a cast to the canonical type is free where the types agree and evens out a timestamp's precision
+    expr = _derive(raw.table, raw.expr.select(**{c: raw.expr[c].cast(spec.column(c).dtype) for c in raw.columns}))
+    con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{raw.table}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+    return con.table(raw.table)
+
+
+def _materialize(con, name: str, expr: ir.Table) -> ir.Table:
+    """Store the typed table once, so chapters do not re-parse the file on every query."""
+    if con.name == "duckdb":
+        # one compilation instead of the two `create_table` makes (schema, then insert): the parsing
+        # expression is large and compiling it is most of the time a small table takes to open
+        con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+        return con.table(name)
+    if con.name == "pyspark":
+        # Spark has no temporary tables (create_table would write a managed table under ./spark-warehouse): a
+        # cached DataFrame behind a temporary view keeps the parsed rows in the executors' memory instead
+        return expr.cache()
+    try:
+        return con.create_table(name, expr, temp=True, overwrite=True)
+    except NotImplementedError:  # backends without temporary tables
+        return con.create_table(name, expr, overwrite=True)

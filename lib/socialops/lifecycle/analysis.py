@@ -1,0 +1,389 @@
+"""User lifecycle stages: where each user stands as of a date, how the stages change, the funnel between them.
+
+The stage rules are those of DESIGN.md ("Definitions behind the numbers", 02), tested in this order:
+
+1. churned: the last event of any kind lies more than `churn_days` before `as_of`;
+2. potential: never purchased, followed or signed up;
+3. new: never purchased, but followed or signed up;
+4. loyal: at least `loyal_min_purchases` purchases in the last `loyal_window_days`, or a referral in that window
+   (a ``referral`` event by the user, or another user's event whose ``referrer_id`` is this user);
+5. active: every other customer.
+
+"Within the last N days" includes the instant exactly N days before `as_of`: a user whose last event is exactly
+`churn_days` old is not churned, one second older is. Per-user work is Ibis on the engine; the public summary
+functions return small pandas aggregates.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+from ibis.expr.types import Table
+
+from socialops.stats import rfm
+from socialops.stats.timeframe import cut_at, timestamp
+
+STAGES: tuple[str, ...] = ("potential", "new", "active", "loyal", "churned")
+#: The funnel runs through the live stages in the order a user climbs them.
+FUNNEL: tuple[str, ...] = ("potential", "new", "active", "loyal")
+#: Where a user who had no event yet at the earlier snapshot of a transition matrix comes from.
+UNSEEN = "none"
+CHURN_GROUPS: tuple[str, ...] = ("former_customers", "lapsed_prospects")
+
+DEFAULT_RULES = {"churn_days": 90, "loyal_min_purchases": 3, "loyal_window_days": 180}
+
+
+def _has(table: Table, column: str) -> bool:
+    return column in table.columns
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (NaN, NaN when there are no trials).
+
+    Parameters
+    ----------
+    successes, trials : int
+        Counts of the proportion ``successes / trials``.
+    confidence : float
+        Coverage of the interval.
+    """
+    # imported here: statsmodels takes a second to load, and most callers of this module never need it
+    from statsmodels.stats.proportion import proportion_confint
+
+    if trials <= 0:
+        return float("nan"), float("nan")
+    low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
+
+
+def user_stages(
+    events: Table,
+    as_of: pd.Timestamp,
+    *,
+    churn_days: int = 90,
+    loyal_min_purchases: int = 3,
+    loyal_window_days: int = 180,
+) -> Table:
+    """Give every user with an event up to `as_of` exactly one lifecycle stage.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The ``events`` table (user_id, ts, event; optional amount, referrer_id). Rows after `as_of` are ignored.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    churn_days, loyal_min_purchases, loyal_window_days : int
+        The stage rule parameters (DESIGN.md defaults 90, 3, 180).
+
+    Returns
+    -------
+    ibis.Table
+        One row per user: ``user_id``, ``stage`` (one of `STAGES`), ``is_customer`` (ever purchased),
+        ``first_ts``, ``last_ts``, ``purchases``, ``revenue``, ``last_purchase_ts``, ``events`` (count).
+        Row-level: aggregate it on the engine (or export it) rather than loading it into pandas.
+    """
+    ev = cut_at(events, as_of)
+    if not _has(ev, "amount"):
+        ev = ev.mutate(amount=ibis.literal(0.0))
+    now = timestamp(as_of)
+    window_start = now - ibis.interval(days=loyal_window_days)
+    churn_before = now - ibis.interval(days=churn_days)
+    is_purchase = ev.event == "purchase"
+    amount = ibis.coalesce(ev.amount, 0.0)
+    in_window = ev.ts >= window_start
+    per_user = ev.group_by("user_id").aggregate(
+        first_ts=ev.ts.min(),
+        last_ts=ev.ts.max(),
+        events=ev.ts.count(),
+        purchases=ev.ts.count(where=is_purchase),
+        acquisitions=ev.ts.count(where=ev.event.isin(("follow", "signup"))),
+        revenue=rfm.amount_sum(amount, where=is_purchase),
+        last_purchase_ts=ev.ts.max(where=is_purchase),
+        window_purchases=ev.ts.count(where=is_purchase & in_window),
+        window_referral_events=ev.ts.count(where=(ev.event == "referral") & in_window),
+    )
+    if _has(ev, "referrer_id"):
+        # Referrals credited through another user's event carrying this user's id as referrer.
+        referred = ev.filter(
+            ev.referrer_id.notnull() & (ev.referrer_id != "") & (ev.referrer_id != ev.user_id) & in_window
+        )
+        credited = referred.group_by(user_id=referred.referrer_id).aggregate(window_referred=referred.count())
+        per_user = per_user.left_join(credited, "user_id").select(
+            *[per_user[c] for c in per_user.columns],
+            window_referred=ibis.coalesce(credited.window_referred, 0),
+        )
+    else:
+        per_user = per_user.mutate(window_referred=ibis.literal(0, type="int64"))
+    p = per_user
+    stage = ibis.cases(
+        (p.last_ts < churn_before, "churned"),
+        ((p.purchases == 0) & (p.acquisitions == 0), "potential"),
+        (p.purchases == 0, "new"),
+        (
+            (p.window_purchases >= loyal_min_purchases)
+            | (p.window_referral_events > 0)
+            | (p.window_referred > 0),
+            "loyal",
+        ),
+        else_="active",
+    )
+    return p.select(
+        "user_id",
+        stage=stage,
+        is_customer=p.purchases > 0,
+        first_ts=p.first_ts,
+        last_ts=p.last_ts,
+        events=p.events,
+        purchases=p.purchases,
+        revenue=ibis.coalesce(p.revenue, 0.0),
+        last_purchase_ts=p.last_purchase_ts,
+    )
+
+
+def _stage_groups(events: Table, as_of: pd.Timestamp, rules: dict) -> pd.DataFrame:
+    """Users per (stage, is_customer) at `as_of`: a handful of rows."""
+    st = user_stages(events, as_of, **rules)
+    return st.group_by(["stage", "is_customer"]).aggregate(users=st.count()).to_pandas()
+
+
+def _counts(groups: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    stages = groups.groupby("stage")["users"].sum().reindex(list(STAGES), fill_value=0).astype(int)
+    churned = groups[groups["stage"] == "churned"].groupby("is_customer")["users"].sum()
+    split = pd.Series(
+        {
+            "former_customers": int(churned.get(True, 0)),
+            "lapsed_prospects": int(churned.get(False, 0)),
+        }
+    )
+    return stages, split
+
+
+def _compare(current: pd.Series, previous: pd.Series, total_now: int, total_before: int) -> pd.DataFrame:
+    out = pd.DataFrame({"users": current, "previous_users": previous})
+    out["share"] = out["users"] / total_now if total_now else float("nan")
+    out["previous_share"] = out["previous_users"] / total_before if total_before else float("nan")
+    out["change"] = out["users"] - out["previous_users"]
+    out["change_pct"] = out["change"] / out["previous_users"].where(out["previous_users"] > 0)
+    return out[["users", "share", "previous_users", "previous_share", "change", "change_pct"]]
+
+
+def stage_sizes(
+    events: Table, as_of: pd.Timestamp, *, compare_days: int = 30, **rules: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stage sizes and shares at `as_of`, against the snapshot one period of equal length earlier.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The ``events`` table.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    compare_days : int
+        Length of the period; the comparison snapshot is taken at ``as_of - compare_days`` from the events up to
+        then.
+    **rules : int
+        Stage rule parameters of `user_stages`.
+
+    Returns
+    -------
+    stages : pandas.DataFrame
+        Indexed by `STAGES`: users, share, previous_users, previous_share, change, change_pct.
+    churned : pandas.DataFrame
+        Indexed by `CHURN_GROUPS` (churned users who had bought, churned users who never had), same columns; shares
+        are of all users.
+    """
+    rules = {**DEFAULT_RULES, **rules}
+    before = pd.Timestamp(as_of) - pd.Timedelta(days=compare_days)
+    now_stages, now_split = _counts(_stage_groups(events, as_of, rules))
+    old_stages, old_split = _counts(_stage_groups(events, before, rules))
+    total_now, total_before = int(now_stages.sum()), int(old_stages.sum())
+    return (
+        _compare(now_stages, old_stages, total_now, total_before),
+        _compare(now_split, old_split, total_now, total_before),
+    )
+
+
+def stage_transitions(
+    events: Table, as_of: pd.Timestamp, *, compare_days: int = 30, **rules: int
+) -> pd.DataFrame:
+    """Stage-transition matrix between ``as_of - compare_days`` and `as_of`.
+
+    Each user is staged twice, from the events up to each date. Users with no event yet at the earlier date come
+    from the row `UNSEEN`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts; index ``from_stage`` (`UNSEEN` then `STAGES`), columns ``to_stage`` (`STAGES`). Column sums
+        are the stage sizes at `as_of`; row sums (but `UNSEEN`) those at the earlier date.
+    """
+    rules = {**DEFAULT_RULES, **rules}
+    before = pd.Timestamp(as_of) - pd.Timedelta(days=compare_days)
+    now = user_stages(events, as_of, **rules).select("user_id", to_stage="stage")
+    old = user_stages(events, before, **rules).select(old_id="user_id", from_stage="stage")
+    joined = now.left_join(old, now.user_id == old.old_id)
+    pairs = joined.group_by(
+        from_stage=ibis.coalesce(joined.from_stage, UNSEEN), to_stage=joined.to_stage
+    ).aggregate(users=joined.count())
+    counts = pairs.to_pandas()
+    matrix = counts.pivot_table(index="from_stage", columns="to_stage", values="users", aggfunc="sum")
+    matrix = matrix.reindex(index=[UNSEEN, *STAGES], columns=list(STAGES)).fillna(0).astype(int)
+    matrix.index.name, matrix.columns.name = "from_stage", "to_stage"
+    return matrix
+
+
+def first_order_conversion(transitions: pd.DataFrame, confidence: float = 0.95) -> dict[str, float]:
+    """Share of the users who were `new` at the earlier snapshot and made their first purchase since.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        A matrix from `stage_transitions`.
+    confidence : float
+        Level of the Wilson interval.
+
+    Returns
+    -------
+    dict
+        ``new_users``, ``converted`` (now active or loyal), ``rate``, ``ci_low``, ``ci_high``.
+    """
+    row = transitions.loc["new"]
+    n, k = int(row.sum()), int(row["active"] + row["loyal"])
+    low, high = wilson_interval(k, n, confidence)
+    return {
+        "new_users": n,
+        "converted": k,
+        "rate": k / n if n else float("nan"),
+        "ci_low": low,
+        "ci_high": high,
+    }
+
+
+def stage_funnel(stages: pd.Series, confidence: float = 0.95) -> pd.DataFrame:
+    """The funnel potential → new → active → loyal over the users who have not churned.
+
+    A user counts at every step up to their current stage (a loyal user has also passed potential, new and
+    active), so each step's conversion is the share of the users who reached the previous step and went on. The
+    step into `active` is the first-order conversion (首单转化率) of the acquired users.
+
+    Parameters
+    ----------
+    stages : pandas.Series
+        User counts indexed by stage (at least the `FUNNEL` stages).
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by `FUNNEL`: ``users`` (in the stage now), ``reached`` (at this step or beyond), ``conversion``
+        (reached ÷ reached at the previous step; NaN for the first step), ``ci_low``, ``ci_high``.
+    """
+    users = stages.reindex(list(FUNNEL), fill_value=0).astype(int)
+    reached = users[::-1].cumsum()[::-1]
+    rows = [(float("nan"), float("nan"), float("nan"))]
+    for i in range(1, len(FUNNEL)):
+        k, n = int(reached.iloc[i]), int(reached.iloc[i - 1])
+        low, high = wilson_interval(k, n, confidence)
+        rows.append((k / n if n else float("nan"), low, high))
+    out = pd.DataFrame(rows, index=list(FUNNEL), columns=["conversion", "ci_low", "ci_high"])
+    out.insert(0, "reached", reached)
+    out.insert(0, "users", users)
+    return out
+
+
+def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, **rules: int) -> pd.DataFrame:
+    """The users of one stage (or all stages) with the facts a CRM needs, for an analyst's export.
+
+    This is the one place where row-level data leaves the engine, on purpose: a CRM list is a list of users. Pass
+    `stage` to fetch one stage only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        user_id, stage, is_customer, first_ts, last_ts, events, purchases, revenue, last_purchase_ts; sorted by
+        stage order, then revenue (largest first), then user_id.
+    """
+    st = user_stages(events, as_of, **{**DEFAULT_RULES, **rules})
+    if stage is not None:
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
+        st = st.filter(st.stage == stage)
+    out = st.to_pandas()
+    order = {s: i for i, s in enumerate(STAGES)}
+    out = out.assign(_order=out["stage"].map(order)).sort_values(
+        ["_order", "revenue", "user_id"], ascending=[True, False, True]
+    )
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> dict[str, pd.DataFrame]:
+    """Per-stage user lists for a CRM: `stage_members` with each customer's RFM scores, segment and tier.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Stage → its users (stages without users are left out); non-customers have empty RFM columns.
+    """
+    members = stage_members(events, as_of, **rules)
+    scores = rfm.rfm_table(events, as_of).select(
+        "user_id", "r_score", "f_score", "m_score", "segment", "tier"
+    )
+    merged = members.merge(scores.to_pandas(), on="user_id", how="left")
+    # Non-customers have no scores; nullable integers keep "4" from turning into "4.0" in the CSV.
+    merged = merged.astype({c: "Int64" for c in ("r_score", "f_score", "m_score")})
+    return {
+        stage: merged[merged["stage"] == stage].reset_index(drop=True)
+        for stage in STAGES
+        if (merged["stage"] == stage).any()
+    }
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A share as display text (``0.1234`` → ``"12.3%"``); an em dash when it is missing."""
+    return "—" if value is None or pd.isna(value) else f"{value:.{digits}%}"
+
+
+def recommendations(
+    sizes: pd.DataFrame,
+    churned: pd.DataFrame,
+    first_order: dict[str, float],
+    tiers: pd.DataFrame,
+    k_factor: float,
+) -> list[tuple[str, dict[str, object]]]:
+    """The chapter's recommended moves, most users concerned first.
+
+    Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
+    are left out.
+
+    Parameters
+    ----------
+    sizes, churned : pandas.DataFrame
+        From `stage_sizes`.
+    first_order : dict
+        From `first_order_conversion`.
+    tiers : pandas.DataFrame
+        The tier summary of `rfm.rfm_summary`.
+    k_factor : float
+        The period's K-factor.
+
+    Returns
+    -------
+    list of (str, dict)
+        Message key (``rec_<move>`` in the lifecycle catalog) and its values, ready for ``Report.say``.
+    """
+    moves = [
+        ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
+        ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
+        ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
+        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": f"{k_factor:.3f}"}),
+        (
+            "rec_high_value",
+            int(tiers.loc["high_value", "users"]),
+            {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])},
+        ),
+        ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
+        ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
+    ]
+    ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
+    return [(key, {"users": users, **values}) for key, users, values in ranked]

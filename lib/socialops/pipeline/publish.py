@@ -1,0 +1,315 @@
+"""Turning an executed notebook into the report files, each appearing only when complete.
+
+Everything is first written inside a staging folder within the output folder (same file system), then moved into
+place with ``os.replace``, so a reader never sees a half-written report and a run killed midway leaves the
+previous reports intact.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from socialops.chapters import CHAPTERS
+from socialops.report import masking
+from socialops.report.i18n import LANGUAGES, Translator
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+#: Cell tags that never reach a page: parameter cells (papermill's plumbing) and cells marked for removal.
+ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: The course's exercises and their solutions: on the course site, never in a report.
+COURSE_TAGS = frozenset({"exercise", "solution"})
+#: Most characters of one cell output kept in a report (see `cap_outputs`).
+MAX_OUTPUT_CHARS = 100_000
+STYLE = """
+<style>
+body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
+  font-family: "Inter", "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+}
+.so-header { border-bottom: 3px solid #2b6cb0; margin-bottom: 1.2em; padding-bottom: .6em; }
+.so-kicker { color: #2b6cb0; font-weight: 600; letter-spacing: .03em; margin: 0; }
+.so-meta { margin: .4em 0 0 0; }
+.so-meta th { text-align: left !important; color: #4a5568; font-weight: 600; }
+.so-meta td { text-align: left !important; }
+.so-meta td, .so-meta th { border: none !important; padding: .1em 1.5em .1em 0 !important; background: none !important; }
+.so-edition { color: #718096; font-size: .85em; }
+.so-note { color: #718096; font-style: italic; }
+.so-caption { font-weight: 600; margin-bottom: .2em; }
+table.so-table { border-collapse: collapse; margin: .4em 0 1em 0; font-size: .88em; }
+.jp-OutputArea-output:has(> table.so-table) { overflow-x: auto; }
+table.so-table th { background: #edf2f7; text-align: left; padding: .35em .7em; }
+table.so-table td { padding: .3em .7em; border-bottom: 1px solid #e2e8f0; }
+table.so-table .txt { text-align: left; }
+table.so-table .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+</style>
+"""
+
+
+def executed_cell_error(nb) -> tuple[int, str, str] | None:
+    """Find the first code cell that raised.
+
+    Returns
+    -------
+    tuple or None
+        (cell number in the chapter's notebook, 1-based and not counting the injected parameters; the cell's
+        first line; the error text), or None when no cell raised.
+    """
+    number = 0
+    for cell in nb.cells:
+        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", [])):
+            continue  # cells papermill added, not the chapter's own
+        number += 1
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return number, first_line[:120], f"{output.get('ename', '')}: {output.get('evalue', '')}"
+    return None
+
+
+def render_html(nb, *, lang: str, audience: str, title: str) -> str:
+    """Render an executed notebook to HTML for one language and audience.
+
+    The other language's narrative cells and the parameter cells are removed; for the client audience no code
+    is shown at all.
+    """
+    nb = copy.deepcopy(nb)
+    _header_first(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = join_cjk_lines(cell.source)
+    cap_outputs(nb, lang=lang)
+    if audience == "client":
+        mask_plain_outputs(nb)
+    other = [f"lang-{code}" for code in LANGUAGES if code != lang]
+    remove = set(other) | ALWAYS_REMOVED | COURSE_TAGS
+    if audience == "client":
+        remove |= {"analyst-only"}
+    tag_remover = TagRemovePreprocessor(remove_cell_tags=remove, remove_input_tags={"report-header"}, enabled=True)
+    exporter = HTMLExporter(template_name="socialops", extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.register_preprocessor(tag_remover, enabled=True)
+    exporter.embed_images = False  # never read local files named by the notebook's markdown into the page
+    if audience == "client":
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+    else:
+        exporter.exclude_input_prompt = False
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
+    return body.replace("</head>", STYLE + "</head>", 1)
+
+
+def join_cjk_lines(text: str) -> str:
+    """Remove the line breaks between two Chinese characters, which Markdown would render as stray spaces."""
+    return _CJK_BREAK.sub("", text)
+
+
+def without_tagged_cells(cells: list, tags) -> list:
+    """The cells that carry none of `tags`."""
+    return [cell for cell in cells if not set(tags) & set(cell.get("metadata", {}).get("tags", []))]
+
+
+def cap_outputs(nb, *, limit: int = MAX_OUTPUT_CHARS, lang: str = "en") -> None:
+    """Cut every text output longer than `limit` characters, in place, ending it with a note of what was cut.
+
+    A loop that prints a whole table must not turn a report into hundreds of megabytes that no browser opens.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        An executed notebook.
+    limit : int
+        Most characters kept of one output's text.
+    lang : str
+        Language of the note.
+    """
+    t = Translator(lang)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            texts = {"text": output.get("text")} if output.get("output_type") == "stream" else {}
+            if output.get("output_type") == "error":
+                texts["traceback"] = "\n".join(output.get("traceback", []))
+            texts.update({m: v for m, v in output.get("data", {}).items() if m.startswith("text/")})
+            for key, value in texts.items():
+                text = "".join(value) if isinstance(value, list) else value
+                if not isinstance(text, str) or len(text) <= limit:
+                    continue
+                if key == "text/html":  # cut HTML cannot be trusted to close its tags: the note alone
+                    short = f'<p class="so-note">{html.escape(t("output_cut", count=f"{len(text):,}"))}</p>'
+                else:
+                    short = f"{text[:limit]}\n[{t('output_cut', count=f'{len(text) - limit:,}')}]\n"
+                if key in ("text", "traceback"):
+                    output[key] = [short] if key == "traceback" else short
+                else:
+                    output["data"][key] = short
+
+
+def mask_plain_outputs(nb) -> None:
+    """Mask personal data in the plain-text outputs of a notebook, in place: printed text, plain results, errors.
+
+    The Report masks what a chapter shows through it; this catches what a cell prints on its own.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream":
+                output["text"] = masking.mask_text("".join(output.get("text", "")))
+            elif output.get("output_type") == "error":
+                output["evalue"] = masking.mask_text(output.get("evalue", ""))
+                output["traceback"] = [masking.mask_text(line) for line in output.get("traceback", [])]
+            if "text/plain" in output.get("data", {}):
+                output["data"]["text/plain"] = masking.mask_text("".join(output["data"]["text/plain"]))
+
+
+def _header_first(nb) -> None:
+    """Move the report header (an output of the cell that starts the report) above the title cells."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        header = [o for o in outputs if 'class="so-header"' in str(o.get("data", {}).get("text/html", ""))]
+        if header:
+            cell.outputs = [o for o in outputs if o not in header]
+            carrier = nbformat.v4.new_code_cell("", outputs=header, metadata={"tags": ["report-header"]})
+            nb.cells.insert(0, carrier)
+            return
+
+
+def scrub_notebook(nb, *, data_dir: str):
+    """Remove machine paths and parameter values from an executed notebook shipped to a client."""
+    nb = copy.deepcopy(nb)
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "cwd"):
+        if key in meta:
+            meta[key] = Path(str(meta[key])).name if meta[key] else meta[key]
+    meta.pop("parameters", None)
+    meta.pop("environment_variables", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if data_dir and cell.cell_type == "code":
+            cell.source = cell.source.replace(data_dir, Path(data_dir).name)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = masking.mask_text(cell.source)  # a phone number given as a parameter stays private
+    mask_plain_outputs(nb)
+    return nb
+
+
+def error_page(*, title: str, lang: str, detail: str, message: str = "") -> str:
+    """A self-contained HTML page saying that a chapter failed, and where."""
+    t = Translator(lang)
+    parts = [f"<h1>{html.escape(title)}</h1>", f"<h2>{html.escape(t('error_title'))}</h2>",
+             f"<p>{html.escape(detail)}</p>"]
+    if message:
+        parts.append(f"<p><strong>{html.escape(t('error_message'))}:</strong></p>"
+                     f"<pre>{html.escape(message[:4000])}</pre>")
+    parts.append(f"<p>{html.escape(t('error_hint'))}</p>")
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title>{STYLE}</head><body style='max-width:60em;margin:2em auto'>"
+            + "".join(parts) + "</body></html>")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file under a temporary name in the same folder, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def replace_dir(staged: Path, target: Path) -> None:
+    """Move a staged folder into place, replacing the old one with two renames."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staged, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def publish_stage(stage: Path, out_dir: Path, chapter: str, *, html_text: str, notebook) -> list[Path]:
+    """Move a chapter's staged outputs into ``out_dir``; return the files written.
+
+    The staging folder holds ``results.json``, optional ``tables.xlsx``, ``figures/`` and ``exports/``.
+    """
+    written = []
+    moves = [("tables.xlsx", f"{chapter}.xlsx"), ("results.json", f"{chapter}.json")]
+    for folder, suffix in (("figures", "_figures"), ("exports", "_exports")):
+        if (stage / folder).is_dir():
+            replace_dir(stage / folder, out_dir / f"{chapter}{suffix}")
+            written.append(out_dir / f"{chapter}{suffix}")
+    for source, target in moves:
+        if (stage / source).exists():
+            os.replace(stage / source, out_dir / target)
+            written.append(out_dir / target)
+    nb_tmp = stage / "notebook.ipynb"
+    nbformat.write(notebook, str(nb_tmp))
+    os.replace(nb_tmp, out_dir / f"{chapter}.ipynb")
+    # The HTML comes last: its presence says the chapter is complete.
+    write_text_atomic(out_dir / f"{chapter}.html", html_text)
+    written += [out_dir / f"{chapter}.ipynb", out_dir / f"{chapter}.html"]
+    return written
+
+
+def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "") -> Path:
+    """Write ``index.html`` linking every chapter report found in ``out_dir`` with its headline figures.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The report folder.
+    lang : str
+        Language of the page.
+    statuses : dict
+        Chapter id → ``ok``, ``failed`` or ``timeout`` for the chapters of this run; chapters of earlier runs
+        found in the folder are listed as they are.
+    client : str
+        Client name for the page title.
+    """
+    t = Translator(lang)
+    cards = []
+    for chapter in CHAPTERS:
+        report = out_dir / f"{chapter}.html"
+        if not report.exists() and chapter not in statuses:
+            continue
+        status = statuses.get(chapter, "ok")
+        headline = []
+        results = out_dir / f"{chapter}.json"
+        if status == "ok" and results.exists():
+            headline = json.loads(results.read_text(encoding="utf-8")).get("headline", [])
+        items = "".join(f"<li><span>{html.escape(h['label'])}</span> <strong>{html.escape(h['value'])}</strong></li>"
+                        for h in headline)
+        label = t(f"index_status_{status}") if status != "ok" else t("index_open")
+        cards.append(
+            f'<section class="card"><h2><a href="{html.escape(report.name)}">{html.escape(chapter[:2])} · '
+            f"{html.escape(t(f'ch_{chapter}'))}</a></h2><ul>{items}</ul>"
+            f'<p class="status status-{status}"><a href="{html.escape(report.name)}">{html.escape(label)}</a></p>'
+            "</section>"
+        )
+    title = t("index_title") + (f" · {client}" if client else "")
+    page = (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+        "<style>body{font-family:'Inter','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
+        "max-width:62em;margin:2em auto;padding:0 1em;color:#1a202c}h1{border-bottom:3px solid #2b6cb0;"
+        "padding-bottom:.3em}.card{border:1px solid #e2e8f0;border-radius:8px;padding:.8em 1.2em;margin:1em 0}"
+        ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(19em,1fr));gap:1em}"
+        ".card{margin:0}.card h2{margin:.2em 0 .5em 0;font-size:1.2em}.card a{color:#2b6cb0;text-decoration:none}"
+        ".card ul{list-style:none;padding:0;margin:.4em 0}.card li{margin:.35em 0}"
+        ".card li span{display:block;color:#4a5568;font-size:.85em}.card li strong{font-size:1.15em}"
+        ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>"
+        f'<div class="cards">{"".join(cards)}</div></body></html>'
+    )
+    path = out_dir / "index.html"
+    write_text_atomic(path, page)
+    return path

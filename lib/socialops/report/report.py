@@ -1,0 +1,364 @@
+"""The object a chapter notebook talks to: header, tables, figures, findings, results.
+
+A notebook holds narrative and calls; everything it shows or records goes through one :class:`Report`, so that
+masking, escaping, translation and the output files are handled in one place. When the runner executes a
+notebook it sets ``SOCIALOPS_STAGE`` to a staging folder; :meth:`Report.finish` writes the recorded results,
+figures and tables there and the runner publishes them. Run interactively (no staging folder), the report only
+displays.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socialops import __version__
+from socialops.chapters import resolve_chapter, short_name
+from socialops.inputs.tables import CHAPTER_TABLES
+from socialops.report import charts, jsonsafe, masking
+from socialops.report.i18n import Translator
+
+STAGE_ENV = "SOCIALOPS_STAGE"
+VALIDATED_ENV = "SOCIALOPS_VALIDATED"
+COMMON_PARAMS = ("data_dir", "lang", "audience", "client", "as_of", "engine")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def parse_as_of(value: str) -> pd.Timestamp | None:
+    """Parse an ``as_of`` parameter.
+
+    ``YYYY-MM-DD`` means the end of that day, ``YYYY-MM-DD HH:MM:SS`` that instant, empty means "not given".
+
+    Raises
+    ------
+    ValueError
+        If the text is neither form.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return pd.Timestamp(text) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
+        return pd.Timestamp(text)
+    raise ValueError(f"as_of must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, not {value!r}")
+
+
+def escape_markdown(value: object) -> str:
+    """Escape a value for safe inclusion in Markdown (no HTML, links or emphasis from the data)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=False))
+
+
+def format_number(value: object) -> str:
+    """Format a number for a report table: thousands separators, few decimals, blanks for missing."""
+    if _missing(value):  # None, NaN, NaT and pandas' NA alike
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        magnitude = abs(value)
+        if magnitude >= 1000:
+            return f"{value:,.0f}"
+        if magnitude >= 10:
+            return f"{value:,.1f}"
+        if magnitude >= 0.01 or magnitude == 0:
+            return f"{value:.3f}".rstrip("0").rstrip(".") if magnitude < 1 else f"{value:.2f}"
+        return f"{value:.2g}"
+    return str(value)
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """An escaped HTML table: numbers formatted and right-aligned, text left-aligned."""
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+    cls = ['class="num"' if flag else 'class="txt"' for flag in numeric]
+    header = "".join(f"<th {c}>{html.escape(str(name))}</th>" for c, name in zip(cls, df.columns, strict=True))
+    rows = []
+    for values in df.itertuples(index=False):
+        cells = "".join(
+            f"<td {c}>{html.escape(format_number(v) if flag or _missing(v) else str(v))}</td>"
+            for c, flag, v in zip(cls, numeric, values, strict=True))
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="so-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _missing(value: object) -> bool:
+    return np.ndim(value) == 0 and bool(pd.isna(value))
+
+
+@dataclass
+class Report:
+    """One chapter's report as a notebook builds it.
+
+    Create it with :meth:`Report.start`; see ``docs/architecture.md`` for the calls a notebook makes.
+    """
+
+    chapter: str
+    params: dict[str, Any]
+    workspace: Any
+    as_of: pd.Timestamp
+    as_of_source: str
+    main_table: str
+    t: Translator
+    stage: Path | None
+    results: dict[str, Any] = field(default_factory=dict)
+    headlines: list[dict[str, str]] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ start
+    @classmethod
+    def start(cls, chapter: str, *, data_dir: str, lang: str = "en", audience: str = "client",
+              client: str = "", as_of: str = "", engine: str = "duckdb", **chapter_params: Any) -> Report:
+        """Open the chapter's data, resolve ``as_of``, apply the chart theme and display the header.
+
+        Parameters
+        ----------
+        chapter : str
+            Chapter id or short name.
+        data_dir, lang, audience, client, as_of, engine
+            The common parameters of DESIGN.md.
+        **chapter_params
+            The chapter's own parameters, recorded in the results.
+
+        Returns
+        -------
+        Report
+        """
+        from socialops.inputs.workspace import open_workspace
+
+        chapter = resolve_chapter(chapter)
+        if audience not in ("client", "analyst"):
+            raise ValueError(f"audience must be client or analyst, not {audience!r}")
+        needs = CHAPTER_TABLES[chapter]
+        tables = list(needs.required) + list(needs.optional)
+        if os.environ.get(VALIDATED_ENV) != "1":
+            from socialops.inputs import contract  # imported only when needed: pandera takes a second to load
+
+            contract.validate(data_dir, chapters=[chapter], engine=engine).raise_for_failures()
+        workspace = open_workspace(data_dir, tables, engine=engine)
+        main_table = needs.required[0]
+        given = parse_as_of(as_of)
+        if given is not None:
+            resolved, source = given, "given"
+        else:
+            resolved, source = pd.Timestamp(workspace.date_range(main_table)[1]), "latest"
+            if workspace.time_column(main_table) and _is_date_only(workspace, main_table):
+                resolved = resolved + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        stage = os.environ.get(STAGE_ENV)
+        report = cls(
+            chapter=chapter,
+            params={"data_dir": data_dir, "lang": lang, "audience": audience, "client": client,
+                    "as_of": as_of, "engine": engine, **chapter_params},
+            workspace=workspace,
+            as_of=resolved,
+            as_of_source=source,
+            main_table=main_table,
+            t=Translator(lang, short_name(chapter)),
+            stage=Path(stage) if stage else None,
+        )
+        charts.apply_theme()
+        report._display_header()
+        return report
+
+    # ------------------------------------------------------------------ data
+    @property
+    def lang(self) -> str:
+        """The report language."""
+        return self.t.lang
+
+    @property
+    def audience(self) -> str:
+        """``client`` or ``analyst``."""
+        return self.params["audience"]
+
+    def has(self, name: str, column: str | None = None) -> bool:
+        """Whether table ``name`` (and, if given, its optional ``column``) is present."""
+        return self.workspace.has(name, column)
+
+    def table(self, name: str):
+        """Return the Ibis table ``name`` with the rows after ``as_of`` removed."""
+        table = self.workspace.table(name)
+        column = self.workspace.time_column(name)
+        if column is None:
+            return table
+        if str(table[column].type()).startswith("date"):
+            return table.filter(table[column] <= self.as_of.date())
+        return table.filter(table[column] <= self.as_of.to_pydatetime())
+
+    def data_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """First and last time of the main table, within the window."""
+        low, high = self.workspace.date_range(self.main_table)
+        if low is None:
+            return None, None
+        return pd.Timestamp(low), min(pd.Timestamp(high), self.as_of)
+
+    # ------------------------------------------------------------------ display
+    def platform_label(self, platform: str) -> str:
+        """A platform's display name in the report language (unknown ids are shown as given)."""
+        key = f"platform_{platform}"
+        return self.t(key) if self.t.has(key) else str(platform)
+
+    def mask(self, obj):
+        """Mask personal data in a string, Series or DataFrame for the client audience."""
+        if self.audience != "client":
+            return obj
+        return masking.mask(obj)
+
+    def say(self, key: str, **values: object) -> None:
+        """Display a translated finding as Markdown; values are masked and escaped."""
+        from IPython.display import Markdown, display
+
+        safe = {k: escape_markdown(self.mask(v) if isinstance(v, str) else _fmt(v)) for k, v in values.items()}
+        display(Markdown(self.t(key, **safe)))
+
+    def note(self, key: str, **values: object) -> None:
+        """Display a short muted note (a skipped section, a caveat)."""
+        from IPython.display import HTML, display
+
+        text = self.t(key, **{k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in values.items()})
+        display(HTML(f'<p class="so-note">{html.escape(text)}</p>'))
+
+    def skip(self, reason_key: str, **values: object) -> None:
+        """Display that a section is skipped, with the reason from the catalog."""
+        self.note("section_skipped", reason=self.t(reason_key, **values))
+
+    def show(self, df: pd.DataFrame, name: str, caption: str | None = None) -> None:
+        """Display a table (masked for clients, escaped) and keep it for ``CHAPTER.xlsx``.
+
+        Parameters
+        ----------
+        df : DataFrame
+            The table as the reader should see it (translated headers, formatted where needed).
+        name : str
+            Sheet name in the workbook.
+        caption : str, optional
+            A caption shown above the table.
+        """
+        from IPython.display import HTML, display
+
+        shown = self.mask(df)
+        self.tables[name] = shown
+        head = f'<p class="so-caption">{html.escape(caption)}</p>' if caption else ""
+        display(HTML(head + table_html(shown)))
+
+    def figure(self, fig, name: str) -> None:
+        """Save a figure as ``CHAPTER_figures/<name>.png``, display it and close it."""
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        data = buffer.getvalue()
+        if self.stage is not None:
+            folder = self.stage / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{_safe_name(name)}.png").write_bytes(data)
+        self.figures.append(name)
+        display(Image(data=data, format="png"))
+
+    # ------------------------------------------------------------------ outputs
+    def result(self, key: str, value: Any) -> None:
+        """Record a key of ``CHAPTER.json``."""
+        self.results[key] = value
+
+    def headline(self, label: str, value: object) -> None:
+        """Record a headline figure for ``index.html`` (label and value as the reader should see them)."""
+        self.headlines.append({"label": str(label), "value": str(self.mask(str(value)))})
+
+    def export_csv(self, df: pd.DataFrame, name: str) -> Path | None:
+        """Write an analyst-only, formula-safe CSV (e.g. a CRM list); does nothing for clients."""
+        if self.audience == "client" or self.stage is None:
+            return None
+        from socialops.report import exports
+
+        folder = self.stage / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{_safe_name(name)}.csv"
+        exports.write_csv(df, path)
+        return path
+
+    def document(self) -> dict[str, Any]:
+        """The results contract of DESIGN.md: common keys first, then the chapter's."""
+        low, high = self.data_range()
+        params = {k: (masking.mask_text(v) if isinstance(v, str) and self.audience == "client" else v)
+                  for k, v in self.params.items()}
+        if self.audience == "client":
+            params["data_dir"] = Path(str(self.params["data_dir"])).name
+        return {
+            "chapter": self.chapter,
+            "socialops_version": __version__,
+            "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "params": params,
+            "inputs": self.workspace.inputs(),
+            "engine": self.params["engine"].split("://")[0],
+            "as_of": self.as_of.isoformat(),
+            "as_of_source": self.as_of_source,
+            "data_range": [low.isoformat() if low is not None else None,
+                           high.isoformat() if high is not None else None],
+            "headline": self.headlines,
+            **self.results,
+        }
+
+    def finish(self) -> None:
+        """Write the results, tables and figures to the staging folder (the notebook's last step)."""
+        if self.stage is None:
+            return
+        from socialops.report import exports
+
+        self.stage.mkdir(parents=True, exist_ok=True)
+        if self.tables:
+            exports.write_xlsx(self.tables, self.stage / "tables.xlsx")
+        payload = jsonsafe.dumps(self.document(), indent=2, ensure_ascii=False)
+        tmp = self.stage / "results.json.tmp"
+        tmp.write_text(payload, encoding="utf-8")
+        os.replace(tmp, self.stage / "results.json")
+
+    # ------------------------------------------------------------------ header
+    def _display_header(self) -> None:
+        from IPython.display import HTML, display
+
+        low, high = self.data_range()
+        fmt = "%Y-%m-%d %H:%M"
+        span = f"{low:%Y-%m-%d} – {high:%Y-%m-%d}" if low is not None else self.t("no_data_range")
+        source = (self.t("header_as_of_latest", table=self.main_table) if self.as_of_source == "latest"
+                  else self.t("header_as_of_given"))
+        rows = [
+            (self.t("header_client"), self.mask(self.params["client"]) or "—"),
+            (self.t("header_data_range"), span),
+            (self.t("header_as_of"), f"{self.as_of:{fmt}} ({source})"),
+            (self.t("header_generated"), datetime.now().strftime(fmt)),
+            (self.t("header_engine"), self.params["engine"].split("://")[0]),
+        ]
+        edition = self.t(f"header_audience_{self.audience}")
+        cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        kicker = f"{self.t('suite_name')} · {self.chapter[:2]} {self.t(f'ch_{self.chapter}')}"
+        display(HTML(
+            f'<div class="so-header"><p class="so-kicker">{html.escape(kicker)}</p>'
+            f'<table class="so-meta">{cells}</table><p class="so-edition">{html.escape(edition)}</p></div>'
+        ))
+
+
+def _is_date_only(workspace, name: str) -> bool:
+    column = workspace.time_column(name)
+    return str(workspace.table(name)[column].type()).startswith("date")
+
+
+def _fmt(value: object) -> str:
+    return format_number(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "item"

@@ -1,0 +1,234 @@
+"""Chapter 03 end to end on small synthetic experiments: engine aggregates, CUPED, looks, verdicts."""
+
+import math
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.weightstats import ttest_ind
+
+from socialops.ab_testing import (
+    TEST_KEYS,
+    ControlNotFoundError,
+    SplitError,
+    always_valid_p_values,
+    analyse_experiments,
+    choose_control,
+    decide,
+    intended_split,
+    plan_next,
+    power_curve,
+    proportion_test,
+    sample_size,
+    segment_tests,
+    unmatched_splits,
+)
+from socialops.ab_testing.aggregate import daily_moments
+
+
+def _arm(rng, exp, variant, n, rate, shift, days=20, platforms=("douyin", "wechat")):
+    pre = rng.gamma(2.0, 50.0, n)
+    return pd.DataFrame({
+        "experiment_id": exp, "unit_id": [f"{exp}-{variant}-{i}" for i in range(n)], "variant": variant,
+        "assigned_at": pd.Timestamp("2026-08-01") + pd.to_timedelta(rng.integers(0, days * 24, n), unit="h"),
+        "converted": (rng.random(n) < rate).astype("int64"),
+        "value": 0.7 * pre + rng.normal(0, 40, n) + shift, "pre_value": pre,
+        "platform": rng.choice(platforms, n)})
+
+
+@pytest.fixture(scope="module")
+def frame():
+    rng = np.random.default_rng(42)
+    return pd.concat([
+        _arm(rng, "title", "control", 6000, 0.04, 0.0), _arm(rng, "title", "variant", 6000, 0.055, 4.0),
+        _arm(rng, "push", "A", 2500, 0.06, 0.0), _arm(rng, "push", "B", 2500, 0.06, 0.0),
+        _arm(rng, "invite", "control", 2000, 0.05, 0.0), _arm(rng, "invite", "invite3", 2000, 0.05, 0.0),
+        _arm(rng, "invite", "invite5", 1700, 0.05, 0.0),
+        _arm(rng, "winback", "holdout", 400, 0.05, 0.0), _arm(rng, "winback", "coupon", 3600, 0.15, 0.0),
+    ], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def table(con, frame):
+    return con.create_table("experiment", frame, overwrite=True)
+
+
+@pytest.fixture(scope="module")
+def analysis(table):
+    return analyse_experiments(table, splits={"winback/holdout": 10, "winback/coupon": 90})
+
+
+def test_daily_moments_match_pandas(table, frame):
+    m = daily_moments(table)
+    ref = frame.assign(day=frame.assigned_at.dt.normalize()).groupby(["experiment_id", "variant", "day"])
+    got = m.set_index(["experiment_id", "variant", "day"]).sort_index()
+    assert got["n"].tolist() == ref.size().sort_index().tolist()
+    assert got["conversions"].tolist() == ref["converted"].sum().sort_index().tolist()
+    np.testing.assert_allclose(got["sum_cxy"], (frame.value * frame.pre_value).groupby(
+        [frame.experiment_id, frame.variant, frame.assigned_at.dt.normalize()]).sum().sort_index(), rtol=1e-12)
+
+
+def test_conversion_rows_match_direct_tests_and_holm_within_experiment(analysis, frame):
+    tests = analysis.tests
+    assert list(tests.columns[: len(TEST_KEYS)]) == TEST_KEYS
+    row = tests[(tests.experiment_id == "title") & (tests.metric == "conversion")].iloc[0]
+    title = frame[frame.experiment_id == "title"]
+    c, v = title[title.variant == "control"], title[title.variant == "variant"]
+    ref = proportion_test([c.converted.sum(), v.converted.sum()], [len(c), len(v)])
+    assert (row.p_value, row.ci_low, row.ci_high) == pytest.approx((ref.p_value, ref.ci_low, ref.ci_high))
+    assert row.control == "control" and row.n_control == 6000
+    for _, grp in tests.groupby("experiment_id"):
+        expected = multipletests(grp.p_value.tolist(), method="holm")[1]
+        np.testing.assert_allclose(grp.p_adjusted, expected, rtol=1e-12)
+    assert set(tests.metric) == {"conversion", "value_cuped"}
+
+
+def test_cuped_matches_raw_adjustment(analysis, frame):
+    d = frame[frame.experiment_id == "title"]
+    theta = np.cov(d.pre_value, d.value)[0, 1] / d.pre_value.var()
+    y = d.value - theta * (d.pre_value - d.pre_value.mean())
+    t, p, _ = ttest_ind(y[d.variant == "variant"], y[d.variant == "control"], usevar="unequal")
+    row = analysis.tests[(analysis.tests.experiment_id == "title") & (analysis.tests.metric == "value_cuped")].iloc[0]
+    assert row.p_value == pytest.approx(p, rel=1e-6)
+    assert row.abs_diff == pytest.approx(y[d.variant == "variant"].mean() - y[d.variant == "control"].mean(),
+                                         rel=1e-9)
+    cu = analysis.cuped.set_index("experiment_id").loc["title"]
+    assert cu.theta == pytest.approx(theta, rel=1e-9)
+    raw_var = sum(d.value[d.variant == g].var() / (d.variant == g).sum() for g in ("control", "variant"))
+    adj_var = sum(y[d.variant == g].var() / (d.variant == g).sum() for g in ("control", "variant"))
+    assert cu.variance_reduction == pytest.approx(1 - adj_var / raw_var, rel=1e-6)
+    assert 0.4 < cu.variance_reduction < 0.7  # rho ~ 0.77 in this simulation: about rho² of the variance goes
+    looks = analysis.looks[(analysis.looks.experiment_id == "title") & (analysis.looks.metric == "value_cuped")]
+    assert looks["diff"].iloc[-1] == pytest.approx(row.abs_diff, rel=1e-9)
+    assert looks["p_classic"].iloc[-1] == pytest.approx(row.p_value, rel=1e-9)
+    assert row.p_sequential == pytest.approx(looks["p_sequential"].min(), rel=1e-12)
+
+
+def test_srm_flags_only_the_broken_split(analysis, table):
+    srm = analysis.srm.set_index("experiment_id")
+    assert bool(srm.loc["invite", "mismatch"]) and srm.loc["invite", "p_value"] < 1e-3
+    assert not srm.loc["winback", "mismatch"]
+    assert srm.loc["winback", "expected_split"] == {"holdout": 0.1, "coupon": 0.9}
+    undeclared = analyse_experiments(table).srm.set_index("experiment_id")
+    assert bool(undeclared.loc["winback", "mismatch"])
+
+
+def test_sequential_p_is_the_running_min_over_daily_cumulative_looks(analysis, frame):
+    d = frame[frame.experiment_id == "title"].assign(day=lambda x: x.assigned_at.dt.normalize())
+    g = d.groupby(["day", "variant"])["converted"].agg(["size", "sum"]).unstack().cumsum()
+    nc, nv = g[("size", "control")], g[("size", "variant")]
+    pc, pv = g[("sum", "control")] / nc, g[("sum", "variant")] / nv
+    pooled = (g[("sum", "control")] + g[("sum", "variant")]) / (nc + nv)
+    ref = always_valid_p_values(pv - pc, pc * (1 - pc) / nc + pv * (1 - pv) / nv, np.sqrt(pooled * (1 - pooled)))
+    row = analysis.tests[(analysis.tests.experiment_id == "title") & (analysis.tests.metric == "conversion")]
+    assert row.p_sequential.iloc[0] == pytest.approx(ref[-1], rel=1e-9)
+    looks = analysis.looks[(analysis.looks.experiment_id == "title") & (analysis.looks.metric == "conversion")]
+    np.testing.assert_allclose(looks.p_sequential, ref, rtol=1e-9)
+    assert row.p_sequential.iloc[0] >= row.p_value.iloc[0]
+
+
+def test_verdicts(analysis):
+    v = analysis.verdicts.set_index("experiment_id")
+    assert (v.loc["title", "verdict"], v.loc["title", "variant"]) == ("ship", "variant")
+    assert (v.loc["invite", "verdict"], v.loc["invite", "reason"]) == ("stop", "srm")
+    assert v.loc["winback", "verdict"] == "ship"
+    # push: no effect, and its interval (about ±0.013) still admits a one-point change: keep running.
+    assert (v.loc["push", "verdict"], v.loc["push", "reason"]) == ("keep_running", "underpowered")
+    push = analysis.tests[(analysis.tests.experiment_id == "push") & (analysis.tests.metric == "conversion")]
+    assert v.loc["push", "n_needed"] == sample_size(push.control_rate.iloc[0], 0.01)
+    if v.loc["push", "verdict"] == "keep_running":
+        assert v.loc["push", "days_more"] > 0
+
+
+def test_minimal_table_without_optional_columns(con, frame):
+    t = con.create_table("minimal", frame[["experiment_id", "unit_id", "variant", "converted"]], overwrite=True)
+    a = analyse_experiments(t, splits={"winback": {"holdout": 1, "coupon": 9}})
+    assert set(a.tests.metric) == {"conversion"}
+    assert len(a.looks) == len(a.tests)  # a single look per comparison
+    assert a.cuped.empty
+    assert all(a.tests.p_sequential <= 1)
+
+
+def test_control_not_found_names_the_variants(con):
+    t = ibis.memtable(pd.DataFrame({"experiment_id": ["e"] * 4, "unit_id": list("abcd"),
+                                    "variant": ["red", "blue", "red", "blue"], "converted": [0, 1, 0, 1]}))
+    with pytest.raises(ControlNotFoundError, match="'blue', 'red'") as err:
+        analyse_experiments(t)
+    assert err.value.variants == ["blue", "red"] and err.value.experiment_id == "e"
+    assert isinstance(err.value, ValueError)
+
+
+def test_choose_control_order_and_case():
+    assert choose_control(["B", "A", "holdout"]) == "holdout"
+    assert choose_control(["对照组", "新标题"]) == "对照组"
+    assert choose_control(["Control", "v"]) == "Control"
+    assert choose_control(["x", "y"], ["y"]) == "y"
+    assert choose_control(["x", "y"], "x") == "x"
+
+
+def test_intended_split():
+    assert intended_split("e", ["a", "b"], None) == {"a": 0.5, "b": 0.5}
+    assert intended_split("e", ["h", "c"], {"e": {"h": 1, "c": 3}}) == {"h": 0.25, "c": 0.75}
+    flat = {"e/h": 1, "e/c": 3, "other/x": 2}
+    assert intended_split("e", ["h", "c"], flat) == {"h": 0.25, "c": 0.75}
+    assert intended_split("other", ["x", "y"], {"e/h": 1}) == {"x": 0.5, "y": 0.5}
+    assert unmatched_splits({**flat, "typo/h": 1}, ["e", "other"]) == ["typo/h"]
+    # A declared arm that got no units stays in the split, so the SRM check sees it.
+    assert intended_split("e", ["c"], {"e/h": 1, "e/c": 1}) == {"c": 0.5, "h": 0.5}
+    with pytest.raises(SplitError, match="positive weight"):
+        intended_split("e", ["h", "c", "d"], {"e": {"h": 1, "c": 3}})
+
+
+def test_segments_adjust_across_all_slices(table, analysis):
+    seg = segment_tests(table, "platform", analysis.controls)
+    title = seg[seg.experiment_id == "title"]
+    assert set(title.segment) == {"douyin", "wechat"}
+    np.testing.assert_allclose(title.p_adjusted, multipletests(title.p_value.tolist(), method="holm")[1])
+    bh = segment_tests(table, "platform", analysis.controls, correction="bh")
+    assert (bh.p_adjusted <= seg.p_adjusted + 1e-15).all()
+
+
+def test_plan_next_and_power_curve():
+    plan = plan_next(0.04, 0.01, daily_traffic=1000)
+    assert plan == {"mde": 0.01, "n_per_variant": 6745, "days_needed": math.ceil(2 * 6745 / 1000)}
+    assert plan_next(0.04, 0.01, daily_traffic=0)["days_needed"] is None
+    curve = power_curve(0.04, [0.01, 0.02], [1000, 6745, 20000])
+    assert curve.power.is_monotonic_increasing is False  # two curves stacked
+    one = curve[curve.mde == 0.01].set_index("n_per_variant").power
+    assert one.loc[6745] == pytest.approx(0.8, abs=1e-3) and one.is_monotonic_increasing
+
+
+def test_decide_rules_on_hand_made_rows():
+    moments = pd.DataFrame({"experiment_id": ["e", "e"], "day": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+                            "n": [1000, 1000]})
+    srm_ok = pd.DataFrame({"experiment_id": ["e"], "mismatch": [False]})
+
+    def verdict(ci_low, ci_high, p_adjusted, diff, srm=srm_ok):
+        tests = pd.DataFrame([{"experiment_id": "e", "metric": "conversion", "variant": "v", "n_control": 5000,
+                               "n_variant": 5000, "control_rate": 0.05, "variant_rate": 0.05 + diff,
+                               "abs_diff": diff, "ci_low": ci_low, "ci_high": ci_high,
+                               "p_adjusted": p_adjusted}])
+        return decide(srm, tests, moments, mde=0.01).iloc[0]
+
+    assert verdict(-0.02, -0.005, 0.001, -0.0125)[["verdict", "reason"]].tolist() == ["stop", "harm"]
+    assert verdict(-0.004, 0.004, 0.9, 0.0)[["verdict", "reason"]].tolist() == ["stop", "no_effect"]
+    assert verdict(0.004, 0.02, 0.001, 0.012)[["verdict", "variant"]].tolist() == ["ship", "v"]
+    broken = pd.DataFrame({"experiment_id": ["e"], "mismatch": [True]})
+    assert verdict(0.004, 0.02, 0.001, 0.012, broken)["reason"] == "srm"
+    slow = verdict(-0.015, 0.015, 0.9, 0.0)
+    needed = sample_size(0.05, 0.01)
+    # 1,000 units a day, half of them to each arm.
+    assert (slow.verdict, slow.n_needed, slow.days_more) == ("keep_running", needed, math.ceil((needed - 5000) / 500))
+
+
+def test_value_without_pre_value_uses_welch_on_raw_data(con, frame):
+    cols = ["experiment_id", "unit_id", "variant", "assigned_at", "converted", "value"]
+    a = analyse_experiments(con.create_table("no_pre", frame[cols], overwrite=True),
+                            splits={"winback/holdout": 1, "winback/coupon": 9})
+    assert set(a.tests.metric) == {"conversion", "value"} and a.cuped.empty
+    d = frame[frame.experiment_id == "title"]
+    t, p, df = ttest_ind(d.value[d.variant == "variant"], d.value[d.variant == "control"], usevar="unequal")
+    row = a.tests[(a.tests.experiment_id == "title") & (a.tests.metric == "value")].iloc[0]
+    assert (row.p_value, row.df) == pytest.approx((p, df), rel=1e-9)

@@ -1,0 +1,127 @@
+"""Engine connection, and a canary for the pinned ibis / duckdb / sqlglot stack."""
+
+import sys
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from socialops.inputs.engine import EngineError, connect
+
+
+def _setting(con, name):
+    return con.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+
+
+def test_duckdb_gets_explicit_threads_and_memory_limit():
+    con = connect("duckdb", threads=1, memory_limit="1GiB")
+    try:
+        assert con.name == "duckdb"
+        assert int(_setting(con, "threads")) == 1
+        assert _setting(con, "memory_limit") == "1.0 GiB"
+    finally:
+        con.disconnect()
+
+
+def test_duckdb_defaults_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SOCIALOPS_THREADS", "1")
+    monkeypatch.setenv("SOCIALOPS_MEMORY_LIMIT", "2GiB")
+    con = connect()
+    try:
+        assert int(_setting(con, "threads")) == 1
+        assert _setting(con, "memory_limit") == "2.0 GiB"
+    finally:
+        con.disconnect()
+
+
+def test_default_threads_are_two_not_all_cores(monkeypatch):
+    monkeypatch.delenv("SOCIALOPS_THREADS", raising=False)
+    monkeypatch.delenv("SOCIALOPS_MEMORY_LIMIT", raising=False)
+    con = connect()
+    try:
+        assert int(_setting(con, "threads")) == 2
+        assert _setting(con, "memory_limit") == "3.7 GiB"  # 4GB = 4e9 bytes
+    finally:
+        con.disconnect()
+
+
+def test_zero_threads_is_refused():
+    with pytest.raises(EngineError, match="at least 1"):
+        connect(threads=0)
+
+
+def test_spark_without_pyspark_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(EngineError, match="pip install"):
+        connect("spark", threads=1)
+
+
+def test_unknown_engine_is_an_error():
+    with pytest.raises(EngineError, match="unknown engine 'sqlite3'"):
+        connect("sqlite3")
+
+
+def test_url_with_a_literal_password_is_refused():
+    with pytest.raises(EngineError, match="environment variable"):
+        connect("postgres://analyst:hunter2@db.example.com/social")
+
+
+def test_url_placeholders_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIALOPS_TEST_DB", str(tmp_path / "warehouse.ddb"))
+    con = connect("duckdb://$SOCIALOPS_TEST_DB")
+    try:
+        con.create_table("t", pd.DataFrame({"x": [1]}))
+        assert "t" in con.list_tables()
+    finally:
+        con.disconnect()
+    assert (tmp_path / "warehouse.ddb").exists()
+
+
+def test_url_placeholder_that_is_not_set_is_named(monkeypatch):
+    monkeypatch.delenv("SOCIALOPS_NOT_SET", raising=False)
+    with pytest.raises(EngineError, match="SOCIALOPS_NOT_SET"):
+        connect("duckdb://${SOCIALOPS_NOT_SET}")
+
+
+def test_pinned_stack_works_together(tmp_path):
+    """Fails when ibis, duckdb and sqlglot stop working together (as duckdb 2.0 or sqlglot 30.30 do)."""
+    con = connect("duckdb", threads=1, memory_limit="1GB")
+    try:
+        frame = pd.DataFrame(
+            {
+                "user_id": ["0013800138000", "u2", "u3", "u4", "u5", "u6"],
+                "amount": [10.0, 20.0, 20.0, 5.0, 40.0, 20.0],
+                "ts": pd.to_datetime(["2026-01-01 08:00:00.123456"] * 6),
+            }
+        )
+        con.create_table("orders", frame)
+        assert "orders" in con.list_tables()
+
+        path = tmp_path / "orders.parquet"
+        arrow = pa.Table.from_pandas(frame, preserve_index=False).cast(
+            pa.schema([("user_id", pa.string()), ("amount", pa.float64()), ("ts", pa.timestamp("us"))])
+        )
+        pq.write_table(arrow, path)
+        t = con.read_parquet(path)
+        assert t.schema()["ts"].is_timestamp()
+
+        ranked = t.mutate(cd=ibis.cume_dist().over(order_by=t.amount)).mutate(
+            score=(5 * ibis._.cd).ceil().cast("int64")
+        )
+        out = ranked.order_by("user_id").to_pandas()
+        # reference: pandas' percentile rank with ties at their highest rank is the cumulative distribution
+        expected = frame.sort_values("user_id").amount.rank(method="max", pct=True).to_numpy()
+        np.testing.assert_allclose(out.cd.to_numpy(), expected, rtol=0, atol=1e-12)
+        assert out.set_index("user_id").score.to_dict() == {
+            "0013800138000": 2, "u2": 5, "u3": 5, "u4": 1, "u5": 5, "u6": 5,
+        }
+
+        back = con.table("orders").order_by("user_id").to_pandas()
+        pd.testing.assert_frame_equal(back, frame.sort_values("user_id").reset_index(drop=True), check_dtype=False)
+        assert back.ts.iloc[0] == pd.Timestamp("2026-01-01 08:00:00.123456")
+    finally:
+        con.disconnect()

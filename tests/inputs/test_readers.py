@@ -1,0 +1,357 @@
+"""Reading table files: encodings, header aliases, ids as text, row numbers, xlsx and Parquet, checked casts."""
+
+import datetime as dt
+import hashlib
+import logging
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from socialops.inputs import readers
+from socialops.inputs.engine import connect
+from socialops.inputs.readers import (
+    ROW,
+    ReadError,
+    detect_encoding,
+    find_table_file,
+    load_aliases,
+    normalize_header,
+    ok_column,
+    parse_table,
+    raw_column,
+    read_table,
+)
+
+
+@pytest.fixture
+def con():
+    backend = connect("duckdb", threads=1, memory_limit="1GB")
+    yield backend
+    backend.disconnect()
+
+
+def _read(con, table, path, aliases=None):
+    raw = read_table(con, table, path, aliases or load_aliases(path.parent))
+    return raw, raw.expr.order_by(ROW).to_pandas()
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------ encodings
+@pytest.mark.parametrize(
+    ("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030")]
+)
+def test_detect_encoding(tmp_path, encoding, expected):
+    path = tmp_path / "mentions.csv"
+    path.write_text("内容,情感\n品牌质量问题,-0.8\n", encoding=encoding)
+    assert detect_encoding(path) == expected
+
+
+def test_ascii_is_read_as_utf8(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,ts,event\nu1,2026-01-01,view\n", encoding="ascii")
+    assert detect_encoding(path) == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        ("user_id,ts\n".encode("utf-16"), "binary"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "binary"),
+        (b"user_id\n\xff\xfe\xfd\xfc\x80\x81\xff\n", "unknown text encoding"),
+    ],
+)
+def test_undecodable_files_are_errors_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "events.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message) as info:
+        detect_encoding(path)
+    assert info.value.file.endswith("events.csv")
+
+
+def test_gb18030_is_transcoded_and_the_input_left_alone(tmp_path, con, caplog):
+    path = tmp_path / "mentions.csv"
+    path.write_text("编号,时间,平台,情感,内容\nm1,2026-09-10 09:00:00,微博,-0.9,质量问题太差了\n", encoding="gb18030")
+    before, mtime = _sha(path), path.stat().st_mtime_ns
+    with caplog.at_level(logging.INFO, logger="socialops"):
+        raw, df = _read(con, "mentions", path)
+    assert raw.encoding == "gb18030"
+    assert any("gb18030" in r.getMessage() and r.name == "socialops" for r in caplog.records)
+    assert df.text.tolist() == ["质量问题太差了"]
+    assert df.platform.tolist() == ["微博"]  # raw values are untouched until parsed
+    assert _sha(path) == before and path.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mentions.csv"]
+
+
+# ---------------------------------------------------------------------------------------- headers and ids
+def test_headers_match_through_aliases_ignoring_bom_space_and_case(tmp_path, con):
+    path = tmp_path / "platform_daily.csv"
+    path.write_text(" 日期 ,PLATFORM,粉丝数, 曝光量,点赞,评论,转发,收藏,花费,备注\n2026-01-01,douyin,1,2,3,4,5,6,7.5,x\n",
+                    encoding="utf-8-sig")
+    raw, df = _read(con, "platform_daily", path)
+    assert raw.columns == ["date", "platform", "followers", "impressions", "likes", "comments", "shares", "saves",
+                           "spend"]
+    assert raw.headers["date"] == " 日期 "
+    assert raw.extra == ["备注"]
+    assert list(df.columns) == [ROW, *raw.columns]
+
+
+def test_two_headers_for_one_column_are_reported(tmp_path, con):
+    path = tmp_path / "posts.csv"
+    path.write_text("post_id,分享,转发\np1,1,2\n", encoding="utf-8")
+    raw, _ = _read(con, "posts", path)
+    assert raw.duplicates == {"shares": ["分享", "转发"]}
+
+
+def test_alias_depends_on_the_table(tmp_path, con):
+    posts = tmp_path / "posts.csv"
+    posts.write_text("笔记ID,发布时间\n1,2026-01-01\n", encoding="utf-8")
+    mentions = tmp_path / "mentions.csv"
+    mentions.write_text("ID,发布时间\n1,2026-01-01\n", encoding="utf-8")
+    assert read_table(con, "posts", posts).columns == ["post_id", "published_at"]
+    assert read_table(con, "mentions", mentions).columns == ["mention_id", "ts"]
+
+
+def test_user_aliases_extend_the_map(tmp_path, con):
+    (tmp_path / "aliases.yaml").write_text(
+        "columns:\n  events:\n    会员号: user_id\n    行为时间: ts\nvalues:\n  event:\n    加购: purchase\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "events.csv"
+    path.write_text("会员号,行为时间,行为\n007,2026-01-01 10:00,加购\n", encoding="utf-8")
+    raw, _ = _read(con, "events", path)
+    assert raw.columns == ["user_id", "ts", "event"]
+    typed = parse_table(raw, load_aliases(tmp_path)).to_pandas()
+    assert typed.event.tolist() == ["purchase"]
+    assert typed.user_id.tolist() == ["007"]
+
+
+def test_flat_user_alias_file_applies_to_every_table(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("客户编号: user_id\n", encoding="utf-8")
+    assert load_aliases(tmp_path).canonical("events", " 客户编号 ") == "user_id"
+    assert load_aliases(tmp_path).canonical("posts", "客户编号") is None
+
+
+def test_broken_user_alias_file_is_an_error(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("columns:\n  events: [a, b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="aliases.yaml"):
+        load_aliases(tmp_path)
+
+
+def test_normalize_header():
+    assert normalize_header("\ufeff  Post_ID\u3000") == "post_id"
+    assert normalize_header(None) == ""
+
+
+def test_ids_stay_text_and_rows_keep_their_spreadsheet_numbers(tmp_path, con):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        'user_id,ts,event,referrer_id\n0013800138000,2026-01-01,view,\n'
+        '1234567890123456789,2026-01-02,signup,"0099"\n"multi\nline",2026-01-03,view,\n00042,2026-01-04,view,\n',
+        encoding="utf-8",
+    )
+    raw, df = _read(con, "events", path)
+    assert df[ROW].tolist() == [2, 3, 4, 5]
+    assert df.user_id.tolist() == ["0013800138000", "1234567890123456789", "multi\nline", "00042"]
+    typed = parse_table(raw).order_by(ROW).to_pandas()
+    assert typed.user_id.tolist()[:2] == ["0013800138000", "1234567890123456789"]
+    assert typed.referrer_id.tolist()[1] == "0099"
+    assert pd.isna(typed.referrer_id.tolist()[0])
+
+
+def test_header_only_file_has_no_rows(tmp_path, con):
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,ts,event\n", encoding="utf-8")
+    raw, df = _read(con, "events", path)
+    assert raw.columns == ["user_id", "ts", "event"] and df.empty
+
+
+def test_malformed_csv_is_a_read_error(tmp_path, con):
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,ts,event\nu1,2026-01-01,view,extra,fields\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="malformed CSV"):
+        read_table(con, "events", path)
+
+
+def test_other_engines_read_csv_through_arrow_with_exact_rows(tmp_path, con, monkeypatch):
+    monkeypatch.setattr(readers, "_backend_name", lambda _con: "other")
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,ts,event\n007,2026-01-01,view\n008,2026-01-02,like\n", encoding="gb18030")
+    raw, df = _read(con, "events", path)
+    assert df[ROW].tolist() == [2, 3] and df.user_id.tolist() == ["007", "008"]
+
+
+# ----------------------------------------------------------------------------------------- file formats
+def test_find_table_file(tmp_path):
+    assert find_table_file(tmp_path, "posts") is None
+    (tmp_path / "Events.CSV").write_text("user_id\n", encoding="utf-8")
+    assert find_table_file(tmp_path, "events").name == "Events.CSV"
+    (tmp_path / "posts.xlsx").write_bytes(b"")
+    assert find_table_file(tmp_path, "posts").name == "posts.xlsx"
+    (tmp_path / "posts.csv").write_text("post_id\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="given twice"):
+        find_table_file(tmp_path, "posts")
+
+
+def test_xlsx_cells_become_text_as_a_csv_would_hold_them(tmp_path, con):
+    path = tmp_path / "posts.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["笔记ID", "平台", "发布时间", "内容类型", "曝光量", "是否广告", None])
+    sheet.append(["0013800138000", "小红书", dt.datetime(2026, 3, 1, 20, 30), "干货", 1200, True])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append([98765, "抖音", dt.datetime(2026, 3, 2, 9, 0), "promotion", 3400.0, False])
+    book.save(path)
+    raw, df = _read(con, "posts", path)
+    assert df[ROW].tolist() == [2, 4]
+    assert df.post_id.tolist() == ["0013800138000", "98765"]
+    typed = parse_table(raw, load_aliases()).order_by(ROW).to_pandas()
+    assert typed.platform.tolist() == ["xiaohongshu", "douyin"]
+    assert typed.content_type.tolist() == ["tutorial", "promotion"]
+    assert typed.impressions.tolist() == [1200, 3400]
+    assert typed.is_ad.tolist() == [True, False]
+    assert typed.published_at.tolist() == [pd.Timestamp("2026-03-01 20:30"), pd.Timestamp("2026-03-02 09:00")]
+
+
+@pytest.mark.parametrize("content", [b"", b"post_id,platform\np1,douyin\n", b"PK\x03\x04broken"])
+def test_unreadable_xlsx_is_a_read_error(tmp_path, con, content):
+    path = tmp_path / "posts.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=r"\.xlsx workbook"):
+        read_table(con, "posts", path)
+
+
+def test_parquet_keeps_types_and_numbers_rows(tmp_path, con):
+    path = tmp_path / "mentions.parquet"
+    pq.write_table(
+        pa.table({
+            "mention_id": pa.array([1234567890123456789, 42], pa.int64()),
+            "ts": pa.array([dt.datetime(2026, 9, 10, 9), dt.datetime(2026, 9, 10, 10)], pa.timestamp("us")),
+            "platform": ["weibo", "WeChat"],
+            "sentiment": [-0.5, 0.25],
+            "is_official": [False, True],
+        }),
+        path,
+    )
+    raw, df = _read(con, "mentions", path)
+    assert df[ROW].tolist() == [2, 3]
+    typed = parse_table(raw, load_aliases()).order_by(ROW).to_pandas()
+    assert typed.mention_id.tolist() == ["1234567890123456789", "42"]
+    assert typed.platform.tolist() == ["weibo", "wechat"]
+    assert typed.is_official.tolist() == [False, True]
+    assert typed[ok_column("sentiment")].all()
+
+
+def test_other_engines_read_parquet_natively(tmp_path, con, monkeypatch):
+    monkeypatch.setattr(readers, "_backend_name", lambda _con: "other")
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"user_id": ["007", "008"], "event": ["view", "like"]}), path)
+    raw, df = _read(con, "events", path)
+    assert sorted(df[ROW]) == [2, 3] and sorted(df.user_id) == ["007", "008"]
+
+
+def test_corrupt_parquet_is_a_read_error(tmp_path, con):
+    path = tmp_path / "mentions.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(ReadError, match="Parquet"):
+        read_table(con, "mentions", path)
+
+
+# ------------------------------------------------------------------------------------------- checked casts
+def test_checked_casts_of_exported_values(tmp_path, con):
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "post_id,platform,published_at,content_type,format,is_ad,impressions,likes\n"
+        'p1, Douyin ,2026/03/01 20:00,Tutorial,视频,是,"1,234",1.2万\n'
+        "p2,MyShop,2026年3月2日 08:00,故事,图文,no,  17  ,0\n"
+        "p3,小红书,not a date,tutorial,video,maybe,12.5,-3\n",
+        encoding="utf-8",
+    )
+    raw = read_table(con, "posts", path)
+    t = parse_table(raw, load_aliases()).order_by(ROW).to_pandas()
+    assert t.platform.tolist() == ["douyin", "MyShop", "xiaohongshu"]  # unknown ids shown as given
+    assert t.content_type.tolist() == ["tutorial", "story", "tutorial"]
+    assert t.format.tolist() == ["video", "image_text", "video"]
+    assert t.impressions.tolist()[:2] == [1234, 17]
+    assert t.likes.tolist() == [12000, 0, -3]  # negative counts parse; the contract rejects them
+    assert t.published_at.tolist()[:2] == [pd.Timestamp("2026-03-01 20:00"), pd.Timestamp("2026-03-02 08:00")]
+    assert t.is_ad.tolist()[:2] == [True, False]
+    assert t[ok_column("published_at")].tolist() == [True, True, False]
+    assert t[ok_column("impressions")].tolist() == [True, True, False]  # 12.5 is not a whole number
+    assert t[ok_column("is_ad")].tolist() == [True, True, False]
+    assert t[raw_column("impressions")].tolist()[2] == "12.5"
+
+
+def test_shares_accept_percentages_and_dates_accept_timestamps(tmp_path, con):
+    path = tmp_path / "audience.csv"
+    path.write_text("platform,dimension,bucket,share\nbilibili,age,18-24,45%\nbilibili,age,25-34,0.3\n",
+                    encoding="utf-8")
+    t = parse_table(read_table(con, "audience", path)).order_by(ROW).to_pandas()
+    assert t.share.tolist() == pytest.approx([0.45, 0.3], abs=1e-12)
+    daily = tmp_path / "platform_daily.csv"
+    daily.write_text("date,platform\n2026-01-01 00:00:00,wechat\n2026/1/2,wechat\n", encoding="utf-8")
+    d = parse_table(read_table(con, "platform_daily", daily)).order_by(ROW).to_pandas()
+    assert [pd.Timestamp(x) for x in d.date] == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-02")]
+
+
+def test_parsing_without_checks_returns_only_canonical_columns(tmp_path, con):
+    path = tmp_path / "experiment.csv"
+    path.write_text("experiment_id,unit_id,variant,converted\ne,007,control,1\n", encoding="utf-8")
+    t = parse_table(read_table(con, "experiment", path), checks=False)
+    assert t.columns == ("experiment_id", "unit_id", "variant", "converted")
+    assert str(t.schema()["converted"]) == "int64"
+
+
+def test_windows_line_ends_and_hash_texts(tmp_path, con):
+    path = tmp_path / "mentions.csv"
+    path.write_bytes("mention_id,ts,text\r\nm1,2026-09-10 09:00,#品牌翻车# 太差\r\nm2,2026-09-10 10:00,ok\r\n".encode())
+    raw, df = _read(con, "mentions", path)
+    assert df.text.tolist() == ["#品牌翻车# 太差", "ok"] and df[ROW].tolist() == [2, 3]
+
+
+# ------------------------------------------------------------------------------------- already canonical
+def _events_parquet(path, **overrides):
+    columns = {
+        "user_id": ["u1", "u2", "u3"],
+        "ts": pa.array([dt.datetime(2026, 9, 1, 8), dt.datetime(2026, 9, 2, 9), None], pa.timestamp("us")),
+        "event": ["view", "purchase", "follow"],
+        "platform": ["douyin", "wechat", None],
+        "amount": [None, 12.5, None],
+        "referrer_id": [None, "u1", None],
+    }
+    columns.update(overrides)
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("overrides", "canonical"),
+    [
+        ({}, True),
+        ({"user_id": ["u1", " u2", "u3"]}, False),  # surrounding space
+        ({"referrer_id": [None, "", None]}, False),  # blank id means null
+        ({"event": ["view", "Purchase", "follow"]}, False),  # case
+        ({"platform": ["抖音", "wechat", None]}, False),  # an alias
+        ({"platform": ["Douyin", "wechat", None]}, False),  # a known platform in another case
+        ({"platform": ["Mastodon", "wechat", None]}, True),  # an unknown platform is kept as given
+        ({"amount": [float("nan"), 12.5, None]}, False),  # NaN is null
+        ({"user_id": pa.array([1, 2, 3], pa.int64())}, False),  # ids stored as numbers
+        ({"ts": ["2026-09-01 08:00:00", "2026-09-02 09:00:00", None]}, False),  # time as text
+        ({"ts": pa.array([dt.datetime(2026, 9, 1, 8)] * 3, pa.timestamp("ms"))}, True),  # another precision
+        ({"ts": pa.array([dt.datetime(2026, 9, 1, 8)] * 3, pa.timestamp("us", tz="UTC"))}, False),  # zoned
+    ],
+)
+def test_already_canonical_tells_which_parquet_files_need_no_conversion(tmp_path, con, overrides, canonical):
+    path = _events_parquet(tmp_path / "events.parquet", **overrides)
+    raw = read_table(con, "events", path, load_aliases())
+    assert readers.already_canonical(raw, load_aliases()) is canonical
+    if canonical:  # then parsing changes nothing
+        expected = raw.expr.order_by(ROW).drop(ROW).to_pandas()
+        parsed = parse_table(raw, load_aliases()).order_by(ROW).select(*raw.columns).to_pandas()
+        pd.testing.assert_frame_equal(parsed, expected, check_dtype=False)

@@ -1,0 +1,118 @@
+"""The contract's table definitions and the alias files shipped with the library."""
+
+from importlib import resources
+
+import pytest
+import yaml
+
+from socialops.inputs.readers import normalize_header
+from socialops.inputs.tables import (
+    CHAPTER_TABLES,
+    CONTENT_TYPES,
+    EVENTS,
+    FORMATS,
+    KNOWN_PLATFORMS,
+    TABLES,
+    chapter_tables,
+    table_spec,
+)
+
+
+def test_six_tables_with_their_time_columns():
+    assert {name: spec.time_column for name, spec in TABLES.items()} == {
+        "platform_daily": "date",
+        "posts": "published_at",
+        "audience": None,
+        "events": "ts",
+        "experiment": "assigned_at",
+        "mentions": "ts",
+    }
+
+
+def test_required_columns_follow_the_design():
+    required = {name: set(spec.required) for name, spec in TABLES.items()}
+    assert required == {
+        "platform_daily": {"date", "platform", "followers", "impressions", "engagements"},
+        "posts": {"post_id", "platform", "published_at", "content_type", "impressions"},
+        "audience": {"platform", "dimension", "bucket", "share"},
+        "events": {"user_id", "ts", "event"},
+        "experiment": {"experiment_id", "unit_id", "variant", "converted"},
+        "mentions": {"mention_id", "ts", "platform", "sentiment"},
+    }
+
+
+def test_keys_and_id_columns():
+    assert {n: s.key for n, s in TABLES.items() if s.key} == {
+        "posts": ("post_id",),
+        "experiment": ("experiment_id", "unit_id"),
+        "mentions": ("mention_id",),
+    }
+    assert TABLES["events"].id_columns == ("user_id", "referrer_id")
+    for spec in TABLES.values():
+        for name in spec.id_columns:
+            assert spec.types[name] == "string"
+
+
+def test_canonical_types_match_the_sample_spec():
+    types = {(t, c): dtype for t, spec in TABLES.items() for c, dtype in spec.types.items()}
+    assert types[("platform_daily", "date")] == "date"
+    for key in [("events", "ts"), ("posts", "published_at"), ("experiment", "assigned_at"), ("mentions", "ts")]:
+        assert types[key] == "timestamp"
+    for key in [("audience", "share"), ("mentions", "sentiment"), ("events", "amount"), ("experiment", "value"),
+                ("experiment", "pre_value"), ("platform_daily", "spend"), ("platform_daily", "revenue")]:
+        assert types[key] == "float64"
+    assert types[("posts", "is_ad")] == types[("mentions", "is_official")] == "boolean"
+    assert types[("experiment", "converted")] == "int64"
+    assert types[("posts", "impressions")] == types[("mentions", "reach")] == "int64"
+
+
+def test_enums():
+    assert TABLES["posts"].column("content_type").values == CONTENT_TYPES
+    assert TABLES["posts"].column("format").values == FORMATS
+    assert TABLES["events"].column("event").values == EVENTS
+    assert "xiaohongshu" in KNOWN_PLATFORMS and "bilibili" in KNOWN_PLATFORMS
+
+
+def test_chapter_tables():
+    assert CHAPTER_TABLES["01_platform_matrix"].required == ("platform_daily",)
+    assert CHAPTER_TABLES["01_platform_matrix"].optional == ("posts", "audience")
+    assert CHAPTER_TABLES["04_churn"].all == ("events", "experiment")
+    assert chapter_tables("crisis_postmortem") is CHAPTER_TABLES["05_crisis_postmortem"]
+    with pytest.raises(KeyError, match="known chapters"):
+        chapter_tables("06_nothing")
+
+
+def test_unknown_table_lists_the_known_ones():
+    with pytest.raises(KeyError, match="platform_daily"):
+        table_spec("orders")
+    with pytest.raises(KeyError):
+        TABLES["posts"].column("nothing")
+
+
+def _alias_files():
+    folder = resources.files("socialops.inputs") / "aliases"
+    return {e.name: yaml.safe_load(e.read_text(encoding="utf-8")) for e in folder.iterdir() if e.name.endswith(".yaml")}
+
+
+def test_alias_files_target_real_columns_and_values():
+    files = _alias_files()
+    assert {"common.yaml", "xiaohongshu.yaml", "douyin.yaml", "wechat.yaml"} <= set(files)
+    all_columns = {c for spec in TABLES.values() for c in spec.names}
+    allowed = {"platform": set(KNOWN_PLATFORMS), "content_type": set(CONTENT_TYPES), "format": set(FORMATS),
+               "event": set(EVENTS)}
+    for name, doc in files.items():
+        for scope, mapping in doc.get("columns", {}).items():
+            columns = all_columns if scope == "*" else set(TABLES[scope].names)
+            for alias, target in mapping.items():
+                assert target in columns, f"{name}: {scope}.{alias} -> {target}"
+        for column, mapping in doc.get("values", {}).items():
+            assert set(mapping.values()) <= allowed[column], name
+
+
+def test_alias_files_do_not_contradict_each_other():
+    seen = {}
+    for name, doc in sorted(_alias_files().items()):
+        for scope, mapping in doc.get("columns", {}).items():
+            for alias, target in mapping.items():
+                key = (scope, normalize_header(alias))
+                assert seen.setdefault(key, (target, name))[0] == target, f"{key}: {seen[key]} vs {name}"

@@ -1,0 +1,268 @@
+"""Lifecycle stages: each rule at and around its boundaries, and the engine against a pandas reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialops.lifecycle import analysis as lc
+from tests import lifecycle_reference as ref
+
+AS_OF = pd.Timestamp("2026-09-30 23:59:59")
+DAY = pd.Timedelta(days=1)
+SECOND = pd.Timedelta(seconds=1)
+
+
+
+
+def stage_map(con, rows, as_of=AS_OF, **rules):
+    got = lc.user_stages(ref.events_table(con, rows), as_of, **rules).to_pandas()
+    return dict(zip(got["user_id"], got["stage"], strict=True))
+
+
+def buys(user, *ages, referrer=None):
+    """Purchase rows of `user` the given timedeltas before AS_OF."""
+    return [(user, AS_OF - age, "purchase", 10.0, referrer) for age in ages]
+
+
+def test_churn_boundary_is_exactly_churn_days(con):
+    rows = [
+        ("exact", AS_OF - 90 * DAY, "view"),
+        ("older", AS_OF - 90 * DAY - SECOND, "view"),
+        ("buyer_old", AS_OF - 91 * DAY, "purchase", 5.0),
+    ]
+    got = stage_map(con, rows)
+    assert got == {"exact": "potential", "older": "churned", "buyer_old": "churned"}
+    assert stage_map(con, rows, churn_days=91)["buyer_old"] == "active"
+
+
+def test_churn_is_tested_before_loyalty(con):
+    rows = buys("heavy", 100 * DAY, 101 * DAY, 102 * DAY, 103 * DAY)
+    assert stage_map(con, rows) == {"heavy": "churned"}
+
+
+def test_potential_new_and_customer_kinds(con):
+    rows = [
+        ("viewer", AS_OF - DAY, "view"),
+        ("sharer", AS_OF - DAY, "share"),
+        ("unfollower", AS_OF - DAY, "unfollow"),
+        ("follower", AS_OF - DAY, "follow"),
+        ("signed", AS_OF - 2 * DAY, "signup"),
+        ("signed", AS_OF - DAY, "like"),
+        ("buyer", AS_OF - DAY, "purchase", 1.0),
+    ]
+    assert stage_map(con, rows) == {
+        "viewer": "potential",
+        "sharer": "potential",
+        "unfollower": "potential",
+        "follower": "new",
+        "signed": "new",
+        "buyer": "active",
+    }
+
+
+def test_loyal_window_edge_and_minimum(con):
+    rows = (
+        buys("edge", 180 * DAY, DAY, 2 * DAY)
+        + buys("outside", 180 * DAY + SECOND, DAY, 2 * DAY)
+        + buys("two", DAY, 2 * DAY)
+    )
+    assert stage_map(con, rows) == {"edge": "loyal", "outside": "active", "two": "active"}
+    assert stage_map(con, rows, loyal_min_purchases=2)["two"] == "loyal"
+    assert stage_map(con, rows, loyal_window_days=179)["edge"] == "active"
+
+
+def test_referral_event_and_referrer_id_both_make_loyal(con):
+    rows = [
+        *buys("by_event", 10 * DAY),
+        ("by_event", AS_OF - 5 * DAY, "referral"),
+        *buys("by_id", 10 * DAY),
+        ("friend", AS_OF - 3 * DAY, "signup", None, "by_id"),
+        *buys("stale", 10 * DAY),
+        ("friend2", AS_OF - 181 * DAY, "signup", None, "stale"),
+        ("friend2", AS_OF - DAY, "view"),
+        *buys("self", 10 * DAY, referrer="self"),
+        *buys("old_event", 10 * DAY),
+        ("old_event", AS_OF - 180 * DAY - SECOND, "referral"),
+    ]
+    got = stage_map(con, rows)
+    assert got["by_event"] == "loyal"
+    assert got["by_id"] == "loyal"
+    assert got["stale"] == "active"  # the referred signup is outside the window
+    assert got["self"] == "active"  # only another user's event credits a referral
+    assert got["old_event"] == "active"
+    assert got["friend"] == "new"
+
+
+def test_referral_does_not_lift_a_non_customer(con):
+    rows = [("prospect", AS_OF - DAY, "referral"), ("fan", AS_OF - DAY, "follow"), ("x", AS_OF, "signup", None, "fan")]
+    got = stage_map(con, rows)
+    assert got["prospect"] == "potential"
+    assert got["fan"] == "new"
+
+
+def test_events_after_as_of_are_ignored(con):
+    rows = [
+        ("late", AS_OF - DAY, "follow"),
+        ("late", AS_OF + SECOND, "purchase", 50.0),
+        ("future_only", AS_OF + DAY, "view"),
+        *buys("two_plus_late", DAY, 2 * DAY),
+        ("two_plus_late", AS_OF + SECOND, "purchase", 1.0),
+    ]
+    got = stage_map(con, rows)
+    assert got == {"late": "new", "two_plus_late": "active"}
+
+
+def test_amount_and_referrer_columns_are_optional(con):
+    df = pd.DataFrame(
+        {"user_id": ["a", "a", "a", "b"], "ts": [AS_OF - DAY] * 4, "event": ["purchase"] * 3 + ["view"]}
+    )
+    got = lc.user_stages(con.create_table("bare", df, overwrite=True), AS_OF).to_pandas().set_index("user_id")
+    assert got.loc["a", "stage"] == "loyal"
+    assert got.loc["a", "revenue"] == 0.0
+    assert got.loc["b", "stage"] == "potential"
+
+
+def test_stage_sizes_and_churned_split(con):
+    rows = [
+        ("p", AS_OF - DAY, "view"),
+        ("gone_buyer", AS_OF - 100 * DAY, "purchase", 1.0),
+        ("gone_viewer", AS_OF - 100 * DAY, "view"),
+        ("gone_viewer2", AS_OF - 200 * DAY, "follow"),
+        ("late_joiner", AS_OF - 5 * DAY, "signup"),
+    ]
+    sizes, churned = lc.stage_sizes(ref.events_table(con, rows), AS_OF, compare_days=30)
+    assert sizes["users"].to_dict() == {"potential": 1, "new": 1, "active": 0, "loyal": 0, "churned": 3}
+    assert sizes["share"].sum() == pytest.approx(1.0)
+    # 30 days earlier: p and late_joiner unseen, gone_buyer 70 days old (active), gone_viewer potential.
+    assert sizes["previous_users"].to_dict() == {"potential": 1, "new": 0, "active": 1, "loyal": 0, "churned": 1}
+    assert churned["users"].to_dict() == {"former_customers": 1, "lapsed_prospects": 2}
+    assert churned["previous_users"].to_dict() == {"former_customers": 0, "lapsed_prospects": 1}
+    assert sizes.loc["churned", "change"] == 2
+
+
+def test_transition_matrix(con):
+    rows = [
+        ("stay", AS_OF - 40 * DAY, "follow"),
+        ("stay", AS_OF - DAY, "view"),
+        ("convert", AS_OF - 40 * DAY, "signup"),
+        ("convert", AS_OF - 10 * DAY, "purchase", 9.9),
+        ("lapse", AS_OF - 100 * DAY, "purchase", 9.9),
+        ("fresh", AS_OF - DAY, "view"),
+    ]
+    m = lc.stage_transitions(ref.events_table(con, rows), AS_OF, compare_days=30)
+    assert list(m.index) == ["none", *lc.STAGES]
+    assert list(m.columns) == list(lc.STAGES)
+    assert m.loc["new", "new"] == 1
+    assert m.loc["new", "active"] == 1
+    assert m.loc["active", "churned"] == 1
+    assert m.loc["none", "potential"] == 1
+    assert m.to_numpy().sum() == 4
+    conv = lc.first_order_conversion(m)
+    assert (conv["new_users"], conv["converted"], conv["rate"]) == (2, 1, 0.5)
+    assert conv["ci_low"] < 0.5 < conv["ci_high"]
+
+
+def test_funnel_is_cumulative_over_live_stages():
+    stages = pd.Series({"potential": 50, "new": 30, "active": 15, "loyal": 5, "churned": 999})
+    f = lc.stage_funnel(stages)
+    assert f["reached"].tolist() == [100, 50, 20, 5]
+    assert np.isnan(f.loc["potential", "conversion"])
+    assert f["conversion"].iloc[1:].tolist() == [0.5, 0.4, 0.25]
+    # Wilson's closed form for 20 of 50 at 95%
+    z, n, p = 1.959963984540054, 50, 0.4
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    assert f.loc["active", "ci_low"] == pytest.approx(centre - half, rel=1e-9)
+    assert f.loc["active", "ci_high"] == pytest.approx(centre + half, rel=1e-9)
+
+
+def test_stage_members_sorted_and_filtered(con):
+    rows = [*buys("small", DAY), ("big", AS_OF - DAY, "purchase", 99.0), ("v", AS_OF - DAY, "view")]
+    members = lc.stage_members(ref.events_table(con, rows), AS_OF)
+    assert members["user_id"].tolist() == ["v", "big", "small"]
+    only = lc.stage_members(ref.events_table(con, rows), AS_OF, stage="active")
+    assert set(only["stage"]) == {"active"}
+    with pytest.raises(ValueError):
+        lc.stage_members(ref.events_table(con, rows), AS_OF, stage="sleeping")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_engine_matches_pandas_reference(con, seed):
+    df = ref.synthetic_events(seed)
+    got = lc.user_stages(con.create_table("synthetic", df, overwrite=True), AS_OF).to_pandas()
+    got = got.set_index("user_id")["stage"].sort_index()
+    expected = ref.stages(df, AS_OF)
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+    assert set(expected) == set(lc.STAGES)  # every stage is exercised
+    assert expected["edge90_0"] == "new" and expected["edge90_1"] == "churned"
+    assert expected["edge180_0"] == "loyal" and expected["edge180_1"] == "active"
+
+
+@pytest.mark.parametrize("rules", [{"churn_days": 60}, {"loyal_min_purchases": 2, "loyal_window_days": 90}])
+def test_engine_matches_reference_with_other_parameters(con, rules):
+    df = ref.synthetic_events(3)
+    got = lc.user_stages(con.create_table("synthetic", df, overwrite=True), AS_OF, **rules).to_pandas()
+    got = got.set_index("user_id")["stage"].sort_index()
+    pd.testing.assert_series_equal(got, ref.stages(df, AS_OF, **rules), check_names=False)
+
+
+def test_crm_lists_carry_rfm_columns(con):
+    rows = [*buys("buyer", DAY, 2 * DAY), ("fan", AS_OF - DAY, "follow"), ("ghost", AS_OF - 100 * DAY, "view")]
+    lists = lc.crm_lists(ref.events_table(con, rows), AS_OF)
+    assert set(lists) == {"active", "new", "churned"}
+    buyer = lists["active"].iloc[0]
+    assert buyer["user_id"] == "buyer" and buyer["purchases"] == 2 and buyer["r_score"] == 5
+    assert pd.isna(lists["new"].loc[0, "segment"]) and pd.isna(lists["new"].loc[0, "r_score"])
+    assert str(lists["active"]["r_score"].dtype) == "Int64"
+
+
+def test_recommendations_rank_by_users_and_skip_empty_groups():
+    sizes = pd.DataFrame({"users": {"potential": 500, "new": 120, "active": 80, "loyal": 0, "churned": 40}})
+    churned = pd.DataFrame({"users": {"former_customers": 30, "lapsed_prospects": 10}})
+    tiers = pd.DataFrame(
+        {"users": [10, 0, 50, 20], "revenue_share": [0.4, 0.0, 0.5, 0.1]},
+        index=["high_value", "potential_high_value", "general", "low_value"],
+    )
+    recs = lc.recommendations(sizes, churned, {"rate": 0.25}, tiers, k_factor=0.0123)
+    keys = [key for key, _ in recs]
+    assert keys == ["rec_awareness", "rec_first_order", "rec_winback", "rec_low_value", "rec_high_value"]
+    values = dict(recs)
+    assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
+    assert values["rec_high_value"]["revenue_share"] == "40.0%"
+    assert "rec_referral" not in values  # no loyal users
+
+
+def test_percent_text():
+    assert lc.percent(0.1234) == "12.3%" and lc.percent(float("nan")) == "—" and lc.percent(0.01234, 2) == "1.23%"
+
+
+def test_catalog_covers_every_label_in_both_languages():
+    import string
+
+    from socialops.lifecycle import virality
+    from socialops.report.i18n import Translator, load_catalog
+    from socialops.stats import rfm
+
+    catalog = load_catalog("lifecycle")
+    fields = {
+        key: {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f} for lang, text in entry.items()}
+        for key, entry in catalog.items()
+    }
+    for key, by_lang in fields.items():
+        assert by_lang["en"] == by_lang["zh"], key
+        # Report.say hands every value over as text, so no template may carry a numeric format spec.
+        for text in catalog[key].values():
+            text.format(**{name: "x" for name in by_lang["en"]})
+    needed = [f"stage_{s}" for s in (*lc.STAGES, lc.UNSEEN)]
+    needed += [f"{kind}_{s}" for s in lc.STAGES for kind in ("goal", "moves")]
+    needed += [f"churn_{g}" for g in lc.CHURN_GROUPS]
+    needed += [f"segment_{s}" for s in rfm.SEGMENT_ORDER]
+    needed += [f"{kind}_{t}" for t in rfm.TIERS for kind in ("tier", "tier_rule", "tier_moves")]
+    needed += [f"layer_{x}" for x in virality.METRIC_LAYERS]
+    needed += [f"metric_{m}" for ms in virality.METRIC_LAYERS.values() for m in ms]
+    needed += ["rec_winback", "rec_first_order", "rec_awareness", "rec_referral", "rec_high_value"]
+    needed += ["rec_potential_high", "rec_low_value"]
+    t = Translator("zh", "lifecycle")
+    assert [key for key in needed if not t.has(key)] == []
