@@ -42,3 +42,10 @@ def test_missing_key_raises():
 def test_unknown_language_refused():
     with pytest.raises(ValueError):
         Translator("fr")
+
+
+def test_column_headers_and_data_labels_come_from_the_catalog():
+    t = Translator("en", "platform_matrix")
+    assert t.col("platform") == t("col_platform")
+    assert t.label("ct", "tutorial") == t("ct_tutorial")
+    assert t.label("ct", "unboxing") == "unboxing"  # a value the catalog does not know is shown as given

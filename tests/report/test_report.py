@@ -1,4 +1,4 @@
-"""The pieces of the report object that need no kernel: parsing as_of, formatting, escaping, tables."""
+"""The pieces of the report object that need no kernel: parsing as_of, escaping, tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialops.report.report import escape_markdown, format_number, parse_as_of, table_html
+from socialops.report.report import escape_markdown, parse_as_of, table_html
 
 
 def test_as_of_date_means_end_of_day():
@@ -19,15 +19,6 @@ def test_as_of_date_means_end_of_day():
 def test_as_of_rejects_other_forms(bad):
     with pytest.raises(ValueError):
         parse_as_of(bad)
-
-
-@pytest.mark.parametrize("value, text", [
-    (1234567, "1,234,567"), (np.int64(3075), "3,075"), (0.1234, "0.123"), (12.345, "12.3"),
-    (1234.5, "1,234"), (np.float64(2.5), "2.50"), (None, ""), (float("nan"), ""), (0.0012, "0.0012"),
-    (pd.NA, ""), (pd.NaT, ""),
-])
-def test_format_number(value, text):
-    assert format_number(value) == text
 
 
 def test_markdown_escaping_neutralises_links_and_html():

@@ -1,0 +1,1 @@
+"""Running chapters: parameters, checks before any kernel starts, the runner and the publishing of report files."""

@@ -1,0 +1,1 @@
+"""Chapter 01, platform matrix: platform metrics and scores, posting cadence, best times, content mix."""

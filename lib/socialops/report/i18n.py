@@ -64,3 +64,16 @@ class Translator:
                 template = catalog[key][self.lang]
                 return template.format(**values) if values else template
         raise KeyError(f"no message {key!r} in the catalog")
+
+    def col(self, name: str, **values: object) -> str:
+        """Return the header of table column `name` (catalog key ``col_<name>``) in this language."""
+        return self(f"col_{name}", **values)
+
+    def label(self, prefix: str, value: object) -> str:
+        """Return the display name of a data value (catalog key ``<prefix>_<value>``), or the value as given.
+
+        Data values such as content types or audience dimensions may be ones the catalog does not know; those are
+        shown as they are.
+        """
+        key = f"{prefix}_{value}"
+        return self(key) if self.has(key) else str(value)

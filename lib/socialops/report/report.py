@@ -25,6 +25,7 @@ from socialops import __version__
 from socialops.chapters import resolve_chapter, short_name
 from socialops.inputs.tables import CHAPTER_TABLES
 from socialops.report import charts, jsonsafe, masking
+from socialops.report.format import is_missing, table_cell
 from socialops.report.i18n import Translator
 
 STAGE_ENV = "SOCIALOPS_STAGE"
@@ -58,27 +59,6 @@ def escape_markdown(value: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
-def format_number(value: object) -> str:
-    """Format a number for a report table: thousands separators, few decimals, blanks for missing."""
-    if _missing(value):  # None, NaN, NaT and pandas' NA alike
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return str(value)
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        magnitude = abs(value)
-        if magnitude >= 1000:
-            return f"{value:,.0f}"
-        if magnitude >= 10:
-            return f"{value:,.1f}"
-        if magnitude >= 0.01 or magnitude == 0:
-            return f"{value:.3f}".rstrip("0").rstrip(".") if magnitude < 1 else f"{value:.2f}"
-        return f"{value:.2g}"
-    return str(value)
-
-
 def table_html(df: pd.DataFrame) -> str:
     """An escaped HTML table: numbers formatted and right-aligned, text left-aligned."""
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
@@ -87,14 +67,10 @@ def table_html(df: pd.DataFrame) -> str:
     rows = []
     for values in df.itertuples(index=False):
         cells = "".join(
-            f"<td {c}>{html.escape(format_number(v) if flag or _missing(v) else str(v))}</td>"
+            f"<td {c}>{html.escape(table_cell(v) if flag or is_missing(v) else str(v))}</td>"
             for c, flag, v in zip(cls, numeric, values, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="so-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def _missing(value: object) -> bool:
-    return np.ndim(value) == 0 and bool(pd.isna(value))
 
 
 @dataclass
@@ -205,6 +181,10 @@ class Report:
         return pd.Timestamp(low), min(pd.Timestamp(high), self.as_of)
 
     # ------------------------------------------------------------------ display
+    def col(self, name: str, **values: object) -> str:
+        """The header of table column `name` in the report language (see :meth:`Translator.col`)."""
+        return self.t.col(name, **values)
+
     def platform_label(self, platform: str) -> str:
         """A platform's display name in the report language (unknown ids are shown as given)."""
         key = f"platform_{platform}"
@@ -357,7 +337,7 @@ def _is_date_only(workspace, name: str) -> bool:
 
 
 def _fmt(value: object) -> str:
-    return format_number(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
+    return table_cell(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
 
 
 def _safe_name(name: str) -> str:
