@@ -14,6 +14,7 @@ from socialops.ab_testing.aggregate import MOMENT_COLUMNS, daily_moments, segmen
 from socialops.ab_testing.bayes import beta_beat_control, normal_beat_control
 from socialops.ab_testing.sequential import DEFAULT_TAU, always_valid_p_values
 from socialops.ab_testing.stats import (
+    MeanTest,
     adjust_p_values,
     cuped_theta,
     power_two_proportions,
@@ -262,6 +263,165 @@ def _cumulative(moments: pd.DataFrame, exp_id: str, variant: str, days: pd.Index
     return by_day.cumsum()
 
 
+LOOK_COLUMNS = ["experiment_id", "metric", "variant", "day", "n_control", "n_variant", "diff", "p_classic",
+                "p_sequential"]
+CUPED_COLUMNS = ["experiment_id", "variant", "theta", "variance_reduction", "raw_diff", "raw_ci_low",
+                 "raw_ci_high", "raw_p_value", "cuped_diff", "cuped_ci_low", "cuped_ci_high", "cuped_p_value"]
+_CUPED_MOMENTS = ["n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cy2", "sum_cxy"]
+
+
+@dataclass
+class _Experiment:
+    """One experiment as its comparisons need it: totals per variant and cumulative totals per day."""
+
+    experiment_id: str
+    control: str
+    totals: pd.DataFrame
+    days: pd.Index
+    cumulative: dict[str, pd.DataFrame]
+    has_value: bool
+    cuped: tuple[float, dict[str, CupedArm]] | None
+
+    @property
+    def variants(self) -> list[str]:
+        """The variants other than control, in the order of the totals."""
+        return [v for v in self.totals.index if v != self.control]
+
+    def looks(self, frame: pd.DataFrame, metric: str, variant: str) -> pd.DataFrame:
+        """Label one comparison's looks with the experiment, metric, variant, day and units so far."""
+        return frame.assign(experiment_id=self.experiment_id, metric=metric, variant=variant, day=self.days,
+                            n_control=self.cumulative[self.control]["n"].to_numpy(),
+                            n_variant=self.cumulative[variant]["n"].to_numpy())
+
+
+def _experiment(moments: pd.DataFrame, totals: pd.DataFrame, exp_id: str, ctl: str) -> _Experiment:
+    """Gather one experiment's totals, daily looks and (when the pre-test value helps) its CUPED moments."""
+    tot = totals.loc[exp_id]
+    days = pd.Index(sorted(moments.loc[moments.experiment_id == exp_id, "day"].unique()), name="day")
+    order = [ctl, *(v for v in tot.index if v != ctl)]
+    cumulative = {v: _cumulative(moments, exp_id, v, days) for v in order}
+    has_value = bool(tot["n_value"].min() >= 2)
+    cuped = None
+    if has_value and tot["n_cuped"].min() >= 2:
+        theta, adjusted = cuped_adjust(tot[_CUPED_MOMENTS].to_dict("index"))
+        # a slope of 0 (a constant pre_value) leaves nothing to adjust: value is then compared as measured
+        cuped = (theta, adjusted) if theta != 0 else None
+    return _Experiment(exp_id, ctl, tot, days, cumulative, has_value, cuped)
+
+
+def _srm_row(exp: _Experiment, splits: Mapping[str, Mapping[str, float]] | None) -> dict | None:
+    """The sample ratio check of one experiment against its intended split (None with a single arm)."""
+    split = intended_split(exp.experiment_id, [exp.control, *exp.variants], splits)
+    counts = [int(exp.totals.loc[v, "n"]) if v in exp.totals.index else 0 for v in split]
+    if not exp.variants:
+        return None
+    srm = srm_test(counts, list(split.values()))
+    return {"experiment_id": exp.experiment_id, "expected_split": split, "chi2": srm.statistic,
+            "p_value": srm.p_value, "mismatch": bool(srm.p_value < SRM_ALPHA),
+            "observed": dict(zip(split, counts, strict=True)),
+            "observed_share": {v: c / sum(counts) for v, c in zip(split, counts, strict=True)}}
+
+
+def _conversion(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[dict, pd.DataFrame]:
+    """One variant against control on conversion: the test row and its daily looks."""
+    c, v = exp.totals.loc[exp.control], exp.totals.loc[var]
+    pt = proportion_test([int(c.conversions), int(v.conversions)], [int(c.n), int(v.n)], alpha)
+    bayes = beta_beat_control((int(c.conversions), int(v.conversions)), (int(c.n), int(v.n)))
+    looks = exp.looks(_conversion_looks(exp.cumulative[exp.control], exp.cumulative[var], tau), "conversion",
+                      var)
+    row = {"experiment_id": exp.experiment_id, "metric": "conversion", "control": exp.control, "variant": var,
+           "n_control": int(c.n), "n_variant": int(v.n), "control_rate": pt.control_rate,
+           "variant_rate": pt.variant_rate, "abs_diff": pt.abs_diff, "rel_lift": pt.rel_lift,
+           "ci_low": pt.ci_low, "ci_high": pt.ci_high, "p_value": pt.p_value,
+           "p_sequential": float(looks["p_sequential"].iloc[-1]),
+           "prob_beat_control": bayes.prob_beat_control, "expected_loss": bayes.expected_loss,
+           "lift_low": pt.lift_low, "lift_high": pt.lift_high, "df": None}
+    return row, looks
+
+
+def _raw_value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[MeanTest, tuple[int, int],
+                                                                              pd.DataFrame]:
+    """Value per unit compared as measured (Welch): the test, the units per arm and the looks."""
+    c, v = exp.totals.loc[exp.control], exp.totals.loc[var]
+    (m0, v0), (m1, v1) = _mean_var(c.n_value, c.sum_y, c.sum_y2), _mean_var(v.n_value, v.sum_y, v.sum_y2)
+    test = welch_test([c.n_value, v.n_value], [m0, m1], [v0, v1], alpha)
+    cc, cv = exp.cumulative[exp.control], exp.cumulative[var]
+    mc, vc = _mean_var(cc.n_value, cc.sum_y, cc.sum_y2)
+    mv, vv = _mean_var(cv.n_value, cv.sum_y, cv.sum_y2)
+    return test, (int(c.n_value), int(v.n_value)), _mean_looks(mc, vc, cc.n_value, mv, vv, cv.n_value, tau)
+
+
+def _cuped_value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[MeanTest, tuple[int, int],
+                                                                                pd.DataFrame, dict]:
+    """Value per unit after CUPED: the test, the units per arm, the looks and the raw-against-adjusted row."""
+    theta, adjusted = exp.cuped
+    a0, a1 = adjusted[exp.control], adjusted[var]
+    test = welch_test([a0.n, a1.n], [a0.mean, a1.mean], [a0.var, a1.var], alpha)
+    # the raw comparison on the same units, so that the variance removed is CUPED's alone
+    on_same = welch_test([a0.n, a1.n], [a0.raw_mean, a1.raw_mean], [a0.raw_var, a1.raw_var], alpha)
+    row = {"experiment_id": exp.experiment_id, "variant": var, "theta": theta,
+           "variance_reduction": 1 - test.std_error**2 / on_same.std_error**2,
+           "raw_diff": on_same.abs_diff, "raw_ci_low": on_same.ci_low, "raw_ci_high": on_same.ci_high,
+           "raw_p_value": on_same.p_value, "cuped_diff": test.abs_diff, "cuped_ci_low": test.ci_low,
+           "cuped_ci_high": test.ci_high, "cuped_p_value": test.p_value}
+    looks = _cuped_looks(exp.cumulative[exp.control], exp.cumulative[var], tau)
+    return test, (a0.n, a1.n), looks, row
+
+
+def _value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[dict, pd.DataFrame, dict | None]:
+    """One variant against control on value per unit (CUPED-adjusted when it helps): row, looks, CUPED row."""
+    if exp.cuped is None:
+        metric, cuped_row = "value", None
+        test, (n_c, n_v), looks = _raw_value(exp, var, alpha, tau)
+    else:
+        metric = "value_cuped"
+        test, (n_c, n_v), looks, cuped_row = _cuped_value(exp, var, alpha, tau)
+    looks = exp.looks(looks, metric, var)
+    bayes = normal_beat_control(test.abs_diff, test.std_error)
+    row = {"experiment_id": exp.experiment_id, "metric": metric, "control": exp.control, "variant": var,
+           "n_control": n_c, "n_variant": n_v, "control_rate": test.control_mean,
+           "variant_rate": test.variant_mean, "abs_diff": test.abs_diff, "rel_lift": test.rel_lift,
+           "ci_low": test.ci_low, "ci_high": test.ci_high, "p_value": test.p_value,
+           "p_sequential": float(looks["p_sequential"].iloc[-1]),
+           "prob_beat_control": bayes.prob_beat_control, "expected_loss": bayes.expected_loss,
+           "lift_low": test.lift_low, "lift_high": test.lift_high, "df": test.df}
+    return row, looks, cuped_row
+
+
+@dataclass
+class _Findings:
+    """The rows and looks of every experiment, gathered as the experiments are compared."""
+
+    srm: list[dict] = field(default_factory=list)
+    tests: list[dict] = field(default_factory=list)
+    looks: list[pd.DataFrame] = field(default_factory=list)
+    cuped: list[dict] = field(default_factory=list)
+
+    def compare(self, exp: _Experiment, alpha: float, correction: str, tau: float) -> None:
+        """Every variant of one experiment against its control, p-values adjusted within the experiment."""
+        rows = []
+        for var in exp.variants:
+            row, looks = _conversion(exp, var, alpha, tau)
+            rows.append(row)
+            self.looks.append(looks)
+            if exp.has_value:
+                row, looks, cuped_row = _value(exp, var, alpha, tau)
+                rows.append(row)
+                self.looks.append(looks)
+                if cuped_row is not None:
+                    self.cuped.append(cuped_row)
+        for r, p in zip(rows, adjust_p_values([r["p_value"] for r in rows], correction), strict=True):
+            r["p_adjusted"] = p
+        self.tests.extend(rows)
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The srm, tests, looks and cuped tables (with their columns even when empty)."""
+        looks = pd.concat(self.looks, ignore_index=True) if self.looks else pd.DataFrame(columns=LOOK_COLUMNS)
+        return (pd.DataFrame(self.srm, columns=[*SRM_KEYS, "observed", "observed_share"]),
+                pd.DataFrame(self.tests, columns=[*TEST_KEYS, "lift_low", "lift_high", "df"]),
+                looks, pd.DataFrame(self.cuped, columns=CUPED_COLUMNS))
+
+
 def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT_CONTROL,
                         splits: Mapping[str, Mapping[str, float]] | None = None, alpha: float = 0.05,
                         correction: str = "holm", tau: float = DEFAULT_TAU, mde: float = 0.01,
@@ -302,93 +462,16 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
     """
     moments = daily_moments(experiment)
     totals = _totals(moments)
-    controls: dict[str, str] = {}
-    for exp_id, grp in totals.groupby(level=0):
-        controls[exp_id] = choose_control(list(grp.index.get_level_values(1)), control, exp_id)
-
-    srm_rows, test_rows, look_frames, cuped_rows = [], [], [], []
+    controls = {exp_id: choose_control(list(grp.index.get_level_values(1)), control, exp_id)
+                for exp_id, grp in totals.groupby(level=0)}
+    found = _Findings()
     for exp_id, ctl in controls.items():
-        tot = totals.loc[exp_id]
-        variants = [v for v in tot.index if v != ctl]
-        order = [ctl, *variants]
-        split = intended_split(exp_id, order, splits)
-        counts = [int(tot.loc[v, "n"]) if v in tot.index else 0 for v in split]
-        if variants:
-            srm = srm_test(counts, list(split.values()))
-            srm_rows.append({"experiment_id": exp_id, "expected_split": split, "chi2": srm.statistic,
-                             "p_value": srm.p_value, "mismatch": bool(srm.p_value < SRM_ALPHA),
-                             "observed": dict(zip(split, counts, strict=True)),
-                             "observed_share": {v: c / sum(counts) for v, c in zip(split, counts, strict=True)}})
-
-        days = pd.Index(sorted(moments.loc[moments.experiment_id == exp_id, "day"].unique()), name="day")
-        cum = {v: _cumulative(moments, exp_id, v, days) for v in order}
-        has_value = tot["n_value"].min() >= 2
-        cuped_ok = False
-        if has_value and tot["n_cuped"].min() >= 2:
-            theta, adj = cuped_adjust(tot[["n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cy2", "sum_cxy"]]
-                                      .to_dict("index"))
-            cuped_ok = theta != 0
-        rows = []
-        for var in variants:
-            c, v = tot.loc[ctl], tot.loc[var]
-            pt = proportion_test([int(c.conversions), int(v.conversions)], [int(c.n), int(v.n)], alpha)
-            bayes = beta_beat_control((int(c.conversions), int(v.conversions)), (int(c.n), int(v.n)))
-            lk = _conversion_looks(cum[ctl], cum[var], tau).assign(
-                experiment_id=exp_id, metric="conversion", variant=var, day=days,
-                n_control=cum[ctl]["n"].to_numpy(), n_variant=cum[var]["n"].to_numpy())
-            look_frames.append(lk)
-            rows.append({"experiment_id": exp_id, "metric": "conversion", "control": ctl, "variant": var,
-                         "n_control": int(c.n), "n_variant": int(v.n), "control_rate": pt.control_rate,
-                         "variant_rate": pt.variant_rate, "abs_diff": pt.abs_diff, "rel_lift": pt.rel_lift,
-                         "ci_low": pt.ci_low, "ci_high": pt.ci_high, "p_value": pt.p_value,
-                         "p_sequential": float(lk["p_sequential"].iloc[-1]),
-                         "prob_beat_control": bayes.prob_beat_control, "expected_loss": bayes.expected_loss,
-                         "lift_low": pt.lift_low, "lift_high": pt.lift_high, "df": None})
-            if not has_value:
-                continue
-            (m0, v0), (m1, v1) = (_mean_var(c.n_value, c.sum_y, c.sum_y2),
-                                  _mean_var(v.n_value, v.sum_y, v.sum_y2))
-            raw = welch_test([c.n_value, v.n_value], [m0, m1], [v0, v1], alpha)
-            metric, n_c, n_v, wt = "value", int(c.n_value), int(v.n_value), raw
-            cc, cv = cum[ctl], cum[var]
-            if cuped_ok:
-                a0, a1 = adj[ctl], adj[var]
-                wt = welch_test([a0.n, a1.n], [a0.mean, a1.mean], [a0.var, a1.var], alpha)
-                on_same = welch_test([a0.n, a1.n], [a0.raw_mean, a1.raw_mean], [a0.raw_var, a1.raw_var], alpha)
-                metric, n_c, n_v = "value_cuped", a0.n, a1.n
-                cuped_rows.append({
-                    "experiment_id": exp_id, "variant": var, "theta": theta,
-                    "variance_reduction": 1 - wt.std_error**2 / on_same.std_error**2,
-                    "raw_diff": on_same.abs_diff, "raw_ci_low": on_same.ci_low, "raw_ci_high": on_same.ci_high,
-                    "raw_p_value": on_same.p_value, "cuped_diff": wt.abs_diff, "cuped_ci_low": wt.ci_low,
-                    "cuped_ci_high": wt.ci_high, "cuped_p_value": wt.p_value})
-                lk = _cuped_looks(cc, cv, tau)
-            else:
-                mc, vc = _mean_var(cc.n_value, cc.sum_y, cc.sum_y2)
-                mv, vv = _mean_var(cv.n_value, cv.sum_y, cv.sum_y2)
-                lk = _mean_looks(mc, vc, cc.n_value, mv, vv, cv.n_value, tau)
-            look_frames.append(lk.assign(experiment_id=exp_id, metric=metric, variant=var, day=days,
-                                         n_control=cc["n"].to_numpy(), n_variant=cv["n"].to_numpy()))
-            nb = normal_beat_control(wt.abs_diff, wt.std_error)
-            rows.append({"experiment_id": exp_id, "metric": metric, "control": ctl, "variant": var,
-                         "n_control": n_c, "n_variant": n_v, "control_rate": wt.control_mean,
-                         "variant_rate": wt.variant_mean, "abs_diff": wt.abs_diff, "rel_lift": wt.rel_lift,
-                         "ci_low": wt.ci_low, "ci_high": wt.ci_high, "p_value": wt.p_value,
-                         "p_sequential": float(lk["p_sequential"].iloc[-1]),
-                         "prob_beat_control": nb.prob_beat_control, "expected_loss": nb.expected_loss,
-                         "lift_low": wt.lift_low, "lift_high": wt.lift_high, "df": wt.df})
-        for r, p in zip(rows, adjust_p_values([r["p_value"] for r in rows], correction), strict=True):
-            r["p_adjusted"] = p
-        test_rows.extend(rows)
-
-    srm_df = pd.DataFrame(srm_rows, columns=[*SRM_KEYS, "observed", "observed_share"])
-    tests_df = pd.DataFrame(test_rows, columns=[*TEST_KEYS, "lift_low", "lift_high", "df"])
-    looks_df = (pd.concat(look_frames, ignore_index=True) if look_frames else
-                pd.DataFrame(columns=["experiment_id", "metric", "variant", "day", "n_control", "n_variant",
-                                      "diff", "p_classic", "p_sequential"]))
-    cuped_df = pd.DataFrame(cuped_rows, columns=[
-        "experiment_id", "variant", "theta", "variance_reduction", "raw_diff", "raw_ci_low", "raw_ci_high",
-        "raw_p_value", "cuped_diff", "cuped_ci_low", "cuped_ci_high", "cuped_p_value"])
+        exp = _experiment(moments, totals, exp_id, ctl)
+        srm = _srm_row(exp, splits)
+        if srm is not None:
+            found.srm.append(srm)
+        found.compare(exp, alpha, correction, tau)
+    srm_df, tests_df, looks_df, cuped_df = found.frames()
     verdicts = decide(srm_df, tests_df, moments, alpha=alpha, mde=mde, power=power)
     return Analysis(controls, srm_df, tests_df, looks_df, cuped_df, verdicts, moments)
 

@@ -17,8 +17,11 @@ PRIOR = (1.0, 1.0)
 
 @dataclass(frozen=True)
 class BayesResult:
-    """``prob_beat_control``: P(variant > control); ``expected_loss``: E[max(control − variant, 0)], the
-    average shortfall, in the metric's own units, that shipping the variant risks."""
+    """The Bayesian read-out of one comparison.
+
+    ``prob_beat_control`` is P(variant > control); ``expected_loss`` is E[max(control − variant, 0)], the
+    average shortfall, in the metric's own units, that shipping the variant risks.
+    """
 
     prob_beat_control: float
     expected_loss: float
