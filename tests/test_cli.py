@@ -63,6 +63,15 @@ def test_bad_parameters_exit_2_before_anything_runs(tmp_path, args, word):
     assert not out.exists()
 
 
+def test_unreadable_as_of_is_exit_2_before_any_kernel_starts(tmp_path):
+    out = tmp_path / "out"
+    done = run_cli("run", "lifecycle", "--data", str(SAMPLES), "--out", str(out), "-p", "as_of=2026-13-45")
+    assert done.returncode == 2
+    assert "as_of: expected YYYY-MM-DD (the end of that day), YYYY-MM-DD HH:MM:SS (that instant)" in done.stderr
+    assert "2026-13-45" in done.stderr
+    assert not out.exists()  # the output folder is made just before the chapters start
+
+
 def test_invalid_data_exit_2_before_anything_runs(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(SAMPLES, data)

@@ -205,6 +205,22 @@ def test_flags_take_python_values(declared):
         resolve(declared, flags={"lang": "fr"})
 
 
+def test_as_of_is_checked_with_the_other_values_and_passed_on_as_written(declared):
+    values = resolve(declared, overrides=["as_of=2026-09-30", "churn_days=60"])
+    assert values["as_of"] == "2026-09-30"  # the report reads it again with the same parser
+    with pytest.raises(ParameterError) as info:
+        resolve(declared, overrides=["as_of=2026-13-45", "churn_days=many"])
+    as_of, churn_days = info.value.problems
+    assert as_of.startswith("as_of: expected YYYY-MM-DD (the end of that day), YYYY-MM-DD HH:MM:SS")
+    assert "'2026-13-45'" in as_of and "(from -p; declared str)" in as_of
+    assert churn_days.startswith("churn_days:")
+
+
+def test_a_bad_as_of_default_is_refused(tmp_path):
+    with pytest.raises(ParameterError, match="as_of: bad default: expected YYYY-MM-DD"):
+        read_parameters(make_notebook(tmp_path, 'as_of: str = "last week"  # end of the window\n'))
+
+
 def test_error_lists_every_problem_and_every_valid_parameter(declared):
     with pytest.raises(ParameterError) as info:
         resolve(declared, overrides=["nope=1", "lang=fr", "churn_days=many", "noequals"])

@@ -1,4 +1,4 @@
-"""The pieces of the report object that need no kernel: parsing as_of, escaping, tables."""
+"""The pieces of the report object that need no kernel: escaping, tables."""
 
 from __future__ import annotations
 
@@ -6,19 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialops.report.report import escape_markdown, parse_as_of, table_html
-
-
-def test_as_of_date_means_end_of_day():
-    assert parse_as_of("2026-09-30") == pd.Timestamp("2026-09-30 23:59:59.999999")
-    assert parse_as_of("2026-09-30 12:00:00") == pd.Timestamp("2026-09-30 12:00")
-    assert parse_as_of("") is None and parse_as_of("  ") is None
-
-
-@pytest.mark.parametrize("bad", ["30/09/2026", "2026-9-30", "yesterday", "2026-09-30T25"])
-def test_as_of_rejects_other_forms(bad):
-    with pytest.raises(ValueError):
-        parse_as_of(bad)
+from socialops.report.report import Report, escape_markdown, table_html
 
 
 def test_markdown_escaping_neutralises_links_and_html():
@@ -36,3 +24,28 @@ def test_table_html_escapes_text_and_aligns_numbers():
 def test_missing_values_of_nullable_columns_are_blank():
     df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": pd.array([0.5, None], dtype="Float64")})
     assert "NA" not in table_html(df) and table_html(df).count('<td class="num"></td>') == 2
+
+
+def test_start_refuses_an_unreadable_as_of_before_opening_the_data(tmp_path):
+    with pytest.raises(ValueError, match=r"^as_of: expected YYYY-MM-DD"):
+        Report.start("lifecycle", data_dir=str(tmp_path / "nowhere"), as_of="2026-13-45")
+
+
+def test_table_leaves_out_the_rows_after_as_of(tmp_path):
+    (tmp_path / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment\n"
+        "m1,2026-01-01 08:00:00,weibo,0.5\n"
+        "m2,2026-01-02 23:00:00,weibo,-0.2\n"
+        "m3,2026-01-03 00:00:00,weibo,0.1\n",
+        encoding="utf-8",
+    )
+    given = Report.start("crisis_postmortem", data_dir=str(tmp_path), as_of="2026-01-02", audience="analyst")
+    latest = Report.start("crisis_postmortem", data_dir=str(tmp_path), audience="analyst")
+    try:
+        assert given.as_of == pd.Timestamp("2026-01-02 23:59:59.999999") and given.as_of_source == "given"
+        assert sorted(given.table("mentions").to_pandas().mention_id) == ["m1", "m2"]
+        assert (latest.as_of, latest.as_of_source) == (pd.Timestamp("2026-01-03"), "latest")
+        assert latest.table("mentions").count().execute() == 3
+    finally:
+        given.workspace.close()
+        latest.workspace.close()

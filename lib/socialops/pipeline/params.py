@@ -29,6 +29,8 @@ from typing import Any
 import nbformat
 import yaml
 
+from socialops.inputs.window import parse_as_of
+
 __all__ = [
     "Parameter",
     "ParameterError",
@@ -54,6 +56,8 @@ _CHOICES = re.compile(r"\bone of:\s*(?P<values>[^:]+?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BOOL = {"true": True, "1": True, "false": False, "0": False}
+#: Parameters whose text has a form of its own, checked after the type: name -> a reader that raises ValueError.
+_FORMS = {"as_of": parse_as_of}
 
 
 class ParameterError(ValueError):
@@ -212,6 +216,8 @@ def _typed(param: Parameter, value: Any) -> Any:
     """``value`` converted to ``param``'s type and checked against its allowed values."""
     typed = _convert(value, param.type_name)
     _check_choices(param, typed)
+    if param.name in _FORMS:
+        _FORMS[param.name](typed)
     return typed
 
 

@@ -24,34 +24,14 @@ import pandas as pd
 from socialops import __version__
 from socialops.chapters import resolve_chapter, short_name
 from socialops.inputs.tables import CHAPTER_TABLES
+from socialops.inputs.window import latest_as_of, parse_as_of
 from socialops.report import charts, jsonsafe, masking
 from socialops.report.format import is_missing, table_cell
 from socialops.report.i18n import Translator
 
 STAGE_ENV = "SOCIALOPS_STAGE"
 VALIDATED_ENV = "SOCIALOPS_VALIDATED"
-COMMON_PARAMS = ("data_dir", "lang", "audience", "client", "as_of", "engine")
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-
-
-def parse_as_of(value: str) -> pd.Timestamp | None:
-    """Parse an ``as_of`` parameter.
-
-    ``YYYY-MM-DD`` means the end of that day, ``YYYY-MM-DD HH:MM:SS`` that instant, empty means "not given".
-
-    Raises
-    ------
-    ValueError
-        If the text is neither form.
-    """
-    text = (value or "").strip()
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return pd.Timestamp(text) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
-        return pd.Timestamp(text)
-    raise ValueError(f"as_of must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, not {value!r}")
 
 
 def escape_markdown(value: object) -> str:
@@ -117,6 +97,10 @@ class Report:
         chapter = resolve_chapter(chapter)
         if audience not in ("client", "analyst"):
             raise ValueError(f"audience must be client or analyst, not {audience!r}")
+        try:
+            given = parse_as_of(as_of)
+        except ValueError as error:
+            raise ValueError(f"as_of: {error}") from None
         needs = CHAPTER_TABLES[chapter]
         tables = list(needs.required) + list(needs.optional)
         if os.environ.get(VALIDATED_ENV) != "1":
@@ -125,13 +109,10 @@ class Report:
             contract.validate(data_dir, chapters=[chapter], engine=engine).raise_for_failures()
         workspace = open_workspace(data_dir, tables, engine=engine)
         main_table = needs.required[0]
-        given = parse_as_of(as_of)
         if given is not None:
             resolved, source = given, "given"
         else:
-            resolved, source = pd.Timestamp(workspace.date_range(main_table)[1]), "latest"
-            if workspace.time_column(main_table) and _is_date_only(workspace, main_table):
-                resolved = resolved + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            resolved, source = latest_as_of(workspace, main_table), "latest"
         stage = os.environ.get(STAGE_ENV)
         report = cls(
             chapter=chapter,
@@ -329,11 +310,6 @@ class Report:
             f'<div class="so-header"><p class="so-kicker">{html.escape(kicker)}</p>'
             f'<table class="so-meta">{cells}</table><p class="so-edition">{html.escape(edition)}</p></div>'
         ))
-
-
-def _is_date_only(workspace, name: str) -> bool:
-    column = workspace.time_column(name)
-    return str(workspace.table(name)[column].type()).startswith("date")
 
 
 def _fmt(value: object) -> str:
