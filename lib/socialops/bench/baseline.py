@@ -1,10 +1,9 @@
-"""The pandas code an analyst would write for the benchmark's four outputs, as the baseline socialops is timed
-against.
+"""The benchmark's baseline: the pandas code an analyst would write for its four outputs.
 
 It loads the whole ``events`` file into one DataFrame and works with groupby, merge and rank, following the
 definitions of DESIGN.md (02 lifecycle stages and RFM, cohort retention, 04 BG/NBD summary) so that its numbers
-equal those of the library; `tests/bench/test_harness.py` checks that they do. Written by hand on purpose: it *is* the
-thing being compared, so it must stay plain pandas.
+equal those of the library; `tests/bench/test_baseline.py` checks that they do. socialops is timed against it.
+Written by hand on purpose: it *is* the thing being compared, so it must stay plain pandas.
 """
 
 from __future__ import annotations

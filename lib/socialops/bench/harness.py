@@ -1,5 +1,7 @@
-"""The benchmark harness: generate events at each size, time every tool in a fresh process, check that the tools
-agree, and write ``bench.json``, a chart beside it and a table on the terminal.
+"""The benchmark harness: events at each size, every tool timed in a fresh process.
+
+It generates the events, checks that the tools agree, and writes ``bench.json``, a chart beside it and a table on
+the terminal.
 """
 
 from __future__ import annotations

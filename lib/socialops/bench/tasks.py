@@ -76,34 +76,49 @@ def differences(a: dict, b: dict, rel_tol: float = 1e-9) -> list[str]:
         One line per difference (empty when they agree).
     """
     out: list[str] = []
-
-    def walk(x, y, path):
-        if isinstance(x, dict) and isinstance(y, dict):
-            for k in sorted(set(x) | set(y)):
-                if k not in x or k not in y:
-                    out.append(f"{path}/{k}: only in {'first' if k in x else 'second'}")
-                else:
-                    walk(x[k], y[k], f"{path}/{k}")
-        elif isinstance(x, list) and isinstance(y, list):
-            if len(x) != len(y):
-                out.append(f"{path}: length {len(x)} != {len(y)}")
-            for i, (u, v) in enumerate(zip(x, y, strict=False)):
-                walk(u, v, f"{path}[{i}]")
-        elif isinstance(x, int) and isinstance(y, int):
-            if x != y:
-                out.append(f"{path}: {x} != {y}")
-        elif not math.isclose(float(x), float(y), rel_tol=rel_tol, abs_tol=1e-9):
-            out.append(f"{path}: {x} != {y}")
-
     for key in sorted(set(a) & set(b)):
-        walk(a[key], b[key], key)
+        out += _differences_at(a[key], b[key], key, rel_tol)
     return out
+
+
+def _differences_at(x, y, path: str, rel_tol: float) -> list[str]:
+    """The differences between two parts of digests found at `path`, nested dicts and lists included."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return _dict_differences(x, y, path, rel_tol)
+    if isinstance(x, list) and isinstance(y, list):
+        return _list_differences(x, y, path, rel_tol)
+    return [] if _same_number(x, y, rel_tol) else [f"{path}: {x} != {y}"]
+
+
+def _dict_differences(x: dict, y: dict, path: str, rel_tol: float) -> list[str]:
+    out: list[str] = []
+    for k in sorted(set(x) | set(y)):
+        if k in x and k in y:
+            out += _differences_at(x[k], y[k], f"{path}/{k}", rel_tol)
+        else:
+            out.append(f"{path}/{k}: only in {'first' if k in x else 'second'}")
+    return out
+
+
+def _list_differences(x: list, y: list, path: str, rel_tol: float) -> list[str]:
+    out = [f"{path}: length {len(x)} != {len(y)}"] if len(x) != len(y) else []
+    for i, (u, v) in enumerate(zip(x, y, strict=False)):
+        out += _differences_at(u, v, f"{path}[{i}]", rel_tol)
+    return out
+
+
+def _same_number(x, y, rel_tol: float) -> bool:
+    """Counts (integers) must be equal; other numbers close to `rel_tol` (or 1e-9 apart near zero)."""
+    if isinstance(x, int) and isinstance(y, int):
+        return x == y
+    return math.isclose(float(x), float(y), rel_tol=rel_tol, abs_tol=1e-9)
 
 
 # ------------------------------------------------------------------------------------------------ socialops
 def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "cohorts", "bgnbd")) -> dict:
-    """The outputs as the chapters compute them: Ibis on the engine, aggregates (and one row per customer for
-    the BG/NBD fit) back in pandas.
+    """The outputs as the chapters compute them: Ibis on the engine, aggregates back in pandas.
+
+    The BG/NBD summary comes back as one row per customer, as the chapter's fit needs it.
 
     Parameters
     ----------
@@ -143,8 +158,10 @@ def socialops_frames(events, as_of: pd.Timestamp, outputs=("stages", "rfm", "coh
 
 
 def run_socialops(data_dir: Path, as_of: pd.Timestamp, outputs, **connect) -> dict:
-    """Open the workspace's ``events`` on DuckDB (`connect`: threads, memory_limit) and compute `outputs`;
-    returns the `digest`."""
+    """The `digest` of `outputs` computed on the workspace's ``events`` on DuckDB.
+
+    `connect` holds the connection's threads and memory_limit.
+    """
     from socialops.inputs.workspace import open_workspace
 
     with open_workspace(data_dir, ["events"], **connect) as ws:
@@ -176,8 +193,10 @@ def run_pandas(data_dir: Path, as_of: pd.Timestamp) -> dict:
 
 # ------------------------------------------------------------------------------------------------ lifetimes
 def lifetimes_summary(ev: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The BG/NBD summary by lifetimes' ``summary_data_from_transaction_data`` (daily periods), the field's
-    reference implementation."""
+    """The BG/NBD summary by lifetimes' ``summary_data_from_transaction_data`` (daily periods).
+
+    lifetimes is the field's reference implementation of this summary.
+    """
     from lifetimes.utils import summary_data_from_transaction_data
 
     buys = ev[(ev["ts"] <= as_of) & (ev["event"] == "purchase")][["user_id", "ts"]]

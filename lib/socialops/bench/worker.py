@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB.
+    """Peak resident memory of the current process in MB.
 
     Linux's ``VmHWM`` is the high-water mark of the current address space, which starts afresh at ``exec``.
     ``getrusage`` is not used: its ``ru_maxrss`` carries over the parent's peak from before the ``exec``, so every

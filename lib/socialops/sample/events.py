@@ -196,20 +196,56 @@ class _Keys:
         return df.sort_values(["uid", "ts", "code"], kind="stable").reset_index(drop=True)
 
 
+@dataclass
+class _Draft:
+    """The per-user arrays while a plan is drawn, filled in step by step by the ``_draw_*`` functions."""
+
+    platform: np.ndarray
+    kind: np.ndarray
+    start: np.ndarray
+    level: np.ndarray  # each buyer's typical order value, yuan
+    lam: np.ndarray  # BG/NBD purchase rate a day
+    p: np.ndarray  # BG/NBD dropout probability
+    referred: np.ndarray
+    first: np.ndarray  # first purchase (planned; meaningful for customers)
+    end: np.ndarray
+    rate: np.ndarray
+    dead: np.ndarray
+    keys: _Keys
+
+
 def plan_users(rng: np.random.Generator, n: int) -> Plan:
-    """Draw the per-user plan of `n` users (see the module docstring)."""
+    """Draw the per-user plan of `n` users (see the module docstring).
+
+    The steps draw from `rng` in a fixed order, which keeps the samples byte-identical for a seed.
+    """
+    users = _draw_users(rng, n)
+    organic, n_repeat = _draw_organic_customers(rng, users)
+    _draw_referred_users(rng, users, organic, n_repeat)
+    _draw_acquired_users(rng, users)
+    _draw_prospects(rng, users)
+    users.keys.add(np.arange(n), users.start, VIEW)  # every user's first touch
+    winback = _winback(rng, users.kind, users.end, users.dead, users.keys)
+    key = _with_closing_view(users.keys.frame(), users.end)
+    winback["pre_value"] = _spent_before(key, winback)
+    share_chance = rng.beta(1.0, 14.0, n)
+    return Plan(
+        users.platform, users.kind, users.referred, users.p, users.start, users.end, users.rate, share_chance,
+        key, winback,
+    )
+
+
+def _draw_users(rng: np.random.Generator, n: int) -> _Draft:
+    """Each user's platform, arrival, kind and purchase traits, and which customers come through a referral."""
     platform = rng.choice(len(PLATFORMS), n, p=USER_PLATFORM_SHARE)
     start = _arrivals(rng, n)
     u = rng.random(n)
     kind = np.where(
         u < CUSTOMER_CHANCE[platform], 2, np.where(u < CUSTOMER_CHANCE[platform] + ACQUIRED_CHANCE, 1, 0)
     )
-    end = np.zeros(n, dtype=np.int64)
-    rate = np.zeros(n)
-    level = rng.gamma(3.0, 15.0, n)  # each buyer's typical order value, yuan
+    level = rng.gamma(3.0, 15.0, n)
     lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n)
     p = rng.beta(BGNBD["a"], BGNBD["b"], n)
-    keys = _Keys()
 
     # Who comes through a referral: customers selected with odds (1 - p) ** k.
     customers = np.flatnonzero(kind == 2)
@@ -217,23 +253,44 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     chance = np.minimum(1.0, REFERRED_OF_CUSTOMERS * customers.size * odds / odds.sum())
     referred = np.zeros(n, dtype=bool)
     referred[customers[rng.random(customers.size) < chance]] = True
+    return _Draft(
+        platform=platform,
+        kind=kind,
+        start=start,
+        level=level,
+        lam=lam,
+        p=p,
+        referred=referred,
+        first=np.zeros(n, dtype=np.int64),
+        end=np.zeros(n, dtype=np.int64),
+        rate=np.zeros(n),
+        dead=np.zeros(n, dtype=bool),
+        keys=_Keys(),
+    )
 
-    # Organic customers first: they are the pool the referred users' referrers come from.
-    first = start + rng.exponential(5 * DAY, n).astype(np.int64) + 600
-    organic = np.flatnonzero((kind == 2) & ~referred)
-    late = organic[first[organic] > WINDOW_END - HOUR]
-    kind[late] = 1
+
+def _draw_organic_customers(rng: np.random.Generator, users: _Draft) -> tuple[np.ndarray, np.ndarray]:
+    """Customers who were not referred; they are the pool the referred users' referrers come from.
+
+    Returns the organic customers and the number of repeat purchases of each.
+    """
+    users.first = users.start + rng.exponential(5 * DAY, users.kind.size).astype(np.int64) + 600
+    organic = np.flatnonzero((users.kind == 2) & ~users.referred)
+    late = organic[users.first[organic] > WINDOW_END - HOUR]
+    users.kind[late] = 1
     organic = np.setdiff1d(organic, late)
-    dead = np.zeros(n, dtype=bool)
-    n_repeat = _customers(rng, organic, start, first, lam, p, 1.0, level, end, rate, dead, keys)
+    return organic, _customers(rng, users, organic, 1.0)
 
-    # Referred users arrive a few hours after a referral by a customer, at a time when that customer is active.
-    ref = np.flatnonzero(referred)
+
+def _draw_referred_users(rng: np.random.Generator, users: _Draft, organic: np.ndarray, n_repeat: np.ndarray):
+    """Referred users arrive a few hours after a referral by a customer, at a time when that customer is active."""
+    start, first, end = users.start, users.first, users.end
+    ref = np.flatnonzero(users.referred)
     span = (end[organic] - first[organic]).astype(float)
     weight = span * (1 + n_repeat)
     referrer = organic[rng.choice(organic.size, ref.size, p=weight / weight.sum())]
     sent = first[referrer] + (rng.random(ref.size) * (end[referrer] - first[referrer])).astype(np.int64)
-    keys.add(referrer, sent, REFERRAL)
+    users.keys.add(referrer, sent, REFERRAL)
     start[ref] = np.minimum(
         sent + rng.exponential(4 * HOUR, ref.size).astype(np.int64) + 60, WINDOW_END - HOUR
     )
@@ -242,22 +299,13 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     late = first[ref] > WINDOW_END - HOUR
     signs_up |= late  # a referral needs a signup or a first purchase to carry it
     signup_at = start[ref] + rng.integers(120, 1_800, ref.size)
-    keys.add(ref[signs_up], signup_at[signs_up], SIGNUP, referrer=referrer[signs_up])
-    kind[ref[late]] = 1
-    buyers = ref[~late]
+    users.keys.add(ref[signs_up], signup_at[signs_up], SIGNUP, referrer=referrer[signs_up])
+    users.kind[ref[late]] = 1
     _customers(
         rng,
-        buyers,
-        start,
-        first,
-        lam,
-        p,
+        users,
+        ref[~late],
         REFERRED_DROPOUT,
-        level,
-        end,
-        rate,
-        dead,
-        keys,
         signed_up=signs_up[~late],
         referrer=np.where(signs_up[~late], -1, referrer[~late]),
     )
@@ -265,79 +313,78 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
     end[acquired_late] = np.minimum(
         signup_at[late] + rng.exponential(30 * DAY, late.sum()).astype(np.int64), WINDOW_END
     )
-    rate[acquired_late] = rng.gamma(1.5, 0.12 / 1.5, late.sum())
+    users.rate[acquired_late] = rng.gamma(1.5, 0.12 / 1.5, late.sum())
 
-    # Acquired users: a follow and/or a signup soon after arrival, then a while of engagement.
-    acq = np.flatnonzero((kind == 1) & ~referred)
-    acquired_at = start[acq] + rng.exponential(DAY, acq.size).astype(np.int64) + 60
+
+def _draw_acquired_users(rng: np.random.Generator, users: _Draft) -> None:
+    """Acquired users: a follow and/or a signup soon after arrival, then a while of engagement."""
+    acq = np.flatnonzero((users.kind == 1) & ~users.referred)
+    acquired_at = users.start[acq] + rng.exponential(DAY, acq.size).astype(np.int64) + 60
     too_late = acquired_at > WINDOW_END - HOUR
-    kind[acq[too_late]] = 0
+    users.kind[acq[too_late]] = 0
     acq, acquired_at = acq[~too_late], acquired_at[~too_late]
     signs_up = rng.random(acq.size) < 0.55
     follows = ~signs_up | (rng.random(acq.size) < 0.5)
-    keys.add(acq[signs_up], acquired_at[signs_up], SIGNUP)
-    keys.add(acq[follows], acquired_at[follows] + 30, FOLLOW)
-    end[acq] = np.minimum(acquired_at + 60 + rng.exponential(45 * DAY, acq.size).astype(np.int64), WINDOW_END)
-    rate[acq] = rng.gamma(1.5, 0.12 / 1.5, acq.size)
-    _unfollows(rng, acq[follows], acquired_at[follows] + 30, end, keys)
+    users.keys.add(acq[signs_up], acquired_at[signs_up], SIGNUP)
+    users.keys.add(acq[follows], acquired_at[follows] + 30, FOLLOW)
+    users.end[acq] = np.minimum(
+        acquired_at + 60 + rng.exponential(45 * DAY, acq.size).astype(np.int64), WINDOW_END
+    )
+    users.rate[acq] = rng.gamma(1.5, 0.12 / 1.5, acq.size)
+    _unfollows(rng, acq[follows], acquired_at[follows] + 30, users.end, users.keys)
 
-    # Prospects: a short look around.
-    pro = np.flatnonzero(kind == 0)
-    end[pro] = np.minimum(start[pro] + rng.exponential(20 * DAY, pro.size).astype(np.int64), WINDOW_END)
-    rate[pro] = rng.gamma(1.5, 0.2 / 1.5, pro.size)
 
-    keys.add(np.arange(n), start, VIEW)  # every user's first touch
-    winback = _winback(rng, kind, end, dead, keys)
-    key = keys.frame()
-    # One view at the very end of the window, by a user still active then, fixes the samples' as_of at
-    # 2026-09-30 23:59:59 (added after `frame`, which keeps every other event out of a day's last minute).
+def _draw_prospects(rng: np.random.Generator, users: _Draft) -> None:
+    """Prospects: a short look around."""
+    pro = np.flatnonzero(users.kind == 0)
+    users.end[pro] = np.minimum(
+        users.start[pro] + rng.exponential(20 * DAY, pro.size).astype(np.int64), WINDOW_END
+    )
+    users.rate[pro] = rng.gamma(1.5, 0.2 / 1.5, pro.size)
+
+
+def _with_closing_view(key: pd.DataFrame, end: np.ndarray) -> pd.DataFrame:
+    """The key events with one view at the very end of the window, by a user still active then.
+
+    It fixes the samples' as_of at 2026-09-30 23:59:59; it comes after `_Keys.frame`, which keeps every other
+    event out of a day's last minute.
+    """
     closer = int(np.argmax(end == WINDOW_END))
     closing = pd.DataFrame(
         {"uid": [closer], "ts": [WINDOW_END], "code": np.int8(VIEW), "amount": [np.nan], "referrer": [-1]}
     )
     key = pd.concat([key, closing], ignore_index=True)
-    key = key.sort_values(["uid", "ts", "code"], kind="stable").reset_index(drop=True)
-    spent_before = key[key.code == PURCHASE].merge(winback[["uid", "assigned_at"]], on="uid")
-    spent_before = spent_before[spent_before.ts < spent_before.assigned_at].groupby("uid").amount.sum()
-    winback["pre_value"] = winback.uid.map(spent_before).fillna(0.0).round(2)
-    share_chance = rng.beta(1.0, 14.0, n)
-    return Plan(platform, kind, referred, p, start, end, rate, share_chance, key, winback)
+    return key.sort_values(["uid", "ts", "code"], kind="stable").reset_index(drop=True)
 
 
-def _customers(
-    rng,
-    who,
-    start,
-    first,
-    lam,
-    p,
-    interest_scale,
-    level,
-    end,
-    rate,
-    dead,
-    keys,
-    *,
-    signed_up=None,
-    referrer=None,
-):
+def _spent_before(key: pd.DataFrame, winback: pd.DataFrame) -> pd.Series:
+    """Each win-back unit's spend before its assignment (the test's ``pre_value``)."""
+    spent = key[key.code == PURCHASE].merge(winback[["uid", "assigned_at"]], on="uid")
+    spent = spent[spent.ts < spent.assigned_at].groupby("uid").amount.sum()
+    return winback.uid.map(spent).fillna(0.0).round(2)
+
+
+def _customers(rng, users: _Draft, who, interest_scale, *, signed_up=None, referrer=None):
     """Key events of customers `who`: signup, follow, unfollow and purchases; fills their `end`, `rate`, `dead`.
 
     Returns the number of repeat purchases of each customer.
     """
+    start, first, end, lam, keys = users.start, users.first, users.end, users.lam, users.keys
     m = who.size
-    owner, times, gone = _repeat_purchases(rng, first[who], lam[who], p[who])
-    dead[who] = gone
+    owner, times, gone = _repeat_purchases(rng, first[who], lam[who], users.p[who])
+    users.dead[who] = gone
     n_repeat = np.bincount(owner, minlength=m)
     f = first[who]
     keys.add(
         who,
         f,
         PURCHASE,
-        _amounts(rng, level[who], np.ones(m, dtype=bool)),
+        _amounts(rng, users.level[who], np.ones(m, dtype=bool)),
         referrer,
     )
-    keys.add(who[owner], times, PURCHASE, _amounts(rng, level[who[owner]], np.zeros(owner.size, dtype=bool)))
+    keys.add(
+        who[owner], times, PURCHASE, _amounts(rng, users.level[who[owner]], np.zeros(owner.size, dtype=bool))
+    )
     last_purchase = f.copy()
     np.maximum.at(last_purchase, owner, times)
     # Dropped-out customers fall silent soon after their last purchase. Those still alive in the purchase
@@ -349,7 +396,7 @@ def _customers(
         np.where(gone, last_purchase + tail, np.maximum(last_purchase + tail, interest)), WINDOW_END
     )
     # Engagement follows buying intensity, with a floor so buyers keep looking in now and then.
-    rate[who] = 0.03 + 4.0 * lam[who] * rng.gamma(2.0, 0.5, m)
+    users.rate[who] = 0.03 + 4.0 * lam[who] * rng.gamma(2.0, 0.5, m)
     if signed_up is None:
         signed_up = rng.random(m) < 0.8
         s = start[who] + ((0.05 + 0.9 * rng.random(m)) * (f - start[who])).astype(np.int64)
