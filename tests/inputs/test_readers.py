@@ -3,12 +3,14 @@
 import datetime as dt
 import hashlib
 import logging
+from importlib import resources
 
 import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from socialops.inputs import readers
 from socialops.inputs.engine import connect
@@ -24,6 +26,7 @@ from socialops.inputs.readers import (
     raw_column,
     read_table,
 )
+from socialops.inputs.tables import CONTENT_TYPES, EVENTS, FORMATS, KNOWN_PLATFORMS, TABLES
 
 
 @pytest.fixture
@@ -355,3 +358,33 @@ def test_already_canonical_tells_which_parquet_files_need_no_conversion(tmp_path
         expected = raw.expr.order_by(ROW).drop(ROW).to_pandas()
         parsed = parse_table(raw, load_aliases()).order_by(ROW).select(*raw.columns).to_pandas()
         pd.testing.assert_frame_equal(parsed, expected, check_dtype=False)
+
+
+# ------------------------------------------------------------------------------------ the library's aliases
+def _alias_files():
+    folder = resources.files("socialops.inputs") / "aliases"
+    return {e.name: yaml.safe_load(e.read_text(encoding="utf-8")) for e in folder.iterdir() if e.name.endswith(".yaml")}
+
+
+def test_alias_files_target_real_columns_and_values():
+    files = _alias_files()
+    assert {"common.yaml", "xiaohongshu.yaml", "douyin.yaml", "wechat.yaml"} <= set(files)
+    all_columns = {c for spec in TABLES.values() for c in spec.names}
+    allowed = {"platform": set(KNOWN_PLATFORMS), "content_type": set(CONTENT_TYPES), "format": set(FORMATS),
+               "event": set(EVENTS)}
+    for name, doc in files.items():
+        for scope, mapping in doc.get("columns", {}).items():
+            columns = all_columns if scope == "*" else set(TABLES[scope].names)
+            for alias, target in mapping.items():
+                assert target in columns, f"{name}: {scope}.{alias} -> {target}"
+        for column, mapping in doc.get("values", {}).items():
+            assert set(mapping.values()) <= allowed[column], name
+
+
+def test_alias_files_do_not_contradict_each_other():
+    seen = {}
+    for name, doc in sorted(_alias_files().items()):
+        for scope, mapping in doc.get("columns", {}).items():
+            for alias, target in mapping.items():
+                key = (scope, normalize_header(alias))
+                assert seen.setdefault(key, (target, name))[0] == target, f"{key}: {seen[key]} vs {name}"

@@ -1,11 +1,7 @@
-"""The contract's table definitions and the alias files shipped with the library."""
-
-from importlib import resources
+"""The contract's table definitions."""
 
 import pytest
-import yaml
 
-from socialops.inputs.readers import normalize_header
 from socialops.inputs.tables import (
     CHAPTER_TABLES,
     CONTENT_TYPES,
@@ -16,6 +12,14 @@ from socialops.inputs.tables import (
     chapter_tables,
     table_spec,
 )
+
+
+def id_columns(spec):
+    return tuple(c.name for c in spec.columns if c.kind == "id")
+
+
+def types(spec):
+    return {c.name: c.dtype for c in spec.columns}
 
 
 def test_six_tables_with_their_time_columns():
@@ -47,14 +51,14 @@ def test_keys_and_id_columns():
         "experiment": ("experiment_id", "unit_id"),
         "mentions": ("mention_id",),
     }
-    assert TABLES["events"].id_columns == ("user_id", "referrer_id")
+    assert id_columns(TABLES["events"]) == ("user_id", "referrer_id")
     for spec in TABLES.values():
-        for name in spec.id_columns:
-            assert spec.types[name] == "string"
+        for name in id_columns(spec):
+            assert types(spec)[name] == "string"
 
 
 def test_canonical_types_match_the_sample_spec():
-    types = {(t, c): dtype for t, spec in TABLES.items() for c, dtype in spec.types.items()}
+    types = {(t, c.name): c.dtype for t, spec in TABLES.items() for c in spec.columns}
     assert types[("platform_daily", "date")] == "date"
     for key in [("events", "ts"), ("posts", "published_at"), ("experiment", "assigned_at"), ("mentions", "ts")]:
         assert types[key] == "timestamp"
@@ -87,32 +91,3 @@ def test_unknown_table_lists_the_known_ones():
         table_spec("orders")
     with pytest.raises(KeyError):
         TABLES["posts"].column("nothing")
-
-
-def _alias_files():
-    folder = resources.files("socialops.inputs") / "aliases"
-    return {e.name: yaml.safe_load(e.read_text(encoding="utf-8")) for e in folder.iterdir() if e.name.endswith(".yaml")}
-
-
-def test_alias_files_target_real_columns_and_values():
-    files = _alias_files()
-    assert {"common.yaml", "xiaohongshu.yaml", "douyin.yaml", "wechat.yaml"} <= set(files)
-    all_columns = {c for spec in TABLES.values() for c in spec.names}
-    allowed = {"platform": set(KNOWN_PLATFORMS), "content_type": set(CONTENT_TYPES), "format": set(FORMATS),
-               "event": set(EVENTS)}
-    for name, doc in files.items():
-        for scope, mapping in doc.get("columns", {}).items():
-            columns = all_columns if scope == "*" else set(TABLES[scope].names)
-            for alias, target in mapping.items():
-                assert target in columns, f"{name}: {scope}.{alias} -> {target}"
-        for column, mapping in doc.get("values", {}).items():
-            assert set(mapping.values()) <= allowed[column], name
-
-
-def test_alias_files_do_not_contradict_each_other():
-    seen = {}
-    for name, doc in sorted(_alias_files().items()):
-        for scope, mapping in doc.get("columns", {}).items():
-            for alias, target in mapping.items():
-                key = (scope, normalize_header(alias))
-                assert seen.setdefault(key, (target, name))[0] == target, f"{key}: {seen[key]} vs {name}"

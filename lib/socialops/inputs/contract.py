@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 import pandera.ibis as pa
 from pandera.errors import SchemaErrors
 
@@ -32,7 +33,7 @@ from socialops.inputs.readers import (
     raw_column,
     read_table,
 )
-from socialops.inputs.tables import CHAPTER_TABLES, DERIVED, TABLES, chapter_tables, table_spec
+from socialops.inputs.tables import CHAPTER_TABLES, DERIVED, TABLES, TableSpec, chapter_tables, table_spec
 
 #: Failures listed per (table, column, rule) before the rest are only counted.
 MAX_LISTED = 50
@@ -78,6 +79,7 @@ class Failure:
     value: str | None = None
 
     def __str__(self) -> str:
+        """One line: where (file, row, column), what is wrong, and the value as written."""
         where = self.file or self.table
         if self.row is not None:
             where += f", row {self.row}"
@@ -149,6 +151,7 @@ class ValidationReport:
             raise ContractError(self)
 
     def __str__(self) -> str:
+        """The same text as :meth:`format`."""
         return self.format()
 
 
@@ -298,64 +301,84 @@ def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: Valid
     """
     spec = table_spec(raw.table)
     t = parse_table(raw, aliases)
-    parsed = {name: t[name] for name in raw.columns}
-    rules = []  # (column, rule, expression true on a failing row)
+    rules = _parse_rules(raw, spec, t)
     for name in raw.columns:
-        kind = spec.column(name).kind
-        if kind in _PARSE_RULE:
-            rules.append((name, _PARSE_RULE[kind], ~t[ok_column(name)]))
-    for name in raw.columns:
-        column, value = spec.column(name), parsed[name]
-        if column.required:
-            rules.append((name, "blank value in a required column", value.isnull() & t[ok_column(name)]))
-        if column.kind == "count":
-            rules.append((name, "negative count", value < 0))
-        elif column.kind == "share":
-            rules.append((name, "share outside [0, 1]", (value < 0) | (value > 1)))
-        elif column.kind == "sentiment":
-            rules.append((name, "sentiment outside [-1, 1]", (value < -1) | (value > 1)))
-        elif column.kind == "flag01":
-            rules.append((name, "not 0 or 1", ~value.isin([0, 1])))
-        elif column.kind == "enum":
-            allowed = ", ".join(column.values)
-            rules.append((name, f"unknown value (allowed: {allowed})", ~value.isin(column.values)))
-        if name == spec.time_column:
-            limit = ibis.literal(now.date() if column.kind == "date" else now)
-            rules.append((name, f"future-dated (after {now:%Y-%m-%d %H:%M})", value > limit))
-    key = [k for k in spec.key if k in parsed]
-    if key and len(key) == len(spec.key):
-        dup = parsed[key[0]].count().over(group_by=[parsed[k] for k in key]) > 1
-        rules.append((",".join(key), "duplicate key", dup & ibis.and_(*[parsed[k].notnull() for k in key])))
-
-    flags = {f"_bad{i}": bad.fill_null(False) for i, (_, _, bad) in enumerate(rules)}
-    checked = t.mutate(**flags)
-    if not flags:
+        rules += _value_rules(spec, name, t, now)
+    rules += _key_rules(raw, spec, t)
+    if not rules:
         return
-    counts = checked.aggregate(**{f: checked[f].cast("int64").sum() for f in flags}).execute().iloc[0]
+    checked = t.mutate(**{f"_bad{i}": bad.fill_null(False) for i, (_, _, bad) in enumerate(rules)})
+    counts = checked.aggregate(**{f"_bad{i}": checked[f"_bad{i}"].cast("int64").sum() for i in range(len(rules))})
+    counts = counts.execute().iloc[0]
     for i, (name, rule, _) in enumerate(rules):
         n = int(counts[f"_bad{i}"] or 0)
-        if not n:
-            continue
-        shown_cols = key if rule == "duplicate key" else [name]
-        rows = (
-            checked.filter(checked[f"_bad{i}"])
-            .order_by(ROW)
-            .select(ROW, *[checked[raw_column(c)].name(c) for c in shown_cols])
-            .limit(MAX_LISTED)
-            .execute()
-        )
-        for record in rows.itertuples(index=False):
-            values = list(record[1:])
-            value = (
-                ", ".join(f"{c}={v}" for c, v in zip(shown_cols, values, strict=True))
-                if rule == "duplicate key"
-                else values[0]
-            )
-            report.failures.append(
-                Failure(raw.table, raw.file.name, int(record[0]), name, rule, None if _missing(value) else str(value))
-            )
+        if n:
+            _collect(raw, checked, f"_bad{i}", name, rule, report)
         if n > MAX_LISTED:
             report.omitted[(raw.table, name, rule)] = n - MAX_LISTED
+
+
+#: Range rules by column kind: (rule, expression true on a failing value).
+_RANGE_RULES = {
+    "count": ("negative count", lambda v: v < 0),
+    "share": ("share outside [0, 1]", lambda v: (v < 0) | (v > 1)),
+    "sentiment": ("sentiment outside [-1, 1]", lambda v: (v < -1) | (v > 1)),
+    "flag01": ("not 0 or 1", lambda v: ~v.isin([0, 1])),
+}
+_DUPLICATE_KEY = "duplicate key"
+
+
+def _parse_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, str, ir.BooleanValue]]:
+    """Values that did not parse as their column's kind, one rule per column."""
+    kinds = {name: spec.column(name).kind for name in raw.columns}
+    return [(name, _PARSE_RULE[kind], ~t[ok_column(name)]) for name, kind in kinds.items() if kind in _PARSE_RULE]
+
+
+def _value_rules(spec: TableSpec, name: str, t: ir.Table, now: dt.datetime) -> list[tuple[str, str, ir.BooleanValue]]:
+    """Blank required values, values outside their range or allowed set, and rows dated after `now`."""
+    column, value = spec.column(name), t[name]
+    rules = []
+    if column.required:
+        rules.append((name, "blank value in a required column", value.isnull() & t[ok_column(name)]))
+    if column.kind in _RANGE_RULES:
+        rule, failing = _RANGE_RULES[column.kind]
+        rules.append((name, rule, failing(value)))
+    elif column.kind == "enum":
+        allowed = ", ".join(column.values)
+        rules.append((name, f"unknown value (allowed: {allowed})", ~value.isin(column.values)))
+    if name == spec.time_column:
+        limit = ibis.literal(now.date() if column.kind == "date" else now)
+        rules.append((name, f"future-dated (after {now:%Y-%m-%d %H:%M})", value > limit))
+    return rules
+
+
+def _key_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, str, ir.BooleanValue]]:
+    """Rows whose key is given and not unique (only when the file has every key column)."""
+    if not spec.key or not set(spec.key) <= set(raw.columns):
+        return []
+    key = [t[k] for k in spec.key]
+    duplicate = key[0].count().over(group_by=key) > 1
+    return [(",".join(spec.key), _DUPLICATE_KEY, duplicate & ibis.and_(*[k.notnull() for k in key]))]
+
+
+def _collect(raw: RawTable, checked: ir.Table, flag: str, name: str, rule: str, report: ValidationReport) -> None:
+    """Add the first `MAX_LISTED` rows failing one rule to the report, with the values as written."""
+    shown = name.split(",") if rule == _DUPLICATE_KEY else [name]
+    rows = (
+        checked.filter(checked[flag])
+        .order_by(ROW)
+        .select(ROW, *[checked[raw_column(c)].name(c) for c in shown])
+        .limit(MAX_LISTED)
+        .execute()
+    )
+    for record in rows.itertuples(index=False):
+        values = list(record[1:])
+        if rule == _DUPLICATE_KEY:
+            value = ", ".join(f"{c}={v}" for c, v in zip(shown, values, strict=True))
+        else:
+            value = values[0]
+        failure = Failure(raw.table, raw.file.name, int(record[0]), name, rule, None if _missing(value) else str(value))
+        report.failures.append(failure)
 
 
 def _missing(value) -> bool:

@@ -110,16 +110,6 @@ class TableSpec:
         """Names of the required columns."""
         return tuple(c.name for c in self.columns if c.required)
 
-    @property
-    def id_columns(self) -> tuple[str, ...]:
-        """Names of the id columns (always read as text, never blank where required)."""
-        return tuple(c.name for c in self.columns if c.kind == "id")
-
-    @property
-    def types(self) -> dict[str, str]:
-        """Canonical Ibis type of each column."""
-        return {c.name: c.dtype for c in self.columns}
-
 
 def _c(name: str, kind: str, required: bool = False, values: tuple[str, ...] = ()) -> Column:
     return Column(name, kind, required, values)

@@ -65,10 +65,6 @@ class Workspace:
             return False
         return column is None or column in self._tables[name].columns
 
-    def columns(self, name: str) -> list[str]:
-        """Canonical columns present in table `name`."""
-        return list(self.table(name).columns)
-
     def time_column(self, name: str) -> str | None:
         """The column that places rows of table `name` in time (None for timeless tables)."""
         return table_spec(name).time_column
@@ -93,12 +89,15 @@ class Workspace:
         self.con = None
 
     def __enter__(self) -> Workspace:
+        """The workspace itself, closed when the ``with`` block ends."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Close the workspace (see :meth:`close`)."""
         self.close()
 
     def __repr__(self) -> str:
+        """The data folder and the tables opened."""
         return f"Workspace({str(self.data_dir)!r}, tables={list(self._tables)})"
 
 

@@ -64,6 +64,81 @@ def _unordered(items: Any) -> list:
         return sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
 
 
+#: What a converter step returns for a value that is not of its kind.
+_NOT_MINE = object()
+
+
+def _scalar(obj: Any) -> Any:
+    """Text, booleans, enums and numbers; non-finite numbers become None."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, enum.Enum):
+        return to_jsonable(obj.value)
+    if isinstance(obj, numbers.Integral):
+        return int(obj)
+    if isinstance(obj, (float, np.floating, Decimal)):
+        return _number(float(obj))
+    return _NOT_MINE
+
+
+def _moment(obj: Any) -> Any:
+    """Missing values, dates, times and durations, as ISO 8601 text."""
+    if obj is pd.NaT or obj is pd.NA:
+        return None
+    if isinstance(obj, np.datetime64):
+        return to_jsonable(pd.Timestamp(obj))
+    if isinstance(obj, np.timedelta64):
+        return to_jsonable(pd.Timedelta(obj))
+    if isinstance(obj, (dt.datetime, dt.date, dt.time)):
+        return obj.isoformat()
+    if isinstance(obj, dt.timedelta):
+        return pd.Timedelta(obj).isoformat()
+    return _NOT_MINE
+
+
+def _tabular(obj: Any) -> Any:
+    """Frames, series, indexes and arrays."""
+    if isinstance(obj, pd.DataFrame):
+        return _frame_records(obj)
+    if isinstance(obj, pd.Series):
+        return {_key(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (pd.Index, pd.api.extensions.ExtensionArray)):
+        return [to_jsonable(x) for x in obj]
+    if isinstance(obj, np.ndarray):
+        return _array(obj)
+    return _NOT_MINE
+
+
+def _mapping(obj: Mapping) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in obj.items():
+        key = _key(k)
+        if key in out:
+            raise TypeError(f"two keys map to the same JSON key {key!r}")
+        out[key] = to_jsonable(v)
+    return out
+
+
+def _collection(obj: Any) -> Any:
+    """Paths, mappings, sets, sequences and dataclass instances."""
+    if isinstance(obj, PurePath):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        return _mapping(obj)
+    if isinstance(obj, (set, frozenset)):
+        return _unordered(obj)
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(x) for x in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return _NOT_MINE
+
+
+_STEPS = (_scalar, _moment, _tabular, _collection)
+
+
 def to_jsonable(obj: Any) -> Any:
     """Convert a value into plain JSON types (dict, list, str, int, float, bool, None).
 
@@ -87,52 +162,10 @@ def to_jsonable(obj: Any) -> Any:
     TypeError
         If ``obj`` (or something inside it) has no JSON form, e.g. a complex number.
     """
-    if obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, enum.Enum):
-        return to_jsonable(obj.value)
-    if isinstance(obj, numbers.Integral):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return _number(float(obj))
-    if isinstance(obj, Decimal):
-        return _number(float(obj))
-    if obj is pd.NaT or obj is pd.NA:
-        return None
-    if isinstance(obj, np.datetime64):
-        return to_jsonable(pd.Timestamp(obj))
-    if isinstance(obj, np.timedelta64):
-        return to_jsonable(pd.Timedelta(obj))
-    if isinstance(obj, (dt.datetime, dt.date, dt.time)):
-        return obj.isoformat()
-    if isinstance(obj, dt.timedelta):
-        return pd.Timedelta(obj).isoformat()
-    if isinstance(obj, PurePath):
-        return str(obj)
-    if isinstance(obj, pd.DataFrame):
-        return _frame_records(obj)
-    if isinstance(obj, pd.Series):
-        return {_key(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (pd.Index, pd.api.extensions.ExtensionArray)):
-        return [to_jsonable(x) for x in obj]
-    if isinstance(obj, np.ndarray):
-        return _array(obj)
-    if isinstance(obj, Mapping):
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            key = _key(k)
-            if key in out:
-                raise TypeError(f"two keys map to the same JSON key {key!r}")
-            out[key] = to_jsonable(v)
-        return out
-    if isinstance(obj, (set, frozenset)):
-        return _unordered(obj)
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(x) for x in obj]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    for step in _STEPS:
+        value = step(obj)
+        if value is not _NOT_MINE:
+            return value
     raise TypeError(f"no JSON form for a value of type {type(obj).__name__}: {obj!r}")
 
 
