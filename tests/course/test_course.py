@@ -11,7 +11,6 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import nbformat
@@ -31,7 +30,6 @@ from socialops.course import (
     mkdocs_config,
 )
 from socialops.course.__main__ import main as course_main
-from socialops.course.hooks import heading_anchors
 from socialops.pipeline.publish import render_html
 
 EXECUTED = "05_crisis_postmortem"  # the quickest chapter to run
@@ -255,16 +253,6 @@ def test_command_fails_cleanly_without_executed_notebooks(tmp_path, capsys):
     assert course_main(["--out", str(tmp_path / "site"), "--run-dir", str(tmp_path / "missing")]) == 1
     assert "01_platform_matrix.ipynb" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
-
-
-def test_heading_anchors_follow_the_table_of_contents():
-    toc = [SimpleNamespace(title="用户生命周期", id="_1", children=[
-        SimpleNamespace(title="练习", id="_2", children=[]), SimpleNamespace(title="练习", id="_3", children=[])])]
-    html = ('<h1 id="">用户生命周期<a class="anchor-link" href="#">¶</a></h1><p>x</p>'
-            '<h2 id="">练习<a class="anchor-link" href="#">¶</a></h2><h2 id="">练习</h2><h3 id="other">其他</h3>')
-    fixed = heading_anchors(html, toc)
-    assert re.findall(r'id="([^"]*)"', fixed) == ["_1", "_2", "_3", "other"]
-    assert 'href="#_1"' in fixed and 'href="#_2"' in fixed
 
 
 def test_line_breaks_inside_chinese_text_are_removed():
