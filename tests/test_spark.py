@@ -169,7 +169,7 @@ def test_ties_and_money_sums_do_not_depend_on_the_engine(spark_ws, duck_ws):
 
 # ------------------------------------------------------------------ chapter 01: the engine calls of its notebook
 
-PERIOD = platforms.period_bounds(AS_OF, 90)
+PERIOD = platforms.calendar_days(AS_OF, 90)
 
 
 def test_audience_fit_matches(spark_ws, duck_ws):
@@ -179,7 +179,7 @@ def test_audience_fit_matches(spark_ws, duck_ws):
 
 
 def test_posting_cadence_and_mix_match(spark_ws, duck_ws):
-    _, start, end = PERIOD
+    start, end = PERIOD
     names = ["bilibili", "douyin", "wechat", "weibo", "xiaohongshu", "zhihu"]
     assert_same(posting.posting_cadence(spark_ws.table("posts"), start, end, platforms=names),
                 posting.posting_cadence(duck_ws.table("posts"), start, end, platforms=names))

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from socialops.stats.timeframe import period_bounds
+
 #: Score weights per goal. Keys are the normalised components of :func:`score_platforms`.
 GOAL_WEIGHTS: dict[str, dict[str, float]] = {
     "awareness": {"reach": 0.60, "ctr": 0.10, "engagement_rate": 0.10, "follower_growth": 0.10,
@@ -112,16 +114,50 @@ def ratio_estimate(num: np.ndarray, den: np.ndarray, level: float = 0.95) -> tup
     return (float(r), float(se), float(r - z * se), float(r + z * se))
 
 
-def period_bounds(as_of: pd.Timestamp, period_days: int) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
-    """First day of the previous period, first day of the current period, last day (inclusive) of both.
+def calendar_days(as_of: pd.Timestamp, days: int, back: int = 0) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last calendar day (both inclusive) of a period of :func:`~socialops.stats.timeframe.period_bounds`.
 
-    The current period holds the ``period_days`` calendar days ending on ``as_of``'s day; the previous
-    period the same number of days just before it.
+    The daily table dates each row at midnight, so the half-open period ``(start, end]`` holds the days after
+    ``start``'s day up to ``end``'s day: ``days`` whole days ending on ``as_of``'s day for ``back=0``, the
+    ``days`` days before them for ``back=1``.
+
+    Parameters
+    ----------
+    as_of : pandas.Timestamp
+        End of the observation window.
+    days : int
+        Length of the period in days.
+    back : int
+        How many periods of equal length to step back from ``as_of``.
+
+    Returns
+    -------
+    tuple of pandas.Timestamp
+        ``(first_day, last_day)``, both at midnight.
     """
-    end = pd.Timestamp(as_of).normalize()
-    start = end - pd.Timedelta(days=period_days - 1)
-    prev_start = start - pd.Timedelta(days=period_days)
-    return prev_start, start, end
+    start, end = period_bounds(as_of, days, back)
+    return start.normalize() + pd.Timedelta(days=1), end.normalize()
+
+
+def scored_period(totals: pd.DataFrame, as_of: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days the chapter scores: the current period of :func:`calendar_days`, from the first day with data.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Output of :func:`daily_totals`.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    days : int
+        Length of the period in days (the ``period_days`` parameter).
+
+    Returns
+    -------
+    tuple of pandas.Timestamp
+        ``(first_day, last_day)``, both inclusive.
+    """
+    start, end = calendar_days(as_of, days)
+    return max(start, totals["date"].min()), end
 
 
 def platform_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 0.95) -> pd.DataFrame:
@@ -197,9 +233,8 @@ def period_change(totals: pd.DataFrame, as_of, period_days: int = 90, level: flo
         Columns ``platform``, ``metric``, ``current``, ``previous``, ``change`` (relative), ``ci_low``,
         ``ci_high``, ``significant`` (the interval excludes 0); empty where the previous period has no days.
     """
-    prev_start, start, end = period_bounds(as_of, period_days)
-    cur = _between(totals, start, end)
-    prev = _between(totals, prev_start, start - pd.Timedelta(days=1))
+    cur = _between(totals, *calendar_days(as_of, period_days))
+    prev = _between(totals, *calendar_days(as_of, period_days, back=1))
     z = _z(level)
     rows = []
     for platform in sorted(set(cur["platform"]) & set(prev["platform"])):
@@ -243,30 +278,40 @@ def parse_target_audience(spec: str | Mapping[str, float]) -> dict[str, dict[str
     ValueError
         On a malformed item, a share outside [0, 1] or a dimension whose shares sum above 1.
     """
-    if isinstance(spec, str):
-        items = []
-        for item in filter(None, (s.strip() for s in spec.split(","))):
-            key, sep, share = item.rpartition("=")
-            if not sep:
-                raise ValueError(f"target audience item {item!r} is not 'dimension:bucket=share'")
-            items.append((key, share))
-    else:
-        items = list(spec.items())
     profile: dict[str, dict[str, float]] = {}
-    for key, share in items:
-        dimension, sep, bucket = str(key).partition(":")
-        try:
-            value = float(share)
-        except ValueError:
-            value = float("nan")
-        if not sep or not dimension.strip() or not bucket.strip() or not 0 <= value <= 1:
-            raise ValueError(f"target audience item {key!r}: {share!r} is not 'dimension:bucket' with a share "
-                             "in [0, 1]")
-        profile.setdefault(dimension.strip(), {})[bucket.strip()] = value
+    for key, share in _target_items(spec):
+        dimension, bucket, value = _target_entry(key, share)
+        profile.setdefault(dimension, {})[bucket] = value
     for dimension, buckets in profile.items():
         if sum(buckets.values()) > 1 + 1e-9:
             raise ValueError(f"target audience shares of {dimension!r} sum above 1")
     return profile
+
+
+def _target_items(spec: str | Mapping[str, float]) -> list[tuple[object, object]]:
+    """The ``(key, share)`` pairs of a target profile given as a mapping or as ``"key=share, ..."`` text."""
+    if not isinstance(spec, str):
+        return list(spec.items())
+    items = []
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        key, sep, share = item.rpartition("=")
+        if not sep:
+            raise ValueError(f"target audience item {item!r} is not 'dimension:bucket=share'")
+        items.append((key, share))
+    return items
+
+
+def _target_entry(key: object, share: object) -> tuple[str, str, float]:
+    """One ``"dimension:bucket"`` key and its share as ``(dimension, bucket, share)``, checked."""
+    dimension, sep, bucket = str(key).partition(":")
+    try:
+        value = float(share)
+    except ValueError:
+        value = float("nan")
+    if not sep or not dimension.strip() or not bucket.strip() or not 0 <= value <= 1:
+        raise ValueError(f"target audience item {key!r}: {share!r} is not 'dimension:bucket' with a share "
+                         "in [0, 1]")
+    return dimension.strip(), bucket.strip(), value
 
 
 def audience_fit(audience: ibis.Table, target: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
@@ -468,33 +513,3 @@ def score_intervals(totals: pd.DataFrame, start=None, end=None, goal: str = "con
                          "score_low": np.nanquantile(score, alpha, axis=0),
                          "score_high": np.nanquantile(score, 1 - alpha, axis=0),
                          "p_top": np.bincount(top, minlength=len(base)) / n_boot})
-
-
-def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) -> list[dict]:
-    """The ``platforms`` list of the results contract, in rank order.
-
-    Parameters
-    ----------
-    scored : pandas.DataFrame
-        Output of :func:`score_platforms`.
-    cadence : pandas.DataFrame, optional
-        Output of :func:`socialops.platform_matrix.posting.posting_cadence`; without it ``posts_per_week`` and
-        ``cadence_target`` are null.
-    """
-    keys = ["platform", "score", "rank", "role", "impressions", "engagement_rate", "ctr", "conversion_rate",
-            "cost_per_follower"]
-    out = []
-    cad = cadence.set_index("platform") if cadence is not None else None
-    for rec in scored[keys].to_dict("records"):
-        rec = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()}
-        rec["rank"] = int(rec["rank"])
-        if cad is not None and rec["platform"] in cad.index:
-            row = cad.loc[rec["platform"]]
-            rec["posts_per_week"] = float(row["posts_per_week"])
-            rec["cadence_target"] = (None if pd.isna(row["target_low"])
-                                     else [float(row["target_low"]), float(row["target_high"])])
-        else:
-            rec["posts_per_week"] = None
-            rec["cadence_target"] = None
-        out.append(rec)
-    return out

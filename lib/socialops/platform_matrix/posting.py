@@ -6,7 +6,7 @@ per-cell sums come back. Intervals come from the variation between posts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import ibis
 import numpy as np
@@ -184,17 +184,6 @@ def best_hours(hour_profile: pd.DataFrame, top: int = 2) -> list[int]:
     return sorted(int(h) for h in hour_profile.nlargest(top, "shrunk")["hour"])
 
 
-def hours_label(hours: list[int]) -> str:
-    """Clock hours as readable ranges: consecutive hours merge (``[20, 21]`` → ``"20:00–21:59"``)."""
-    runs: list[list[int]] = []
-    for h in sorted(hours):
-        if runs and h == runs[-1][-1] + 1:
-            runs[-1].append(h)
-        else:
-            runs.append([h])
-    return ", ".join(f"{r[0]:02d}:00–{r[-1]:02d}:59" for r in runs)
-
-
 def _t_interval(n, total, total_sq, level: float) -> tuple[np.ndarray, np.ndarray]:
     n = np.asarray(n, dtype=float)
     mean = np.asarray(total, dtype=float) / n
@@ -335,58 +324,3 @@ def posting_cadence(posts: ibis.Table, start, end, platforms=(),
          out["posts_per_week"] > out["target_high"]],
         ["no_guidance", "below", "above"], default="within")
     return out
-
-
-def recommendations(scored: pd.DataFrame, goal: str, cadence: pd.DataFrame | None = None,
-                    mix: dict | None = None, content: pd.DataFrame | None = None,
-                    hours: list[int] | None = None,
-                    label: Callable[[str], str] = str,
-                    content_label: Callable[[str], str] = str, sep: str = ", ") -> list[tuple[str, dict]]:
-    """The chapter's closing advice as catalog keys with their values, in reading order.
-
-    Parameters
-    ----------
-    scored : pandas.DataFrame
-        Output of :func:`socialops.platform_matrix.analysis.score_platforms`.
-    goal : str
-        The goal the score favoured (selects the wording of the core-platform advice).
-    cadence, mix, content, hours : optional
-        Outputs of :func:`posting_cadence`, :func:`content_mix` (its summary), :func:`group_performance` by
-        content type and :func:`best_hours`; a missing one leaves its advice out.
-    label, content_label : callable
-        Map a platform id / a content type to its display name in the report language.
-    sep : str
-        Separator of a list of names in the report language.
-
-    Returns
-    -------
-    list of (str, dict)
-        Keys of ``messages/platform_matrix.yaml`` (prefix ``rec_``) and the values they format.
-    """
-    names = lambda ids: sep.join(label(p) for p in ids)  # noqa: E731
-    recs: list[tuple[str, dict]] = []
-    core = scored.loc[scored.role == "core", "platform"].tolist()
-    aux = scored.loc[scored.role == "auxiliary", "platform"].tolist()
-    weak = scored.loc[scored.role == "deprioritize", "platform"].tolist()
-    recs.append((f"rec_core_{goal}" if goal in ("awareness", "conversion", "brand") else "rec_core",
-                 {"platforms": names(core)}))
-    if aux:
-        recs.append(("rec_auxiliary", {"platforms": names(aux)}))
-    if weak:
-        recs.append(("rec_deprioritize", {"platforms": names(weak)}))
-    if cadence is not None:
-        for row in cadence[cadence.status.isin(["below", "above"])].itertuples():
-            # a platform to scale back gets no "post more" advice, only the choice to commit or hold back
-            weak_below = row.status == "below" and row.platform in weak
-            recs.append(("rec_cadence_below_weak" if weak_below else f"rec_cadence_{row.status}",
-                         {"platform": label(row.platform), "per_week": f"{row.posts_per_week:.1f}",
-                          "low": f"{row.target_low:g}", "high": f"{row.target_high:g}"}))
-    if mix is not None:
-        recs.append((f"rec_mix_{mix['verdict']}",
-                     {"ad_share": f"{mix['ad_share']:.0%}", "target": f"{1 - mix['target_value_share']:.0%}"}))
-    if content is not None and len(content) > 1:
-        recs.append(("rec_content", {"best": content_label(content.iloc[0, 0]),
-                                     "worst": content_label(content.iloc[-1, 0])}))
-    if hours:
-        recs.append(("rec_hours", {"hours": hours_label(hours)}))
-    return recs

@@ -1,0 +1,584 @@
+"""What chapter 01's report shows and says: tables, findings, advice, headline values and recorded results.
+
+Each function takes outputs of :mod:`~socialops.platform_matrix.analysis` or
+:mod:`~socialops.platform_matrix.posting` and the report's translator ``t``. Tables come back with translated
+headers and formatted cells, ready for ``rep.show``; what the report says comes back as ``(message key, values)``
+pairs, ready for ``rep.say`` or ``rep.note``. A list of findings holds only the sentences the data supports: a
+finding about data that is absent is left out, never said with an empty value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from socialops.platform_matrix.analysis import RATIO_METRICS
+from socialops.report.format import is_missing, number, percent, signed, with_interval
+from socialops.report.i18n import Translator
+
+#: A message of the catalog and the values it formats.
+Message = tuple[str, dict[str, object]]
+
+#: Catalog prefix of the display names of each grouping column of the content tables.
+LABEL_PREFIX = {"content_type": "ct", "format": "fmt"}
+
+#: The goals with advice of their own for the core platforms (other goals get the plain advice).
+GOALS_WITH_ADVICE = ("awareness", "conversion", "brand")
+
+_change = partial(signed, digits=1, scale=100, unit="%")
+_two_places = partial(number, digits=2)
+
+
+# ------------------------------------------------------------------ names
+
+
+def platform_names(platforms: Iterable[str], t: Translator) -> str:
+    """Display names of platforms joined as a list in the report language (empty text for none)."""
+    return t("list_sep").join(t.label("platform", p) for p in platforms)
+
+
+def metric_name(metric: str, t: Translator) -> str:
+    """A metric's name as a heading: the catalog's ``metric_<name>`` with its first letter in capitals."""
+    text = t(f"metric_{metric}")
+    return text[:1].upper() + text[1:]
+
+
+def goal_key(goal: str, weights: Mapping[str, float] | None) -> str:
+    """The goal the score served: ``custom`` when explicit weights were given, else the ``goal`` parameter."""
+    return "custom" if weights else goal
+
+
+def hours_label(hours: Iterable[int]) -> str:
+    """Clock hours as readable ranges: consecutive hours merge (``[20, 21]`` → ``"20:00–21:59"``)."""
+    runs: list[list[int]] = []
+    for h in sorted(hours):
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return ", ".join(f"{r[0]:02d}:00–{r[-1]:02d}:59" for r in runs)
+
+
+def _platforms(column: pd.Series, t: Translator) -> pd.Series:
+    return column.map(lambda p: t.label("platform", p))
+
+
+def _intervals(frame: pd.DataFrame, value: str, low: str, high: str, fmt) -> list[str]:
+    """``value (low – high)`` per row; blank where the value itself is missing."""
+    return ["" if is_missing(v) else with_interval(v, lo, hi, fmt)
+            for v, lo, hi in frame[[value, low, high]].to_numpy()]
+
+
+def _guidance(low: float, high: float) -> tuple[str, str]:
+    return f"{low:g}", f"{high:g}"
+
+
+# ------------------------------------------------------------------ how the platforms compare
+
+
+def period_findings(first_day: pd.Timestamp, last_day: pd.Timestamp) -> list[Message]:
+    """The sentence naming the days the matrix covers (both ends inclusive)."""
+    return [("find_period", {"days": int((last_day - first_day).days) + 1, "start": f"{first_day:%Y-%m-%d}",
+                             "end": f"{last_day:%Y-%m-%d}"})]
+
+
+def platform_table(metrics: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Reach, the rates with their intervals across days, cost per new follower and follower growth.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.platform_metrics`.
+    t : Translator
+        The report's translator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per platform; rates as percentages and cost in money, each with its interval, blank where
+        the data lack the metric.
+    """
+    view = metrics[["platform", "impressions"]].assign(platform=_platforms(metrics["platform"], t))
+    for name in RATIO_METRICS:
+        fmt = _two_places if name == "cost_per_follower" else percent
+        view[name] = _intervals(metrics, name, f"{name}_low", f"{name}_high", fmt)
+    view["follower_growth"] = metrics["follower_growth"].map(partial(percent, missing=""))
+    return view.rename(columns=t.col)
+
+
+def _best_and_worst(metrics: pd.DataFrame, name: str, lowest_best: bool = False) -> tuple[pd.Series, pd.Series]:
+    best, worst = metrics[name].idxmax(), metrics[name].idxmin()
+    if lowest_best:
+        best, worst = worst, best
+    return metrics.loc[best], metrics.loc[worst]
+
+
+def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
+    """Which platform reaches, engages and converts best, and where a new follower costs least.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.platform_metrics` (largest reach first).
+    t : Translator
+        The report's translator.
+
+    Returns
+    -------
+    list of (str, dict)
+        ``find_reach``, then ``find_engagement``, ``find_conversion`` and ``find_cost`` where the data hold
+        the metric (conversions and spend are optional columns).
+    """
+    top = metrics.iloc[0]
+    found: list[Message] = [("find_reach", {
+        "platform": t.label("platform", top["platform"]), "impressions": number(top["impressions"]),
+        "share": percent(top["impressions"] / metrics["impressions"].sum(), 0)})]
+    if metrics["engagement_rate"].notna().any():
+        best, _ = _best_and_worst(metrics, "engagement_rate")
+        found.append(("find_engagement", {
+            "platform": t.label("platform", best["platform"]), "rate": percent(best["engagement_rate"], 2),
+            "low": percent(best["engagement_rate_low"], 2), "high": percent(best["engagement_rate_high"], 2)}))
+    if metrics["conversion_rate"].notna().any():
+        best, worst = _best_and_worst(metrics, "conversion_rate")
+        found.append(("find_conversion", {
+            "platform": t.label("platform", best["platform"]), "rate": percent(best["conversion_rate"], 2),
+            "low": percent(best["conversion_rate_low"], 2), "high": percent(best["conversion_rate_high"], 2),
+            "worst": t.label("platform", worst["platform"]),
+            "worst_rate": percent(worst["conversion_rate"], 2)}))
+    if metrics["cost_per_follower"].notna().any():
+        best, worst = _best_and_worst(metrics, "cost_per_follower", lowest_best=True)
+        found.append(("find_cost", {
+            "platform": t.label("platform", best["platform"]), "cost": _two_places(best["cost_per_follower"]),
+            "worst": t.label("platform", worst["platform"]),
+            "worst_cost": _two_places(worst["cost_per_follower"])}))
+    return found
+
+
+# ------------------------------------------------------------------ against the previous period
+
+
+def change_table(change: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Platforms by metrics: each change with its interval, starred where it lies beyond day-to-day noise.
+
+    Parameters
+    ----------
+    change : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.period_change`, not empty.
+    t : Translator
+        The report's translator.
+    """
+    cells = change.assign(
+        platform=_platforms(change["platform"], t), metric=change["metric"].map(lambda m: metric_name(m, t)),
+        text=[with_interval(c, lo, hi, _change) + (" *" if significant else "")
+              for c, lo, hi, significant in change[["change", "ci_low", "ci_high", "significant"]].to_numpy()])
+    table = cells.pivot(index="platform", columns="metric", values="text").reset_index().rename_axis(columns=None)
+    return table.rename(columns={"platform": t.col("platform")})
+
+
+def change_findings(change: pd.DataFrame, t: Translator) -> list[Message]:
+    """The changes beyond day-to-day noise (``find_change_sig``), or that there are none (``find_change_none``).
+
+    Nothing is said when there is no previous period to compare with (an empty ``change``).
+    """
+    if change.empty:
+        return []
+    moved = change[change["significant"]]
+    if moved.empty:
+        return [("find_change_none", {})]
+    items = [t("find_change_item", platform=t.label("platform", r.platform), metric=t(f"metric_{r.metric}"),
+               change=_change(r.change)) for r in moved.itertuples()]
+    return [("find_change_sig", {"changes": t("list_sep_long").join(items)})]
+
+
+# ------------------------------------------------------------------ audience fit
+
+
+def target_text(target_audience: Mapping[str, float]) -> str:
+    """The target profile as given in the ``target_audience`` parameter: ``"age:25-34 = 45%, ..."``."""
+    return ", ".join(f"{key} = {percent(share, 0)}" for key, share in target_audience.items())
+
+
+def fit_table(fit: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Audience fit per platform, overall and per target dimension.
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.audience_fit`.
+    t : Translator
+        The report's translator.
+    """
+    dims = [c for c in fit.columns if c.startswith("fit_")]
+    shown = fit[["platform", "audience_fit", *dims]].assign(platform=_platforms(fit["platform"], t))
+
+    def header(column: str) -> str:
+        if column.startswith("fit_"):
+            return t.col("fit_dimension", dimension=t.label("dim", column.removeprefix("fit_")))
+        return t.col(column)
+
+    return shown.rename(columns=header)
+
+
+def fit_findings(fit: pd.DataFrame, t: Translator) -> list[Message]:
+    """The platform whose audience fits the target best and the one that fits least.
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.audience_fit`, best fit first.
+    t : Translator
+        The report's translator.
+    """
+    best, worst = fit.iloc[0], fit.iloc[-1]
+    return [("find_fit", {"platform": t.label("platform", best["platform"]),
+                          "fit": _two_places(best["audience_fit"]),
+                          "worst": t.label("platform", worst["platform"]),
+                          "worst_fit": _two_places(worst["audience_fit"])})]
+
+
+# ------------------------------------------------------------------ score and roles
+
+
+def score_table(scored: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Rank, role and score with its interval, and the chance of ranking first when the days are resampled.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms` merged with
+        :func:`~socialops.platform_matrix.analysis.score_intervals`.
+    t : Translator
+        The report's translator.
+    """
+    shown = scored[["rank", "platform", "role", "score", "score_low", "score_high", "p_top"]].assign(
+        platform=_platforms(scored["platform"], t), role=scored["role"].map(lambda r: t(f"role_{r}")),
+        p_top=scored["p_top"].map(lambda v: percent(v, 0)))
+    return shown.rename(columns=t.col)
+
+
+def score_findings(scored: pd.DataFrame, goal: str, t: Translator) -> list[Message]:
+    """The platforms of each role under the goal, and how often the leader stays first when days are resampled.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        As for :func:`score_table`, in rank order.
+    goal : str
+        The goal the score served (see :func:`goal_key`).
+    t : Translator
+        The report's translator.
+    """
+    def names(role: str) -> str:
+        return platform_names(scored.loc[scored["role"] == role, "platform"], t) or t("word_none")
+
+    top = scored.iloc[0]
+    return [("find_score", {"goal": t(f"goal_{goal}"), "core": names("core"), "auxiliary": names("auxiliary"),
+                            "weak": names("deprioritize")}),
+            ("find_score_stable", {"platform": t.label("platform", top["platform"]),
+                                   "p_top": percent(top["p_top"], 0)})]
+
+
+# ------------------------------------------------------------------ posting cadence
+
+
+def cadence_table(cadence: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Posts and posts a week per platform against the guidance.
+
+    Parameters
+    ----------
+    cadence : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.posting.posting_cadence`.
+    t : Translator
+        The report's translator.
+    """
+    shown = cadence.assign(
+        platform=_platforms(cadence["platform"], t), status=cadence["status"].map(lambda s: t(f"status_{s}")),
+        target=["–".join(_guidance(lo, hi)) if np.isfinite(lo) else ""
+                for lo, hi in cadence[["target_low", "target_high"]].to_numpy()])
+    return shown[["platform", "posts", "posts_per_week", "target", "status"]].rename(columns=t.col)
+
+
+def cadence_findings(cadence: pd.DataFrame, t: Translator) -> list[Message]:
+    """The platforms posting less than the guidance (``find_cadence_below``), or that all keep up with it."""
+    below = cadence.loc[cadence["status"] == "below", "platform"]
+    if len(below):
+        return [("find_cadence_below", {"platforms": platform_names(below, t)})]
+    return [("find_cadence_ok", {})]
+
+
+# ------------------------------------------------------------------ best time to post
+
+
+def hours_findings(hour_profile: pd.DataFrame, best: list[int]) -> list[Message]:
+    """The best hours to post and how far above the platform average their posts engage (after shrinkage).
+
+    Parameters
+    ----------
+    hour_profile : pandas.DataFrame
+        Output of ``slot_index(posts, keys=("hour",))``.
+    best : list of int
+        Output of :func:`~socialops.platform_matrix.posting.best_hours`.
+    """
+    lift = hour_profile.set_index("hour").loc[best, "shrunk"].mean()
+    return [("find_hours", {"hours": hours_label(best), "lift": _two_places(lift)})]
+
+
+def best_slots_table(slots: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Each platform's best hours: posts, raw and shrunk engagement rate.
+
+    Parameters
+    ----------
+    slots : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.posting.best_slots` on hours alone.
+    t : Translator
+        The report's translator.
+    """
+    shown = slots.assign(platform=_platforms(slots["platform"], t),
+                         hour=slots["hour"].map(lambda h: hours_label([h])),
+                         rate=slots["rate"].map(lambda v: percent(v, 2)),
+                         shrunk_rate=slots["shrunk_rate"].map(lambda v: percent(v, 2)))
+    shown = shown[["platform", "hour", "n", "rate", "shrunk_rate"]].rename(
+        columns={"n": "posts", "rate": "rate_raw", "shrunk_rate": "rate_shrunk"})
+    return shown.rename(columns=t.col)
+
+
+# ------------------------------------------------------------------ what content works
+
+
+def content_findings(content: pd.DataFrame, t: Translator, formats: pd.DataFrame | None = None) -> list[Message]:
+    """Which content type engages most and least, and whether a format stands out.
+
+    Parameters
+    ----------
+    content : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.posting.group_performance` by content type (best first).
+    t : Translator
+        The report's translator.
+    formats : pandas.DataFrame, optional
+        The same by format; without it (no ``format`` column) nothing is said about formats.
+
+    Returns
+    -------
+    list of (str, dict)
+        ``find_content``, then ``find_format`` when the leading format's interval lies above the platform
+        average, else ``find_format_none``.
+    """
+    best, worst = content.iloc[0], content.iloc[-1]
+    found: list[Message] = [("find_content", {
+        "best": t.label("ct", best["content_type"]), "index": _two_places(best["index"]),
+        "low": _two_places(best["index_low"]), "high": _two_places(best["index_high"]),
+        "worst": t.label("ct", worst["content_type"]), "worst_index": _two_places(worst["index"])})]
+    if formats is not None:
+        lead = formats.iloc[0]
+        found.append(("find_format" if lead["index_low"] > 1 else "find_format_none", {
+            "best": t.label("fmt", lead["format"]), "index": _two_places(lead["index"]),
+            "low": _two_places(lead["index_low"]), "high": _two_places(lead["index_high"])}))
+    return found
+
+
+def performance_table(performance: pd.DataFrame, by: str, t: Translator) -> pd.DataFrame:
+    """Posts, engagement index and engagement rate, each with its interval, per content type or format.
+
+    Parameters
+    ----------
+    performance : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.posting.group_performance`.
+    by : str
+        Its grouping column: ``content_type`` or ``format``.
+    t : Translator
+        The report's translator.
+    """
+    prefix = LABEL_PREFIX.get(by, by)
+    shown = performance[[by, "n"]].assign(**{by: performance[by].map(lambda v: t.label(prefix, v))})
+    shown["index"] = _intervals(performance, "index", "index_low", "index_high", _two_places)
+    shown["engagement_rate"] = _intervals(performance, "engagement_rate", "engagement_rate_low",
+                                          "engagement_rate_high", partial(percent, digits=2))
+    return shown.rename(columns={"n": "posts"}).rename(columns=t.col)
+
+
+# ------------------------------------------------------------------ content mix
+
+
+def mix_table(by_platform: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Posts, adverts and the advert share with its interval, per platform.
+
+    Parameters
+    ----------
+    by_platform : pandas.DataFrame
+        The second output of :func:`~socialops.platform_matrix.posting.content_mix`.
+    t : Translator
+        The report's translator.
+    """
+    shown = by_platform.assign(platform=_platforms(by_platform["platform"], t))
+    shown["ad_share"] = _intervals(by_platform, "ad_share", "ad_share_low", "ad_share_high",
+                                   partial(percent, digits=0))
+    return shown[["platform", "posts", "ads", "ad_share"]].rename(columns=t.col)
+
+
+def mix_findings(mix: Mapping[str, object], t: Translator) -> list[Message]:
+    """The advert share with its interval against the 7:3 rule, and the verdict."""
+    return [("find_mix", {"share": percent(mix["ad_share"], 0), "low": percent(mix["ad_share_low"], 0),
+                          "high": percent(mix["ad_share_high"], 0), "verdict": t(f"verdict_{mix['verdict']}")})]
+
+
+# ------------------------------------------------------------------ recommendations
+
+
+def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.DataFrame | None = None,
+                    mix: Mapping[str, object] | None = None, content: pd.DataFrame | None = None,
+                    hours: list[int] | None = None) -> list[Message]:
+    """The chapter's closing advice as catalog keys with their values, in reading order.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
+    goal : str
+        The goal the score favoured (selects the wording of the core-platform advice).
+    t : Translator
+        The report's translator (platform and content-type names, the list separator).
+    cadence, mix, content, hours : optional
+        Outputs of :func:`~socialops.platform_matrix.posting.posting_cadence`,
+        :func:`~socialops.platform_matrix.posting.content_mix` (its summary),
+        :func:`~socialops.platform_matrix.posting.group_performance` by content type and
+        :func:`~socialops.platform_matrix.posting.best_hours`; a missing one leaves its advice out.
+
+    Returns
+    -------
+    list of (str, dict)
+        Keys of ``messages/platform_matrix.yaml`` (prefix ``rec_``) and the values they format.
+    """
+    roles = {role: scored.loc[scored["role"] == role, "platform"].tolist()
+             for role in ("core", "auxiliary", "deprioritize")}
+    recs: list[Message] = [(f"rec_core_{goal}" if goal in GOALS_WITH_ADVICE else "rec_core",
+                            {"platforms": platform_names(roles["core"], t)})]
+    recs += [(f"rec_{role}", {"platforms": platform_names(roles[role], t)})
+             for role in ("auxiliary", "deprioritize") if roles[role]]
+    if cadence is not None:
+        recs += _cadence_advice(cadence, roles["deprioritize"], t)
+    if mix is not None:
+        recs.append((f"rec_mix_{mix['verdict']}", {"ad_share": percent(mix["ad_share"], 0),
+                                                   "target": percent(1 - mix["target_value_share"], 0)}))
+    if content is not None and len(content) > 1:
+        recs.append(("rec_content", {"best": t.label("ct", content.iloc[0, 0]),
+                                     "worst": t.label("ct", content.iloc[-1, 0])}))
+    if hours:
+        recs.append(("rec_hours", {"hours": hours_label(hours)}))
+    return recs
+
+
+def _cadence_advice(cadence: pd.DataFrame, weak: list[str], t: Translator) -> list[Message]:
+    """Advice for each platform posting below or above its guidance."""
+    advice = []
+    for row in cadence[cadence["status"].isin(["below", "above"])].itertuples():
+        # a platform to scale back gets no "post more" advice, only the choice to commit or hold back
+        weak_below = row.status == "below" and row.platform in weak
+        low, high = _guidance(row.target_low, row.target_high)
+        advice.append(("rec_cadence_below_weak" if weak_below else f"rec_cadence_{row.status}",
+                       {"platform": t.label("platform", row.platform), "per_week": number(row.posts_per_week, 1),
+                        "low": low, "high": high}))
+    return advice
+
+
+# ------------------------------------------------------------------ headline values and recorded results
+
+
+def headlines(scored: pd.DataFrame, t: Translator, mix: Mapping[str, object] | None = None,
+              best: list[int] | None = None) -> list[tuple[str, str]]:
+    """The chapter's headline figures for the summary page: ``(label, value)`` pairs.
+
+    The core platforms always; the advert share where there are posts; the best hours where posts carry
+    engagement.
+    """
+    heads = [(t("head_core"), platform_names(scored.loc[scored["role"] == "core", "platform"], t))]
+    if mix is not None:
+        heads.append((t("head_ad_share"), percent(mix["ad_share"], 0)))
+    if best:
+        heads.append((t("head_best_hours"), hours_label(best)))
+    return heads
+
+
+def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) -> list[dict]:
+    """The ``platforms`` list of the results contract, in rank order.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
+    cadence : pandas.DataFrame, optional
+        Output of :func:`~socialops.platform_matrix.posting.posting_cadence`; without it ``posts_per_week``
+        and ``cadence_target`` are null.
+    """
+    keys = ["platform", "score", "rank", "role", "impressions", "engagement_rate", "ctr", "conversion_rate",
+            "cost_per_follower"]
+    out = []
+    cad = cadence.set_index("platform") if cadence is not None else None
+    for rec in scored[keys].to_dict("records"):
+        rec = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()}
+        rec["rank"] = int(rec["rank"])
+        if cad is not None and rec["platform"] in cad.index:
+            row = cad.loc[rec["platform"]]
+            rec["posts_per_week"] = float(row["posts_per_week"])
+            rec["cadence_target"] = (None if pd.isna(row["target_low"])
+                                     else [float(row["target_low"]), float(row["target_high"])])
+        else:
+            rec["posts_per_week"] = None
+            rec["cadence_target"] = None
+        out.append(rec)
+    return out
+
+
+#: The keys of the content-mix summary that CHAPTER.json records.
+MIX_KEYS = ("value_share", "ad_share", "target_value_share", "verdict", "ad_share_low", "ad_share_high", "posts",
+            "ads")
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict] | None:
+    return None if frame is None else frame.to_dict("records")
+
+
+def chapter_results(scored: pd.DataFrame, stability: pd.DataFrame, change: pd.DataFrame,
+                    period: tuple[pd.Timestamp, pd.Timestamp], period_days: int, goal: str, *,
+                    fit: pd.DataFrame | None = None, cadence: pd.DataFrame | None = None,
+                    mix: Mapping[str, object] | None = None, best: list[int] | None = None,
+                    content: pd.DataFrame | None = None) -> dict[str, object]:
+    """The chapter's keys of ``CHAPTER.json``; the parts of absent tables are null.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
+    stability : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_intervals`.
+    change : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.period_change`.
+    period : tuple of pandas.Timestamp
+        First and last day scored (see :func:`~socialops.platform_matrix.analysis.scored_period`).
+    period_days : int
+        The ``period_days`` parameter.
+    goal : str
+        The goal the score served (see :func:`goal_key`).
+    fit, cadence, mix, best, content : optional
+        Audience fit, posting cadence, content-mix summary, best hours and performance by content type.
+
+    Returns
+    -------
+    dict
+        ``{key: value}`` for ``rep.result``.
+    """
+    first_day, last_day = period
+    return {
+        "platforms": platform_records(scored, cadence),
+        "content_mix": None if mix is None else {k: mix[k] for k in MIX_KEYS},
+        "period": {"start": f"{first_day:%Y-%m-%d}", "end": f"{last_day:%Y-%m-%d}", "days": period_days},
+        "goal": goal,
+        "score_intervals": stability.to_dict("records"),
+        "change": change.to_dict("records"),
+        "audience_fit": _records(fit),
+        "cadence": _records(cadence),
+        "best_hours": best,
+        "content_types": _records(content),
+    }

@@ -1,0 +1,394 @@
+"""Unit tests of socialops.platform_matrix.present: the report's tables, findings, advice, headlines and results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialops.platform_matrix import analysis as pm
+from socialops.platform_matrix import posting as po
+from socialops.platform_matrix import present
+from socialops.report.i18n import Translator
+from tests.platform_matrix.test_analysis import make_daily
+from tests.platform_matrix.test_posting import make_posts
+
+EN = Translator("en", "platform_matrix")
+ZH = Translator("zh", "platform_matrix")
+NAN = np.nan
+
+
+class Capitals(Translator):
+    """The English catalog with platform names in capitals, so that a test tells a display name from an id."""
+
+    def label(self, prefix, value):
+        return str(value).upper() if prefix == "platform" else super().label(prefix, value)
+
+
+def keys(messages):
+    return [key for key, _ in messages]
+
+
+def make_metrics(**columns) -> pd.DataFrame:
+    """Three platforms as platform_metrics returns them (largest reach first); keyword columns replace defaults."""
+    frame = pd.DataFrame({
+        "platform": ["douyin", "wechat", "newsite"], "days": [30, 30, 30],
+        "impressions": [3_000_000.0, 1_000_000.0, 1_000_000.0],
+        "impressions_per_day": [100_000.0, 33_333.3, 33_333.3],
+        "engagement_rate": [0.03, 0.05, 0.04], "engagement_rate_low": [0.025, 0.045, 0.035],
+        "engagement_rate_high": [0.035, 0.055, 0.045],
+        "ctr": [0.01, 0.03, 0.02], "ctr_low": [0.009, 0.028, 0.018], "ctr_high": [0.011, 0.032, 0.022],
+        "conversion_rate": [0.01, 0.08, 0.02], "conversion_rate_low": [0.008, 0.07, 0.015],
+        "conversion_rate_high": [0.012, 0.09, 0.025],
+        "cost_per_follower": [30.0, 8.0, 1234.5], "cost_per_follower_low": [25.0, 7.0, 1000.0],
+        "cost_per_follower_high": [35.0, 9.0, 1469.0],
+        "new_followers": [900.0, 400.0, 10.0], "follower_growth": [0.1, 0.05, NAN]})
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def without(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The frame as platform_metrics returns it when the data lack a metric's columns."""
+    return frame.assign(**{metric: NAN, f"{metric}_low": NAN, f"{metric}_high": NAN})
+
+
+# ------------------------------------------------------------------ names
+
+
+def test_platform_names_are_display_names_in_the_report_language():
+    assert present.platform_names(["wechat", "douyin"], EN) == "WeChat, Douyin"
+    assert present.platform_names(["wechat", "douyin"], ZH) == "微信、抖音"
+    assert present.platform_names(["newsite"], EN) == "newsite"
+    assert present.platform_names([], EN) == ""
+
+
+def test_metric_name_is_capitalised():
+    assert present.metric_name("ctr", EN) == "Click-through rate"
+    assert present.metric_name("cost_per_follower", EN) == "Cost per new follower"
+    assert present.metric_name("ctr", ZH) == "点击率"
+
+
+def test_goal_key_is_custom_only_with_weights():
+    assert present.goal_key("conversion", None) == "conversion"
+    assert present.goal_key("awareness", {}) == "awareness"
+    assert present.goal_key("awareness", {"reach": 1.0}) == "custom"
+
+
+def test_hours_label_merges_consecutive_hours():
+    assert present.hours_label([21, 20]) == "20:00–21:59"
+    assert present.hours_label([8, 20, 21, 23]) == "08:00–08:59, 20:00–21:59, 23:00–23:59"
+
+
+# ------------------------------------------------------------------ how the platforms compare
+
+
+def test_period_findings_count_both_ends():
+    assert present.period_findings(pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30")) == [
+        ("find_period", {"days": 90, "start": "2026-04-02", "end": "2026-06-30"})]
+
+
+def test_platform_table_shows_rates_with_intervals_and_blanks_for_absent_metrics():
+    table = present.platform_table(without(make_metrics(), "conversion_rate"), EN)
+    assert list(table.columns) == ["Platform", "Impressions", "Engagement rate", "Click-through rate",
+                                   "Conversion rate (per click)", "Cost per new follower (yuan)", "Follower growth"]
+    wechat = table.iloc[1]
+    assert wechat["Platform"] == "WeChat" and wechat["Impressions"] == 1_000_000
+    assert wechat["Engagement rate"] == "5.0% (4.5% – 5.5%)"
+    assert wechat["Cost per new follower (yuan)"] == "8.00 (7.00 – 9.00)"
+    assert wechat["Conversion rate (per click)"] == ""
+    assert table["Follower growth"].tolist() == ["10.0%", "5.0%", ""]
+    assert table.iloc[2]["Cost per new follower (yuan)"] == "1,234.50 (1,000.00 – 1,469.00)"
+
+
+def test_platform_findings_name_the_leaders():
+    found = dict(present.platform_findings(make_metrics(), EN))
+    assert list(found) == ["find_reach", "find_engagement", "find_conversion", "find_cost"]
+    assert found["find_reach"] == {"platform": "Douyin", "impressions": "3,000,000", "share": "60%"}
+    assert found["find_engagement"] == {"platform": "WeChat", "rate": "5.00%", "low": "4.50%", "high": "5.50%"}
+    assert found["find_conversion"] == {"platform": "WeChat", "rate": "8.00%", "low": "7.00%", "high": "9.00%",
+                                        "worst": "Douyin", "worst_rate": "1.00%"}
+    assert found["find_cost"] == {"platform": "WeChat", "cost": "8.00", "worst": "newsite",
+                                  "worst_cost": "1,234.50"}
+
+
+def test_platform_findings_say_nothing_about_absent_conversions_or_spend():
+    metrics = make_metrics()
+    assert keys(present.platform_findings(without(metrics, "conversion_rate"), EN)) == [
+        "find_reach", "find_engagement", "find_cost"]
+    assert keys(present.platform_findings(without(metrics, "cost_per_follower"), EN)) == [
+        "find_reach", "find_engagement", "find_conversion"]
+
+
+# ------------------------------------------------------------------ against the previous period
+
+
+def make_change(significant=(True, False, False)) -> pd.DataFrame:
+    return pd.DataFrame({"platform": ["wechat", "wechat", "douyin"],
+                         "metric": ["ctr", "impressions_per_day", "ctr"],
+                         "current": [0.0336, 1000.0, 0.0102], "previous": [0.03, 1010.0, 0.01],
+                         "change": [0.12, -0.01, 0.02], "ci_low": [0.05, -0.1, -0.03],
+                         "ci_high": [0.2, 0.08, 0.07], "significant": list(significant)})
+
+
+def test_change_table_puts_platforms_against_metrics_and_stars_real_changes():
+    table = present.change_table(make_change(), EN).set_index("Platform")
+    assert list(table.columns) == ["Click-through rate", "Impressions a day"]
+    assert table.loc["WeChat", "Click-through rate"] == "+12.0% (+5.0% – +20.0%) *"
+    assert table.loc["WeChat", "Impressions a day"] == "-1.0% (-10.0% – +8.0%)"
+    assert table.loc["Douyin", "Click-through rate"] == "+2.0% (-3.0% – +7.0%)"
+    assert pd.isna(table.loc["Douyin", "Impressions a day"])
+
+
+def test_change_findings_choose_by_significance():
+    assert present.change_findings(make_change(), EN) == [
+        ("find_change_sig", {"changes": "WeChat, click-through rate +12.0%"})]
+    both = present.change_findings(make_change((True, False, True)), EN)
+    assert both[0][1]["changes"] == "WeChat, click-through rate +12.0%; Douyin, click-through rate +2.0%"
+    assert present.change_findings(make_change((False, False, False)), EN) == [("find_change_none", {})]
+
+
+def test_change_findings_are_silent_without_a_previous_period():
+    assert present.change_findings(make_change().iloc[:0], EN) == []
+
+
+# ------------------------------------------------------------------ audience fit
+
+
+def make_fit() -> pd.DataFrame:
+    return pd.DataFrame({"platform": ["xiaohongshu", "wechat", "douyin"], "audience_fit": [0.812, 0.7, 0.455],
+                         "dimensions": [2, 2, 1], "fit_age": [0.8, 0.7, 0.455], "fit_region": [0.824, 0.7, NAN]})
+
+
+def test_target_text_lists_the_profile_as_given():
+    assert present.target_text({"age:25-34": 0.45, "gender:female": 0.6}) == "age:25-34 = 45%, gender:female = 60%"
+
+
+def test_fit_table_names_each_dimension():
+    table = present.fit_table(make_fit(), EN)
+    assert list(table.columns) == ["Platform", "Audience fit", "Fit: age", "Fit: region"]
+    assert table["Platform"].tolist() == ["Xiaohongshu", "WeChat", "Douyin"]
+    assert list(present.fit_table(make_fit(), ZH).columns)[2] == "匹配度：年龄"
+
+
+def test_fit_findings_name_best_and_worst():
+    assert present.fit_findings(make_fit(), EN) == [
+        ("find_fit", {"platform": "Xiaohongshu", "fit": "0.81", "worst": "Douyin", "worst_fit": "0.46"})]
+
+
+# ------------------------------------------------------------------ score and roles
+
+
+def make_scored(roles=("core", "core", "auxiliary")) -> pd.DataFrame:
+    return pd.DataFrame({"rank": [1, 2, 3], "platform": ["wechat", "xiaohongshu", "weibo"], "role": list(roles),
+                         "score": [0.9, 0.8, 0.4], "score_low": [0.85, 0.7, 0.3], "score_high": [0.95, 0.88, 0.5],
+                         "p_top": [0.754, 0.246, 0.0]})
+
+
+def test_score_table_translates_roles_and_shows_the_chance_of_first():
+    table = present.score_table(make_scored(), EN)
+    assert list(table.columns) == ["Rank", "Platform", "Role", "Score", "Score: low", "Score: high",
+                                   "Chance of ranking first"]
+    assert table["Role"].tolist() == ["core", "core", "auxiliary"]
+    assert table["Chance of ranking first"].tolist() == ["75%", "25%", "0%"]
+    assert present.score_table(make_scored(), ZH)["定位"].tolist() == ["核心", "核心", "辅助"]
+
+
+def test_score_findings_list_roles_and_say_none_for_an_empty_role():
+    found = dict(present.score_findings(make_scored(), "conversion", EN))
+    assert found["find_score"] == {"goal": "conversion", "core": "WeChat, Xiaohongshu", "auxiliary": "Weibo",
+                                   "weak": "none"}
+    assert found["find_score_stable"] == {"platform": "WeChat", "p_top": "75%"}
+    custom = dict(present.score_findings(make_scored(("core", "auxiliary", "deprioritize")), "custom", EN))
+    assert custom["find_score"] == {"goal": "custom weights", "core": "WeChat", "auxiliary": "Xiaohongshu",
+                                    "weak": "Weibo"}
+
+
+# ------------------------------------------------------------------ posting cadence
+
+
+def make_cadence(douyin_per_week: float = 3.5) -> pd.DataFrame:
+    douyin_status = "below" if douyin_per_week < 7 else "within"
+    return pd.DataFrame({"platform": ["douyin", "wechat", "weibo"], "posts": [45, 30, 12],
+                         "posts_per_week": [douyin_per_week, 2.33, 0.93], "target_low": [7.0, 2.0, NAN],
+                         "target_high": [14.0, 3.0, NAN], "status": [douyin_status, "within", "no_guidance"]})
+
+
+def test_cadence_table_shows_the_guidance_band():
+    table = present.cadence_table(make_cadence(), EN)
+    assert list(table.columns) == ["Platform", "Posts", "Posts a week", "Guidance a week", "Cadence"]
+    assert table["Guidance a week"].tolist() == ["7–14", "2–3", ""]
+    assert table["Cadence"].tolist() == ["below guidance", "within guidance", "no guidance"]
+
+
+def test_cadence_findings_name_the_platforms_below_guidance():
+    assert present.cadence_findings(make_cadence(), EN) == [("find_cadence_below", {"platforms": "Douyin"})]
+    assert present.cadence_findings(make_cadence(8.0), EN) == [("find_cadence_ok", {})]
+
+
+# ------------------------------------------------------------------ best time to post
+
+
+def test_hours_findings_give_the_mean_lift_of_the_best_hours():
+    profile = pd.DataFrame({"hour": [19, 20, 21], "shrunk": [1.0, 1.3, 1.5]})
+    assert present.hours_findings(profile, [20, 21]) == [("find_hours", {"hours": "20:00–21:59", "lift": "1.40"})]
+
+
+def test_best_slots_table():
+    slots = pd.DataFrame({"platform": ["wechat", "wechat"], "hour": [20, 8], "n": [12, 5],
+                          "rate": [0.0412, 0.05], "shrunk_rate": [0.0401, 0.041], "weight": [0.8, 0.2]})
+    table = present.best_slots_table(slots, EN)
+    assert list(table.columns) == ["Platform", "Hour", "Posts", "Engagement rate (raw)", "Engagement rate (shrunk)"]
+    assert table.iloc[0].tolist() == ["WeChat", "20:00–20:59", 12, "4.12%", "4.01%"]
+
+
+# ------------------------------------------------------------------ what content works
+
+
+def make_performance(by: str, values: list[str], index: list[float], index_low: list[float]) -> pd.DataFrame:
+    index, index_low = np.array(index), np.array(index_low)
+    return pd.DataFrame({by: values, "n": [40] * len(values), "engagement_rate": 0.04 * index,
+                         "engagement_rate_low": 0.04 * index_low, "engagement_rate_high": 0.04 * (2 * index - index_low),
+                         "index": index, "index_low": index_low, "index_high": 2 * index - index_low})
+
+
+CONTENT = make_performance("content_type", ["tutorial", "story", "promotion"], [1.4, 1.0, 0.6], [1.2, 0.9, 0.5])
+
+
+def test_content_findings_with_a_format_that_stands_out():
+    formats = make_performance("format", ["video", "image_text"], [1.2, 0.9], [1.05, 0.8])
+    assert present.content_findings(CONTENT, EN, formats) == [
+        ("find_content", {"best": "tutorial", "index": "1.40", "low": "1.20", "high": "1.60", "worst": "promotion",
+                          "worst_index": "0.60"}),
+        ("find_format", {"best": "video", "index": "1.20", "low": "1.05", "high": "1.35"})]
+
+
+def test_content_findings_when_no_format_stands_out_or_there_is_no_format_column():
+    formats = make_performance("format", ["video", "image_text"], [1.1, 0.95], [0.95, 0.8])
+    assert keys(present.content_findings(CONTENT, EN, formats)) == ["find_content", "find_format_none"]
+    assert keys(present.content_findings(CONTENT, EN)) == ["find_content"]
+    assert present.content_findings(CONTENT, ZH)[0][1]["best"] == "干货教程"
+
+
+def test_performance_table_labels_values_of_each_grouping():
+    table = present.performance_table(CONTENT, "content_type", EN)
+    assert list(table.columns) == ["Content type", "Posts", "Engagement index (1 = platform average)",
+                                   "Engagement rate"]
+    assert table.iloc[0].tolist() == ["tutorial", 40, "1.40 (1.20 – 1.60)", "5.60% (4.80% – 6.40%)"]
+    formats = make_performance("format", ["image_text", "h5"], [1.1, 0.9], [1.0, 0.8])
+    assert present.performance_table(formats, "format", EN)["Format"].tolist() == ["image + text", "h5"]
+
+
+# ------------------------------------------------------------------ content mix
+
+
+MIX = {"value_share": 0.6, "ad_share": 0.4, "target_value_share": 0.7, "verdict": "over_marketing", "posts": 500,
+       "ads": 200, "ad_share_low": 0.357, "ad_share_high": 0.444, "basis": "is_ad"}
+
+
+def test_mix_table_and_findings():
+    by_platform = pd.DataFrame({"platform": ["douyin"], "posts": [100], "ads": [45], "ad_share": [0.45],
+                                "ad_share_low": [0.354], "ad_share_high": [0.549]})
+    table = present.mix_table(by_platform, EN)
+    assert list(table.columns) == ["Platform", "Posts", "Adverts", "Advert share"]
+    assert table.iloc[0].tolist() == ["Douyin", 100, 45, "45% (35% – 55%)"]
+    assert present.mix_findings(MIX, EN) == [
+        ("find_mix", {"share": "40%", "low": "36%", "high": "44%", "verdict": "over-marketing"})]
+    assert present.mix_findings(MIX, ZH)[0][1]["verdict"] == "过度营销"
+
+
+# ------------------------------------------------------------------ recommendations
+
+
+@pytest.fixture(scope="module")
+def totals(con):
+    return pm.daily_totals(con.create_table("platform_daily", make_daily(), overwrite=True))
+
+
+@pytest.fixture(scope="module")
+def posts(con):
+    return con.create_table("posts", make_posts(), overwrite=True)
+
+
+def test_recommendations_and_records(totals, posts):
+    scored = pm.score_platforms(pm.platform_metrics(totals), goal="conversion")
+    cad = po.posting_cadence(posts, "2026-01-01", "2026-06-29", platforms=scored.platform,
+                             guidance={"douyin": (100, 200), "wechat": (2, 3)})
+    mix, _ = po.content_mix(posts)
+    upper = Capitals("en", "platform_matrix")
+    recs = present.recommendations(scored, "conversion", upper, cad, mix, po.group_performance(posts), [20, 21])
+    keys = [k for k, _ in recs]
+    assert keys[0] == "rec_core_conversion" and "WECHAT" in recs[0][1]["platforms"]
+    assert "rec_deprioritize" in keys and "rec_mix_over_marketing" in keys
+    # douyin is to be scaled back under this goal: no "post more" for it, only "commit or hold back"
+    assert scored.set_index("platform").loc["douyin", "role"] == "deprioritize"
+    assert ("rec_cadence_below_weak", "DOUYIN") in [(k, v.get("platform")) for k, v in recs]
+    kept = scored.assign(role=np.where(scored.platform == "douyin", "auxiliary", scored.role))
+    kept_recs = present.recommendations(kept, "conversion", upper, cad)
+    assert ("rec_cadence_below", "DOUYIN") in [(k, v.get("platform")) for k, v in kept_recs]
+    assert dict(recs)["rec_hours"] == {"hours": "20:00–21:59"}
+    records = present.platform_records(scored, cad)
+    assert [r["rank"] for r in records] == [1, 2, 3, 4]
+    wechat = next(r for r in records if r["platform"] == "wechat")
+    assert wechat["cadence_target"] == [2.0, 3.0] and wechat["role"] == "core"
+    assert next(r for r in records if r["platform"] == "weibo")["cadence_target"] is None
+
+
+def test_recommendations_without_posts_speak_of_roles_only():
+    scored = make_scored(("core", "auxiliary", "deprioritize"))
+    assert present.recommendations(scored, "brand", EN) == [
+        ("rec_core_brand", {"platforms": "WeChat"}), ("rec_auxiliary", {"platforms": "Xiaohongshu"}),
+        ("rec_deprioritize", {"platforms": "Weibo"})]
+    assert keys(present.recommendations(make_scored(), "custom", EN)) == ["rec_core", "rec_auxiliary"]
+
+
+def test_recommendations_word_cadence_mix_and_content():
+    scored = make_scored()
+    cadence = make_cadence().assign(status=["below", "above", "no_guidance"])
+    balanced = {**MIX, "ad_share": 0.25, "verdict": "balanced"}
+    recs = present.recommendations(scored, "conversion", EN, cadence=cadence, mix=balanced,
+                                   content=CONTENT.iloc[:1])
+    assert recs[2:] == [
+        ("rec_cadence_below", {"platform": "Douyin", "per_week": "3.5", "low": "7", "high": "14"}),
+        ("rec_cadence_above", {"platform": "WeChat", "per_week": "2.3", "low": "2", "high": "3"}),
+        ("rec_mix_balanced", {"ad_share": "25%", "target": "30%"})]
+    with_content = present.recommendations(scored, "conversion", EN, content=CONTENT)
+    assert with_content[-1] == ("rec_content", {"best": "tutorial", "worst": "promotion"})
+
+
+# ------------------------------------------------------------------ headlines and recorded results
+
+
+def test_headlines_follow_the_data_present():
+    scored = make_scored()
+    assert present.headlines(scored, EN, MIX, [20, 21]) == [
+        ("Core platforms", "WeChat, Xiaohongshu"), ("Advert share", "40%"), ("Best hours", "20:00–21:59")]
+    assert present.headlines(scored, EN, MIX, None) == [("Core platforms", "WeChat, Xiaohongshu"),
+                                                       ("Advert share", "40%")]
+    assert present.headlines(scored, ZH) == [("核心平台", "微信、小红书")]
+
+
+def test_platform_records_turn_missing_numbers_into_null():
+    scored = make_scored().merge(without(make_metrics(platform=["wechat", "xiaohongshu", "weibo"]),
+                                         "conversion_rate"), on="platform")
+    records = present.platform_records(scored)
+    assert records[0]["conversion_rate"] is None and records[0]["ctr"] == 0.01
+    assert records[0]["posts_per_week"] is None and records[0]["cadence_target"] is None
+
+
+def test_chapter_results_hold_every_key_and_null_for_absent_tables():
+    scored = make_scored().merge(make_metrics(platform=["wechat", "xiaohongshu", "weibo"]), on="platform")
+    stability = scored[["platform", "score_low", "score_high", "p_top"]]
+    period = (pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30"))
+    results = present.chapter_results(scored, stability, make_change().iloc[:0], period, 90, "conversion")
+    assert list(results) == ["platforms", "content_mix", "period", "goal", "score_intervals", "change",
+                             "audience_fit", "cadence", "best_hours", "content_types"]
+    assert results["period"] == {"start": "2026-04-02", "end": "2026-06-30", "days": 90}
+    assert results["change"] == [] and results["goal"] == "conversion"
+    assert all(results[k] is None for k in ("content_mix", "audience_fit", "cadence", "best_hours",
+                                            "content_types"))
+    full = present.chapter_results(scored, stability, make_change(), period, 90, "custom", fit=make_fit(),
+                                   cadence=make_cadence(), mix=MIX, best=[20, 21], content=CONTENT)
+    assert full["content_mix"] == {k: MIX[k] for k in present.MIX_KEYS} and "basis" not in full["content_mix"]
+    assert full["best_hours"] == [20, 21] and len(full["content_types"]) == 3
+    assert full["cadence"][0]["platform"] == "douyin" and full["audience_fit"][0]["fit_age"] == 0.8
