@@ -204,7 +204,7 @@ def detect_encoding(path: str | os.PathLike) -> str:
 
 
 def mixed_line_ends(path: str | os.PathLike) -> bool:
-    """Return True when a file ends its lines in more than one way (``\\r\\n``, ``\\n``, ``\\r``).
+    r"""Return True when a file ends its lines in more than one way (``\r\n``, ``\n``, ``\r``).
 
     Files pasted together from Windows and Unix exports have them; the engine's CSV parser expects one.
     """
@@ -222,9 +222,9 @@ def mixed_line_ends(path: str | os.PathLike) -> bool:
 
 
 def _transcode(path: Path, encoding: str, folder: str, *, newlines: bool = False) -> Path:
-    """Write a UTF-8 copy of `path` into `folder` (the input itself is never touched).
+    r"""Write a UTF-8 copy of `path` into `folder` (the input itself is never touched).
 
-    With `newlines`, every line end becomes ``\\n`` (also inside quoted cells, where a lone ``\\r`` means nothing).
+    With `newlines`, every line end becomes ``\n`` (also inside quoted cells, where a lone ``\r`` means nothing).
     """
     out = Path(folder) / f"{path.stem}.utf8.csv"
     with (path.open("r", encoding=encoding, newline=None if newlines else "") as src,
@@ -259,11 +259,8 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
-    """Read the first sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+def _check_workbook_file(path: Path) -> None:
+    """Refuse, with what to do instead, a file that cannot be an .xlsx workbook (judged by its first bytes)."""
     with path.open("rb") as fh:
         magic = fh.read(8)
     if not magic:
@@ -274,25 +271,39 @@ def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
     if not magic.startswith(b"PK"):
         raise ReadError(path, "not an .xlsx workbook (a text or CSV file renamed to .xlsx?); "
                               "give it the ending of its real format, e.g. .csv")
+
+
+def _sheet_cells(rows: Iterable[tuple]) -> tuple[list[str], list[list[str | None]], list[int]]:
+    """Header, text columns and spreadsheet row numbers of a sheet's rows; blank rows are skipped."""
+    rows = iter(rows)
+    header = [_cell_text(v) or "" for v in next(rows, ())]
+    while header and not header[-1]:
+        header.pop()
+    columns: list[list[str | None]] = [[] for _ in header]
+    numbers: list[int] = []
+    for number, row in enumerate(rows, start=2):
+        cells = [_cell_text(v) for v in row[: len(header)]]
+        if not any(cells):
+            continue
+        cells += [None] * (len(header) - len(cells))
+        for values, cell in zip(columns, cells, strict=True):
+            values.append(cell)
+        numbers.append(number)
+    return header, columns, numbers
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
+    """Read the first sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_workbook_file(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ReadError(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [_cell_text(v) or "" for v in next(rows, ())]
-        while header and not header[-1]:
-            header.pop()
-        columns: list[list[str | None]] = [[] for _ in header]
-        numbers: list[int] = []
-        for number, row in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in row[: len(header)]]
-            if not any(cells):
-                continue
-            cells += [None] * (len(header) - len(cells))
-            for values, cell in zip(columns, cells, strict=True):
-                values.append(cell)
-            numbers.append(number)
+        header, columns, numbers = _sheet_cells(book.worksheets[0].iter_rows(values_only=True))
     finally:
         book.close()
     arrays = {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)}
@@ -392,53 +403,63 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     """
     path = Path(path)
     aliases = aliases or load_aliases()
-    name = f"_raw_{table}"
     suffix = path.suffix.lower()
-    encoding = None
-    duckdb = _backend_name(con) == "duckdb"
-    if suffix == ".xlsx":
-        headers, arrow = _read_xlsx(path)
-        source = _load_arrow(con, name, arrow)
-        positions, seen, extra, dups = _map_headers(table, headers, aliases)
-        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
-    elif suffix == ".csv":
-        encoding = detect_encoding(path)
-        log.info("reading %s as %s", path.name, encoding)
-        with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
-            mixed = mixed_line_ends(path)
-            if mixed:
-                log.info("%s mixes line endings; reading a copy with one kind", path.name)
-            utf8 = path if encoding != "gb18030" and not mixed else _transcode(path, encoding, tmp, newlines=mixed)
-            headers = _csv_header(utf8)
-            if not any(normalize_header(h) for h in headers):
-                raise ReadError(path, "no header line")
-            positions, seen, extra, dups = _map_headers(table, headers, aliases)
-            try:
-                if duckdb:
-                    _duckdb_csv(con, name, utf8, len(headers))
-                    source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
-                else:
-                    source = _load_arrow(con, name, _arrow_csv(utf8, len(headers)))
-            except Exception as exc:  # the engine's parser names the line; pass its words on
-                raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
-        expr = source.select(ROW, **{canon: source[f"c{i}"] for i, canon in positions.items()})
-    elif suffix == ".parquet":
-        try:
-            if duckdb:
-                source = con.sql(
-                    f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
-                    f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
-                )
-            else:
-                source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
-            headers = [c for c in source.columns if c != ROW]
-        except Exception as exc:
-            raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
-        positions, seen, extra, dups = _map_headers(table, headers, aliases)
-        expr = source.select(ROW, **{canon: source[headers[i]] for i, canon in positions.items()})
-    else:
+    if suffix not in _READERS:
         raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
+    source, headers, encoding = _READERS[suffix](con, f"_raw_{table}", path)
+    positions, seen, extra, dups = _map_headers(table, headers, aliases)
+    # CSV and xlsx columns are named c0, c1 … by position; Parquet keeps the file's own names
+    names = headers if suffix == ".parquet" else [f"c{i}" for i in range(len(headers))]
+    expr = source.select(ROW, **{canon: source[names[i]] for i, canon in positions.items()})
     return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con))
+
+
+def _source_xlsx(con, name: str, path: Path) -> tuple[ir.Table, list[str], None]:
+    """The first sheet of a workbook as text columns ``c0..cN`` with ``_row``; its headers."""
+    headers, arrow = _read_xlsx(path)
+    return _load_arrow(con, name, arrow), headers, None
+
+
+def _source_csv(con, name: str, path: Path) -> tuple[ir.Table, list[str], str]:
+    """A CSV file as text columns ``c0..cN`` with ``_row``; its headers and the encoding it was read in."""
+    encoding = detect_encoding(path)
+    log.info("reading %s as %s", path.name, encoding)
+    with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
+        mixed = mixed_line_ends(path)
+        if mixed:
+            log.info("%s mixes line endings; reading a copy with one kind", path.name)
+        utf8 = path if encoding != "gb18030" and not mixed else _transcode(path, encoding, tmp, newlines=mixed)
+        headers = _csv_header(utf8)
+        if not any(normalize_header(h) for h in headers):
+            raise ReadError(path, "no header line")
+        try:
+            if _backend_name(con) == "duckdb":
+                _duckdb_csv(con, name, utf8, len(headers))
+                source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
+            else:
+                source = _load_arrow(con, name, _arrow_csv(utf8, len(headers)))
+        except Exception as exc:  # the engine's parser names the line; pass its words on
+            raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
+    return source, headers, encoding
+
+
+def _source_parquet(con, name: str, path: Path) -> tuple[ir.Table, list[str], None]:
+    """A Parquet file queried where it lies, with ``_row``; its column names as headers."""
+    try:
+        if _backend_name(con) == "duckdb":
+            source = con.sql(
+                f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
+                f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
+            )
+        else:
+            source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
+        headers = [c for c in source.columns if c != ROW]
+    except Exception as exc:
+        raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
+    return source, headers, None
+
+
+_READERS = {".xlsx": _source_xlsx, ".csv": _source_csv, ".parquet": _source_parquet}
 
 
 def _load_arrow(con, name: str, arrow: pa.Table) -> ir.Table:
@@ -625,8 +646,11 @@ _SPACE = " \t\n\r\v\f"
 
 
 def _untrimmed(value: ir.StringValue) -> ir.BooleanValue:
-    """True where a non-null text is blank or starts or ends with whitespace (also where it starts with a control
-    character); ``value < "!"`` compares bytes, so it costs no more than reading the value."""
+    """True where a non-null text is blank or starts or ends with whitespace.
+
+    Also true where it starts with a control character: ``value < "!"`` compares bytes, so it costs no more than
+    reading the value.
+    """
     ends = [value.endswith(ch) for ch in _SPACE]
     return value.notnull() & ((value < "!") | functools.reduce(operator.or_, ends))
 
@@ -651,7 +675,7 @@ def _prepared(value: ir.Value, column: Column, engine: str) -> ir.StringValue | 
 
 
 def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
-    """Text without surrounding whitespace.
+    r"""Text without surrounding whitespace.
 
     Ibis compiles `strip` for Spark as ``TRIM(' \t\n\r\v\f' FROM …)``, and Spark reads ``\v`` and ``\f`` in
     that literal as the letters v and f ("view" became "iew"); a regular expression means the same everywhere.
@@ -661,54 +685,80 @@ def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
 
 def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.Value:
     """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns)."""
-    kind = column.kind
-    source = value.type()
-    if kind in ("id", "text"):
-        return value if source.is_string() else _id_text(value)
-    if kind in ("enum", "platform"):
-        key = norm if norm is not None else value.cast("string").lower()
-        mapping = {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
-        fallback = key
-        if kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
-            fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
-        if not mapping:
-            return fallback
-        # DuckDB re-evaluates the key of `CASE key WHEN …` for every branch (30 string passes for platforms);
-        # guarded by one IN test, only the rare rows that need an alias go through the CASE
-        return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), fallback)
-    if kind == "date":
-        if norm is not None:
-            return ibis.coalesce(norm.try_cast("date"), norm.try_cast("timestamp").date())
-        return value.date() if source.is_timestamp() else value.try_cast("date")
+    if column.kind in ("id", "text"):
+        return value if value.type().is_string() else _id_text(value)
+    if column.kind in ("enum", "platform"):
+        return _label_value(value, norm, column, aliases)
+    if column.kind in ("date", "timestamp"):
+        return _time_value(value, norm, column.kind)
+    if column.kind in NUMERIC_KINDS:
+        number = _text_number(norm, column.kind) if norm is not None else _typed_number(value)
+        return _number_value(number, column.kind)
+    if column.kind == "bool":
+        return _bool_value(value, norm)
+    raise ValueError(f"unknown column kind {column.kind!r}")  # pragma: no cover - guarded by the contract's kinds
+
+
+def _label_value(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.StringValue:
+    """An enum or platform value: its alias where it has one, lower case, an unknown platform as given."""
+    key = norm if norm is not None else value.cast("string").lower()
+    mapping = {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
+    fallback = key
+    if column.kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
+        fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
+    if not mapping:
+        return fallback
+    # DuckDB re-evaluates the key of `CASE key WHEN …` for every branch (30 string passes for platforms);
+    # guarded by one IN test, only the rare rows that need an alias go through the CASE
+    return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), fallback)
+
+
+def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str) -> ir.Value:
+    """A date (also from a date and time) or a timestamp."""
     if kind == "timestamp":
         return (norm if norm is not None else value).try_cast("timestamp")
-    if kind in NUMERIC_KINDS:
-        if norm is not None:
-            scale = ibis.cases(
-                (norm.endswith("%"), 0.01),
-                (norm.endswith("万") | norm.endswith("w") | norm.endswith("W"), 1e4),
-                (norm.endswith("亿"), 1e8),
-                else_=1.0,
-            )
-            number = norm.re_replace("[%万wW亿]$", "").try_cast("float64") * scale
-            if kind == "flag01":
-                word = norm.lower()
-                number = ibis.cases((word.isin(_TRUE), 1.0), (word.isin(_FALSE), 0.0), else_=number)
-        else:
-            number = value.cast("float64") if source.is_boolean() else value.try_cast("float64")
-        if kind in ("count", "flag01"):
-            whole = number.round(0)
-            # 1.2万 times 1e4 is not exactly 12000 in floating point: a whole number is one within 1e-6
-            return ibis.ifelse((number - whole).abs() < 1e-6, whole.cast("int64"), ibis.null("int64"))
-        return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
-    if kind == "bool":
-        if norm is not None:
-            return ibis.cases((norm.isin(_TRUE), True), (norm.isin(_FALSE), False), else_=ibis.null("boolean"))
-        if source.is_boolean():
-            return value
-        number = value.try_cast("float64")
-        return ibis.cases((number == 1, True), (number == 0, False), else_=ibis.null("boolean"))
-    raise ValueError(f"unknown column kind {kind!r}")  # pragma: no cover - guarded by the contract's kinds
+    if norm is not None:
+        return ibis.coalesce(norm.try_cast("date"), norm.try_cast("timestamp").date())
+    return value.date() if value.type().is_timestamp() else value.try_cast("date")
+
+
+def _text_number(norm: ir.StringValue, kind: str) -> ir.FloatingValue:
+    """A number written as text: ``%``, ``万``/``w`` and ``亿`` scale it; a 0/1 flag may also be a yes or no word."""
+    scale = ibis.cases(
+        (norm.endswith("%"), 0.01),
+        (norm.endswith("万") | norm.endswith("w") | norm.endswith("W"), 1e4),
+        (norm.endswith("亿"), 1e8),
+        else_=1.0,
+    )
+    number = norm.re_replace("[%万wW亿]$", "").try_cast("float64") * scale
+    if kind == "flag01":
+        word = norm.lower()
+        number = ibis.cases((word.isin(_TRUE), 1.0), (word.isin(_FALSE), 0.0), else_=number)
+    return number
+
+
+def _typed_number(value: ir.Value) -> ir.FloatingValue:
+    """A typed (Parquet) value as a float; booleans count as 1 and 0."""
+    return value.cast("float64") if value.type().is_boolean() else value.try_cast("float64")
+
+
+def _number_value(number: ir.FloatingValue, kind: str) -> ir.NumericValue:
+    """Whole numbers for counts and flags (null where not whole), other numbers without NaN or infinity."""
+    if kind in ("count", "flag01"):
+        whole = number.round(0)
+        # 1.2万 times 1e4 is not exactly 12000 in floating point: a whole number is one within 1e-6
+        return ibis.ifelse((number - whole).abs() < 1e-6, whole.cast("int64"), ibis.null("int64"))
+    return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
+
+
+def _bool_value(value: ir.Value, norm: ir.StringValue | None) -> ir.BooleanValue:
+    """True or false from a word, a boolean, or the numbers 1 and 0."""
+    if norm is not None:
+        return ibis.cases((norm.isin(_TRUE), True), (norm.isin(_FALSE), False), else_=ibis.null("boolean"))
+    if value.type().is_boolean():
+        return value
+    number = value.try_cast("float64")
+    return ibis.cases((number == 1, True), (number == 0, False), else_=ibis.null("boolean"))
 
 
 def _id_text(value: ir.Value) -> ir.StringValue:

@@ -95,7 +95,7 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sheet_names(names: list[str]) -> list[str]:
-    """Valid Excel sheet names: no ``[]:*?/\\``, not blank, at most 31 characters, unique ignoring case."""
+    r"""Valid Excel sheet names: no ``[]:*?/\``, not blank, at most 31 characters, unique ignoring case."""
     out: list[str] = []
     taken: set[str] = set()
     for i, raw in enumerate(names, start=1):
