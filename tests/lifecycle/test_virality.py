@@ -122,21 +122,3 @@ def test_engine_matches_pandas_reference(con, seed):
     assert got.loc["share_rate", "value"] == pytest.approx(share, rel=1e-12)
     counts = virality.period_counts(t, AS_OF, *period_bounds(AS_OF, 30))
     assert counts["active"] == got.loc["k_factor", "users"]
-
-
-def test_format_metric():
-    assert virality.format_metric("rate", 0.01234) == "1.23%"
-    assert virality.format_metric("count", 12345.0) == "12,345"
-    assert virality.format_metric("ratio", 1.5) == "1.50"
-    assert virality.format_metric("factor", 0.01802) == "0.018"
-    assert virality.format_metric("rate", float("nan")) == "—"
-
-
-def test_periods_tile_time():
-    from socialops.stats.timeframe import month_label
-
-    start, end = period_bounds(AS_OF, 30)
-    before_start, before_end = period_bounds(AS_OF, 30, back=1)
-    assert end == AS_OF and start == AS_OF - 30 * DAY == before_end
-    assert before_start == AS_OF - 60 * DAY
-    assert month_label(2026 * 12 + 8) == "2026-09" and month_label(2026 * 12) == "2026-01"

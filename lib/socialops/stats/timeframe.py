@@ -1,6 +1,6 @@
-"""Time windows shared by the lifecycle computations: the as_of cut and half-open periods before it.
+"""Time windows of event tables: the as_of cut, half-open periods before it and calendar-month arithmetic.
 
-Everything here builds Ibis expressions, so the filtering runs on the engine that holds the rows.
+The functions that touch rows build Ibis expressions, so the filtering runs on the engine that holds the rows.
 """
 
 from __future__ import annotations
