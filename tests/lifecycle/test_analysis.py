@@ -218,51 +218,8 @@ def test_crm_lists_carry_rfm_columns(con):
     assert str(lists["active"]["r_score"].dtype) == "Int64"
 
 
-def test_recommendations_rank_by_users_and_skip_empty_groups():
-    sizes = pd.DataFrame({"users": {"potential": 500, "new": 120, "active": 80, "loyal": 0, "churned": 40}})
-    churned = pd.DataFrame({"users": {"former_customers": 30, "lapsed_prospects": 10}})
-    tiers = pd.DataFrame(
-        {"users": [10, 0, 50, 20], "revenue_share": [0.4, 0.0, 0.5, 0.1]},
-        index=["high_value", "potential_high_value", "general", "low_value"],
-    )
-    recs = lc.recommendations(sizes, churned, {"rate": 0.25}, tiers, k_factor=0.0123)
-    keys = [key for key, _ in recs]
-    assert keys == ["rec_awareness", "rec_first_order", "rec_winback", "rec_low_value", "rec_high_value"]
-    values = dict(recs)
-    assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
-    assert values["rec_high_value"]["revenue_share"] == "40.0%"
-    assert "rec_referral" not in values  # no loyal users
-
-
-def test_percent_text():
-    assert lc.percent(0.1234) == "12.3%" and lc.percent(float("nan")) == "—" and lc.percent(0.01234, 2) == "1.23%"
-
-
-def test_catalog_covers_every_label_in_both_languages():
-    import string
-
-    from socialops.lifecycle import virality
-    from socialops.report.i18n import Translator, load_catalog
-    from socialops.stats import rfm
-
-    catalog = load_catalog("lifecycle")
-    fields = {
-        key: {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f} for lang, text in entry.items()}
-        for key, entry in catalog.items()
-    }
-    for key, by_lang in fields.items():
-        assert by_lang["en"] == by_lang["zh"], key
-        # Report.say hands every value over as text, so no template may carry a numeric format spec.
-        for text in catalog[key].values():
-            text.format(**{name: "x" for name in by_lang["en"]})
-    needed = [f"stage_{s}" for s in (*lc.STAGES, lc.UNSEEN)]
-    needed += [f"{kind}_{s}" for s in lc.STAGES for kind in ("goal", "moves")]
-    needed += [f"churn_{g}" for g in lc.CHURN_GROUPS]
-    needed += [f"segment_{s}" for s in rfm.SEGMENT_ORDER]
-    needed += [f"{kind}_{t}" for t in rfm.TIERS for kind in ("tier", "tier_rule", "tier_moves")]
-    needed += [f"layer_{x}" for x in virality.METRIC_LAYERS]
-    needed += [f"metric_{m}" for ms in virality.METRIC_LAYERS.values() for m in ms]
-    needed += ["rec_winback", "rec_first_order", "rec_awareness", "rec_referral", "rec_high_value"]
-    needed += ["rec_potential_high", "rec_low_value"]
-    t = Translator("zh", "lifecycle")
-    assert [key for key in needed if not t.has(key)] == []
+def test_buyer_share_of_live_users():
+    f = lc.stage_funnel(pd.Series({"potential": 50, "new": 30, "active": 15, "loyal": 5, "churned": 999}))
+    assert lc.buyer_share(f) == pytest.approx(0.2)
+    nobody = lc.stage_funnel(pd.Series({"churned": 3}))
+    assert lc.buyer_share(nobody) == 0.0

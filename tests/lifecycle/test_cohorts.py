@@ -67,3 +67,18 @@ def test_engine_matches_pandas_reference(con, seed):
     assert list(got) == list(expected)
     for month, rates in expected.items():
         np.testing.assert_allclose(got[month], rates, rtol=1e-12, err_msg=month)
+
+
+def test_next_month_rate_weighs_cohorts_by_size(con):
+    table = cohorts.cohort_table(events(con, ROWS), AS_OF)
+    # July: 2 customers, half back in August; August: 1 customer, not back in September; September not yet seen.
+    assert cohorts.next_month_rate(table) == pytest.approx(1 / 3)
+
+
+def test_next_month_rate_without_an_observed_next_month(con):
+    only_september = cohorts.cohort_table(events(con, [("e", "2026-09-30", "purchase")]), AS_OF)
+    assert list(only_september.columns) == ["size", 0]
+    assert np.isnan(cohorts.next_month_rate(only_september))
+    assert np.isnan(cohorts.next_month_rate(cohorts.cohort_table(events(con, [("d", "2026-06-01", "view")]), AS_OF)))
+    unseen = pd.DataFrame({"size": [3], 0: [1.0], 1: [np.nan]}, index=["2026-09"])
+    assert np.isnan(cohorts.next_month_rate(unseen))

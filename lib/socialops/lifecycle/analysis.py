@@ -21,6 +21,7 @@ import pandas as pd
 from ibis.expr.types import Table
 
 from socialops.stats import rfm
+from socialops.stats.intervals import wilson_interval
 from socialops.stats.timeframe import cut_at, timestamp
 
 STAGES: tuple[str, ...] = ("potential", "new", "active", "loyal", "churned")
@@ -35,25 +36,6 @@ DEFAULT_RULES = {"churn_days": 90, "loyal_min_purchases": 3, "loyal_window_days"
 
 def _has(table: Table, column: str) -> bool:
     return column in table.columns
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (NaN, NaN when there are no trials).
-
-    Parameters
-    ----------
-    successes, trials : int
-        Counts of the proportion ``successes / trials``.
-    confidence : float
-        Coverage of the interval.
-    """
-    # imported here: statsmodels takes a second to load, and most callers of this module never need it
-    from statsmodels.stats.proportion import proportion_confint
-
-    if trials <= 0:
-        return float("nan"), float("nan")
-    low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
-    return float(low), float(high)
 
 
 def user_stages(
@@ -292,6 +274,18 @@ def stage_funnel(stages: pd.Series, confidence: float = 0.95) -> pd.DataFrame:
     return out
 
 
+def buyer_share(funnel: pd.DataFrame) -> float:
+    """Share of the users who have not churned that have bought at least once (0 when there are none).
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        A funnel from `stage_funnel`.
+    """
+    live = funnel["reached"].iloc[0]
+    return float(funnel.loc["active", "reached"] / live) if live else 0.0
+
+
 def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, **rules: int) -> pd.DataFrame:
     """The users of one stage (or all stages) with the facts a CRM needs, for an analyst's export.
 
@@ -337,53 +331,3 @@ def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> dict[str, pd.
         for stage in STAGES
         if (merged["stage"] == stage).any()
     }
-
-
-def percent(value: float, digits: int = 1) -> str:
-    """A share as display text (``0.1234`` → ``"12.3%"``); an em dash when it is missing."""
-    return "—" if value is None or pd.isna(value) else f"{value:.{digits}%}"
-
-
-def recommendations(
-    sizes: pd.DataFrame,
-    churned: pd.DataFrame,
-    first_order: dict[str, float],
-    tiers: pd.DataFrame,
-    k_factor: float,
-) -> list[tuple[str, dict[str, object]]]:
-    """The chapter's recommended moves, most users concerned first.
-
-    Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
-    are left out.
-
-    Parameters
-    ----------
-    sizes, churned : pandas.DataFrame
-        From `stage_sizes`.
-    first_order : dict
-        From `first_order_conversion`.
-    tiers : pandas.DataFrame
-        The tier summary of `rfm.rfm_summary`.
-    k_factor : float
-        The period's K-factor.
-
-    Returns
-    -------
-    list of (str, dict)
-        Message key (``rec_<move>`` in the lifecycle catalog) and its values, ready for ``Report.say``.
-    """
-    moves = [
-        ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
-        ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
-        ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
-        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": f"{k_factor:.3f}"}),
-        (
-            "rec_high_value",
-            int(tiers.loc["high_value", "users"]),
-            {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])},
-        ),
-        ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
-        ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
-    ]
-    ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
-    return [(key, {"users": users, **values}) for key, users, values in ranked]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from ibis.expr.types import Table
 
-from socialops.lifecycle.analysis import wilson_interval
+from socialops.stats.intervals import wilson_interval
 from socialops.stats.timeframe import cut_at, month_index, month_label
 
 
@@ -84,3 +84,23 @@ def repurchase_rate(events: Table, as_of: pd.Timestamp, confidence: float = 0.95
         "ci_low": low,
         "ci_high": high,
     }
+
+
+def next_month_rate(table: pd.DataFrame) -> float:
+    """Share of customers who buy again in the month after their first purchase, over the cohorts observed then.
+
+    Each cohort weighs by its size, so this is the share of all those customers rather than a mean of cohort
+    rates. NaN when no cohort's next month has been observed yet.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from `cohort_table`.
+    """
+    if 1 not in table.columns:
+        return float("nan")
+    seen = table[1].notna()
+    customers = table.loc[seen, "size"].sum()
+    if not customers:
+        return float("nan")
+    return float((table.loc[seen, 1] * table.loc[seen, "size"]).sum() / customers)

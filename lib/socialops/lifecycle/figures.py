@@ -1,12 +1,11 @@
-"""Charts of the lifecycle chapter: one message per chart, labels passed in already translated.
+"""Charts of the lifecycle chapter, one message per chart.
 
-Each function takes the small aggregate a lifecycle function returned and returns a matplotlib Figure; the
-notebook hands it to ``Report.figure``.
+Each function takes the small aggregate an analysis function returned and the translator ``t`` (a
+:class:`socialops.report.i18n.Translator`, e.g. ``Report.t``), reads its title, axis labels and legend from the
+lifecycle catalog, and returns the matplotlib Figure unsaved; the notebook hands it to ``Report.figure``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,57 +14,77 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from socialops.lifecycle.analysis import buyer_share
 from socialops.report.charts import ACCENT, ALERT, MUTED
+from socialops.report.format import percent
+from socialops.report.i18n import Translator
 
 
-def stage_bars(sizes: pd.DataFrame, labels: Mapping[str, str], title: str, previous_label: str) -> Figure:
-    """Users per stage as sorted horizontal bars, with the previous snapshot marked on each bar.
+def stage_bars(sizes: pd.DataFrame, t: Translator, days: int) -> Figure:
+    """Users per stage as sorted horizontal bars, with the snapshot `days` earlier marked on each bar.
 
     Parameters
     ----------
     sizes : pandas.DataFrame
-        From `lifecycle.stage_sizes`: indexed by stage, with ``users`` and ``previous_users``.
-    labels : mapping
-        Stage id → display label.
-    title : str
-        The chart's message.
-    previous_label : str
-        Legend entry of the previous-snapshot marker.
+        From `analysis.stage_sizes`: indexed by stage, with ``users``, ``share`` and ``previous_users``.
+    t : Translator
+        The report's translator.
+    days : int
+        How many days before `as_of` the previous snapshot lies.
     """
+    largest = sizes["users"].idxmax()
     data = sizes.sort_values("users")
     fig, ax = plt.subplots(figsize=(8, 3.6))
     y = np.arange(len(data))
     colors = [ALERT if s == "churned" else ACCENT for s in data.index]
     ax.barh(y, data["users"], color=colors)
-    ax.scatter(data["previous_users"], y, marker="|", s=400, color="black", label=previous_label, zorder=3)
-    ax.set_yticks(y, [labels[s] for s in data.index])
+    ax.scatter(data["previous_users"], y, marker="|", s=400, color="black", label=t("chart_previous", days=days),
+               zorder=3)
+    ax.set_yticks(y, [t.label("stage", s) for s in data.index])
     for yi, value in zip(y, data["users"], strict=True):
         ax.text(value, yi, f" {value:,}", va="center", fontsize=9)
-    ax.set_title(title)
+    ax.set_title(t("chart_stages", stage=t.label("stage", largest), share=percent(sizes.loc[largest, "share"])),
+                 loc="left")
     ax.set_xlabel("")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", frameon=False)
     return fig
 
 
-def funnel_bars(funnel: pd.DataFrame, labels: Mapping[str, str], title: str) -> Figure:
-    """The funnel as bars of users reached per step, top to bottom, each with its step conversion."""
+def funnel_bars(funnel: pd.DataFrame, t: Translator) -> Figure:
+    """The funnel as bars of users reached per step, top to bottom, each with its step conversion.
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        From `analysis.stage_funnel`.
+    t : Translator
+        The report's translator.
+    """
     fig, ax = plt.subplots(figsize=(8, 3.2))
     y = np.arange(len(funnel))[::-1]
     ax.barh(y, funnel["reached"], color=ACCENT)
-    ax.set_yticks(y, [labels[s] for s in funnel.index])
+    ax.set_yticks(y, [t.label("stage", s) for s in funnel.index])
     for yi, (reached, rate) in zip(y, funnel[["reached", "conversion"]].itertuples(index=False), strict=True):
         text = f" {reached:,}" + ("" if pd.isna(rate) else f"  ({rate:.1%})")
         ax.text(reached, yi, text, va="center", fontsize=9)
-    ax.set_title(title)
+    ax.set_title(t("chart_funnel", rate=percent(buyer_share(funnel))), loc="left")
     ax.grid(axis="y", visible=False)
     return fig
 
 
-def transition_heatmap(
-    matrix: pd.DataFrame, labels: Mapping[str, str], title: str, from_label: str, to_label: str
-) -> Figure:
-    """The stage-transition matrix as a heatmap of counts, with row shares as the colour."""
+def transition_heatmap(matrix: pd.DataFrame, t: Translator, days: int) -> Figure:
+    """The stage-transition matrix as a heatmap of counts, with row shares as the colour.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        From `analysis.stage_transitions`.
+    t : Translator
+        The report's translator.
+    days : int
+        How many days the transitions span.
+    """
     shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     sns.heatmap(
@@ -76,35 +95,70 @@ def transition_heatmap(
         cbar=False,
         linewidths=0.5,
         ax=ax,
-        xticklabels=[labels[c] for c in matrix.columns],
-        yticklabels=[labels[r] for r in matrix.index],
+        xticklabels=[t.label("stage", c) for c in matrix.columns],
+        yticklabels=[t.label("stage", r) for r in matrix.index],
     )
-    ax.set_title(title)
-    ax.set_xlabel(to_label)
-    ax.set_ylabel(from_label)
+    ax.set_title(t("chart_transitions", days=days), loc="left")
+    ax.set_xlabel(t.col("to"))
+    ax.set_ylabel(t.col("from", days=days))
     ax.tick_params(axis="y", rotation=0)
     return fig
 
 
-def share_comparison(
-    table: pd.DataFrame, labels: Mapping[str, str], title: str, users_label: str, revenue_label: str
-) -> Figure:
-    """Share of customers against share of revenue per group, sorted by revenue share."""
-    data = table.sort_values("revenue_share")
+def _share_bars(data: pd.DataFrame, labels: list[str], title: str, t: Translator) -> Figure:
+    """Share of customers against share of revenue per group, in the order given (bottom to top)."""
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 1.2))
     y = np.arange(len(data))
-    ax.barh(y + 0.2, data["revenue_share"], height=0.4, color=ACCENT, label=revenue_label)
-    ax.barh(y - 0.2, data["user_share"], height=0.4, color=MUTED, label=users_label)
-    ax.set_yticks(y, [labels[s] for s in data.index])
+    ax.barh(y + 0.2, data["revenue_share"], height=0.4, color=ACCENT, label=t.col("revenue_share"))
+    ax.barh(y - 0.2, data["user_share"], height=0.4, color=MUTED, label=t.col("user_share"))
+    ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(title)
+    ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", frameon=False)
     return fig
 
 
-def cohort_heatmap(table: pd.DataFrame, title: str, month_label: str, cohort_label: str) -> Figure:
-    """Retention by first-purchase cohort (rows) and months since the first purchase (columns)."""
+def tier_shares(tiers: pd.DataFrame, t: Translator) -> Figure:
+    """Share of customers against share of revenue of the four RFM tiers, sorted by revenue share.
+
+    Parameters
+    ----------
+    tiers : pandas.DataFrame
+        The tier summary of `stats.rfm.rfm_summary`.
+    t : Translator
+        The report's translator.
+    """
+    data = tiers.sort_values("revenue_share")
+    title = t("chart_tiers", revenue=percent(tiers.loc["high_value", "revenue_share"]),
+              users=percent(tiers.loc["high_value", "user_share"]))
+    return _share_bars(data, [t.label("tier", s) for s in data.index], title, t)
+
+
+def segment_shares(segments: pd.DataFrame, t: Translator) -> Figure:
+    """Share of customers against share of revenue of the RFM segments that have customers.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        The segment summary of `stats.rfm.rfm_summary`.
+    t : Translator
+        The report's translator.
+    """
+    data = segments[segments["users"] > 0].sort_values("revenue_share")
+    return _share_bars(data, [t.label("segment", s) for s in data.index], t("chart_segments"), t)
+
+
+def cohort_heatmap(table: pd.DataFrame, t: Translator) -> Figure:
+    """Retention by first-purchase cohort (rows) and months since the first purchase (columns).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From `cohorts.cohort_table`, with at least one month after the cohort month.
+    t : Translator
+        The report's translator.
+    """
     # Month 0 is 100% by construction, and a cohort with no later month observed has nothing to show.
     rates = table.drop(columns="size").iloc[:, 1:].dropna(how="all")
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(rates) + 1.5))
@@ -118,33 +172,38 @@ def cohort_heatmap(table: pd.DataFrame, title: str, month_label: str, cohort_lab
         ax=ax,
         annot_kws={"fontsize": 8},
     )
-    ax.set_title(title)
-    ax.set_xlabel(month_label)
-    ax.set_ylabel(cohort_label)
+    ax.set_title(t("chart_cohorts"), loc="left")
+    ax.set_xlabel(t.col("months_since"))
+    ax.set_ylabel(t.col("cohort"))
     ax.tick_params(axis="y", rotation=0)
     return fig
 
 
-def rate_trend(trend: pd.DataFrame, series: Mapping[str, tuple[str, str, str]], title: str) -> Figure:
-    """Monthly rates as lines with their interval bands.
+#: The virality lines: catalog key of the legend entry → (rate column, low column, high column) of the trend.
+TREND_SERIES: dict[str, tuple[str, str, str]] = {
+    "metric_share_rate": ("share_rate", "share_ci_low", "share_ci_high"),
+    "metric_k_factor": ("k_factor", "k_ci_low", "k_ci_high"),
+}
+
+
+def virality_trend(trend: pd.DataFrame, t: Translator) -> Figure:
+    """Share rate and K-factor month by month, as lines with their interval bands.
 
     Parameters
     ----------
     trend : pandas.DataFrame
-        Indexed by month label.
-    series : mapping
-        Display label → (rate column, low column, high column).
-    title : str
-        The chart's message.
+        From `virality.virality_trend`, indexed by month label.
+    t : Translator
+        The report's translator.
     """
     fig, ax = plt.subplots(figsize=(8, 3.6))
     x = np.arange(len(trend))
-    for (label, (rate, low, high)), color in zip(series.items(), (ACCENT, ALERT, MUTED), strict=False):
-        ax.plot(x, trend[rate], marker="o", color=color, label=label)
+    for (key, (rate, low, high)), color in zip(TREND_SERIES.items(), (ACCENT, ALERT), strict=True):
+        ax.plot(x, trend[rate], marker="o", color=color, label=t(key))
         ax.fill_between(x, trend[low], trend[high], color=color, alpha=0.15, linewidth=0)
     ax.set_xticks(x, trend.index, rotation=45, ha="right")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
-    ax.set_title(title)
+    ax.set_title(t("chart_virality"), loc="left")
     ax.legend(frameon=False)
     return fig

@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-from socialops.lifecycle.analysis import wilson_interval
+from socialops.stats.intervals import wilson_interval
 from socialops.stats.timeframe import cut_at, in_period, month_index, month_label, period_bounds, timestamp
 
 INTERACTIONS: tuple[str, ...] = ("like", "comment", "share")
@@ -287,17 +287,3 @@ def metric_system(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def format_metric(kind: str, value: float) -> str:
-    """Display text of a metric-system value: rates as percentages, counts whole, factors with three decimals,
-    ratios with two."""
-    if value is None or pd.isna(value):
-        return "—"
-    if kind == "rate":
-        return f"{value:.2%}"
-    if kind == "factor":
-        return f"{value:.3f}"
-    if kind == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"

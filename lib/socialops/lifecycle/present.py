@@ -1,0 +1,299 @@
+"""What the reader of chapter 02 sees: its tables, findings, recommendations, headline figures and recorded results.
+
+The analysis modules return raw numbers; the functions here put them into the words and number formats of the
+report language through the translator ``t`` (a :class:`socialops.report.i18n.Translator`, e.g. ``Report.t``).
+A finding is a message key of the lifecycle catalog with the values it is filled with, ready for ``Report.say``
+(or ``Report.note``); a function returns a list of them, empty when there is nothing to say.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from socialops.lifecycle.analysis import STAGES, UNSEEN
+from socialops.report.format import number, percent
+from socialops.report.i18n import Translator
+
+Finding = tuple[str, dict[str, object]]
+
+
+# ---------------------------------------------------------------- results (CHAPTER.json)
+def user_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """The ``users`` column of a summary (stages, RFM segments or tiers) as ``{group: count}``."""
+    return {group: int(n) for group, n in frame["users"].items()}
+
+
+def transition_counts(matrix: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """A stage-transition matrix as ``{from_stage: {to_stage: count}}``."""
+    return {source: {target: int(n) for target, n in row.items()} for source, row in matrix.iterrows()}
+
+
+def virality_results(viral: pd.DataFrame) -> dict[str, float]:
+    """The K-factor and the share rate of the period, from `virality.virality`."""
+    return {"k_factor": float(viral.loc["k_factor", "value"]), "share_rate": float(viral.loc["share_rate", "value"])}
+
+
+# ---------------------------------------------------------------- tables
+def stage_table(sizes: pd.DataFrame, t: Translator, days: int) -> pd.DataFrame:
+    """Users per stage with its goal, share, the count `days` earlier and the change."""
+    return pd.DataFrame({
+        t.col("stage"): [t.label("stage", s) for s in sizes.index],
+        t.col("goal"): [t(f"goal_{s}") for s in sizes.index],
+        t.col("users"): sizes["users"].tolist(),
+        t.col("share"): [percent(v) for v in sizes["share"]],
+        t.col("previous_users", days=days): sizes["previous_users"].tolist(),
+        t.col("change"): sizes["change"].tolist(),
+    })
+
+
+def churned_table(churned: pd.DataFrame, t: Translator, days: int) -> pd.DataFrame:
+    """Churned former customers against churned prospects, now and `days` earlier."""
+    return pd.DataFrame({
+        t.col("group"): [t.label("churn", g) for g in churned.index],
+        t.col("users"): churned["users"].tolist(),
+        t.col("share"): [percent(v) for v in churned["share"]],
+        t.col("previous_users", days=days): churned["previous_users"].tolist(),
+        t.col("change"): churned["change"].tolist(),
+    })
+
+
+def funnel_table(funnel: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """The funnel steps: users in each, users who reached it, the step conversion and its interval."""
+    return pd.DataFrame({
+        t.col("stage"): [t.label("stage", s) for s in funnel.index],
+        t.col("users"): funnel["users"].tolist(),
+        t.col("reached"): funnel["reached"].tolist(),
+        t.col("conversion"): [percent(v) for v in funnel["conversion"]],
+        t.col("ci_low"): [percent(v) for v in funnel["ci_low"]],
+        t.col("ci_high"): [percent(v) for v in funnel["ci_high"]],
+    })
+
+
+def stage_moves_table(sizes: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """Each stage's goal and usual moves beside its users today, in stage order."""
+    return pd.DataFrame({
+        t.col("stage"): [t.label("stage", s) for s in STAGES],
+        t.col("users"): [int(sizes.loc[s, "users"]) for s in STAGES],
+        t.col("goal"): [t(f"goal_{s}") for s in STAGES],
+        t.col("moves"): [t(f"moves_{s}") for s in STAGES],
+    })
+
+
+def tier_table(tiers: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """The four RFM tiers: who they are, their share of customers and of revenue, and how to serve them."""
+    return pd.DataFrame({
+        t.col("tier"): [t.label("tier", s) for s in tiers.index],
+        t.col("rule"): [t(f"tier_rule_{s}") for s in tiers.index],
+        t.col("users"): tiers["users"].tolist(),
+        t.col("user_share"): [percent(v) for v in tiers["user_share"]],
+        t.col("revenue_share"): [percent(v) for v in tiers["revenue_share"]],
+        t.col("moves"): [t(f"tier_moves_{s}") for s in tiers.index],
+    })
+
+
+def segment_table(segments: pd.DataFrame, t: Translator) -> pd.DataFrame:
+    """The eight RFM segments: customers, shares and mean recency, frequency and spend."""
+    return pd.DataFrame({
+        t.col("segment"): [t.label("segment", s) for s in segments.index],
+        t.col("users"): segments["users"].tolist(),
+        t.col("user_share"): [percent(v) for v in segments["user_share"]],
+        t.col("revenue_share"): [percent(v) for v in segments["revenue_share"]],
+        t.col("mean_recency"): segments["mean_recency_days"].round(1).tolist(),
+        t.col("mean_frequency"): segments["mean_frequency"].round(2).tolist(),
+        t.col("mean_monetary"): segments["mean_monetary"].round(1).tolist(),
+    })
+
+
+#: How each kind of metric-system value reads: rates as percentages, factors with three decimals, counts whole.
+METRIC_FORMATS = {
+    "rate": lambda v: percent(v, 2),
+    "factor": lambda v: number(v, 3),
+    "count": number,
+    "ratio": lambda v: number(v, 2),
+}
+
+
+def metric_text(kind: str, value: float) -> str:
+    """A metric-system value as display text for its kind (``"rate"``, ``"factor"``, ``"count"``, ``"ratio"``)."""
+    return METRIC_FORMATS[kind](value)
+
+
+def metric_table(metrics: pd.DataFrame, t: Translator, days: int) -> pd.DataFrame:
+    """The metric system layer by layer: each metric over the last `days` days, its interval and the period before."""
+
+    def shown(column: str) -> list[str]:
+        return [metric_text(kind, v) for kind, v in zip(metrics["kind"], metrics[column], strict=True)]
+
+    return pd.DataFrame({
+        t.col("layer"): [t.label("layer", x) for x in metrics["layer"]],
+        t.col("metric"): [t.label("metric", x) for x in metrics["metric"]],
+        t.col("value", days=days): shown("value"),
+        t.col("ci_low"): shown("ci_low"),
+        t.col("ci_high"): shown("ci_high"),
+        t.col("previous", days=days): shown("previous"),
+    })
+
+
+# ---------------------------------------------------------------- findings
+def stage_findings(sizes: pd.DataFrame, t: Translator, as_of: pd.Timestamp, days: int) -> list[Finding]:
+    """How many users there are, the largest stage and the stage that grew most since `days` earlier."""
+    largest, grew = sizes["users"].idxmax(), sizes["change"].idxmax()
+    return [("say_stages", {
+        "as_of": f"{as_of:%Y-%m-%d}",
+        "total": int(sizes["users"].sum()),
+        "largest": t.label("stage", largest),
+        "share": percent(sizes.loc[largest, "share"]),
+        "days": days,
+        "grew": t.label("stage", grew),
+        "change": f"{int(sizes.loc[grew, 'change']):+,}",
+    })]
+
+
+def churned_findings(churned: pd.DataFrame) -> list[Finding]:
+    """How the churned users split into former customers and lapsed prospects."""
+    return [("say_churned", {
+        "churned": int(churned["users"].sum()),
+        "customers": int(churned.loc["former_customers", "users"]),
+        "prospects": int(churned.loc["lapsed_prospects", "users"]),
+    })]
+
+
+def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float], days: int) -> list[Finding]:
+    """The step conversions of the funnel, then the first-order conversion of the users new `days` ago.
+
+    When nobody was new then, the second finding says that the conversion cannot be measured yet.
+    """
+    steps = ("say_funnel", {
+        "to_new": percent(funnel.loc["new", "conversion"]),
+        "to_active": percent(funnel.loc["active", "conversion"]),
+        "to_loyal": percent(funnel.loc["loyal", "conversion"]),
+    })
+    if not first_order["new_users"]:
+        return [steps, ("say_first_order_none", {"days": days})]
+    return [steps, ("say_first_order", {
+        "new_users": first_order["new_users"],
+        "converted": first_order["converted"],
+        "days": days,
+        "rate": percent(first_order["rate"]),
+        "low": percent(first_order["ci_low"]),
+        "high": percent(first_order["ci_high"]),
+    })]
+
+
+def transition_findings(transitions: pd.DataFrame, days: int) -> list[Finding]:
+    """Users who arrived, slipped into churn and came back from churn in the last `days` days."""
+    return [("say_transitions", {
+        "days": days,
+        "arrived": int(transitions.loc[UNSEEN].sum()),
+        "lost": int(transitions["churned"].drop("churned").sum()),
+        "won_back": int(transitions.loc["churned"].drop("churned").sum()),
+    })]
+
+
+def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> list[Finding]:
+    """The customers, the weight of the high-value tier and the largest of the eight segments."""
+    top = segments["users"].idxmax()
+    return [("say_rfm", {
+        "customers": int(segments["users"].sum()),
+        "users": percent(tiers.loc["high_value", "user_share"]),
+        "revenue": percent(tiers.loc["high_value", "revenue_share"]),
+        "segment": t.label("segment", top),
+        "segment_users": int(segments.loc[top, "users"]),
+    })]
+
+
+def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Finding]:
+    """The mean share of a cohort buying again the month after, and the repurchase rate with its interval."""
+    return [("say_cohorts", {
+        "month1": percent(month_one),
+        "rate": percent(repeat["rate"]),
+        "low": percent(repeat["ci_low"]),
+        "high": percent(repeat["ci_high"]),
+    })]
+
+
+def cohort_notes(as_of: pd.Timestamp) -> list[Finding]:
+    """A caveat when `as_of` falls before the end of its month: the last cohort month is still running."""
+    as_of = pd.Timestamp(as_of)
+    if (as_of + pd.Timedelta(microseconds=1)).month != as_of.month:
+        return []
+    return [("say_cohorts_partial", {"month": f"{as_of:%Y-%m}"})]
+
+
+def virality_findings(viral: pd.DataFrame, days: int) -> list[Finding]:
+    """Share rate and K-factor of the last `days` days with their intervals, against the period before."""
+    share, k = viral.loc["share_rate"], viral.loc["k_factor"]
+    return [("say_virality", {
+        "days": days,
+        "share_rate": percent(share["value"]),
+        "share_low": percent(share["ci_low"]),
+        "share_high": percent(share["ci_high"]),
+        "k": number(k["value"], 3),
+        "k_low": number(k["ci_low"], 3),
+        "k_high": number(k["ci_high"], 3),
+        "per100": number(100 * k["value"], 1),
+        "share_prev": percent(share["previous"]),
+        "k_prev": number(k["previous"], 3),
+    })]
+
+
+def crm_notes(lists: dict[str, pd.DataFrame], audience: str) -> list[Finding]:
+    """What became of the CRM lists: exported (analyst edition) or kept out of the client edition."""
+    if audience != "analyst":
+        return [("note_crm_client", {})]
+    return [("note_crm_exported", {"files": len(lists), "users": sum(len(m) for m in lists.values())})]
+
+
+def recommendations(
+    sizes: pd.DataFrame,
+    churned: pd.DataFrame,
+    first_order: dict[str, float],
+    tiers: pd.DataFrame,
+    k_factor: float,
+) -> list[Finding]:
+    """The chapter's recommended moves, most users concerned first.
+
+    Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
+    are left out.
+
+    Parameters
+    ----------
+    sizes, churned : pandas.DataFrame
+        From `analysis.stage_sizes`.
+    first_order : dict
+        From `analysis.first_order_conversion`.
+    tiers : pandas.DataFrame
+        The tier summary of `stats.rfm.rfm_summary`.
+    k_factor : float
+        The period's K-factor.
+
+    Returns
+    -------
+    list of (str, dict)
+        Message key (``rec_<move>`` in the lifecycle catalog) and its values.
+    """
+    moves = [
+        ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
+        ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
+        ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
+        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": number(k_factor, 3)}),
+        (
+            "rec_high_value",
+            int(tiers.loc["high_value", "users"]),
+            {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])},
+        ),
+        ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
+        ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
+    ]
+    ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
+    return [(key, {"users": users, **values}) for key, users, values in ranked]
+
+
+# ---------------------------------------------------------------- headline figures (index.html)
+def headlines(sizes: pd.DataFrame, viral: pd.DataFrame, t: Translator, days: int) -> list[tuple[str, str]]:
+    """Label and value of the chapter's headline figures: loyal and churned users, the K-factor of `days` days."""
+    return [
+        (t("headline_loyal"), number(sizes.loc["loyal", "users"])),
+        (t("headline_churned"), number(sizes.loc["churned", "users"])),
+        (t("headline_k_factor", days=days), number(viral.loc["k_factor", "value"], 3)),
+    ]
