@@ -1,7 +1,7 @@
 """The import rule of lib/socialops: each layer imports only the layers below it.
 
 Layers, bottom to top: inputs (0) < stats (1) < report and chapters.py (2) < the chapter packages (3) <
-pipeline (4) < cli.py (5). Chapter packages never import each other. The tools on top (sample, course, bench)
+pipeline (4) < cli.py and __main__.py (5). Chapter packages never import each other. The tools on top (sample, course, bench)
 may use the library; sample only inputs and stats, so the generator stays independent of the chapters. Only the
 command line reaches a tool (``socialops sample``). Every import counts, at module level or inside a function,
 absolute or relative; import cycles are looked for among the module-level imports, the ones that run on import.
@@ -29,6 +29,7 @@ RANKS = {
     **dict.fromkeys(CHAPTER_PACKAGES, 3),
     "pipeline": 4,
     "cli": 5,
+    "__main__": 5,  # python -m socialops: the command again
 }
 #: Tools and the parts of the library each may use (None: any part).
 TOOLS = {"sample": {"", "inputs", "stats"}, "course": None, "bench": None}
