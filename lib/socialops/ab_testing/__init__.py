@@ -1,8 +1,8 @@
 """Chapter 03, A/B testing: the statistics behind every experiment of the `experiment` table.
 
 Public API (kept stable for the README): :func:`proportion_test`, :func:`sample_size`, :func:`srm_test`.
-The chapter itself calls :func:`analyse_experiments`, :func:`segment_tests`, :func:`plan_next` and
-:func:`power_curve`.
+The chapter itself calls :func:`analyse_experiments`, :func:`segment_tests`, :func:`planning_inputs`,
+:func:`plan_next` and :func:`plan_power_curve`.
 """
 
 from socialops.ab_testing.analysis import (
@@ -20,6 +20,7 @@ from socialops.ab_testing.analysis import (
     declared_split,
     intended_split,
     plan_next,
+    plan_power_curve,
     planning_inputs,
     power_curve,
     segment_tests,
@@ -45,7 +46,8 @@ __all__ = [
     "DEFAULT_CONTROL", "DEFAULT_TAU", "SRM_ALPHA", "SRM_KEYS", "TEST_KEYS", "Analysis", "BayesResult",
     "ControlNotFoundError", "MeanTest", "ProportionTest", "SplitError", "SrmTest", "adjust_p_values",
     "always_valid_p_values", "analyse_experiments", "beta_beat_control", "choose_control", "cuped_adjust",
-    "declared_split", "decide", "intended_split", "mixture_likelihood_ratio", "normal_beat_control", "plan_next", "planning_inputs",
-    "power_curve", "power_two_proportions", "proportion_test", "sample_size", "sample_size_exact",
-    "segment_tests", "srm_test", "traffic_per_day", "unmatched_splits", "welch_test",
+    "declared_split", "decide", "intended_split", "mixture_likelihood_ratio", "normal_beat_control", "plan_next",
+    "plan_power_curve", "planning_inputs", "power_curve", "power_two_proportions", "proportion_test",
+    "sample_size", "sample_size_exact", "segment_tests", "srm_test", "traffic_per_day", "unmatched_splits",
+    "welch_test",
 ]

@@ -660,6 +660,43 @@ def power_curve(baseline_rate: float, mdes: Sequence[float], n_per_variant: Sequ
     return pd.concat(frames, ignore_index=True)
 
 
+def plan_power_curve(baseline_rate: float, plan: Mapping[str, float], alpha: float = 0.05,
+                     points: int = 150) -> pd.DataFrame:
+    """The power curves around a plan: half, the same and twice its change, up to 2.5 times its units.
+
+    Parameters
+    ----------
+    baseline_rate : float
+        Control conversion rate of the plan.
+    plan : mapping
+        From :func:`plan_next` (``mde`` and ``n_per_variant``).
+    alpha : float
+        Two-sided significance level.
+    points : int
+        Sample sizes per curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`power_curve`; changes that would take the rate outside (0, 1) are left out.
+    """
+    mde = plan["mde"]
+    mdes = [m for m in (mde / 2, mde, 2 * mde) if 0 < baseline_rate + m < 1]
+    return power_curve(baseline_rate, mdes, np.linspace(10, 2.5 * plan["n_per_variant"], points), alpha)
+
+
+def significant_in_sound_tests(tests: pd.DataFrame, broken: set[str], alpha: float = 0.05) -> tuple[int, int]:
+    """How many conversion comparisons of the experiments with a sound split differ from control after correction.
+
+    Returns
+    -------
+    (int, int)
+        Comparisons with ``p_adjusted < alpha``, and all conversion comparisons outside ``broken``.
+    """
+    sound = tests[(tests["metric"] == "conversion") & ~tests["experiment_id"].isin(broken)]
+    return int((sound["p_adjusted"] < alpha).sum()), len(sound)
+
+
 def planning_inputs(analysis: Analysis, baseline_rate: float = 0.0, daily_traffic: float = 0.0
                     ) -> dict[str, float | str | None]:
     """Baseline rate and daily traffic for the next test: as given, or observed in the experiments analysed.

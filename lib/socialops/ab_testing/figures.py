@@ -1,24 +1,42 @@
-"""Charts of chapter 03; every text on them comes from the caller's translator."""
+"""Charts of chapter 03: each takes the analysis frames and the translator, and reads its texts from the catalog."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
+from socialops.ab_testing.analysis import significant_in_sound_tests
 from socialops.report.charts import ACCENT, ALERT, MUTED
+from socialops.report.format import percent, signed
+from socialops.report.i18n import Translator
 
-Translate = Callable[..., str]
 
-
-def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translate, title: str, alpha: float = 0.05):
+def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translator, alpha: float = 0.05) -> Figure:
     """Change in conversion (percentage points) of every variant with its interval, sorted.
 
     Variants whose adjusted p-value is below ``alpha`` are drawn in the accent colour; experiments with a
-    sample ratio mismatch in the alert colour (their intervals are not to be trusted).
+    sample ratio mismatch in the alert colour (their intervals are not to be trusted). The title counts the
+    comparisons of sound tests that moved conversion.
+
+    Parameters
+    ----------
+    tests : pandas.DataFrame
+        ``Analysis.tests``.
+    broken : set of str
+        Experiments whose split is broken.
+    t : Translator
+        The report's translator.
+    alpha : float
+        Significance level of the adjusted p-values and of the intervals.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     conv = tests[tests["metric"] == "conversion"].sort_values("abs_diff").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(conv) + 1.6))
@@ -33,14 +51,29 @@ def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translate, title: str
     if broken & set(conv["experiment_id"]):
         ax.text(0.99, 0.01, t("fig_forest_broken"), transform=ax.transAxes, ha="right", va="bottom",
                 color=ALERT, fontsize=9)
-    ax.set_title(title, loc="left")
+    n_sig, n = significant_in_sound_tests(tests, broken, alpha)
+    ax.set_title(t("fig_forest_title", n_sig=n_sig, n=n), loc="left")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
 
 
-def peeking_chart(looks: pd.DataFrame, t: Translate, title: str, alpha: float = 0.05):
-    """Classic against always-valid p-value, read after each day, one panel per comparison (conversion)."""
+def peeking_chart(looks: pd.DataFrame, t: Translator, alpha: float = 0.05) -> Figure:
+    """Classic against always-valid p-value, read after each day, one panel per comparison (conversion).
+
+    Parameters
+    ----------
+    looks : pandas.DataFrame
+        ``Analysis.looks``.
+    t : Translator
+        The report's translator.
+    alpha : float
+        The level marked on every panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     conv = looks[looks["metric"] == "conversion"]
     pairs = list(conv.groupby(["experiment_id", "variant"], sort=True))
     cols = min(2, len(pairs))
@@ -61,13 +94,29 @@ def peeking_chart(looks: pd.DataFrame, t: Translate, title: str, alpha: float = 
     for ax in list(axes.flat)[len(pairs):]:
         ax.set_visible(False)
     axes.flat[0].legend(loc="lower left", fontsize=8, frameon=False)
-    fig.suptitle(title, x=0.01, ha="left")
+    fig.suptitle(t("fig_peek_title"), x=0.01, ha="left")
     fig.tight_layout()
     return fig
 
 
-def power_chart(curve: pd.DataFrame, plan: dict, target_power: float, t: Translate, title: str):
-    """Power against units per variant, one line per minimum detectable effect; the plan marked."""
+def power_chart(curve: pd.DataFrame, plan: Mapping[str, float], target_power: float, t: Translator) -> Figure:
+    """Power against units per variant, one line per minimum detectable effect; the plan marked.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :func:`socialops.ab_testing.analysis.plan_power_curve`.
+    plan : mapping
+        From :func:`socialops.ab_testing.analysis.plan_next`.
+    target_power : float
+        The power the plan is sized for.
+    t : Translator
+        The report's translator.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for mde, g in curve.groupby("mde", sort=True):
         chosen = math.isclose(mde, plan["mde"])
@@ -79,6 +128,7 @@ def power_chart(curve: pd.DataFrame, plan: dict, target_power: float, t: Transla
     ax.set_xlabel(t("fig_power_x"))
     ax.set_ylabel(t("fig_power_y"))
     ax.set_ylim(0, 1.02)
-    ax.set_title(title, loc="left")
+    ax.set_title(t("fig_power_title", n=f"{plan['n_per_variant']:,}", power=percent(target_power, 0),
+                   mde=signed(plan["mde"], 2, 100, t("unit_pp")).lstrip("+")), loc="left")
     fig.tight_layout()
     return fig

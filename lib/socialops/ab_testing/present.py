@@ -1,49 +1,42 @@
-"""Reader-facing tables and findings of chapter 03 (translated through the report's catalog).
+"""Reader-facing tables, findings and headlines of chapter 03, in the report's language.
 
 The analysis frames carry raw numbers for CHAPTER.json; these functions turn them into what a marketer reads:
-rates as percentages, differences in percentage points with their intervals, verdicts in plain words.
+rates as percentages, differences in percentage points with their intervals, verdicts in plain words. A finding
+is a catalog key with its values, for ``Report.say(key, **values)``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-Translate = Callable[..., str]
+from socialops.ab_testing.analysis import Analysis, significant_in_sound_tests, unmatched_splits
+from socialops.report.format import p_value, percent, signed, small
+from socialops.report.i18n import Translator
+
+#: A finding: the catalog key and the values of its template.
+Finding = tuple[str, dict[str, object]]
+#: Variance removed by CUPED below which it is reported as no gain.
+CUPED_NO_GAIN = 0.05
 
 
-def pct(x: float | None, digits: int = 2) -> str:
-    """A share as a percentage (0.0412 → "4.12%"); blank when missing."""
-    return "" if x is None or pd.isna(x) else f"{100 * x:.{digits}f}%"
+def interval_text(low: float | None, high: float | None, digits: int = 2, scale: float = 1.0) -> str:
+    """An interval of signed changes in brackets (``[+0.41, +1.62]``)."""
+    return f"[{signed(low, digits, scale)}, {signed(high, digits, scale)}]"
 
 
-def signed(x: float | None, digits: int = 2, scale: float = 1.0, unit: str = "") -> str:
-    """A signed number with an optional unit (+1.00 pp); blank when missing."""
-    return "" if x is None or pd.isna(x) else f"{scale * x:+.{digits}f}{unit}"
-
-
-def small(x: float, digits: int) -> str:
-    """A non-negative number with fixed decimals, or "< 0.001" below what those decimals show."""
-    floor = 10.0**-digits
-    return f"< {floor:.{digits}f}" if x < floor else f"{x:.{digits}f}"
-
-
-def p_text(p: float | None) -> str:
-    """A p-value as people read it: three decimals, or "< 0.001"."""
-    if p is None or pd.isna(p):
-        return ""
-    return small(p, 3)
-
-
-def diff_text(row: pd.Series, t: Translate) -> tuple[str, str]:
+def diff_text(row: pd.Series, t: Translator) -> tuple[str, str]:
     """The difference and its interval, in percentage points for rates, in the metric's units otherwise."""
     if row["metric"] == "conversion":
-        unit = t("unit_pp")
-        return (signed(row["abs_diff"], 2, 100, unit),
-                f"[{signed(row['ci_low'], 2, 100)}, {signed(row['ci_high'], 2, 100)}]")
-    return signed(row["abs_diff"]), f"[{signed(row['ci_low'])}, {signed(row['ci_high'])}]"
+        return signed(row["abs_diff"], 2, 100, t("unit_pp")), interval_text(row["ci_low"], row["ci_high"], 2, 100)
+    return signed(row["abs_diff"]), interval_text(row["ci_low"], row["ci_high"])
+
+
+def mde_text(mde: float, t: Translator) -> str:
+    """The smallest change worth detecting, in percentage points without a sign (``1.00 pp``)."""
+    return signed(mde, 2, 100, t("unit_pp")).lstrip("+")
 
 
 def level_of(alpha: float) -> str:
@@ -51,118 +44,160 @@ def level_of(alpha: float) -> str:
     return f"{100 * (1 - alpha):g}"
 
 
-def split_text(shares: dict[str, float]) -> str:
+def split_text(shares: Mapping[str, float]) -> str:
     """A split as "control 50% / variant 50%"."""
     return " / ".join(f"{v} {100 * s:.1f}%".replace(".0%", "%") for v, s in shares.items())
 
 
-def srm_table(srm: pd.DataFrame, t: Translate) -> pd.DataFrame:
+def broken_splits(srm: pd.DataFrame) -> set[str]:
+    """The experiments whose sample ratio check failed: none of their comparisons is read."""
+    return set(srm.loc[srm["mismatch"], "experiment_id"])
+
+
+def srm_table(srm: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """The sample-ratio check, one row per experiment."""
     return pd.DataFrame({
-        t("col_experiment"): srm["experiment_id"],
-        t("col_expected_split"): srm["expected_split"].map(split_text),
-        t("col_observed_split"): srm["observed_share"].map(split_text),
-        t("col_units"): srm["observed"].map(lambda d: sum(d.values())),
-        t("col_chi2"): srm["chi2"].round(2),
-        t("col_p"): srm["p_value"].map(p_text),
-        t("col_status"): srm["mismatch"].map(lambda m: t("srm_status_broken") if m else t("srm_status_ok")),
+        t.col("experiment"): srm["experiment_id"],
+        t.col("expected_split"): srm["expected_split"].map(split_text),
+        t.col("observed_split"): srm["observed_share"].map(split_text),
+        t.col("units"): srm["observed"].map(lambda d: sum(d.values())),
+        t.col("chi2"): srm["chi2"].round(2),
+        t.col("p"): srm["p_value"].map(lambda p: p_value(p, missing="")),
+        t.col("status"): srm["mismatch"].map(lambda m: t("srm_status_broken") if m else t("srm_status_ok")),
     })
 
 
-def tests_table(tests: pd.DataFrame, t: Translate) -> pd.DataFrame:
+def _rate_text(metric: str) -> Callable[[float], str]:
+    return (lambda x: percent(x, 2, missing="")) if metric == "conversion" else (lambda x: f"{x:,.2f}")
+
+
+def _loss_text(row: pd.Series, t: Translator) -> str:
+    if row["metric"] == "conversion":
+        return small(100 * row["expected_loss"], 3) + t("unit_pp")
+    return small(row["expected_loss"], 2)
+
+
+def _lift_interval(row: pd.Series) -> str:
+    if pd.isna(row["lift_low"]):
+        return ""
+    return f"[{signed(row['lift_low'], 1, 100, '%')}, {signed(row['lift_high'], 1, 100, '%')}]"
+
+
+def tests_table(tests: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """Every comparison: rates or means, difference with interval, p-values, Bayesian read-out."""
     rows = []
     for _, r in tests.iterrows():
         diff, ci = diff_text(r, t)
-        rate = pct if r["metric"] == "conversion" else (lambda x: f"{x:,.2f}")
-        loss = (small(100 * r["expected_loss"], 3) + t("unit_pp") if r["metric"] == "conversion"
-                else small(r["expected_loss"], 2))
+        rate = _rate_text(r["metric"])
         rows.append({
-            t("col_experiment"): r["experiment_id"], t("col_metric"): t(f"metric_{r['metric']}"),
-            t("col_comparison"): f"{r['variant']} vs {r['control']}",
-            t("col_n"): f"{r['n_variant']:,} / {r['n_control']:,}",
-            t("col_rates"): f"{rate(r['variant_rate'])} vs {rate(r['control_rate'])}",
-            t("col_diff"): diff, t("col_ci"): ci,
-            t("col_lift"): signed(r["rel_lift"], 1, 100, "%"),
-            t("col_lift_ci"): "" if pd.isna(r["lift_low"]) else
-            f"[{signed(r['lift_low'], 1, 100, '%')}, {signed(r['lift_high'], 1, 100, '%')}]",
-            t("col_p"): p_text(r["p_value"]), t("col_p_adj"): p_text(r["p_adjusted"]),
-            t("col_p_seq"): p_text(r["p_sequential"]),
-            t("col_prob"): pct(r["prob_beat_control"], 1), t("col_loss"): loss,
+            t.col("experiment"): r["experiment_id"], t.col("metric"): t(f"metric_{r['metric']}"),
+            t.col("comparison"): f"{r['variant']} vs {r['control']}",
+            t.col("n"): f"{r['n_variant']:,} / {r['n_control']:,}",
+            t.col("rates"): f"{rate(r['variant_rate'])} vs {rate(r['control_rate'])}",
+            t.col("diff"): diff, t.col("ci"): ci,
+            t.col("lift"): signed(r["rel_lift"], 1, 100, "%"), t.col("lift_ci"): _lift_interval(r),
+            t.col("p"): p_value(r["p_value"], missing=""), t.col("p_adj"): p_value(r["p_adjusted"], missing=""),
+            t.col("p_seq"): p_value(r["p_sequential"], missing=""),
+            t.col("prob"): percent(r["prob_beat_control"], 1, missing=""), t.col("loss"): _loss_text(r, t),
         })
     return pd.DataFrame(rows)
 
 
-def cuped_table(cuped: pd.DataFrame, t: Translate) -> pd.DataFrame:
+def cuped_table(cuped: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """Raw against CUPED-adjusted comparison of `value`."""
-    def ci(lo, hi):
-        return f"[{signed(lo)}, {signed(hi)}]"
-
     return pd.DataFrame({
-        t("col_experiment"): cuped["experiment_id"], t("col_variant"): cuped["variant"],
-        t("col_raw_diff"): cuped["raw_diff"].map(signed),
-        t("col_raw_ci"): [ci(a, b) for a, b in zip(cuped["raw_ci_low"], cuped["raw_ci_high"], strict=True)],
-        t("col_cuped_diff"): cuped["cuped_diff"].map(signed),
-        t("col_cuped_ci"): [ci(a, b) for a, b in zip(cuped["cuped_ci_low"], cuped["cuped_ci_high"], strict=True)],
-        t("col_reduction"): cuped["variance_reduction"].map(lambda x: pct(x, 1)),
-        t("col_p_raw"): cuped["raw_p_value"].map(p_text), t("col_p_cuped"): cuped["cuped_p_value"].map(p_text),
+        t.col("experiment"): cuped["experiment_id"], t.col("variant"): cuped["variant"],
+        t.col("raw_diff"): cuped["raw_diff"].map(signed),
+        t.col("raw_ci"): [interval_text(a, b) for a, b in zip(cuped["raw_ci_low"], cuped["raw_ci_high"],
+                                                               strict=True)],
+        t.col("cuped_diff"): cuped["cuped_diff"].map(signed),
+        t.col("cuped_ci"): [interval_text(a, b) for a, b in zip(cuped["cuped_ci_low"], cuped["cuped_ci_high"],
+                                                                 strict=True)],
+        t.col("reduction"): cuped["variance_reduction"].map(lambda x: percent(x, 1, missing="")),
+        t.col("p_raw"): cuped["raw_p_value"].map(lambda p: p_value(p, missing="")),
+        t.col("p_cuped"): cuped["cuped_p_value"].map(lambda p: p_value(p, missing="")),
     })
 
 
-def segments_table(seg: pd.DataFrame, t: Translate, label: Callable[[str], str] = str) -> pd.DataFrame:
+def segments_table(seg: pd.DataFrame, t: Translator, label: Callable[[str], str] = str) -> pd.DataFrame:
     """Conversion by segment, with p-values adjusted across every slice of the experiment."""
     rows = []
     for _, r in seg.iterrows():
         rows.append({
-            t("col_experiment"): r["experiment_id"], t("col_segment"): label(r["segment"]),
-            t("col_variant"): r["variant"], t("col_n"): f"{r['n_variant']:,} / {r['n_control']:,}",
-            t("col_rates"): f"{pct(r['variant_rate'])} vs {pct(r['control_rate'])}",
-            t("col_diff"): signed(r["abs_diff"], 2, 100, t("unit_pp")),
-            t("col_ci"): f"[{signed(r['ci_low'], 2, 100)}, {signed(r['ci_high'], 2, 100)}]",
-            t("col_p"): p_text(r["p_value"]), t("col_p_adj"): p_text(r["p_adjusted"]),
+            t.col("experiment"): r["experiment_id"], t.col("segment"): label(r["segment"]),
+            t.col("variant"): r["variant"], t.col("n"): f"{r['n_variant']:,} / {r['n_control']:,}",
+            t.col("rates"): f"{percent(r['variant_rate'], 2, missing='')} vs "
+                            f"{percent(r['control_rate'], 2, missing='')}",
+            t.col("diff"): signed(r["abs_diff"], 2, 100, t("unit_pp")),
+            t.col("ci"): interval_text(r["ci_low"], r["ci_high"], 2, 100),
+            t.col("p"): p_value(r["p_value"], missing=""), t.col("p_adj"): p_value(r["p_adjusted"], missing=""),
         })
     return pd.DataFrame(rows)
 
 
-def verdict_table(verdicts: pd.DataFrame, t: Translate) -> pd.DataFrame:
+def verdict_table(verdicts: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """One line per experiment: the verdict and its reason."""
     return pd.DataFrame({
-        t("col_experiment"): verdicts["experiment_id"],
-        t("col_verdict"): verdicts["verdict"].map(lambda v: t(f"verdict_label_{v}")),
-        t("col_reason"): verdicts["reason"].map(lambda r: t(f"reason_{r}")),
+        t.col("experiment"): verdicts["experiment_id"],
+        t.col("verdict"): verdicts["verdict"].map(lambda v: t(f"verdict_label_{v}")),
+        t.col("reason"): verdicts["reason"].map(lambda r: t(f"reason_{r}")),
     })
 
 
-def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, t: Translate, mde: float,
-                    alpha: float) -> tuple[str, dict[str, object]]:
-    """The catalog key and values of one experiment's verdict, in plain words.
+def overview(analysis: Analysis) -> dict[str, object]:
+    """The values of the opening finding: how many experiments, their names and each one's control."""
+    return {"n": len(analysis.controls), "names": ", ".join(analysis.controls),
+            "controls": ", ".join(f"{e} → {c}" for e, c in analysis.controls.items())}
 
-    Returns
-    -------
-    (str, dict)
-        For ``Report.say(key, **values)``.
-    """
-    exp = verdict["experiment_id"]
-    conv = tests[(tests["experiment_id"] == exp) & (tests["metric"] == "conversion")]
-    values: dict[str, object] = {"experiment": exp, "mde": signed(mde, 2, 100, t("unit_pp")).lstrip("+"),
-                                 "level": level_of(alpha)}
-    reason = verdict["reason"]
-    if reason == "srm":
-        p = srm.set_index("experiment_id").loc[exp, "p_value"]
-        values["p"] = p_text(p)
-    elif reason == "winner":
-        r = conv[conv["variant"] == verdict["variant"]].iloc[0]
-        diff, ci = diff_text(r, t)
-        values |= {"variant": r["variant"], "control_rate": pct(r["control_rate"]),
-                   "variant_rate": pct(r["variant_rate"]), "diff": diff, "ci": ci,
-                   "prob": pct(r["prob_beat_control"], 1)}
-    elif reason == "harm":
-        values["variants"] = ", ".join(conv["variant"])
-    elif reason == "underpowered":
-        values |= {"n_needed": f"{int(verdict['n_needed']):,}" if pd.notna(verdict["n_needed"]) else "?",
-                   "n_have": f"{int(verdict['n_smallest_arm']):,}",
-                   "days": "?" if pd.isna(verdict["days_more"]) else int(verdict["days_more"])}
-    return f"verdict_{verdict['verdict']}_{reason}", values
+
+def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list[Finding]:
+    """A note when entries of the ``splits`` parameter name no experiment (a typo leaves a split undeclared)."""
+    unmatched = unmatched_splits(splits, list(analysis.controls))
+    return [("splits_unmatched", {"keys": ", ".join(unmatched)})] if unmatched else []
+
+
+def srm_findings(srm: pd.DataFrame) -> list[Finding]:
+    """One finding per broken split, then one that the others (or all) split as planned."""
+    found: list[Finding] = [
+        ("srm_mismatch", {"experiment": r.experiment_id, "expected": split_text(r.expected_split),
+                          "observed": split_text(r.observed_share), "chi2": f"{r.chi2:.1f}",
+                          "p": p_value(r.p_value, missing="")})
+        for r in srm[srm["mismatch"]].itertuples()]
+    return [*found, ("srm_all_ok" if found else "srm_none", {})]
+
+
+def results_summary(tests: pd.DataFrame, broken: set[str], alpha: float, correction: str,
+                    t: Translator) -> dict[str, object]:
+    """The values of the summary of conversion comparisons in the tests with a sound split."""
+    n_sig, n = significant_in_sound_tests(tests, broken, alpha)
+    return {"correction": t(f"correction_{correction}"), "n_sig": n_sig, "n": n, "alpha": f"{alpha:g}"}
+
+
+def tests_caption(alpha: float, correction: str, t: Translator) -> str:
+    """The caption of the comparisons table: interval level and correction."""
+    return t("cap_tests", level=level_of(alpha), correction=t(f"correction_{correction}"))
+
+
+def effective_sample_factor(variance_reduction: float) -> float:
+    """How many times the units a test without CUPED would need for the same precision."""
+    return math.inf if variance_reduction >= 1 else 1 / (1 - variance_reduction)
+
+
+def cuped_findings(cuped: pd.DataFrame, broken: set[str]) -> list[Finding]:
+    """Per comparison of a sound test: how much variance CUPED removed and how the interval narrowed."""
+    found: list[Finding] = []
+    for r in cuped[~cuped["experiment_id"].isin(broken)].itertuples():
+        if r.variance_reduction < CUPED_NO_GAIN:
+            found.append(("cuped_no_gain", {"experiment": r.experiment_id,
+                                            "reduction": percent(r.variance_reduction, 1, missing="")}))
+            continue
+        found.append(("cuped_finding", {
+            "experiment": r.experiment_id, "variant": r.variant,
+            "reduction": percent(r.variance_reduction, 0, missing=""),
+            "factor": f"{effective_sample_factor(r.variance_reduction):.1f}",
+            "raw_ci": interval_text(r.raw_ci_low, r.raw_ci_high),
+            "cuped_ci": interval_text(r.cuped_ci_low, r.cuped_ci_high)}))
+    return found
 
 
 def peeking_summary(looks: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -186,6 +221,85 @@ def peeking_summary(looks: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def effective_sample_factor(variance_reduction: float) -> float:
-    """How many times the units a test without CUPED would need for the same precision."""
-    return math.inf if variance_reduction >= 1 else 1 / (1 - variance_reduction)
+def peeking_findings(looks: pd.DataFrame, broken: set[str], alpha: float) -> list[Finding]:
+    """Per conversion comparison of a sound test: days a daily reader saw p < alpha, and when it was safe."""
+    found: list[Finding] = []
+    for r in peeking_summary(looks, alpha).itertuples():
+        if r.experiment_id in broken:
+            continue
+        crossed = r.first_day_sequential is not None and not math.isnan(r.first_day_sequential)
+        found.append(("peek_finding_crossed" if crossed else "peek_finding", {
+            "experiment": r.experiment_id, "variant": r.variant, "alpha": f"{alpha:g}",
+            "days_below": r.days_below, "days": r.days, "p_seq": p_value(r.p_sequential_final, missing=""),
+            "day": int(r.first_day_sequential) if crossed else 0}))
+    return found
+
+
+def segments_caution(segments: pd.DataFrame, alpha: float) -> dict[str, object]:
+    """The values of the warning under the segments: slices compared, slices still significant."""
+    return {"k": len(segments), "n_sig": int((segments["p_adjusted"] < alpha).sum())}
+
+
+def segments_caption(column: str, correction: str, t: Translator) -> str:
+    """The caption of the segments table."""
+    return t("cap_segments", column=column, correction=t(f"correction_{correction}"))
+
+
+def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, t: Translator, mde: float,
+                    alpha: float) -> Finding:
+    """The catalog key and values of one experiment's verdict, in plain words.
+
+    Returns
+    -------
+    (str, dict)
+        For ``Report.say(key, **values)``.
+    """
+    exp = verdict["experiment_id"]
+    conv = tests[(tests["experiment_id"] == exp) & (tests["metric"] == "conversion")]
+    values: dict[str, object] = {"experiment": exp, "mde": mde_text(mde, t), "level": level_of(alpha)}
+    reason = verdict["reason"]
+    if reason == "srm":
+        values["p"] = p_value(srm.set_index("experiment_id").loc[exp, "p_value"], missing="")
+    elif reason == "winner":
+        r = conv[conv["variant"] == verdict["variant"]].iloc[0]
+        diff, ci = diff_text(r, t)
+        values |= {"variant": r["variant"], "control_rate": percent(r["control_rate"], 2, missing=""),
+                   "variant_rate": percent(r["variant_rate"], 2, missing=""), "diff": diff, "ci": ci,
+                   "prob": percent(r["prob_beat_control"], 1, missing="")}
+    elif reason == "harm":
+        values["variants"] = ", ".join(conv["variant"])
+    elif reason == "underpowered":
+        values |= {"n_needed": f"{int(verdict['n_needed']):,}" if pd.notna(verdict["n_needed"]) else "?",
+                   "n_have": f"{int(verdict['n_smallest_arm']):,}",
+                   "days": "?" if pd.isna(verdict["days_more"]) else int(verdict["days_more"])}
+    return f"verdict_{verdict['verdict']}_{reason}", values
+
+
+def verdict_findings(analysis: Analysis, t: Translator, mde: float, alpha: float) -> list[Finding]:
+    """The verdict of every experiment, in the order of the verdicts table."""
+    return [verdict_message(v, analysis.tests, analysis.srm, t, mde, alpha) for _, v in analysis.verdicts.iterrows()]
+
+
+def plan_finding(plan: Mapping[str, object], inputs: Mapping[str, object], target_power: float, alpha: float,
+                 arms: int, t: Translator) -> Finding:
+    """The size of the next test, in units per variant and, when the daily traffic is known, in days."""
+    values = {"mde": mde_text(plan["mde"], t), "baseline": percent(inputs["baseline_rate"], 2, missing=""),
+              "power": percent(target_power, 0, missing=""), "alpha": f"{alpha:g}",
+              "n": f"{plan['n_per_variant']:,}", "days": plan["days_needed"],
+              "traffic": f"{inputs['daily_traffic'] or 0.0:,.0f}", "arms": arms}
+    return ("plan_finding" if plan["days_needed"] else "plan_no_traffic"), values
+
+
+def plan_sources(inputs: Mapping[str, object], t: Translator) -> dict[str, object]:
+    """The values of the note saying where the baseline rate and the daily traffic of the plan come from."""
+    given = t("source_given")
+    return {"baseline_source": given if inputs["baseline_source"] == "given" else t("source_observed_rate"),
+            "traffic_source": given if inputs["traffic_source"] == "given" else t("source_observed_traffic")}
+
+
+def headlines(analysis: Analysis, t: Translator) -> list[tuple[str, object]]:
+    """The chapter's headline figures: experiments analysed, variants ready to ship, broken splits."""
+    ship = analysis.verdicts[analysis.verdicts["verdict"] == "ship"]
+    return [(t("headline_experiments"), len(analysis.controls)),
+            (t("headline_ship"), ", ".join(f"{r.experiment_id}: {r.variant}" for r in ship.itertuples()) or "0"),
+            (t("headline_srm"), ", ".join(sorted(broken_splits(analysis.srm))) or "0")]
