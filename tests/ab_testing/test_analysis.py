@@ -1,4 +1,4 @@
-"""Chapter 03 end to end on small synthetic experiments: engine aggregates, CUPED, looks, verdicts."""
+"""Chapter 03 end to end on small synthetic experiments: comparisons, CUPED, looks, verdicts, planning."""
 
 import math
 
@@ -19,55 +19,19 @@ from socialops.ab_testing import (
     decide,
     intended_split,
     plan_next,
+    plan_power_curve,
     power_curve,
     proportion_test,
     sample_size,
     segment_tests,
     unmatched_splits,
 )
-from socialops.ab_testing.aggregate import daily_moments
-
-
-def _arm(rng, exp, variant, n, rate, shift, days=20, platforms=("douyin", "wechat")):
-    pre = rng.gamma(2.0, 50.0, n)
-    return pd.DataFrame({
-        "experiment_id": exp, "unit_id": [f"{exp}-{variant}-{i}" for i in range(n)], "variant": variant,
-        "assigned_at": pd.Timestamp("2026-08-01") + pd.to_timedelta(rng.integers(0, days * 24, n), unit="h"),
-        "converted": (rng.random(n) < rate).astype("int64"),
-        "value": 0.7 * pre + rng.normal(0, 40, n) + shift, "pre_value": pre,
-        "platform": rng.choice(platforms, n)})
-
-
-@pytest.fixture(scope="module")
-def frame():
-    rng = np.random.default_rng(42)
-    return pd.concat([
-        _arm(rng, "title", "control", 6000, 0.04, 0.0), _arm(rng, "title", "variant", 6000, 0.055, 4.0),
-        _arm(rng, "push", "A", 2500, 0.06, 0.0), _arm(rng, "push", "B", 2500, 0.06, 0.0),
-        _arm(rng, "invite", "control", 2000, 0.05, 0.0), _arm(rng, "invite", "invite3", 2000, 0.05, 0.0),
-        _arm(rng, "invite", "invite5", 1700, 0.05, 0.0),
-        _arm(rng, "winback", "holdout", 400, 0.05, 0.0), _arm(rng, "winback", "coupon", 3600, 0.15, 0.0),
-    ], ignore_index=True)
-
-
-@pytest.fixture(scope="module")
-def table(con, frame):
-    return con.create_table("experiment", frame, overwrite=True)
+from socialops.ab_testing.analysis import significant_in_sound_tests
 
 
 @pytest.fixture(scope="module")
 def analysis(table):
     return analyse_experiments(table, splits={"winback/holdout": 10, "winback/coupon": 90})
-
-
-def test_daily_moments_match_pandas(table, frame):
-    m = daily_moments(table)
-    ref = frame.assign(day=frame.assigned_at.dt.normalize()).groupby(["experiment_id", "variant", "day"])
-    got = m.set_index(["experiment_id", "variant", "day"]).sort_index()
-    assert got["n"].tolist() == ref.size().sort_index().tolist()
-    assert got["conversions"].tolist() == ref["converted"].sum().sort_index().tolist()
-    np.testing.assert_allclose(got["sum_cxy"], (frame.value * frame.pre_value).groupby(
-        [frame.experiment_id, frame.variant, frame.assigned_at.dt.normalize()]).sum().sort_index(), rtol=1e-12)
 
 
 def test_conversion_rows_match_direct_tests_and_holm_within_experiment(analysis, frame):
@@ -232,3 +196,23 @@ def test_value_without_pre_value_uses_welch_on_raw_data(con, frame):
     t, p, df = ttest_ind(d.value[d.variant == "variant"], d.value[d.variant == "control"], usevar="unequal")
     row = a.tests[(a.tests.experiment_id == "title") & (a.tests.metric == "value")].iloc[0]
     assert (row.p_value, row.df) == pytest.approx((p, df), rel=1e-9)
+
+
+def test_plan_power_curve_brackets_the_plan():
+    plan = plan_next(0.04, 0.01, daily_traffic=1000)
+    curve = plan_power_curve(0.04, plan, points=20)
+    assert sorted(curve.mde.unique()) == [0.005, 0.01, 0.02]
+    assert curve.groupby("mde").size().tolist() == [20, 20, 20]
+    assert curve.n_per_variant.min() == 10 and curve.n_per_variant.max() == pytest.approx(2.5 * 6745)
+    # near a rate of 1 the doubled change would leave (0, 1): that curve is dropped
+    high = plan_power_curve(0.985, {"mde": 0.01, "n_per_variant": 500}, points=5)
+    assert sorted(high.mde.unique()) == [0.005, 0.01]
+
+
+def test_significant_in_sound_tests_leaves_out_broken_splits_and_other_metrics():
+    tests = pd.DataFrame({"experiment_id": ["a", "a", "b", "c", "c"],
+                          "metric": ["conversion", "value", "conversion", "conversion", "conversion"],
+                          "p_adjusted": [0.01, 0.001, 0.001, 0.2, 0.04]})
+    assert significant_in_sound_tests(tests, set(), 0.05) == (3, 4)
+    assert significant_in_sound_tests(tests, {"b"}, 0.05) == (2, 3)
+    assert significant_in_sound_tests(tests, {"b"}, 0.02) == (1, 3)

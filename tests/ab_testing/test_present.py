@@ -1,38 +1,23 @@
-"""Reader-facing pieces of chapter 03: every message exists in both languages and formats; charts build."""
+"""Reader-facing pieces of chapter 03: every message exists in both languages, tables and findings read right."""
 
-import matplotlib
+import math
 
-matplotlib.use("Agg")
+import pandas as pd
+import pytest
 
-import ibis  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from socialops.ab_testing import analyse_experiments, figures, plan_next, power_curve, present  # noqa: E402  # noqa: E402
-from socialops.report.charts import apply_theme  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
+from socialops.ab_testing import plan_next, present
+from socialops.report.format import p_value, percent, signed, small
+from socialops.report.i18n import Translator
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    rng = np.random.default_rng(8)
-    frames = []
-    for exp, arms in {"good": {"control": (3000, 0.05), "new": (3000, 0.08)},
-                      "flat": {"A": (400, 0.05), "B": (400, 0.05)},
-                      "bad": {"control": (3000, 0.05), "v": (2500, 0.05)},
-                      "worse": {"holdout": (4000, 0.08), "x": (4000, 0.04)}}.items():
-        for variant, (n, rate) in arms.items():
-            frames.append(pd.DataFrame({
-                "experiment_id": exp, "unit_id": [f"{exp}{variant}{i}" for i in range(n)], "variant": variant,
-                "assigned_at": pd.Timestamp("2026-05-01") + pd.to_timedelta(rng.integers(0, 240, n), unit="h"),
-                "converted": (rng.random(n) < rate).astype("int64")}))
-    return analyse_experiments(ibis.memtable(pd.concat(frames, ignore_index=True)))
+@pytest.fixture
+def en():
+    return Translator("en", "ab_testing")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_verdict_has_a_message(analysis, lang):
+def test_every_verdict_has_a_message(every_verdict, lang):
+    analysis = every_verdict
     t = Translator(lang, "ab_testing")
     reasons = set(analysis.verdicts.reason)
     assert reasons == {"winner", "underpowered", "srm", "harm"}
@@ -43,7 +28,8 @@ def test_every_verdict_has_a_message(analysis, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_tables_use_the_catalog(analysis, lang):
+def test_tables_use_the_catalog(every_verdict, lang):
+    analysis = every_verdict
     t = Translator(lang, "ab_testing")
     table = present.tests_table(analysis.tests, t)
     assert list(table.columns)[:2] == [t("col_experiment"), t("col_metric")]
@@ -54,31 +40,134 @@ def test_tables_use_the_catalog(analysis, lang):
 
 
 def test_number_formats():
-    assert present.pct(0.04123) == "4.12%"
-    assert present.signed(0.0101, 2, 100, " pp") == "+1.01 pp"
-    assert present.p_text(0.0004) == "< 0.001" and present.p_text(0.0123) == "0.012"
-    assert present.small(0.00009, 3) == "< 0.001" and present.small(0.0123, 3) == "0.012"
+    assert percent(0.04123, 2, missing="") == "4.12%"
+    assert signed(0.0101, 2, 100, " pp") == "+1.01 pp"
+    assert p_value(0.0004, missing="") == "< 0.001" and p_value(0.0123, missing="") == "0.012"
+    assert small(0.00009, 3) == "< 0.001" and small(0.0123, 3) == "0.012"
     assert present.split_text({"holdout": 0.1, "coupon": 0.9}) == "holdout 10% / coupon 90%"
     assert present.effective_sample_factor(0.5) == pytest.approx(2.0)
 
 
-def test_peeking_summary_counts_days(analysis):
+def test_chapter_texts(en):
+    assert present.interval_text(-0.0012, 0.0034, 2, 100) == "[-0.12, +0.34]"
+    assert present.interval_text(float("nan"), None) == "[, ]"
+    assert present.mde_text(0.01, en) == "1.00 pp"
+    assert present.level_of(0.1) == "90"
+    assert present.effective_sample_factor(1.0) == math.inf
+    row = pd.Series({"metric": "value", "abs_diff": 1.5, "ci_low": -0.25, "ci_high": 3.0})
+    assert present.diff_text(row, en) == ("+1.50", "[-0.25, +3.00]")
+    row = pd.Series({"metric": "conversion", "abs_diff": 0.012, "ci_low": 0.004, "ci_high": 0.02})
+    assert present.diff_text(row, en) == ("+1.20 pp", "[+0.40, +2.00]")
+
+
+def test_tests_table_formats_rates_losses_and_missing_lifts(en):
+    tests = pd.DataFrame([
+        {"experiment_id": "e", "metric": "conversion", "control": "c", "variant": "v", "n_control": 1200,
+         "n_variant": 1100, "control_rate": 0.05, "variant_rate": 0.0612, "abs_diff": 0.0112, "rel_lift": 0.224,
+         "ci_low": 0.001, "ci_high": 0.02, "lift_low": 0.01, "lift_high": 0.5, "p_value": 0.0004,
+         "p_adjusted": 0.0008, "p_sequential": 0.03, "prob_beat_control": 0.991, "expected_loss": 0.00001},
+        {"experiment_id": "e", "metric": "value", "control": "c", "variant": "v", "n_control": 1200,
+         "n_variant": 1100, "control_rate": 1234.5, "variant_rate": 1300.0, "abs_diff": 65.5, "rel_lift": None,
+         "ci_low": -3.0, "ci_high": 130.0, "lift_low": None, "lift_high": None, "p_value": 0.06,
+         "p_adjusted": 0.06, "p_sequential": 0.4, "prob_beat_control": 0.97, "expected_loss": 0.5}])
+    rows = present.tests_table(tests, en).to_dict("records")
+    assert rows[0][en.col("rates")] == "6.12% vs 5.00%"
+    assert rows[0][en.col("n")] == "1,100 / 1,200"
+    assert rows[0][en.col("lift")] == "+22.4%" and rows[0][en.col("lift_ci")] == "[+1.0%, +50.0%]"
+    assert rows[0][en.col("p")] == "< 0.001" and rows[0][en.col("prob")] == "99.1%"
+    assert rows[0][en.col("loss")] == "0.001 pp"
+    assert rows[1][en.col("rates")] == "1,300.00 vs 1,234.50"
+    assert rows[1][en.col("lift")] == "" and rows[1][en.col("lift_ci")] == ""
+    assert rows[1][en.col("loss")] == "0.50" and rows[1][en.col("diff")] == "+65.50"
+
+
+def test_peeking_summary_counts_days(every_verdict):
+    analysis = every_verdict
     summary = present.peeking_summary(analysis.looks, 0.05).set_index("experiment_id")
     looks = analysis.looks[(analysis.looks.experiment_id == "good") & (analysis.looks.metric == "conversion")]
     assert summary.loc["good", "days"] == len(looks) == 10
     assert summary.loc["good", "days_below"] == int((looks.p_classic < 0.05).sum())
 
 
-def test_charts_build_with_translated_text(analysis):
-    apply_theme()  # the CJK font, as Report.start sets it
-    t = Translator("zh", "ab_testing")
-    fig = figures.forest_chart(analysis.tests, {"bad"}, t, "标题", 0.05)
-    assert fig.axes[0].get_xlabel() == t("fig_forest_x", level="95")
-    plt.close(fig)
-    fig = figures.peeking_chart(analysis.looks, t, "标题", 0.05)
-    assert sum(ax.get_visible() for ax in fig.axes) == 4
-    plt.close(fig)
-    plan = plan_next(0.05, 0.01, 1000)
-    fig = figures.power_chart(power_curve(0.05, [0.005, 0.01, 0.02], np.linspace(10, 20000, 50)), plan, 0.8, t, "x")
-    assert fig.axes[0].get_ylabel() == t("fig_power_y")
-    plt.close(fig)
+def test_peeking_findings_skip_broken_splits_and_name_the_safe_day(every_verdict):
+    found = dict((values["experiment"], (key, values)) for key, values in
+                 present.peeking_findings(every_verdict.looks, {"bad"}, 0.05))
+    assert set(found) == {"good", "flat", "worse"}
+    key, values = found["good"]
+    assert key == "peek_finding_crossed" and 1 <= values["day"] <= values["days"] == 10
+    key, values = found["flat"]
+    assert key == "peek_finding" and values["day"] == 0
+
+
+def test_overview_notes_and_srm_findings(every_verdict):
+    analysis = every_verdict
+    assert present.overview(analysis) == {
+        "n": 4, "names": "bad, flat, good, worse",
+        "controls": "bad → control, flat → A, good → control, worse → holdout"}
+    assert present.split_notes({"good/control": 1, "good/new": 1}, analysis) == []
+    assert present.split_notes({"typo/x": 1}, analysis) == [("splits_unmatched", {"keys": "typo/x"})]
+    assert present.broken_splits(analysis.srm) == {"bad"}
+    found = present.srm_findings(analysis.srm)
+    assert [key for key, _ in found] == ["srm_mismatch", "srm_all_ok"]
+    assert found[0][1]["experiment"] == "bad" and found[0][1]["expected"] == "control 50% / v 50%"
+    assert present.srm_findings(analysis.srm[~analysis.srm["mismatch"]]) == [("srm_none", {})]
+
+
+def test_summary_and_captions(every_verdict, en):
+    values = present.results_summary(every_verdict.tests, {"bad"}, 0.05, "bh", en)
+    assert values == {"correction": "Benjamini–Hochberg", "n_sig": 2, "n": 3, "alpha": "0.05"}
+    assert "95%" in present.tests_caption(0.05, "holm", en) and "Holm" in present.tests_caption(0.05, "holm", en)
+    assert "platform" in present.segments_caption("platform", "holm", en)
+
+
+def test_cuped_findings_and_table(en):
+    cuped = pd.DataFrame({
+        "experiment_id": ["a", "b", "c"], "variant": ["v", "v", "v"], "theta": [0.7, 0.1, 0.5],
+        "variance_reduction": [0.5, 0.01, 0.6], "raw_diff": [4.0, 1.0, 1.0], "raw_ci_low": [-1.0, 0, 0],
+        "raw_ci_high": [9.0, 2.0, 2.0], "raw_p_value": [0.1, 0.05, 0.05], "cuped_diff": [4.2, 1.0, 1.0],
+        "cuped_ci_low": [0.5, 0, 0], "cuped_ci_high": [7.9, 2.0, 2.0], "cuped_p_value": [0.0001, 0.05, 0.05]})
+    found = present.cuped_findings(cuped, {"c"})
+    assert found == [
+        ("cuped_finding", {"experiment": "a", "variant": "v", "reduction": "50%", "factor": "2.0",
+                           "raw_ci": "[-1.00, +9.00]", "cuped_ci": "[+0.50, +7.90]"}),
+        ("cuped_no_gain", {"experiment": "b", "reduction": "1.0%"})]
+    table = present.cuped_table(cuped, en)
+    assert table[en.col("p_cuped")].iloc[0] == "< 0.001" and table[en.col("reduction")].iloc[0] == "50.0%"
+
+
+def test_segments_table_and_caution(en):
+    seg = pd.DataFrame({"experiment_id": ["e", "e"], "segment": ["weibo", "douyin"], "variant": ["v", "v"],
+                        "n_control": [500, 700], "n_variant": [510, 690], "control_rate": [0.05, 0.04],
+                        "variant_rate": [0.07, 0.041], "abs_diff": [0.02, 0.001], "ci_low": [0.001, -0.02],
+                        "ci_high": [0.04, 0.022], "p_value": [0.01, 0.9], "p_adjusted": [0.02, 0.9]})
+    table = present.segments_table(seg, en, str.upper)
+    assert table[en.col("segment")].tolist() == ["WEIBO", "DOUYIN"]
+    assert table[en.col("diff")].iloc[0] == "+2.00 pp" and table[en.col("ci")].iloc[0] == "[+0.10, +4.00]"
+    assert present.segments_caution(seg, 0.05) == {"k": 2, "n_sig": 1}
+
+
+def test_verdict_findings_follow_the_verdicts(every_verdict, en):
+    found = present.verdict_findings(every_verdict, en, 0.01, 0.05)
+    assert [values["experiment"] for _, values in found] == every_verdict.verdicts["experiment_id"].tolist()
+    keys = dict((values["experiment"], key) for key, values in found)
+    assert keys["good"] == "verdict_ship_winner" and keys["bad"] == "verdict_stop_srm"
+
+
+def test_plan_finding_with_and_without_traffic(en):
+    inputs = {"baseline_rate": 0.04, "baseline_source": "observed", "daily_traffic": 1000.0,
+              "traffic_source": "given"}
+    plan = plan_next(0.04, 0.01, 1000)
+    key, values = present.plan_finding(plan, inputs, 0.8, 0.05, 2, en)
+    assert key == "plan_finding"
+    assert values == {"mde": "1.00 pp", "baseline": "4.00%", "power": "80%", "alpha": "0.05", "n": "6,745",
+                      "days": 14, "traffic": "1,000", "arms": 2}
+    key, values = present.plan_finding(plan_next(0.04, 0.01, 0), {**inputs, "daily_traffic": None}, 0.8, 0.05, 2,
+                                       en)
+    assert key == "plan_no_traffic" and values["traffic"] == "0"
+    assert present.plan_sources(inputs, en) == {"baseline_source": en("source_observed_rate"),
+                                                "traffic_source": en("source_given")}
+
+
+def test_headlines(every_verdict, en):
+    assert present.headlines(every_verdict, en) == [
+        (en("headline_experiments"), 4), (en("headline_ship"), "good: new"), (en("headline_srm"), "bad")]

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 from statsmodels.stats.gof import chisquare as sm_chisquare
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
@@ -16,10 +15,6 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW, ttest_ind
 
 from socialops.ab_testing import (
     adjust_p_values,
-    always_valid_p_values,
-    beta_beat_control,
-    mixture_likelihood_ratio,
-    normal_beat_control,
     power_two_proportions,
     proportion_test,
     sample_size,
@@ -129,83 +124,3 @@ def test_sample_size_rejects_impossible_rates():
         sample_size(0.98, 0.05)
     with pytest.raises(ValueError):
         sample_size(0.1, 0.0)
-
-
-def _prob_beat_exact(x0, n0, x1, n1):
-    """P(p1 > p0) under Beta(1, 1) priors by the finite sum for an integer variant alpha (Evan Miller)."""
-    ac, bc, av, bv = 1 + x0, 1 + n0 - x0, 1 + x1, 1 + n1 - x1
-
-    def lbeta(p, q):
-        return math.lgamma(p) + math.lgamma(q) - math.lgamma(p + q)
-
-    return math.fsum(math.exp(lbeta(ac + i, bc + bv) - math.log(bv + i) - lbeta(1 + i, bv) - lbeta(ac, bc))
-                     for i in range(av))
-
-
-@pytest.mark.parametrize(("successes", "trials"), CASES)
-def test_prob_beat_control_matches_exact_sum(successes, trials):
-    res = beta_beat_control(successes, trials)
-    assert res.prob_beat_control == pytest.approx(
-        _prob_beat_exact(successes[0], trials[0], successes[1], trials[1]), abs=1e-8)
-
-
-def test_bayes_matches_monte_carlo_with_fixed_seed():
-    successes, trials = (37, 52), (1200, 1150)
-    res = beta_beat_control(successes, trials)
-    rng = np.random.default_rng(20260930)
-    draws = 4_000_000
-    pc = rng.beta(1 + successes[0], 1 + trials[0] - successes[0], draws)
-    pv = rng.beta(1 + successes[1], 1 + trials[1] - successes[1], draws)
-    beat = pv > pc
-    loss = np.maximum(pc - pv, 0)
-    assert abs(res.prob_beat_control - beat.mean()) < 4 * beat.std() / math.sqrt(draws)
-    assert abs(res.expected_loss - loss.mean()) < 4 * loss.std() / math.sqrt(draws)
-    assert res.expected_loss == pytest.approx(loss.mean(), rel=2e-3)
-
-
-def test_normal_beat_control_matches_monte_carlo():
-    res = normal_beat_control(1.3, 2.0)
-    d = np.random.default_rng(5).normal(1.3, 2.0, 4_000_000)
-    assert res.prob_beat_control == pytest.approx(stats.norm.cdf(0.65), rel=1e-12)
-    assert res.expected_loss == pytest.approx(np.maximum(-d, 0).mean(), rel=2e-3)
-
-
-def test_msprt_closed_form_by_hand():
-    # One look: d = 0.01, V = 2e-5, mixture variance m = 1e-4.
-    # Lambda = sqrt(2e-5 / 1.2e-4) * exp(1e-4 * 1e-4 / (2 * 2e-5 * 1.2e-4))
-    #        = sqrt(1/6) * exp(1/0.48) = 0.4082483 * 8.0311950 = 3.2787; p = 1/Lambda = 0.30500
-    lam = math.sqrt(1 / 6) * math.exp(1 / 0.48)
-    assert mixture_likelihood_ratio(0.01, 2e-5, 1e-4) == pytest.approx(lam, rel=1e-12)
-    # unit_sd 0.2 and tau 0.05 give the same mixture variance (0.05 * 0.2)² = 1e-4.
-    p = always_valid_p_values([0.01], [2e-5], [0.2], tau=0.05)
-    assert p[0] == pytest.approx(1 / lam, rel=1e-12)
-    assert p[0] == pytest.approx(0.30500, abs=1e-5)
-
-
-def test_msprt_is_a_running_minimum_that_ignores_empty_looks():
-    p = always_valid_p_values([np.nan, 0.02, 0.0, 0.03], [0.0, 1e-4, 1e-4, 5e-5], [0.2, 0.2, 0.2, 0.2])
-    assert p[0] == 1.0
-    assert np.all(np.diff(p) <= 0)
-    assert p[2] == p[1]
-
-
-def test_msprt_keeps_type_one_error_under_alpha_with_daily_peeks():
-    # Under H0, a classic p read at each of 30 looks crosses 0.05 far more than 5% of the time; the
-    # always-valid p must cross it at most 5% of the time (plus Monte Carlo slack).
-    rng = np.random.default_rng(11)
-    sims, looks, per_look, alpha = 4000, 30, 200, 0.05
-    a = rng.normal(0, 1, (sims, looks, per_look)).sum(axis=2).cumsum(axis=1)
-    b = rng.normal(0, 1, (sims, looks, per_look)).sum(axis=2).cumsum(axis=1)
-    n = per_look * np.arange(1, looks + 1)
-    diff, var = (b - a) / n, 2.0 / n
-    crossed_av = np.mean([always_valid_p_values(d, var, np.ones(looks), 0.05).min() < alpha for d in diff])
-    crossed_classic = np.mean((2 * stats.norm.sf(np.abs(diff) / np.sqrt(var))).min(axis=1) < alpha)
-    assert crossed_classic > 0.15
-    assert crossed_av <= alpha + 3 * math.sqrt(alpha * (1 - alpha) / sims)
-
-
-def test_msprt_detects_a_real_effect():
-    rng = np.random.default_rng(12)
-    n = 500 * np.arange(1, 31)
-    diff = (rng.normal(0.1, 1, (30, 500)).sum(axis=1).cumsum() - rng.normal(0, 1, (30, 500)).sum(axis=1).cumsum()) / n
-    assert always_valid_p_values(diff, 2.0 / n, np.ones(30), 0.05)[-1] < 0.001
