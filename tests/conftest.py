@@ -37,8 +37,8 @@ class ChapterRun:
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the ``socialops`` command in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "socialops.cli", *args], capture_output=True, text=True,
+    """Run the ``socialops`` command in a fresh process (``python -m socialops``)."""
+    return subprocess.run([sys.executable, "-m", "socialops", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
 

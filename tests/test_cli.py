@@ -10,6 +10,14 @@ from socialops.chapters import CHAPTERS
 from tests.conftest import SAMPLES, run_cli
 
 
+def test_python_m_socialops_is_the_command():
+    done = run_cli("--help")  # run_cli starts `python -m socialops`
+    assert done.returncode == 0, done.stderr
+    for command in ("run", "validate", "params", "sample"):
+        assert command in done.stdout
+    assert "python -m socialops" in done.stdout
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_params_lists_common_and_chapter_parameters(chapter):
     done = run_cli("params", chapter.split("_", 1)[1])

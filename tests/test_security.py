@@ -135,10 +135,10 @@ def hostile_run(hostile_data, tmp_path_factory):
     before = hashes(hostile_data)
     out = tmp_path_factory.mktemp("hostile-out") / "reports"
     env = run_env(SOCIALOPS_WAREHOUSE_PASSWORD=PASSWORD)
-    checked = subprocess.run([sys.executable, "-m", "socialops.cli", "validate", "platform_matrix",
+    checked = subprocess.run([sys.executable, "-m", "socialops", "validate", "platform_matrix",
                               "crisis_postmortem", "--data", str(hostile_data)],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    done = subprocess.run([sys.executable, "-m", "socialops.cli", "run", "platform_matrix", "crisis_postmortem",
+    done = subprocess.run([sys.executable, "-m", "socialops", "run", "platform_matrix", "crisis_postmortem",
                            "--data", str(hostile_data), "--out", str(out), "--jobs", "2",
                            "-p", f"client=Brand <b>x</b> {PHONE}"],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
@@ -284,7 +284,7 @@ def test_a_run_killed_midway_leaves_the_previous_reports_whole(fixture_run, tmp_
     notebooks = Path(os.environ["SOCIALOPS_NOTEBOOK_DIR"])
     write_fixture_notebook(notebooks, "01_platform_matrix",
                            'rep.result("answer", 2)\nimport time\ntime.sleep(120)')
-    process = subprocess.Popen([sys.executable, "-m", "socialops.cli", "run", "platform_matrix", "--data",
+    process = subprocess.Popen([sys.executable, "-m", "socialops", "run", "platform_matrix", "--data",
                                 str(SAMPLES), "--out", str(out)], cwd=ROOT, env=run_env(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -71,21 +71,41 @@ def run(
 ) -> None:
     """Run chapters on a data folder and write their reports."""
     skip_slow_optional_imports()
-    from socialops.inputs import contract
-    from socialops.pipeline import params, preflight
-    from socialops.pipeline.publish import write_index
-    from socialops.report import masking
-
     selected = _chapters(chapters)
     data_dir = _data_dir(data, out_dir)
     if params_file is not None and not params_file.is_file():
         _fail(f"parameter file {params_file} does not exist")
     flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": str(data_dir)}
+    values = _parameter_values(selected, params_file, param or [], flags)
+    _check_data(data_dir, selected, values)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
+    outcomes = _run_with_progress(job_list, jobs)
+    _write_index(out_dir, values[selected[0]], outcomes)
+    for outcome in outcomes:
+        if outcome.code:
+            err.print(f"[red]{outcome.chapter}[/]: {outcome.message}", highlight=False)
+    out.print(f"reports in {out_dir}/ (index.html)")
+    raise typer.Exit(overall_code(outcomes))
+
+
+def _parameter_values(selected: list[str], params_file: Path | None, overrides: list[str],
+                      flags: dict[str, str | None]) -> dict[str, dict]:
+    """Each chapter's validated parameter values; exit 2 listing every problem and the valid parameters."""
+    from socialops.pipeline import params
+
     try:
         declared = {c: params.read_parameters(notebook_path(c)) for c in selected}
-        values = params.resolve_for_chapters(declared, params_file=params_file, overrides=param or (), flags=flags)
+        return params.resolve_for_chapters(declared, params_file=params_file, overrides=overrides, flags=flags)
     except params.ParameterError as error:
         _fail(str(error))
+
+
+def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) -> None:
+    """Check the data against the contract and each chapter's parameters; exit 2 listing every problem."""
+    from socialops.inputs import contract
+    from socialops.pipeline import preflight
+
     report = contract.validate(data_dir, chapters=selected, engine=next(iter(values.values())).get("engine", "duckdb"))
     if not report.ok:
         err.print(report.format(), highlight=False, markup=False)
@@ -96,20 +116,18 @@ def run(
     problems = [f"{c}: {p}" for c in selected for p in preflight.check(c, data_dir, values[c])]
     if problems:
         _fail("\n".join(problems))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
-    outcomes = _run_with_progress(job_list, jobs)
-    first = values[selected[0]]
+
+
+def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome]) -> None:
+    """The one-page summary across chapters, in the language and for the audience of the first chapter."""
+    from socialops.pipeline.publish import write_index
+    from socialops.report import masking
+
     client_name = first.get("client", "")
     if first.get("audience", "client") == "client":
         client_name = masking.mask_text(client_name)
     write_index(out_dir, lang=first.get("lang", "en"), client=client_name,
                 statuses={o.chapter: o.status for o in outcomes})
-    for outcome in outcomes:
-        if outcome.code:
-            err.print(f"[red]{outcome.chapter}[/]: {outcome.message}", highlight=False)
-    out.print(f"reports in {out_dir}/ (index.html)")
-    raise typer.Exit(overall_code(outcomes))
 
 
 def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[ChapterOutcome]:

@@ -166,19 +166,21 @@ def _to_list(value: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
+def _pairs(text: str) -> dict[str, str]:
+    """``k=v,k2=v2`` as a mapping of text to text."""
+    pairs = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, number = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected key=value pairs separated by commas, got {text!r}")
+        pairs[key.strip()] = number
+    return pairs
+
+
 def _to_dict(value: Any) -> dict[str, float]:
     if isinstance(value, str):
         s = value.strip()
-        if s.startswith("{"):
-            value = _flow(s)
-        else:
-            pairs = {}
-            for part in filter(None, (p.strip() for p in s.split(","))):
-                key, sep, number = part.partition("=")
-                if not sep or not key.strip():
-                    raise ValueError(f"expected key=value pairs separated by commas, got {value!r}")
-                pairs[key.strip()] = number
-            value = pairs
+        value = _flow(s) if s.startswith("{") else _pairs(value)
     if not isinstance(value, Mapping):
         raise ValueError(f"expected a mapping of text to numbers, got {type(value).__name__} {value!r}")
     out = {}
@@ -243,16 +245,20 @@ def _comments(source: str) -> dict[int, str]:
     return {t.start[0]: t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT}
 
 
-def _parameter(node: ast.stmt, comments: dict[int, str], where: str) -> Parameter:
+def _declared_type(node: ast.stmt, where: str) -> tuple[str, str]:
+    """The name and type name of a ``name: type = literal`` statement."""
     if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name) or node.value is None:
         raise ValueError(f"{where}: expected `name: type = literal`, got `{ast.unparse(node)}`")
     name = node.target.id
     annotation = ast.unparse(node.annotation)
     if annotation not in _TYPES:
-        raise ValueError(
-            f"{where}: {name}: unsupported type {annotation!r} (use one of: {', '.join(_TYPES)})"
-        )
-    type_name = _TYPES[annotation]
+        raise ValueError(f"{where}: {name}: unsupported type {annotation!r} (use one of: {', '.join(_TYPES)})")
+    return name, _TYPES[annotation]
+
+
+def _literal(node: ast.AnnAssign, type_name: str, where: str) -> Any:
+    """The default as written: a literal, and text only where the type is text."""
+    name = node.target.id
     try:
         literal = ast.literal_eval(node.value)
     except (ValueError, TypeError, SyntaxError, RecursionError):
@@ -260,17 +266,35 @@ def _parameter(node: ast.stmt, comments: dict[int, str], where: str) -> Paramete
             f"{where}: {name}: the default must be a literal, not derived (`{ast.unparse(node.value)}`)"
         ) from None
     if type_name != "str" and isinstance(literal, str):
+        annotation = ast.unparse(node.annotation)
         raise ValueError(f"{where}: {name}: the default of a {annotation} must not be text ({literal!r})")
+    return literal
+
+
+def _help(node: ast.stmt, comments: dict[int, str], where: str) -> str:
+    """The help comment: the last comment on the statement's lines."""
     help_text = next((comments[n] for n in range(node.end_lineno, node.lineno - 1, -1) if n in comments), "")
     if not help_text:
-        raise ValueError(f"{where}: {name}: missing the `# help` comment")
+        raise ValueError(f"{where}: {node.target.id}: missing the `# help` comment")
+    return help_text
+
+
+def _choices(help_text: str, type_name: str, where: str) -> tuple | None:
+    """The allowed values a help comment ends with (``one of: a, b``), or None."""
     match = _CHOICES.search(help_text)
-    choices = None
-    if match:
-        if type_name == "dict":
-            raise ValueError(f"{where}: {name}: allowed values are not supported for a dict")
-        element_type = "str" if type_name == "list" else type_name
-        choices = tuple(_text_scalar(v, element_type) for v in match["values"].split(",") if v.strip())
+    if not match:
+        return None
+    if type_name == "dict":
+        raise ValueError(f"{where}: allowed values are not supported for a dict")
+    element_type = "str" if type_name == "list" else type_name
+    return tuple(_text_scalar(v, element_type) for v in match["values"].split(",") if v.strip())
+
+
+def _parameter(node: ast.stmt, comments: dict[int, str], where: str) -> Parameter:
+    name, type_name = _declared_type(node, where)
+    literal = _literal(node, type_name, where)
+    help_text = _help(node, comments, where)
+    choices = _choices(help_text, type_name, f"{where}: {name}")
     param = Parameter(name, type_name, None, help_text, choices)
     try:
         default = _typed(param, literal)

@@ -85,37 +85,77 @@ def execute_chapter(job: ChapterJob) -> int:
     """Execute one chapter in this process and publish its report; return its exit code.
 
     Called in the worker process (``python -m socialops.pipeline.runner``).
+
+    Parameters
+    ----------
+    job : ChapterJob
+        The chapter, its validated parameter values and the output folder.
+
+    Returns
+    -------
+    int
+        ``EXIT_OK``, ``EXIT_FAILED`` (a cell raised, or the notebook did not finish) or ``EXIT_TIMEOUT`` (the
+        kernel died).
     """
     import nbformat
-    import papermill
-    from nbclient.exceptions import DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    from socialops.pipeline import publish
-    from socialops.report.report import STAGE_ENV, VALIDATED_ENV
 
     job.out_dir.mkdir(parents=True, exist_ok=True)
     # the process id in the name lets a later run tell a killed run's leftovers from a live one's (clean_stale)
     stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-{os.getpid()}-", dir=job.out_dir))
+    _prepare_environment(stage)
+    t = Translator(job.params.get("lang", "en"))
+    executed = stage / "executed.ipynb"
+    outcome = _execute(job, _notebook_to_run(job, stage), executed, t)
+    try:
+        nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
+        code, detail, message = _judge(nb, stage, outcome, t)
+        if code == EXIT_OK:
+            _publish_report(job, stage, nb, t)
+        else:
+            _publish_failure(job, detail, message, t)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return code
+
+
+def _prepare_environment(stage: Path) -> None:
+    """Point the report at the staging folder and the kernel at this interpreter."""
+    from socialops.report.report import STAGE_ENV, VALIDATED_ENV
+
     os.environ[STAGE_ENV] = str(stage)
     os.environ[VALIDATED_ENV] = "1"
     # A secret salt per run, unless the user fixes one: pseudonyms of sequential ids cannot be guessed back.
     os.environ.setdefault(masking.SALT_ENV, secrets.token_hex(16))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir()), os.environ.get("JUPYTER_PATH")]))
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    lang, audience = job.params.get("lang", "en"), job.params.get("audience", "client")
-    t = Translator(lang)
-    title = t(f"ch_{job.chapter}")
-    executed = stage / "executed.ipynb"
+
+
+def _notebook_to_run(job: ChapterJob, stage: Path) -> Path:
+    """The chapter's notebook, or for a client report a copy in `stage` without the course's exercises.
+
+    Client reports never show the exercises, whose code re-runs analyses with other settings: leaving them out of
+    the run saves that time (analysts and the course run them).
+    """
+    import nbformat
+
+    from socialops.pipeline import publish
+
     source = notebook_path(job.chapter)
-    if audience == "client":
-        # client reports never show the course's exercises, whose code re-runs analyses with other settings:
-        # leaving them out of the run saves that time (analysts and the course run them)
-        nb = nbformat.read(str(source), as_version=4)
-        nb.cells = publish.without_tagged_cells(nb.cells, publish.COURSE_TAGS)
-        source = stage / source.name
-        nbformat.write(nb, source)
-    code, detail, message = EXIT_OK, "", ""
+    if job.params.get("audience", "client") != "client":
+        return source
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells = publish.without_tagged_cells(nb.cells, publish.COURSE_TAGS)
+    copy = stage / source.name
+    nbformat.write(nb, copy)
+    return copy
+
+
+def _execute(job: ChapterJob, source: Path, executed: Path, t: Translator) -> tuple[int, str, str]:
+    """Run the notebook with papermill; return the exit code, what failed (for the reader) and the error."""
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         papermill.execute_notebook(
             str(source), str(executed), parameters=job.params, kernel_name=KERNEL_NAME,
@@ -123,33 +163,49 @@ def execute_chapter(job: ChapterJob) -> int:
             request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as error:
-        code, message = EXIT_FAILED, f"{error.ename}: {error.evalue}"
-        detail = t("error_cell", cell=error.cell_index)
+        return EXIT_FAILED, t("error_cell", cell=error.cell_index), f"{error.ename}: {error.evalue}"
     except DeadKernelError as error:
-        code, detail, message = EXIT_TIMEOUT, t("error_kernel"), str(error)
-    try:
-        nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
-        if code == EXIT_OK and not (stage / "results.json").exists():
-            code, detail = EXIT_FAILED, t("error_unfinished")
-        failing = publish.executed_cell_error(nb) if nb is not None and code == EXIT_FAILED else None
-        if failing:
-            detail, message = t("error_cell", cell=f"{failing[0]} ({failing[1]})"), failing[2]
-        if code == EXIT_OK:
-            html_text = publish.render_html(nb, lang=lang, audience=audience, title=title)
-            if audience == "client":
-                nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
-            publish.publish_stage(stage, job.out_dir, job.chapter, html_text=html_text, notebook=nb)
-        else:
-            if audience == "client":
-                message = masking.mask_text(message)
-            page = publish.error_page(title=title, lang=lang, detail=detail, message=message)
-            publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
-            print(f"{detail} {message}".strip(), file=sys.stderr)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return code
+        return EXIT_TIMEOUT, t("error_kernel"), str(error)
+    return EXIT_OK, "", ""
 
 
+def _judge(nb, stage: Path, outcome: tuple[int, str, str], t: Translator) -> tuple[int, str, str]:
+    """The chapter's exit code, what failed and the error, from papermill's outcome and the executed notebook.
+
+    A notebook that ended without writing its results (``sys.exit`` in a cell) failed; a failing cell is named by
+    its number and the first line of its code.
+    """
+    from socialops.pipeline import publish
+
+    code, detail, message = outcome
+    if code == EXIT_OK and not (stage / "results.json").exists():
+        code, detail = EXIT_FAILED, t("error_unfinished")
+    failing = publish.executed_cell_error(nb) if nb is not None and code == EXIT_FAILED else None
+    if failing:
+        detail, message = t("error_cell", cell=f"{failing[0]} ({failing[1]})"), failing[2]
+    return code, detail, message
+
+
+def _publish_report(job: ChapterJob, stage: Path, nb, t: Translator) -> None:
+    """Render the executed notebook and move the report's files from `stage` into the output folder."""
+    from socialops.pipeline import publish
+
+    audience = job.params.get("audience", "client")
+    html_text = publish.render_html(nb, lang=t.lang, audience=audience, title=t(f"ch_{job.chapter}"))
+    if audience == "client":
+        nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
+    publish.publish_stage(stage, job.out_dir, job.chapter, html_text=html_text, notebook=nb)
+
+
+def _publish_failure(job: ChapterJob, detail: str, message: str, t: Translator) -> None:
+    """Write the error page in place of the report and say what failed on standard error."""
+    from socialops.pipeline import publish
+
+    if job.params.get("audience", "client") == "client":
+        message = masking.mask_text(message)
+    page = publish.error_page(title=t(f"ch_{job.chapter}"), lang=t.lang, detail=detail, message=message)
+    publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
+    print(f"{detail} {message}".strip(), file=sys.stderr)
 def _stop_tree(process: subprocess.Popen) -> None:
     """Stop a worker and every process it started (the kernel runs in a session of its own)."""
     try:
@@ -225,7 +281,6 @@ def clean_stale(out_dir: Path) -> list[Path]:
 def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
                  on_event: Callable[[str, ChapterOutcome | None], None] | None = None) -> list[ChapterOutcome]:
     """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end."""
-
     threads = max(1, (os.cpu_count() or 2) // max(1, min(parallel, len(jobs))))
 
     def one(job: ChapterJob) -> ChapterOutcome:

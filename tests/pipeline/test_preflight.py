@@ -1,0 +1,33 @@
+"""Checks of the data against a chapter's parameters, made before any kernel starts."""
+
+from __future__ import annotations
+
+from socialops.pipeline import preflight
+
+EXPERIMENT = (
+    "experiment_id,unit_id,variant,converted\n"
+    "title,u1,control,1\n"
+    "title,u2,variant,0\n"
+    "push,u3,A,0\n"
+    "push,u4,B,1\n"
+)
+
+
+def _folder(tmp_path):
+    (tmp_path / "experiment.csv").write_text(EXPERIMENT, encoding="utf-8")
+    return tmp_path
+
+
+def test_an_experiment_without_a_known_control_is_named(tmp_path):
+    problems = preflight.check("03_ab_testing", _folder(tmp_path), {"control": ["control"], "engine": "duckdb"})
+    assert len(problems) == 1
+    assert "'push'" in problems[0] and "'A', 'B'" in problems[0] and "`control`" in problems[0]
+
+
+def test_every_experiment_with_its_control_passes(tmp_path):
+    assert preflight.check("03_ab_testing", _folder(tmp_path), {"control": ["control", "A"]}) == []
+
+
+def test_chapters_without_a_check_pass_without_reading_the_data(tmp_path):
+    assert preflight.check("02_lifecycle", tmp_path / "nowhere", {}) == []
+    assert set(preflight.CHECKS) == {"03_ab_testing"}
