@@ -140,15 +140,6 @@ class BGNBDFit:
             hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
         return lead * (1 - decay * hyp) * self.probability_alive(x, t_x, big_t)
 
-    def expected_purchases_new_customer(self, t) -> np.ndarray:
-        """E[X(t)]: expected repeat purchases in ``t`` time units of a customer just acquired (eq. 7 of FHL)."""
-        r, alpha, a, b = self._p()
-        t = np.asarray(t, dtype=float)
-        z = t / (alpha + t)
-        if self.modified:
-            return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b + 1, a + b, z))
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
-
 
 def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bool]:
     """Maximum likelihood for positive parameters, searched on the log scale.
@@ -194,7 +185,7 @@ def _fit(frequency, recency, T, modified: bool) -> BGNBDFit:
     # start from moment-like values on the data's time scale
     start = [1.0, max(float(np.mean(big_t)), 1e-3), 1.0, 1.0]
     est, log_likelihood, std_errors, converged = maximise_log_scale(
-        lambda params: _loglik_terms(params, x, t_x, big_t, modified).sum(), start)
+        lambda values: loglik(dict(zip(PARAM_NAMES, values, strict=True)), x, t_x, big_t, modified), start)
     return BGNBDFit(
         params=dict(zip(PARAM_NAMES, map(float, est), strict=True)),
         log_likelihood=log_likelihood,
@@ -234,6 +225,20 @@ def fit_mbgnbd(frequency, recency, T) -> BGNBDFit:
 
 
 def loglik(params: dict, frequency, recency, T, modified: bool = False) -> float:
-    """The (M)BG/NBD log-likelihood of the data at given parameters (for checks and profile likelihoods)."""
+    """The (M)BG/NBD log-likelihood of the data at given parameters: what :func:`fit_bgnbd` maximises.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"r", "alpha", "a", "b"}``.
+    frequency, recency, T : array-like
+        Per-customer x, t_x and T, as for :func:`fit_bgnbd`.
+    modified : bool
+        True for the MBG/NBD likelihood.
+
+    Returns
+    -------
+    float
+    """
     x, t_x, big_t = _as_arrays(frequency, recency, T)
     return float(_loglik_terms(tuple(params[k] for k in PARAM_NAMES), x, t_x, big_t, modified).sum())

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from socialops.stats.bgnbd import BGNBDFit, maximise_log_scale
@@ -142,13 +141,3 @@ def customer_lifetime_value(
         previous = cumulative
     return total * value_per_purchase
 
-
-def gamma_gamma_summary(fit: GammaGammaFit, level: float = 0.95) -> pd.DataFrame:
-    """Estimates with standard errors and log-scale Wald intervals, one row per parameter."""
-    z = special.ndtri(0.5 + level / 2)
-    rows = {}
-    for k in GG_PARAM_NAMES:
-        est, se = fit.params[k], fit.std_errors.get(k, np.nan)
-        rows[k] = {"estimate": est, "std_error": se, "ci_low": est * np.exp(-z * se / est),
-                   "ci_high": est * np.exp(z * se / est)}
-    return pd.DataFrame.from_dict(rows, orient="index")

@@ -1,0 +1,56 @@
+"""Gamma–Gamma spend model and customer lifetime value against the published CDNOW estimates."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialops.stats.bgnbd import fit_bgnbd
+from socialops.stats.clv import customer_lifetime_value, fit_gamma_gamma
+
+# CDNOW summary (2,357 customers, weeks): x, t_x, T and zbar, the mean spend of repeat purchases.
+# Source: the MIT-licensed `lifetimes` package, lifetimes/datasets/cdnow_customers_summary_with_transactions.csv.
+CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow_customers_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return pd.read_csv(CDNOW)
+
+
+@pytest.fixture(scope="module")
+def cdnow_bg(cdnow):
+    return fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+
+
+def test_gamma_gamma_recovers_published_cdnow_estimates(cdnow):
+    # Fader & Hardie, "The Gamma-Gamma Model of Monetary Value" (2013): p=6.25, q=3.74, gamma=15.44
+    fit = fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
+    assert fit.n_customers == 946
+    assert fit.params["p"] == pytest.approx(6.25, abs=5e-3)
+    assert fit.params["q"] == pytest.approx(3.74, abs=5e-3)
+    assert fit.params["gamma"] == pytest.approx(15.44, abs=1e-2)
+    # the note's expected spend for the population and a customer with x=2, zbar=22.35 (eq. 5)
+    p, q, g = fit.params["p"], fit.params["q"], fit.params["gamma"]
+    assert fit.expected_spend([0], [0.0])[0] == pytest.approx(p * g / (q - 1))
+    expected = (q - 1) / (p * 2 + q - 1) * p * g / (q - 1) + p * 2 / (p * 2 + q - 1) * 22.35
+    assert fit.expected_spend([2], [22.35])[0] == pytest.approx(expected)
+
+
+def test_clv_without_discount_is_expected_purchases_times_spend(cdnow, cdnow_bg):
+    gg = fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
+    row = cdnow.iloc[:5]
+    clv = customer_lifetime_value(cdnow_bg, gg, row["x"], row["t_x"], row["T"], row["zbar"],
+                                  horizon=52, step=4, discount_rate=0.0)
+    direct = cdnow_bg.expected_purchases(52, row["x"], row["t_x"], row["T"]) * gg.expected_spend(row["x"], row["zbar"])
+    np.testing.assert_allclose(clv, direct, rtol=1e-10)
+    discounted = customer_lifetime_value(cdnow_bg, gg, row["x"], row["t_x"], row["T"], row["zbar"],
+                                         horizon=52, step=4, discount_rate=0.01)
+    assert (discounted < clv).all()
+
+
+def test_gamma_gamma_needs_three_repeat_buyers_with_spend():
+    # one-time buyers and repeat buyers without spend do not count
+    with pytest.raises(ValueError, match="three repeat buyers"):
+        fit_gamma_gamma([0, 2, 3, 1], [10.0, 20.0, 30.0, 0.0])
