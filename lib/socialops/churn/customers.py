@@ -48,8 +48,11 @@ def _first_platform(ev: Table) -> Table:
 
 
 def _bgnbd_columns(purchase_days, first_day, last_day, as_of: pd.Timestamp, unit: float) -> dict:
-    """frequency (repeat purchase days), recency (first to last purchase day) and T (first purchase day to the day
-    of `as_of`), in units of `unit` days, from a customer's distinct purchase days."""
+    """Return the BG/NBD inputs of a customer from the distinct purchase days, in units of `unit` days.
+
+    These are frequency (repeat purchase days), recency (first to last purchase day) and T (first purchase day to
+    the day of `as_of`).
+    """
     today = timestamp(pd.Timestamp(as_of).normalize())
     return {
         "frequency": purchase_days - 1,

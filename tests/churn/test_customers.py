@@ -1,0 +1,122 @@
+"""Chapter 04's per-customer summaries on the engine (Ibis on DuckDB), against the definitions of DESIGN.md."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialops.churn import customers
+
+AS_OF = pd.Timestamp("2026-09-30 23:59:59")
+
+
+def _events(rows, columns=("user_id", "ts", "event", "platform", "amount", "referrer_id")):
+    df = pd.DataFrame(rows, columns=list(columns))
+    df["ts"] = pd.to_datetime(df["ts"]).dt.floor("s").astype("datetime64[us]")
+    return df
+
+
+def test_unit_days():
+    assert customers.unit_days("day") == 1.0 and customers.unit_days("week") == 7.0
+    with pytest.raises(ValueError, match="time_unit"):
+        customers.unit_days("month")
+
+
+def test_left_join_users_keeps_every_left_row_and_one_user_column(con):
+    left = con.create_table("lj_left", pd.DataFrame({"user_id": ["a", "b"], "x": [1, 2]}), overwrite=True)
+    right = con.create_table("lj_right", pd.DataFrame({"user_id": ["b", "c"], "y": [20, 30]}), overwrite=True)
+    out = customers.left_join_users(left, right).to_pandas().sort_values("user_id", ignore_index=True)
+    assert list(out.columns) == ["user_id", "x", "y"]
+    assert out["user_id"].tolist() == ["a", "b"] and out["x"].tolist() == [1, 2]
+    assert pd.isna(out.loc[0, "y"]) and out.loc[1, "y"] == 20
+
+
+@pytest.fixture(scope="module")
+def small(con):
+    rows = [
+        # u1: acquired on douyin, first purchase 2026-01-10 (two orders that day), repeat 2026-02-01 and
+        # 2026-03-01, last activity a view 2026-03-05: churned (more than 90 days before as_of)
+        ("u1", "2026-01-05 08:00", "view", "douyin", None, None),
+        ("u1", "2026-01-10 12:00", "purchase", "wechat", 30.0, None),
+        ("u1", "2026-01-10 18:00", "purchase", "wechat", 10.0, None),
+        ("u1", "2026-01-20 09:00", "like", "wechat", None, None),
+        ("u1", "2026-02-01 12:00", "purchase", "wechat", 50.0, None),
+        ("u1", "2026-03-01 12:00", "purchase", "wechat", 70.0, None),
+        ("u1", "2026-03-05 12:00", "view", "wechat", None, None),
+        # u2: referred, single purchase 2026-09-01, still around: censored
+        ("u2", "2026-08-30 10:00", "signup", "xiaohongshu", None, "u1"),
+        ("u2", "2026-09-01 10:00", "purchase", "xiaohongshu", 25.0, None),
+        # u3: never purchased: not a customer
+        ("u3", "2026-09-01 10:00", "view", "weibo", None, None),
+        # u4: a purchase after as_of is ignored
+        ("u4", "2026-06-01 00:00", "purchase", "bilibili", 5.0, None),
+        ("u4", "2026-10-02 00:00", "purchase", "bilibili", 5.0, None),
+    ]
+    return con.create_table("ev_small", _events(rows), overwrite=True)
+
+
+def test_customer_summary_follows_the_definitions(small):
+    s = customers.customer_summary(small, AS_OF).set_index("user_id")
+    assert list(s.index) == ["u1", "u2", "u4"]
+    u1 = s.loc["u1"]
+    assert u1["churned"] == 1
+    assert u1["frequency"] == 2  # distinct purchase days 01-10, 02-01, 03-01 -> two repeats
+    assert u1["purchases"] == 4
+    assert u1["recency"] == 50  # 2026-01-10 -> 2026-03-01
+    assert u1["T"] == (pd.Timestamp("2026-09-30") - pd.Timestamp("2026-01-10")).days
+    # survival time: first purchase 01-10 12:00 to last activity 03-05 12:00
+    assert u1["duration_days"] == pytest.approx(54.0)
+    assert u1["total_spend"] == pytest.approx(160.0)
+    assert u1["mean_repeat_spend"] == pytest.approx(60.0)  # the first day's 40 is not a repeat
+    assert u1["platform"] == "douyin"  # platform of the first event
+    assert u1["referred"] == 0
+    # first 30 days after the first purchase (to 02-09 12:00): purchase days 01-10 and 02-01, one like
+    assert u1["purchase_days_first"] == 2 and u1["spend_first"] == pytest.approx(90.0)
+    assert u1["interactions_first"] == 1
+    u2 = s.loc["u2"]
+    assert u2["churned"] == 0 and u2["referred"] == 1 and u2["frequency"] == 0
+    assert np.isnan(u2["mean_repeat_spend"])
+    assert u2["duration_days"] == pytest.approx((AS_OF - pd.Timestamp("2026-09-01 10:00")).total_seconds() / 86400)
+    assert s.loc["u4", "total_spend"] == pytest.approx(5.0)
+    assert set(s["tier"]) <= {"high_value", "potential_high_value", "general", "low_value"}
+
+
+def test_weeks_divide_days_by_seven(small):
+    d = customers.customer_summary(small, AS_OF).set_index("user_id")
+    w = customers.customer_summary(small, AS_OF, time_unit="week").set_index("user_id")
+    np.testing.assert_allclose(w["recency"], d["recency"] / 7)
+    np.testing.assert_allclose(w["T"], d["T"] / 7)
+    with pytest.raises(ValueError):
+        customers.customer_summary(small, AS_OF, time_unit="month")
+
+
+def test_as_of_earlier_changes_everything(small):
+    s = customers.customer_summary(small, pd.Timestamp("2026-03-02")).set_index("user_id")
+    assert list(s.index) == ["u1", "u4"] or list(s.index) == ["u1"]
+    assert s.loc["u1", "churned"] == 0 and s.loc["u1", "T"] == 51
+
+
+def test_purchases_only_table(con):
+    rows = [("a", "2026-01-01 10:00", "purchase", 10.0), ("a", "2026-02-01 10:00", "purchase", 20.0),
+            ("b", "2026-09-20 10:00", "purchase", 5.0)]
+    t = con.create_table("ev_buys", _events(rows, ("user_id", "ts", "event", "amount")), overwrite=True)
+    s = customers.customer_summary(t, AS_OF).set_index("user_id")
+    assert s.loc["a", "churned"] == 1 and s.loc["b", "churned"] == 0
+    assert s.loc["a", "platform"] == "unknown" and s.loc["a", "referred"] == 0
+    assert s.loc["a", "interactions_first"] == 0
+
+
+def test_bgnbd_summary_equals_the_customer_table_columns(con):
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({
+        "user_id": rng.choice([f"u{i:03d}" for i in range(60)], n),
+        "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 270 * 24, n), unit="h"),
+        "event": rng.choice(["purchase", "view", "like"], n, p=[0.5, 0.3, 0.2]),
+        "amount": rng.uniform(5, 50, n),
+    })
+    events = con.create_table("events_bgnbd", df)
+    as_of = pd.Timestamp("2026-09-01")
+    lean = customers.bgnbd_summary(events, as_of).to_pandas().set_index("user_id").sort_index()
+    full = customers.customer_table(events, as_of).to_pandas().set_index("user_id").sort_index()
+    pd.testing.assert_frame_equal(lean, full[["frequency", "recency", "T"]], check_dtype=False)
+    assert len(lean) > 30
