@@ -69,7 +69,8 @@ def test_reach_bars_are_millions_of_impressions_largest_on_top():
     assert ax.get_xlabel() == "Impressions in the period (millions)"
     assert ticks(ax) == ["WeChat", "newsite", "Douyin"]
     assert [p.get_width() for p in ax.patches] == [1.0, 2.0, 3.0]
-    assert bar_colors(ax) == [to_rgba(PLATFORM_COLORS["wechat"]), to_rgba(ACCENT), to_rgba(PLATFORM_COLORS["douyin"])]
+    assert bar_colors(ax) == [to_rgba(PLATFORM_COLORS["wechat"]), to_rgba(ACCENT),
+                              to_rgba(PLATFORM_COLORS["douyin"])]
     closed(fig)
 
 
@@ -159,7 +160,8 @@ def test_content_types_best_on_top_in_the_accent_colour():
 
 def test_content_mix_against_the_ceiling():
     by_platform = pd.DataFrame({"platform": ["douyin", "wechat"], "posts": [100, 50], "ads": [45, 10],
-                                "ad_share": [0.45, 0.2], "ad_share_low": [0.35, 0.11], "ad_share_high": [0.55, 0.33]})
+                                "ad_share": [0.45, 0.2], "ad_share_low": [0.35, 0.11],
+                                "ad_share_high": [0.55, 0.33]})
     fig = drawn(figures.content_mix(MIX, by_platform, EN))
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "Adverts take 40% of posts, against a 30% ceiling"

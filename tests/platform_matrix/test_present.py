@@ -1,4 +1,4 @@
-"""Unit tests of socialops.platform_matrix.present: the report's tables, findings, advice, headlines and results."""
+"""Unit tests of socialops.platform_matrix.present: tables, findings, advice, headlines and recorded results."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ def test_period_findings_count_both_ends():
 def test_platform_table_shows_rates_with_intervals_and_blanks_for_absent_metrics():
     table = present.platform_table(without(make_metrics(), "conversion_rate"), EN)
     assert list(table.columns) == ["Platform", "Impressions", "Engagement rate", "Click-through rate",
-                                   "Conversion rate (per click)", "Cost per new follower (yuan)", "Follower growth"]
+                                   "Conversion rate (per click)", "Cost per new follower (yuan)",
+                                   "Follower growth"]
     wechat = table.iloc[1]
     assert wechat["Platform"] == "WeChat" and wechat["Impressions"] == 1_000_000
     assert wechat["Engagement rate"] == "5.0% (4.5% – 5.5%)"
@@ -231,14 +232,16 @@ def test_cadence_findings_name_the_platforms_below_guidance():
 
 def test_hours_findings_give_the_mean_lift_of_the_best_hours():
     profile = pd.DataFrame({"hour": [19, 20, 21], "shrunk": [1.0, 1.3, 1.5]})
-    assert present.hours_findings(profile, [20, 21]) == [("find_hours", {"hours": "20:00–21:59", "lift": "1.40"})]
+    assert present.hours_findings(profile, [20, 21]) == [
+        ("find_hours", {"hours": "20:00–21:59", "lift": "1.40"})]
 
 
 def test_best_slots_table():
     slots = pd.DataFrame({"platform": ["wechat", "wechat"], "hour": [20, 8], "n": [12, 5],
                           "rate": [0.0412, 0.05], "shrunk_rate": [0.0401, 0.041], "weight": [0.8, 0.2]})
     table = present.best_slots_table(slots, EN)
-    assert list(table.columns) == ["Platform", "Hour", "Posts", "Engagement rate (raw)", "Engagement rate (shrunk)"]
+    assert list(table.columns) == ["Platform", "Hour", "Posts", "Engagement rate (raw)",
+                                   "Engagement rate (shrunk)"]
     assert table.iloc[0].tolist() == ["WeChat", "20:00–20:59", 12, "4.12%", "4.01%"]
 
 
@@ -248,7 +251,8 @@ def test_best_slots_table():
 def make_performance(by: str, values: list[str], index: list[float], index_low: list[float]) -> pd.DataFrame:
     index, index_low = np.array(index), np.array(index_low)
     return pd.DataFrame({by: values, "n": [40] * len(values), "engagement_rate": 0.04 * index,
-                         "engagement_rate_low": 0.04 * index_low, "engagement_rate_high": 0.04 * (2 * index - index_low),
+                         "engagement_rate_low": 0.04 * index_low,
+                         "engagement_rate_high": 0.04 * (2 * index - index_low),
                          "index": index, "index_low": index_low, "index_high": 2 * index - index_low})
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from socialops.platform_matrix.present import hours_label, metric_name, platform_names
+from socialops.platform_matrix.present import hours_label, metric_name, platform_labels, platform_names
 from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS
 from socialops.report.format import percent
 from socialops.report.i18n import Translator
@@ -29,10 +29,6 @@ ROLE_COLORS = {"core": ACCENT, "auxiliary": MUTED, "deprioritize": ALERT}
 def _colors(platforms: Iterable[str]) -> list[str]:
     """Each platform's brand colour; platforms outside the known list in the accent colour."""
     return [PLATFORM_COLORS.get(p, ACCENT) for p in platforms]
-
-
-def _names(platforms: pd.Series, t: Translator) -> pd.Series:
-    return platforms.map(lambda p: t.label("platform", p))
 
 
 def _error_bars(frame: pd.DataFrame, value: str, low: str, high: str) -> np.ndarray:
@@ -52,7 +48,7 @@ def reach(metrics: pd.DataFrame, t: Translator) -> Figure:
     """
     order = metrics.sort_values("impressions")
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.barh(_names(order["platform"], t), order["impressions"] / 1e6, color=_colors(order["platform"]))
+    ax.barh(platform_labels(order["platform"], t), order["impressions"] / 1e6, color=_colors(order["platform"]))
     ax.set_xlabel(t("axis_impressions"))
     ax.set_title(t("chart_reach_title", platform=t.label("platform", metrics.iloc[0]["platform"])), loc="left")
     ax.grid(axis="y", visible=False)
@@ -75,7 +71,8 @@ def rates(metrics: pd.DataFrame, t: Translator) -> Figure:
     fig, axes = plt.subplots(1, len(shown), figsize=(11, 3.6), sharey=False)
     for ax, name in zip(np.atleast_1d(axes), shown, strict=True):
         d = metrics.sort_values(name)
-        ax.barh(_names(d["platform"], t), d[name], xerr=_error_bars(d, name, f"{name}_low", f"{name}_high"),
+        ax.barh(platform_labels(d["platform"], t), d[name],
+                xerr=_error_bars(d, name, f"{name}_low", f"{name}_high"),
                 color=_colors(d["platform"]), capsize=3)
         ax.set_title(metric_name(name, t), fontsize=11, loc="left")
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: percent(v, 1)))
@@ -98,7 +95,7 @@ def audience_fit(fit: pd.DataFrame, t: Translator) -> Figure:
     """
     d = fit.sort_values("audience_fit")
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    ax.barh(_names(d["platform"], t), d["audience_fit"], color=_colors(d["platform"]))
+    ax.barh(platform_labels(d["platform"], t), d["audience_fit"], color=_colors(d["platform"]))
     ax.set_xlim(0, 1)
     ax.set_xlabel(t("axis_fit"))
     ax.set_title(t("chart_fit_title", platform=t.label("platform", fit.iloc[0]["platform"])), loc="left")
@@ -122,7 +119,8 @@ def score(scored: pd.DataFrame, goal: str, t: Translator) -> Figure:
     d = scored.iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 3.6))
     err = _error_bars(d, "score", "score_low", "score_high").clip(0)
-    ax.barh(_names(d["platform"], t), d["score"], xerr=err, capsize=3, color=[ROLE_COLORS[r] for r in d["role"]])
+    ax.barh(platform_labels(d["platform"], t), d["score"], xerr=err, capsize=3,
+            color=[ROLE_COLORS[r] for r in d["role"]])
     for y, (s, r) in enumerate(zip(d["score"], d["role"], strict=True)):
         ax.text(s + 0.02, y, t(f"role_{r}"), va="center", fontsize=9)
     ax.set_xlim(0, 1.15)
@@ -145,7 +143,7 @@ def cadence(posting: pd.DataFrame, t: Translator) -> Figure:
     """
     d = posting.sort_values("posts_per_week")
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.barh(_names(d["platform"], t), d["posts_per_week"],
+    ax.barh(platform_labels(d["platform"], t), d["posts_per_week"],
             color=[ALERT if s == "below" else MUTED for s in d["status"]])
     guided = np.isfinite(d["target_low"].to_numpy())
     for y, (lo, hi) in enumerate(d[["target_low", "target_high"]].to_numpy()):
@@ -225,7 +223,7 @@ def content_mix(mix: Mapping[str, object], by_platform: pd.DataFrame, t: Transla
     ceiling = 1 - mix["target_value_share"]
     d = by_platform.sort_values("ad_share")
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    ax.barh(_names(d["platform"], t), d["ad_share"],
+    ax.barh(platform_labels(d["platform"], t), d["ad_share"],
             xerr=_error_bars(d, "ad_share", "ad_share_low", "ad_share_high"), capsize=3,
             color=[ALERT if s > ceiling else ACCENT for s in d["ad_share"]])
     ax.axvline(ceiling, color="black", ls="--", lw=1, label=t("legend_ceiling"))

@@ -62,8 +62,9 @@ def hours_label(hours: Iterable[int]) -> str:
     return ", ".join(f"{r[0]:02d}:00–{r[-1]:02d}:59" for r in runs)
 
 
-def _platforms(column: pd.Series, t: Translator) -> pd.Series:
-    return column.map(lambda p: t.label("platform", p))
+def platform_labels(platforms: pd.Series, t: Translator) -> pd.Series:
+    """A column of platform ids as display names in the report language."""
+    return platforms.map(lambda p: t.label("platform", p))
 
 
 def _intervals(frame: pd.DataFrame, value: str, low: str, high: str, fmt) -> list[str]:
@@ -101,7 +102,7 @@ def platform_table(metrics: pd.DataFrame, t: Translator) -> pd.DataFrame:
         One row per platform; rates as percentages and cost in money, each with its interval, blank where
         the data lack the metric.
     """
-    view = metrics[["platform", "impressions"]].assign(platform=_platforms(metrics["platform"], t))
+    view = metrics[["platform", "impressions"]].assign(platform=platform_labels(metrics["platform"], t))
     for name in RATIO_METRICS:
         fmt = _two_places if name == "cost_per_follower" else percent
         view[name] = _intervals(metrics, name, f"{name}_low", f"{name}_high", fmt)
@@ -171,7 +172,7 @@ def change_table(change: pd.DataFrame, t: Translator) -> pd.DataFrame:
         The report's translator.
     """
     cells = change.assign(
-        platform=_platforms(change["platform"], t), metric=change["metric"].map(lambda m: metric_name(m, t)),
+        platform=platform_labels(change["platform"], t), metric=change["metric"].map(lambda m: metric_name(m, t)),
         text=[with_interval(c, lo, hi, _change) + (" *" if significant else "")
               for c, lo, hi, significant in change[["change", "ci_low", "ci_high", "significant"]].to_numpy()])
     table = cells.pivot(index="platform", columns="metric", values="text").reset_index().rename_axis(columns=None)
@@ -212,7 +213,7 @@ def fit_table(fit: pd.DataFrame, t: Translator) -> pd.DataFrame:
         The report's translator.
     """
     dims = [c for c in fit.columns if c.startswith("fit_")]
-    shown = fit[["platform", "audience_fit", *dims]].assign(platform=_platforms(fit["platform"], t))
+    shown = fit[["platform", "audience_fit", *dims]].assign(platform=platform_labels(fit["platform"], t))
 
     def header(column: str) -> str:
         if column.startswith("fit_"):
@@ -254,7 +255,7 @@ def score_table(scored: pd.DataFrame, t: Translator) -> pd.DataFrame:
         The report's translator.
     """
     shown = scored[["rank", "platform", "role", "score", "score_low", "score_high", "p_top"]].assign(
-        platform=_platforms(scored["platform"], t), role=scored["role"].map(lambda r: t(f"role_{r}")),
+        platform=platform_labels(scored["platform"], t), role=scored["role"].map(lambda r: t(f"role_{r}")),
         p_top=scored["p_top"].map(lambda v: percent(v, 0)))
     return shown.rename(columns=t.col)
 
@@ -295,7 +296,7 @@ def cadence_table(cadence: pd.DataFrame, t: Translator) -> pd.DataFrame:
         The report's translator.
     """
     shown = cadence.assign(
-        platform=_platforms(cadence["platform"], t), status=cadence["status"].map(lambda s: t(f"status_{s}")),
+        platform=platform_labels(cadence["platform"], t), status=cadence["status"].map(lambda s: t(f"status_{s}")),
         target=["–".join(_guidance(lo, hi)) if np.isfinite(lo) else ""
                 for lo, hi in cadence[["target_low", "target_high"]].to_numpy()])
     return shown[["platform", "posts", "posts_per_week", "target", "status"]].rename(columns=t.col)
@@ -336,7 +337,7 @@ def best_slots_table(slots: pd.DataFrame, t: Translator) -> pd.DataFrame:
     t : Translator
         The report's translator.
     """
-    shown = slots.assign(platform=_platforms(slots["platform"], t),
+    shown = slots.assign(platform=platform_labels(slots["platform"], t),
                          hour=slots["hour"].map(lambda h: hours_label([h])),
                          rate=slots["rate"].map(lambda v: percent(v, 2)),
                          shrunk_rate=slots["shrunk_rate"].map(lambda v: percent(v, 2)))
@@ -412,7 +413,7 @@ def mix_table(by_platform: pd.DataFrame, t: Translator) -> pd.DataFrame:
     t : Translator
         The report's translator.
     """
-    shown = by_platform.assign(platform=_platforms(by_platform["platform"], t))
+    shown = by_platform.assign(platform=platform_labels(by_platform["platform"], t))
     shown["ad_share"] = _intervals(by_platform, "ad_share", "ad_share_low", "ad_share_high",
                                    partial(percent, digits=0))
     return shown[["platform", "posts", "ads", "ad_share"]].rename(columns=t.col)
