@@ -1,4 +1,4 @@
-"""Chapter 04 per-customer summaries (Ibis on DuckDB), segments, scoring, holdout and the win-back test."""
+"""Chapter 04 analysis: survival, drivers, purchase models, scoring, the holdout check and the win-back test."""
 
 import numpy as np
 import pandas as pd
@@ -6,9 +6,7 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from socialops.churn import analysis as churn
-from socialops.churn import customers
 from socialops.stats.bgnbd import BGNBDFit
-from tests.conftest import title_of
 
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
 
@@ -17,81 +15,6 @@ def _events(rows, columns=("user_id", "ts", "event", "platform", "amount", "refe
     df = pd.DataFrame(rows, columns=list(columns))
     df["ts"] = pd.to_datetime(df["ts"]).dt.floor("s").astype("datetime64[us]")
     return df
-
-
-@pytest.fixture(scope="module")
-def small(con):
-    rows = [
-        # u1: acquired on douyin, first purchase 2026-01-10 (two orders that day), repeat 2026-02-01 and
-        # 2026-03-01, last activity a view 2026-03-05: churned (more than 90 days before as_of)
-        ("u1", "2026-01-05 08:00", "view", "douyin", None, None),
-        ("u1", "2026-01-10 12:00", "purchase", "wechat", 30.0, None),
-        ("u1", "2026-01-10 18:00", "purchase", "wechat", 10.0, None),
-        ("u1", "2026-01-20 09:00", "like", "wechat", None, None),
-        ("u1", "2026-02-01 12:00", "purchase", "wechat", 50.0, None),
-        ("u1", "2026-03-01 12:00", "purchase", "wechat", 70.0, None),
-        ("u1", "2026-03-05 12:00", "view", "wechat", None, None),
-        # u2: referred, single purchase 2026-09-01, still around: censored
-        ("u2", "2026-08-30 10:00", "signup", "xiaohongshu", None, "u1"),
-        ("u2", "2026-09-01 10:00", "purchase", "xiaohongshu", 25.0, None),
-        # u3: never purchased: not a customer
-        ("u3", "2026-09-01 10:00", "view", "weibo", None, None),
-        # u4: a purchase after as_of is ignored
-        ("u4", "2026-06-01 00:00", "purchase", "bilibili", 5.0, None),
-        ("u4", "2026-10-02 00:00", "purchase", "bilibili", 5.0, None),
-    ]
-    return con.create_table("ev_small", _events(rows), overwrite=True)
-
-
-def test_customer_summary_follows_the_definitions(small):
-    s = churn.customer_summary(small, AS_OF).set_index("user_id")
-    assert list(s.index) == ["u1", "u2", "u4"]
-    u1 = s.loc["u1"]
-    assert u1["churned"] == 1
-    assert u1["frequency"] == 2  # distinct purchase days 01-10, 02-01, 03-01 -> two repeats
-    assert u1["purchases"] == 4
-    assert u1["recency"] == 50  # 2026-01-10 -> 2026-03-01
-    assert u1["T"] == (pd.Timestamp("2026-09-30") - pd.Timestamp("2026-01-10")).days
-    # survival time: first purchase 01-10 12:00 to last activity 03-05 12:00
-    assert u1["duration_days"] == pytest.approx(54.0)
-    assert u1["total_spend"] == pytest.approx(160.0)
-    assert u1["mean_repeat_spend"] == pytest.approx(60.0)  # the first day's 40 is not a repeat
-    assert u1["platform"] == "douyin"  # platform of the first event
-    assert u1["referred"] == 0
-    # first 30 days after the first purchase (to 02-09 12:00): purchase days 01-10 and 02-01, one like
-    assert u1["purchase_days_first"] == 2 and u1["spend_first"] == pytest.approx(90.0)
-    assert u1["interactions_first"] == 1
-    u2 = s.loc["u2"]
-    assert u2["churned"] == 0 and u2["referred"] == 1 and u2["frequency"] == 0
-    assert np.isnan(u2["mean_repeat_spend"])
-    assert u2["duration_days"] == pytest.approx((AS_OF - pd.Timestamp("2026-09-01 10:00")).total_seconds() / 86400)
-    assert s.loc["u4", "total_spend"] == pytest.approx(5.0)
-    assert set(s["tier"]) <= {"high_value", "potential_high_value", "general", "low_value"}
-
-
-def test_weeks_divide_days_by_seven(small):
-    d = churn.customer_summary(small, AS_OF).set_index("user_id")
-    w = churn.customer_summary(small, AS_OF, time_unit="week").set_index("user_id")
-    np.testing.assert_allclose(w["recency"], d["recency"] / 7)
-    np.testing.assert_allclose(w["T"], d["T"] / 7)
-    with pytest.raises(ValueError):
-        churn.customer_summary(small, AS_OF, time_unit="month")
-
-
-def test_as_of_earlier_changes_everything(small):
-    s = churn.customer_summary(small, pd.Timestamp("2026-03-02")).set_index("user_id")
-    assert list(s.index) == ["u1", "u4"] or list(s.index) == ["u1"]
-    assert s.loc["u1", "churned"] == 0 and s.loc["u1", "T"] == 51
-
-
-def test_purchases_only_table(con):
-    rows = [("a", "2026-01-01 10:00", "purchase", 10.0), ("a", "2026-02-01 10:00", "purchase", 20.0),
-            ("b", "2026-09-20 10:00", "purchase", 5.0)]
-    t = con.create_table("ev_buys", _events(rows, ("user_id", "ts", "event", "amount")), overwrite=True)
-    s = churn.customer_summary(t, AS_OF).set_index("user_id")
-    assert s.loc["a", "churned"] == 1 and s.loc["b", "churned"] == 0
-    assert s.loc["a", "platform"] == "unknown" and s.loc["a", "referred"] == 0
-    assert s.loc["a", "interactions_first"] == 0
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +102,48 @@ def test_calibration_holdout_tracks_actuals(simulated):
     assert total_pred == pytest.approx(total_actual, rel=0.15)
 
 
+def test_holdout_check_fits_before_the_cut_and_sums_the_holdout_days(simulated):
+    t, _ = simulated
+    check = churn.holdout_check(t, AS_OF, 90)
+    assert check.calibration_end == AS_OF - pd.Timedelta(days=90)
+    hold = churn.holdout_summary(t, AS_OF, 90)
+    assert check.customers == len(hold) and check.by_frequency["customers"].sum() == len(hold)
+    assert check.actual == pytest.approx(hold["holdout_purchases"].sum())
+    model = churn.fit_bgnbd(hold["frequency"], hold["recency"], hold["T"])
+    predicted = model.expected_purchases(90, hold["frequency"], hold["recency"], hold["T"]).sum()
+    assert check.predicted == pytest.approx(predicted, rel=1e-9)
+    assert check.relative_error == pytest.approx(predicted / check.actual - 1, rel=1e-9)
+
+
+def test_holdout_check_off_or_with_too_few_customers(con):
+    rows = [(f"u{i}", f"2026-0{1 + i % 5}-10 12:00", "purchase", 10.0) for i in range(churn.MIN_HOLDOUT_CUSTOMERS - 1)]
+    t = con.create_table("ev_few", _events(rows, ("user_id", "ts", "event", "amount")), overwrite=True)
+    assert churn.holdout_check(t, AS_OF, 0) is None
+    check = churn.holdout_check(t, AS_OF, 90)
+    assert check.by_frequency is None and check.customers == churn.MIN_HOLDOUT_CUSTOMERS - 1
+    assert np.isnan(check.relative_error)
+
+
+def test_relative_error_without_actual_purchases_is_missing():
+    check = churn.HoldoutCheck(90, AS_OF, 20, pd.DataFrame(), actual=0.0, predicted=3.0)
+    assert np.isnan(check.relative_error)
+    assert churn.HoldoutCheck(90, AS_OF, 20, pd.DataFrame(), 80.0, 100.0).relative_error == pytest.approx(0.25)
+
+
+def test_overall_survival_reads_the_curve_and_the_median():
+    customers = pd.DataFrame({"duration_days": [10.0, 20.0, 30.0, 40.0, 200.0], "churned": [1, 1, 1, 0, 0]})
+    out = churn.overall_survival(customers, at_days=25)
+    assert list(out["curve"].columns) == ["time", "survival", "ci_low", "ci_high"]
+    assert out["at"]["survival"] == pytest.approx(0.6)  # two of five churned by day 25
+    assert out["median"]["median"] == pytest.approx(30.0) and out["median"]["events"] == 3
+
+
+def test_value_per_comeback_falls_back_to_the_spend_per_purchase_day():
+    customers = pd.DataFrame({"total_spend": [100.0, 50.0], "frequency": [3, 1]})
+    assert churn.value_per_comeback({"value_per_comeback": 42.0}, customers) == 42.0
+    assert churn.value_per_comeback({"value_per_comeback": None}, customers) == pytest.approx(150 / 6)
+
+
 def test_two_proportion_test_matches_statsmodels():
     x_t, n_t, x_c, n_c = 270, 1800, 10, 200
     ours = churn.two_proportion_test(x_t, n_t, x_c, n_c)
@@ -218,41 +183,3 @@ def test_public_api_names():
     fit = churn.fit_bgnbd([0, 1, 2], [0, 3, 5], [10, 10, 10])
     assert isinstance(fit, BGNBDFit) and set(fit.params) == {"r", "alpha", "a", "b"}
     assert np.isfinite(fit.log_likelihood)
-
-
-def test_charts_carry_their_message(sim_summary):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from socialops.churn import figures as churn_charts
-
-    seg = churn.survival_by_segment(sim_summary, "referred")
-    fig = churn_charts.survival_curves(seg["curves"], {"1": "referred", "0": "organic"}, "T1", "x", "y")
-    assert title_of(fig.axes[0]) == "T1" and len(fig.axes[0].get_legend().get_texts()) == 2
-    cox = churn.churn_drivers(sim_summary)
-    fig = churn_charts.hazard_ratios(cox.hazard_ratios, {}, "T2", "x")
-    assert title_of(fig.axes[0]) == "T2"
-    models = churn.purchase_models(sim_summary)
-    scored = churn.score_customers(sim_summary, models["mbgnbd"], models["gamma_gamma"])
-    fig = churn_charts.alive_by_value(scored, scored["total_spend"].quantile(0.75), 0.5, "T3", "x", "y", "a", "b")
-    assert fig.axes[0].get_ylim()[0] == 0
-    effect = {"comebacks_holdout": 5, "n_holdout": 100, "comebacks_treated": 135, "n_treated": 900}
-    fig = churn_charts.winback_rates(effect, {"holdout": "h", "treated": "t"}, "T4", "y")
-    assert [round(p.get_height(), 3) for p in fig.axes[0].patches] == [0.05, 0.15]
-
-
-def test_bgnbd_summary_equals_the_customer_table_columns(con):
-    rng = np.random.default_rng(5)
-    n = 400
-    df = pd.DataFrame({
-        "user_id": rng.choice([f"u{i:03d}" for i in range(60)], n),
-        "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 270 * 24, n), unit="h"),
-        "event": rng.choice(["purchase", "view", "like"], n, p=[0.5, 0.3, 0.2]),
-        "amount": rng.uniform(5, 50, n),
-    })
-    events = con.create_table("events_bgnbd", df)
-    as_of = pd.Timestamp("2026-09-01")
-    lean = customers.bgnbd_summary(events, as_of).to_pandas().set_index("user_id").sort_index()
-    full = churn.customer_table(events, as_of).to_pandas().set_index("user_id").sort_index()
-    pd.testing.assert_frame_equal(lean, full[["frequency", "recency", "T"]], check_dtype=False)
-    assert len(lean) > 30

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 
+import nbformat
 import pandas as pd
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.notebook
 
 CHAPTER = "04_churn"
+#: Cells of the course, not of the report: they may hold more code.
+COURSE_TAGS = {"parameters", "exercise", "solution"}
+
+
+def test_the_notebook_only_narrates():
+    nb = nbformat.read(ROOT / "notebooks" / f"{CHAPTER}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code" and not COURSE_TAGS & set(c.metadata.get("tags", []))]
+    definitions = [n for n in ast.walk(ast.parse("\n".join(code)))
+                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)]
+    assert definitions == []
+    assert sum(1 for source in code for line in source.splitlines() if line.strip()) <= 120
 
 
 def test_results_contract_and_planted_effects(chapter_run, truths):

@@ -13,6 +13,8 @@ is censored at ``as_of``. Repeat purchases are counted on distinct days; recency
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -39,7 +41,9 @@ from socialops.stats.survival import (
 from socialops.stats.timeframe import cut_at, timestamp
 
 __all__ = [
+    "MIN_HOLDOUT_CUSTOMERS",
     "TIME_UNITS",
+    "HoldoutCheck",
     "at_risk_customers",
     "calibration_holdout",
     "churn_drivers",
@@ -47,17 +51,46 @@ __all__ = [
     "customer_table",
     "fit_bgnbd",
     "fit_mbgnbd",
+    "holdout_check",
     "holdout_summary",
     "kaplan_meier",
+    "overall_survival",
     "purchase_models",
     "score_customers",
     "survival_by_segment",
     "two_proportion_test",
+    "value_per_comeback",
     "winback_economics",
     "winback_effect",
 ]
 
+#: Fewest customers before the holdout period on which the holdout check fits the purchase model.
+MIN_HOLDOUT_CUSTOMERS = 10
+
 # ---------------------------------------------------------------- survival
+
+
+def overall_survival(customers: pd.DataFrame, *, at_days: float = 180, level: float = 0.95) -> dict:
+    """The Kaplan–Meier curve of all customers, their median lifetime and the curve read at `at_days`.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The output of :func:`customer_summary`.
+    at_days : float
+        Read the curve at this many days after the first purchase (the median is often not reached).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    dict
+        ``curve`` (time, survival, ci_low, ci_high), ``median`` (as
+        :func:`~socialops.stats.survival.median_lifetime`) and ``at`` (survival, ci_low, ci_high at `at_days`).
+    """
+    curve = kaplan_meier(customers["duration_days"], customers["churned"], level=level)
+    return {"curve": curve, "median": median_lifetime(customers["duration_days"], customers["churned"], level=level),
+            "at": survival_at(curve, at_days)}
 
 
 def survival_by_segment(
@@ -251,6 +284,72 @@ def calibration_holdout(
     return out
 
 
+@dataclass
+class HoldoutCheck:
+    """The purchase model fitted before the holdout period, against what the customers did in that period.
+
+    Attributes
+    ----------
+    holdout_days : int
+        Length of the holdout period.
+    calibration_end : pandas.Timestamp
+        End of the calibration period (``as_of`` − `holdout_days`).
+    customers : int
+        Customers with a purchase by the end of the calibration period.
+    by_frequency : pandas.DataFrame or None
+        The table of :func:`calibration_holdout`; None when fewer than :data:`MIN_HOLDOUT_CUSTOMERS` customers
+        leave nothing to fit.
+    actual, predicted : float
+        Purchase days in the holdout period, made and predicted (NaN when the check did not run).
+    """
+
+    holdout_days: int
+    calibration_end: pd.Timestamp
+    customers: int
+    by_frequency: pd.DataFrame | None
+    actual: float = float("nan")
+    predicted: float = float("nan")
+
+    @property
+    def relative_error(self) -> float:
+        """Predicted ÷ actual purchase days − 1 (NaN without actual purchases)."""
+        return self.predicted / self.actual - 1 if self.actual else float("nan")
+
+
+def holdout_check(
+    events: Table, as_of: pd.Timestamp, holdout_days: int, *, time_unit: str = "day"
+) -> HoldoutCheck | None:
+    """Fit BG/NBD on the data before the last `holdout_days` days and compare its predictions with those days.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The events table.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    holdout_days : int
+        Days before `as_of` held back; 0 (or less) switches the check off.
+    time_unit : str
+        Time unit of the purchase model.
+
+    Returns
+    -------
+    HoldoutCheck or None
+        None when the check is off.
+    """
+    if holdout_days <= 0:
+        return None
+    cut = pd.Timestamp(as_of) - pd.Timedelta(days=holdout_days)
+    holdout = holdout_summary(events, as_of, holdout_days, time_unit=time_unit)
+    if len(holdout) < MIN_HOLDOUT_CUSTOMERS:
+        return HoldoutCheck(holdout_days, cut, len(holdout), None)
+    fit = fit_bgnbd(holdout["frequency"], holdout["recency"], holdout["T"])
+    table = calibration_holdout(fit, holdout, holdout_days, time_unit=time_unit)
+    return HoldoutCheck(holdout_days, cut, len(holdout), table,
+                        actual=float((table["actual"] * table["customers"]).sum()),
+                        predicted=float((table["predicted"] * table["customers"]).sum()))
+
+
 # ---------------------------------------------------------------- win-back test
 
 
@@ -342,3 +441,22 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     out["roi"] = out["net"] / spend if spend > 0 else None
     out["break_even_value"] = spend / extra[""] if extra[""] > 0 else None
     return out
+
+
+def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float:
+    """The value of one customer won back: observed in the test, else the mean spend per purchase day.
+
+    Parameters
+    ----------
+    effect : dict
+        The output of :func:`winback_effect`; its ``value_per_comeback`` is None without a value column.
+    customers : pandas.DataFrame
+        The output of :func:`customer_summary`, for the fallback.
+
+    Returns
+    -------
+    float
+    """
+    if effect["value_per_comeback"] is not None:
+        return effect["value_per_comeback"]
+    return float(customers["total_spend"].sum() / (customers["frequency"] + 1).sum())

@@ -1,12 +1,13 @@
-"""Charts of the churn chapter: one message per chart, labels passed in already translated.
+"""Charts of the churn chapter: each takes the analysis output and the translator, and carries one message.
 
-Each function takes a small aggregate from ``socialops.churn.analysis`` and returns a matplotlib Figure for
-``Report.figure``.
+Every fixed text (title templates, axis labels, legends) comes from the catalog; a function returns the matplotlib
+Figure for ``Report.figure``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,32 +15,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from socialops.report.charts import ACCENT, ALERT, MUTED
+from socialops.churn.present import holdout_fits, median_reached, winback_significant
+from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
+from socialops.report.format import p_compared, percent
+from socialops.report.i18n import Translator
+
+if TYPE_CHECKING:
+    from socialops.churn.analysis import HoldoutCheck
 
 _CYCLE = (ACCENT, ALERT, "#2f855a", "#b7791f", "#6b46c1", "#2c7a7b", MUTED)
 
 
-def survival_curves(
-    curves: pd.DataFrame,
-    labels: Mapping[str, str],
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    colors: Mapping[str, str] | None = None,
-) -> Figure:
-    """Kaplan–Meier step curves with their pointwise intervals, one line per segment.
-
-    Parameters
-    ----------
-    curves : pandas.DataFrame
-        Long format: segment, time, survival, ci_low, ci_high.
-    labels : mapping
-        Segment value → legend label (also fixes the drawing order).
-    title, xlabel, ylabel : str
-        Translated texts; the title carries the message.
-    colors : mapping, optional
-        Segment value → colour (e.g. platform colours).
-    """
+def _survival_curves(curves: pd.DataFrame, labels: Mapping[str, str], title: str, t: Translator,
+                     colors: Mapping[str, str] | None = None) -> Figure:
+    """Kaplan–Meier step curves with their pointwise intervals, one line per segment value in `labels`' order."""
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for i, (segment, label) in enumerate(labels.items()):
         part = curves[curves["segment"] == segment]
@@ -51,23 +40,62 @@ def survival_curves(
                         linewidth=0)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(t("chart_km_x"))
+    ax.set_ylabel(t("chart_km_y"))
     if len(labels) > 1:
         ax.legend(frameon=False, loc="lower left")
     return fig
 
 
-def hazard_ratios(table: pd.DataFrame, labels: Mapping[str, str], title: str, xlabel: str) -> Figure:
+def survival_overall(overall: dict, at_days: int, t: Translator) -> Figure:
+    """The survival curve of all customers, titled with the median lifetime or, before it, the share still active.
+
+    Parameters
+    ----------
+    overall : dict
+        The output of :func:`socialops.churn.analysis.overall_survival`.
+    at_days : int
+        The day the curve was read at.
+    t : Translator
+        The report's translator.
+    """
+    median, at = overall["median"], overall["at"]
+    if median_reached(median):
+        title = t("chart_km_all", median=f"{median['median']:.0f} d")
+    else:
+        title = t("chart_km_all_not_reached", share=percent(at["survival"], 0), days=at_days)
+    return _survival_curves(overall["curve"].assign(segment="all"), {"all": t("segment_all")}, title, t)
+
+
+def survival_by_segment(split: dict, segment: str, t: Translator) -> Figure:
+    """The survival curves of one split, best-kept group first, titled with the log-rank p-value.
+
+    Parameters
+    ----------
+    split : dict
+        The output of :func:`socialops.churn.analysis.survival_by_segment`.
+    segment : str
+        The segment column (platforms get their own colours).
+    t : Translator
+        The report's translator (group labels are the catalog's ``<segment>_<value>``).
+    """
+    order = split["medians"].sort_values("survival_at", ascending=False).index
+    labels = {value: t.label(segment, value) for value in order}
+    title = t("chart_km_segment", segment=t(f"segment_{segment}"), p=p_compared(split["logrank"]["p_value"]))
+    return _survival_curves(split["curves"], labels, title, t, platform_palette(labels) if segment == "platform"
+                            else None)
+
+
+def hazard_ratios(table: pd.DataFrame, t: Translator) -> Figure:
     """Hazard ratios with intervals on a log axis, sorted; red where the interval lies above 1.
 
     Parameters
     ----------
     table : pandas.DataFrame
         Indexed by feature, with hazard_ratio, ci_low, ci_high.
-    labels : mapping
-        Feature → display label.
+    t : Translator
+        The report's translator (feature labels are the catalog's ``feature_<name>``).
     """
     data = table.sort_values("hazard_ratio")
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(data) + 1.4))
@@ -82,43 +110,65 @@ def hazard_ratios(table: pd.DataFrame, labels: Mapping[str, str], title: str, xl
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(plain)
-    ax.set_yticks(y, [labels.get(f, f) for f in data.index])
+    ax.set_yticks(y, [t.label("feature", f) for f in data.index])
     for yi, hr in zip(y, data["hazard_ratio"], strict=True):
         ax.annotate(f"{hr:.2f}", (hr, yi), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=9)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
+    ax.set_title(t("chart_hr"), loc="left")
+    ax.set_xlabel(t("chart_hr_x"))
     ax.grid(axis="y", visible=False)
     return fig
 
 
-def calibration_holdout(table: pd.DataFrame, title: str, xlabel: str, ylabel: str, actual: str,
-                        predicted: str, last_label: str) -> Figure:
-    """Actual (with interval) vs predicted holdout purchases per calibration-frequency bucket."""
+def calibration_holdout(check: HoldoutCheck, t: Translator) -> Figure:
+    """Actual (with interval) against predicted holdout purchases per calibration-frequency bucket.
+
+    Parameters
+    ----------
+    check : HoldoutCheck
+        A holdout check that ran (its ``by_frequency`` table is drawn); the title says whether the model passed.
+    t : Translator
+        The report's translator.
+    """
+    table = check.by_frequency
     fig, ax = plt.subplots(figsize=(8, 4))
     x = np.arange(len(table))
     ax.errorbar(x, table["actual"], yerr=[table["actual"] - table["actual_ci_low"],
                                           table["actual_ci_high"] - table["actual"]],
-                fmt="o", color=ACCENT, label=actual, capsize=3)
-    ax.plot(x, table["predicted"], color=ALERT, marker="s", linestyle="--", label=predicted)
+                fmt="o", color=ACCENT, label=t("chart_holdout_actual"), capsize=3)
+    ax.plot(x, table["predicted"], color=ALERT, marker="s", linestyle="--", label=t("chart_holdout_predicted"))
     ticks = [str(i) for i in table.index]
-    ticks[-1] = last_label
+    ticks[-1] = t("chart_holdout_more", n=int(table.index[-1]))
     ax.set_xticks(x, ticks)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(t("chart_holdout" if holdout_fits(check) else "chart_holdout_poor", days=check.holdout_days),
+                 loc="left")
+    ax.set_xlabel(t("chart_holdout_x"))
+    ax.set_ylabel(t("chart_holdout_y"))
     ax.legend(frameon=False, loc="upper left")
     return fig
 
 
-def alive_by_value(scored: pd.DataFrame, threshold_spend: float, p_alive_below: float, title: str,
-                   xlabel: str, ylabel: str, at_risk: str, others: str) -> Figure:
-    """Past spend against P(alive): the at-risk corner (valuable, probably gone) highlighted."""
+def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float,
+                   t: Translator) -> Figure:
+    """Past spend against P(alive): the at-risk corner (valuable, probably gone) highlighted.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        The output of :func:`socialops.churn.analysis.score_customers`.
+    at_risk : pandas.DataFrame
+        The win-back list (its length is in the title).
+    value_quantile, p_alive_below : float
+        The thresholds of the list, drawn as dotted lines.
+    t : Translator
+        The report's translator.
+    """
+    threshold_spend = scored["total_spend"].quantile(value_quantile)
     fig, ax = plt.subplots(figsize=(8, 4.4))
     risk = (scored["p_alive"] < p_alive_below) & (scored["total_spend"] >= threshold_spend)
     ax.scatter(scored.loc[~risk, "p_alive"], scored.loc[~risk, "total_spend"], s=6, color=MUTED, alpha=0.5,
-               label=others, rasterized=True)
+               label=t("chart_alive_others"), rasterized=True)
     ax.scatter(scored.loc[risk, "p_alive"], scored.loc[risk, "total_spend"], s=8, color=ALERT, alpha=0.7,
-               label=at_risk, rasterized=True)
+               label=t("chart_alive_risk"), rasterized=True)
     ax.axvline(p_alive_below, color="black", linewidth=0.8, linestyle=":")
     ax.axhline(threshold_spend, color="black", linewidth=0.8, linestyle=":")
     # spend is skewed: a log-like axis that still shows customers with zero recorded spend
@@ -126,15 +176,24 @@ def alive_by_value(scored: pd.DataFrame, threshold_spend: float, p_alive_below: 
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(t("chart_alive", n=f"{len(at_risk):,}"), loc="left")
+    ax.set_xlabel(t("chart_alive_x"))
+    ax.set_ylabel(t("chart_alive_y"))
     ax.legend(loc="lower right", markerscale=3, frameon=True, framealpha=0.9)
     return fig
 
 
-def winback_rates(effect: dict, labels: Mapping[str, str], title: str, ylabel: str) -> Figure:
-    """Comeback rate of the holdout and the treated arm, with 95% Wilson intervals."""
+def winback_rates(effect: dict, t: Translator) -> Figure:
+    """Comeback rate of the holdout and the treated arm, with 95% Wilson intervals.
+
+    Parameters
+    ----------
+    effect : dict
+        The output of :func:`socialops.churn.analysis.winback_effect`; the title gives the uplift when it is
+        significant.
+    t : Translator
+        The report's translator.
+    """
     from statsmodels.stats.proportion import proportion_confint
 
     arms = [(effect["comebacks_holdout"], effect["n_holdout"], MUTED),
@@ -146,9 +205,10 @@ def winback_rates(effect: dict, labels: Mapping[str, str], title: str, ylabel: s
         ax.bar(i, rate, color=color, width=0.55)
         ax.errorbar(i, rate, yerr=[[rate - low], [high - rate]], color="black", capsize=4)
         ax.annotate(f"{rate:.1%}", (i, high), xytext=(0, 4), textcoords="offset points", ha="center")
-    ax.set_xticks([0, 1], [labels["holdout"], labels["treated"]])
+    ax.set_xticks([0, 1], [t("arm_holdout"), t("arm_treated")])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
+    ax.set_title(t("chart_winback", uplift=percent(effect["uplift"])) if winback_significant(effect)
+                 else t("chart_winback_none"), loc="left")
+    ax.set_ylabel(t("chart_winback_y"))
     ax.grid(axis="x", visible=False)
     return fig

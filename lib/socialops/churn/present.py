@@ -1,0 +1,618 @@
+"""What the reader of chapter 04 sees: tables, findings, decisions, recommendations, results and headlines.
+
+``socialops.churn.analysis`` returns numbers. The functions here turn them into tables with translated headers,
+into the catalog messages to show (a :class:`Message` names the key and carries its values), into the entries of
+CHAPTER.json and into the headline figures. Every threshold of a decision lives in one named rule below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from socialops.report.format import DASH, number, p_compared, p_value, percent, signed, span
+from socialops.report.i18n import Translator
+from socialops.stats.rfm import TIERS
+
+if TYPE_CHECKING:
+    from socialops.churn.analysis import HoldoutCheck
+    from socialops.report.report import Report
+    from socialops.stats.bgnbd import BGNBDFit
+    from socialops.stats.clv import GammaGammaFit
+    from socialops.stats.survival import CoxResult
+
+#: Significance level of the tests read in this chapter (log-rank, proportional hazards, win-back uplift).
+ALPHA = 0.05
+#: The purchase model passes the holdout check when its prediction is within this share of the actual purchases.
+HOLDOUT_TOLERANCE = 0.15
+#: Optional column of the events table behind each survival segment.
+SEGMENT_COLUMNS = {"platform": "platform", "referred": "referrer_id"}
+#: Segment whose curves describe rather than predict (the tier includes recency, part of the churn rule).
+DESCRIPTIVE_SEGMENT = "tier"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One catalog message to display.
+
+    Attributes
+    ----------
+    key : str
+        Catalog key.
+    values : dict
+        Values of the template's fields.
+    kind : str
+        How the report shows it: ``say`` (a finding), ``note`` (a caveat) or ``skip`` (a part left out).
+    """
+
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
+    kind: str = "say"
+
+
+def tell(rep: Report, messages: Iterable[Message]) -> None:
+    """Show messages in the report, each with the report method its kind names."""
+    for message in messages:
+        getattr(rep, message.kind)(message.key, **message.values)
+
+
+# ---------------------------------------------------------------- customers
+
+
+def customers_finding(customers: pd.DataFrame, churn_days: int) -> Message:
+    """How many customers the chapter covers and how many of them have churned."""
+    churned = int(customers["churned"].sum())
+    return Message("say_customers", {"customers": len(customers), "churned": churned,
+                                     "share": percent(churned / len(customers)), "days": churn_days})
+
+
+def customers_headline(customers: pd.DataFrame, t: Translator) -> tuple[str, str]:
+    """Headline label and value: the number of customers."""
+    return t.col("customers"), number(len(customers))
+
+
+# ---------------------------------------------------------------- survival
+
+
+def median_reached(median: dict) -> bool:
+    """Whether half of the customers have churned, so that the median lifetime is known."""
+    return median["median"] is not None
+
+
+def survival_finding(overall: dict, at_days: int) -> Message:
+    """The median lifetime with its interval, or the share still active at `at_days` when it is not reached.
+
+    Parameters
+    ----------
+    overall : dict
+        The output of :func:`socialops.churn.analysis.overall_survival`.
+    at_days : int
+        The day the curve was read at.
+
+    Returns
+    -------
+    Message
+    """
+    median, at = overall["median"], overall["at"]
+    if median_reached(median):
+        return Message("say_median", {"median": number(median["median"]), "low": number(median["ci_low"]),
+                                      "high": number(median["ci_high"]), "at": at_days,
+                                      "survival": percent(at["survival"])})
+    return Message("say_median_not_reached", {"at": at_days, "survival": percent(at["survival"]),
+                                              "low": percent(at["ci_low"]), "high": percent(at["ci_high"])})
+
+
+def survival_headline(overall: dict, at_days: int, t: Translator) -> tuple[str, str]:
+    """Headline label and value: the share of customers still active `at_days` after their first purchase."""
+    return t.col("survival_at", days=at_days), percent(overall["at"]["survival"])
+
+
+def survival_segments(columns: Iterable[str]) -> tuple[list[str], list[Message]]:
+    """The segments to split survival by, and a skip message for each one the events cannot give.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Columns of the events table.
+
+    Returns
+    -------
+    tuple
+        The segments (platform and referral where their column is present, then the RFM tier, always) and the
+        skip messages of the others.
+    """
+    present = set(columns)
+    segments = [segment for segment, column in SEGMENT_COLUMNS.items() if column in present]
+    skips = [Message("column_absent", {"column": column, "table": "events"}, "skip")
+             for column in SEGMENT_COLUMNS.values() if column not in present]
+    return [*segments, DESCRIPTIVE_SEGMENT], skips
+
+
+def charted(segment: str) -> bool:
+    """Whether a segment's survival curves get a chart (the descriptive tier gets only its table rows)."""
+    return segment != DESCRIPTIVE_SEGMENT
+
+
+def curves_differ(logrank: dict) -> bool:
+    """Whether the log-rank test finds the curves of a split different (p below :data:`ALPHA`)."""
+    return logrank["p_value"] < ALPHA
+
+
+def group_order(segment: str, medians: pd.DataFrame) -> list[str]:
+    """The groups of a split in reading order: tiers from high to low value, other groups as they come."""
+    if segment == "tier":
+        return [tier for tier in TIERS if tier in medians.index]
+    return list(medians.index)
+
+
+def segment_findings(segment: str, split: dict, at_days: int, t: Translator) -> list[Message]:
+    """What a split by `segment` says: which group keeps its customers best and worst, or that none differs.
+
+    Parameters
+    ----------
+    segment : str
+        The segment column.
+    split : dict
+        The output of :func:`socialops.churn.analysis.survival_by_segment`.
+    at_days : int
+        The day the curves were read at.
+    t : Translator
+        The report's translator.
+
+    Returns
+    -------
+    list of Message
+    """
+    if not charted(segment):
+        return [Message("note_tier_leak", kind="note")]
+    med, p = split["medians"], split["logrank"]["p_value"]
+    name = t(f"segment_{segment}")
+    if not curves_differ(split["logrank"]):
+        return [Message("say_segment_same", {"segment": name, "p": p_compared(p)})]
+    best, worst = med["survival_at"].idxmax(), med["survival_at"].idxmin()
+    return [Message("say_segment_differs", {
+        "segment": name, "p": p_compared(p), "best": t.label(segment, best), "worst": t.label(segment, worst),
+        "at": at_days, "best_share": percent(med.loc[best, "survival_at"]),
+        "worst_share": percent(med.loc[worst, "survival_at"])})]
+
+
+def survival_table(splits: dict[str, dict], at_days: int, t: Translator) -> pd.DataFrame:
+    """One row per group of every split: customers, churned, median lifetime and survival at `at_days`."""
+    rows = []
+    for segment, split in splits.items():
+        med, p = split["medians"], split["logrank"]["p_value"]
+        for group in group_order(segment, med):
+            row = med.loc[group]
+            rows.append({
+                t.col("segment"): f"{t(f'segment_{segment}')}: {t.label(segment, group)}",
+                t.col("customers"): int(row["n"]), t.col("churned"): int(row["events"]),
+                t.col("median_days"): number(row["median"]), t.col("median_ci"): span(row["ci_low"], row["ci_high"]),
+                t.col("survival_at", days=at_days): percent(row["survival_at"]),
+                t.col("survival_ci"): span(row["survival_ci_low"], row["survival_ci_high"], percent),
+                t.col("logrank"): p_value(p),
+            })
+    return pd.DataFrame(rows)
+
+
+def _groups_result(segment: str, medians: pd.DataFrame) -> dict:
+    return {group: {"customers": int(medians.loc[group, "n"]), "churned": int(medians.loc[group, "events"]),
+                    "median_days": medians.loc[group, "median"],
+                    "median_ci": [medians.loc[group, "ci_low"], medians.loc[group, "ci_high"]],
+                    "survival_at": medians.loc[group, "survival_at"],
+                    "survival_ci": [medians.loc[group, "survival_ci_low"], medians.loc[group, "survival_ci_high"]]}
+            for group in group_order(segment, medians)}
+
+
+def survival_result(overall: dict, splits: dict[str, dict], at_days: int) -> dict:
+    """The ``survival`` entry of CHAPTER.json: the overall curve's median and reading, and every split.
+
+    Parameters
+    ----------
+    overall : dict
+        The output of :func:`socialops.churn.analysis.overall_survival`.
+    splits : dict
+        Segment → the output of :func:`socialops.churn.analysis.survival_by_segment`.
+    at_days : int
+        The day the curves were read at.
+
+    Returns
+    -------
+    dict
+    """
+    median, at = overall["median"], overall["at"]
+    return {
+        "median_days": median["median"], "median_ci": [median["ci_low"], median["ci_high"]], "at_days": at_days,
+        "survival_at": at["survival"], "survival_ci": [at["ci_low"], at["ci_high"]],
+        "by_segment": {segment: {"logrank_chi2": split["logrank"]["chi2"], "logrank_p": split["logrank"]["p_value"],
+                                 "groups": _groups_result(segment, split["medians"])}
+                       for segment, split in splits.items()},
+    }
+
+
+# ---------------------------------------------------------------- early signs (Cox)
+
+
+def drivers(cox: CoxResult) -> pd.DataFrame:
+    """The hazard ratios with the p-value of each feature's proportional-hazards check (``ph_p_value``)."""
+    return cox.hazard_ratios.join(cox.ph_test["p_value"].rename("ph_p_value"))
+
+
+def clear_effects(hazard_ratios: pd.DataFrame) -> pd.Series:
+    """Whether each feature's hazard-ratio interval lies wholly below or wholly above 1."""
+    return (hazard_ratios["ci_high"] < 1) | (hazard_ratios["ci_low"] > 1)
+
+
+def drivers_table(cox: CoxResult, t: Translator) -> pd.DataFrame:
+    """One row per first-30-day behaviour: hazard ratio, interval, p-value and proportional-hazards check."""
+    hr = drivers(cox)
+    return pd.DataFrame({
+        t.col("feature"): [t.label("feature", f) for f in hr.index],
+        t.col("hazard_ratio"): [number(v, 2) for v in hr["hazard_ratio"]],
+        t.col("hr_ci"): [span(lo, hi, lambda v: number(v, 2)) for lo, hi in zip(hr["ci_low"], hr["ci_high"],
+                                                                                 strict=True)],
+        t.col("p_value"): [p_value(p) for p in hr["p_value"]],
+        t.col("ph_p_value"): [p_value(p) for p in hr["ph_p_value"]],
+    })
+
+
+def _effect_findings(hr: pd.DataFrame, t: Translator) -> list[Message]:
+    """A finding per behaviour with a clear effect, strongest evidence first; one saying none if there is none."""
+    found = []
+    for feature, row in hr[clear_effects(hr)].sort_values("p_value").iterrows():
+        values = {"feature": t.label("feature", feature), "hr": number(row["hazard_ratio"], 2),
+                  "low": number(row["ci_low"], 2), "high": number(row["ci_high"], 2)}
+        if row["hazard_ratio"] < 1:
+            found.append(Message("say_driver_protective", {"change": percent(1 - row["hazard_ratio"], 0), **values}))
+        else:
+            found.append(Message("say_driver_harmful", values))
+    return found or [Message("say_driver_none")]
+
+
+def driver_findings(cox: CoxResult, t: Translator) -> list[Message]:
+    """What the Cox model says: its sample, the clear effects, whether effects drift over time, what was left out.
+
+    Parameters
+    ----------
+    cox : CoxResult
+        The output of :func:`socialops.churn.analysis.churn_drivers`.
+    t : Translator
+        The report's translator.
+
+    Returns
+    -------
+    list of Message
+    """
+    hr = drivers(cox)
+    drifting = [t.label("feature", f) for f in hr.index[hr["ph_p_value"] < ALPHA]]
+    messages = [Message("note_cox_sample", {"n": cox.n, "events": cox.events}, "note"), *_effect_findings(hr, t),
+                Message("note_ph_violated", {"features": ", ".join(drifting)}, "note") if drifting
+                else Message("note_ph_ok", kind="note")]
+    if cox.dropped:
+        messages.append(Message("note_dropped", {"features": ", ".join(t.label("feature", f) for f in cox.dropped)},
+                                "note"))
+    return messages
+
+
+def cox_result(cox: CoxResult) -> dict:
+    """The ``cox`` entry of CHAPTER.json: per feature, the hazard ratio, its interval and both p-values."""
+    return {feature: {"hazard_ratio": row["hazard_ratio"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                      "p_value": row["p_value"], "ph_p_value": row["ph_p_value"]}
+            for feature, row in drivers(cox).iterrows()}
+
+
+# ---------------------------------------------------------------- purchase models
+
+
+def bgnbd_table(fit: BGNBDFit, t: Translator) -> pd.DataFrame:
+    """The BG/NBD parameters: what each means, its estimate and interval."""
+    summary = fit.summary()
+    return pd.DataFrame({
+        t.col("parameter"): list(summary.index),
+        t.col("meaning"): [t(f"param_{k}") for k in summary.index],
+        t.col("estimate"): [number(v, 3) for v in summary["estimate"]],
+        t.col("interval"): [span(lo, hi, lambda v: number(v, 3))
+                            for lo, hi in zip(summary["ci_low"], summary["ci_high"], strict=True)],
+    })
+
+
+def bgnbd_findings(fit: BGNBDFit, time_unit: str, t: Translator) -> list[Message]:
+    """The purchase model in words, and why the win-back list uses the modified model.
+
+    The words say how often an active customer buys and how likely each repeat purchase is the last.
+    """
+    p = fit.params
+    return [Message("say_bgnbd", {"n": fit.n_customers, "every": number(p["alpha"] / p["r"], 1),
+                                  "unit": t(f"unit_{time_unit}"), "dropout": percent(p["a"] / (p["a"] + p["b"]))}),
+            Message("note_mbgnbd", kind="note")]
+
+
+def fit_result(fit: BGNBDFit | GammaGammaFit) -> dict:
+    """A fitted model's entry of CHAPTER.json: its parameters and log-likelihood."""
+    return {**fit.params, "log_likelihood": fit.log_likelihood}
+
+
+def bgnbd_result(fit: BGNBDFit, time_unit: str) -> dict:
+    """The ``bgnbd`` entry of CHAPTER.json: parameters, log-likelihood, time unit, customers and intervals."""
+    summary = fit.summary()
+    return {**fit_result(fit), "time_unit": time_unit, "customers": fit.n_customers,
+            "ci": {k: [summary.loc[k, "ci_low"], summary.loc[k, "ci_high"]] for k in summary.index}}
+
+
+def holdout_ran(check: HoldoutCheck | None) -> bool:
+    """Whether the holdout check was on and had customers enough to fit the model."""
+    return check is not None and check.by_frequency is not None
+
+
+def holdout_fits(check: HoldoutCheck) -> bool:
+    """Whether the model's predicted purchase days are within :data:`HOLDOUT_TOLERANCE` of the actual ones."""
+    return abs(check.relative_error) <= HOLDOUT_TOLERANCE
+
+
+def holdout_findings(check: HoldoutCheck | None) -> list[Message]:
+    """What the holdout check says: predicted against actual purchase days, or why it did not run.
+
+    Parameters
+    ----------
+    check : HoldoutCheck or None
+        The output of :func:`socialops.churn.analysis.holdout_check` (None: the check is off).
+
+    Returns
+    -------
+    list of Message
+    """
+    if check is None:
+        return [Message("note_no_holdout", kind="note")]
+    cut = f"{check.calibration_end:%Y-%m-%d}"
+    if not holdout_ran(check):
+        return [Message("note_holdout_empty", {"cut": cut}, "note")]
+    return [Message("say_holdout", {"cut": cut, "days": check.holdout_days, "predicted": number(check.predicted),
+                                    "actual": number(check.actual),
+                                    "gap": signed(check.relative_error, 1, 100, "%", missing=DASH)})]
+
+
+def holdout_result(check: HoldoutCheck) -> dict:
+    """The ``holdout`` entry of CHAPTER.json (for a check that ran)."""
+    return {"holdout_days": check.holdout_days, "calibration_end": check.calibration_end.isoformat(),
+            "actual_purchase_days": check.actual, "predicted_purchase_days": check.predicted,
+            "relative_error": check.relative_error}
+
+
+# ---------------------------------------------------------------- customer value
+
+
+def gamma_gamma_table(fit: GammaGammaFit, t: Translator) -> pd.DataFrame:
+    """The Gamma–Gamma parameters: what each means and its estimate."""
+    return pd.DataFrame({t.col("parameter"): list(fit.params), t.col("meaning"): [t(f"param_{k}") for k in fit.params],
+                         t.col("estimate"): [number(v, 3) for v in fit.params.values()]})
+
+
+def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_days: int) -> list[Message]:
+    """The customers' total value and the share of it the top tenth carries, or why value is left out.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        The output of :func:`socialops.churn.analysis.score_customers`.
+    spend_model : GammaGammaFit or None
+        The spend model (None when too few repeat buyers to fit it).
+    clv_days : int
+        Horizon of the customer value.
+
+    Returns
+    -------
+    list of Message
+    """
+    if spend_model is None:
+        return [Message("note_no_spend_model", kind="note")]
+    total = scored["clv"].sum()
+    top = scored["clv"].nlargest(max(1, len(scored) // 10)).sum()
+    return [Message("say_value", {"days": clv_days, "total": number(total),
+                                  "top_share": percent(top / total if total else float("nan"))})]
+
+
+def value_results(scored: pd.DataFrame, spend_model: GammaGammaFit | None) -> dict:
+    """The ``gamma_gamma`` and ``clv_total`` entries of CHAPTER.json; none without a spend model."""
+    if spend_model is None:
+        return {}
+    return {"gamma_gamma": fit_result(spend_model), "clv_total": scored["clv"].sum()}
+
+
+def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator) -> pd.DataFrame:
+    """Per RFM tier: customers, mean P(alive), mean expected purchases, mean and total customer value."""
+    by_tier = scored.groupby("tier").agg(
+        customers=("user_id", "size"), p_alive=("p_alive", "mean"), expected=("expected_purchases", "mean"),
+        clv=("clv", "mean"), clv_total=("clv", "sum"),
+    ).reindex([tier for tier in TIERS if tier in set(scored["tier"])])
+    return pd.DataFrame({
+        t.col("tier"): [t.label("tier", tier) for tier in by_tier.index],
+        t.col("customers"): by_tier["customers"].tolist(),
+        t.col("mean_p_alive"): [percent(v) for v in by_tier["p_alive"]],
+        t.col("expected", days=horizon_days): [number(v, 2) for v in by_tier["expected"]],
+        t.col("mean_clv"): [number(v) for v in by_tier["clv"]],
+        t.col("total_clv"): [number(v) for v in by_tier["clv_total"]],
+    })
+
+
+# ---------------------------------------------------------------- win-back list
+
+
+def at_risk_finding(at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float) -> Message:
+    """How many valuable customers are probably gone, and what they spent."""
+    return Message("say_at_risk", {"n": len(at_risk), "top": percent(1 - value_quantile, 0),
+                                   "threshold": percent(p_alive_below, 0),
+                                   "spend": number(at_risk["total_spend"].sum())})
+
+
+def at_risk_headline(at_risk: pd.DataFrame, t: Translator) -> tuple[str, str]:
+    """Headline label and value: the length of the win-back list."""
+    return t("chart_alive_risk"), number(len(at_risk))
+
+
+def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, clv_days: int,
+                   mask: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The win-back list under translated headers, numbers rounded for reading and for a CRM import.
+
+    Parameters
+    ----------
+    at_risk : pandas.DataFrame
+        The output of :func:`socialops.churn.analysis.at_risk_customers`.
+    t : Translator
+        The report's translator.
+    horizon_days, clv_days : int
+        Horizons of the expected purchases and of the customer value (they appear in the headers).
+    mask : callable, optional
+        Applied to the ``user_id`` column (as a one-column frame) before it goes under its translated header,
+        where the report's own masking would no longer recognise it.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    users = at_risk[["user_id"]] if mask is None else mask(at_risk[["user_id"]])
+    return pd.DataFrame({
+        t.col("user"): users["user_id"], t.col("tier"): [t.label("tier", tier) for tier in at_risk["tier"]],
+        t.col("purchases"): at_risk["purchases"], t.col("total_spend"): at_risk["total_spend"].round(2),
+        t.col("days_since"): at_risk["days_since_purchase"].round(0).astype(int),
+        t.col("p_alive"): at_risk["p_alive"].round(3),
+        t.col("expected", days=horizon_days): at_risk["expected_purchases"].round(3),
+        t.col("clv", days=clv_days): at_risk["clv"].round(2),
+        t.col("value_at_risk"): at_risk["value_at_risk"].round(2),
+    })
+
+
+def export_notes(exported: bool, audience: str) -> list[Message]:
+    """Where the full list is: exported for the CRM, or (for clients) masked, with the analyst edition."""
+    if exported:
+        return [Message("note_export", kind="note")]
+    return [Message("note_masked", kind="note")] if audience == "client" else []
+
+
+# ---------------------------------------------------------------- win-back test
+
+
+def winback_significant(effect: dict) -> bool:
+    """Whether the offer clearly raised comebacks: p below :data:`ALPHA` and an interval above zero."""
+    return effect["p_value"] < ALPHA and effect["ci_low"] > 0
+
+
+def winback_test_table(effect: dict, t: Translator) -> pd.DataFrame:
+    """Customers, comebacks and comeback rate of the holdout and the treated arm."""
+    return pd.DataFrame({
+        t.col("arm"): [t("arm_holdout"), t("arm_treated")],
+        t.col("units"): [effect["n_holdout"], effect["n_treated"]],
+        t.col("comebacks"): [effect["comebacks_holdout"], effect["comebacks_treated"]],
+        t.col("rate"): [percent(effect["holdout_rate"]), percent(effect["treated_rate"])],
+    })
+
+
+def comeback_value_notes(effect: dict, value: float) -> list[Message]:
+    """A note when a comeback is valued at the mean spend per purchase day, the test carrying no values."""
+    if effect["value_per_comeback"] is not None:
+        return []
+    return [Message("note_value_fallback", {"value": number(value, 2)}, "note")]
+
+
+def winback_finding(effect: dict, name: str) -> Message:
+    """The comeback rates of both arms and the uplift with its interval and p-value."""
+    return Message("say_winback", {
+        "name": name, "treated": percent(effect["treated_rate"]), "holdout": percent(effect["holdout_rate"]),
+        "uplift": percent(effect["uplift"]), "low": percent(effect["ci_low"]), "high": percent(effect["ci_high"]),
+        "p": p_compared(effect["p_value"])})
+
+
+def winback_economics_table(economics: dict, t: Translator) -> pd.DataFrame:
+    """The offer's economics: extra comebacks, value won, coupon cost, net result, with intervals where known."""
+    e = economics
+    return pd.DataFrame({
+        t.col("item"): [t("econ_extra_comebacks"), t("econ_value_won"), t("econ_coupon_spend"), t("econ_net"),
+                        t("econ_value_per_comeback"), t("econ_break_even")],
+        t.col("value"): [number(e["extra_comebacks"], 1), number(e["value_won"]), number(e["coupon_spend"]),
+                         number(e["net"]), number(e["value_per_comeback"], 2), number(e["break_even_value"], 2)],
+        t.col("low"): [number(e["extra_comebacks_low"], 1), number(e["value_won_low"]), "", number(e["net_low"]),
+                       "", ""],
+        t.col("high"): [number(e["extra_comebacks_high"], 1), number(e["value_won_high"]), "",
+                        number(e["net_high"]), "", ""],
+    })
+
+
+def winback_money_finding(economics: dict) -> Message:
+    """The offer's money in one sentence: extra customers, value won, coupon cost and the net with its interval."""
+    e = economics
+    return Message("say_winback_money", {
+        "extra": number(e["extra_comebacks"]), "won": number(e["value_won"]), "cost": number(e["coupon_spend"]),
+        "net": number(e["net"]), "net_low": number(e["net_low"]), "net_high": number(e["net_high"])})
+
+
+def winback_headline(effect: dict, t: Translator) -> tuple[str, str]:
+    """Headline label and value: the comeback rate without and with the offer."""
+    return t("chart_winback_y"), f"{percent(effect['holdout_rate'])} → {percent(effect['treated_rate'])}"
+
+
+def winback_result(effect: dict | None, economics: dict | None) -> dict | None:
+    """The ``winback`` entry of CHAPTER.json: rates, uplift, test, arm sizes and economics (None without a test)."""
+    if effect is None:
+        return None
+    keys = ("treated_rate", "holdout_rate", "uplift", "ci_low", "ci_high", "p_value", "n_treated", "n_holdout")
+    return {k: effect[k] for k in keys} | {"economics": economics}
+
+
+def winback_verdict(economics: dict | None) -> str | None:
+    """Whether the offer pays (the whole net interval above zero), loses (below zero) or is unclear.
+
+    Returns
+    -------
+    str or None
+        ``pays``, ``loses`` or ``unclear``; None without a win-back test.
+    """
+    if economics is None:
+        return None
+    if economics["net_low"] > 0:
+        return "pays"
+    if economics["net_high"] < 0:
+        return "loses"
+    return "unclear"
+
+
+# ---------------------------------------------------------------- recommendations
+
+
+def referral_protects(hazard_ratios: pd.DataFrame) -> bool:
+    """Whether referred customers clearly churn less (the referral hazard ratio's interval below 1)."""
+    return "referred" in hazard_ratios.index and bool(hazard_ratios.loc["referred", "ci_high"] < 1)
+
+
+def early_behaviour_protects(hazard_ratios: pd.DataFrame) -> bool:
+    """Whether any first-30-day behaviour other than referral clearly goes with churning less."""
+    return bool((hazard_ratios.drop(index="referred", errors="ignore")["ci_high"] < 1).any())
+
+
+def recommendations(at_risk: pd.DataFrame, economics: dict | None, hazard_ratios: pd.DataFrame) -> list[Message]:
+    """What to do next, from the win-back list, the win-back test and the early signs of leaving.
+
+    Parameters
+    ----------
+    at_risk : pandas.DataFrame
+        The win-back list.
+    economics : dict or None
+        The output of :func:`socialops.churn.analysis.winback_economics` (None without a win-back test).
+    hazard_ratios : pandas.DataFrame
+        The Cox model's hazard ratios (indexed by feature, with ci_high).
+
+    Returns
+    -------
+    list of Message
+    """
+    recs = [Message("rec_reason")]
+    if len(at_risk):
+        recs.append(Message("rec_winback_list", {"n": len(at_risk)}))
+    verdict = winback_verdict(economics)
+    if verdict is not None:
+        recs.append(Message(f"rec_winback_{verdict}"))
+    if referral_protects(hazard_ratios):
+        recs.append(Message("rec_referral"))
+    if early_behaviour_protects(hazard_ratios):
+        recs.append(Message("rec_early"))
+    return recs
