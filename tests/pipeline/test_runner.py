@@ -8,6 +8,14 @@ import os
 import psutil
 import pytest
 
+from socialops.pipeline.runner import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    ChapterOutcome,
+    clean_stale,
+    overall_code,
+)
 from tests.conftest import SAMPLES, run_cli
 from tests.fixture_notebooks import write_fixture_notebook
 
@@ -95,3 +103,25 @@ def test_client_runs_leave_out_the_course_exercises(fixture_run):
     assert "an exercise ran" not in json.dumps(notebook)
     code, _, stderr = fixture_run('rep.result("answer", 42)', "--audience", "analyst", exercise=exercise)
     assert code == 3 and "an exercise ran" in stderr  # analysts (and the course) run them
+
+
+# ------------------------------------------------------------------------------------- without a kernel
+def test_overall_code_is_the_highest_and_status_names_it():
+    outcomes = [ChapterOutcome("a", EXIT_OK, 1.0), ChapterOutcome("b", EXIT_TIMEOUT, 2.0),
+                ChapterOutcome("c", EXIT_FAILED, 3.0)]
+    assert overall_code(outcomes) == EXIT_TIMEOUT and overall_code([]) == EXIT_OK
+    assert [o.status for o in outcomes] == ["ok", "timeout", "failed"]
+
+
+def test_clean_stale_removes_only_the_leftovers_of_finished_processes(tmp_path):
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not psutil.pid_exists(pid))
+    live = os.getpid()
+    stale = [tmp_path / f".02_lifecycle.stage-{dead}-abc", tmp_path / f".index.html.tmp-{dead}"]
+    kept = [tmp_path / f".02_lifecycle.stage-{live}-xyz", tmp_path / "02_lifecycle.html", tmp_path / ".hidden"]
+    stale[0].mkdir()
+    kept[0].mkdir()
+    for path in (stale[1], *kept[1:]):
+        path.write_text("x", encoding="utf-8")
+    assert sorted(clean_stale(tmp_path)) == sorted(stale)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
+    assert clean_stale(tmp_path / "nowhere") == []
