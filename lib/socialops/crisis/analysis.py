@@ -31,6 +31,7 @@ from socialops.stats.counterfactual import (
     ratio_shift,
     recovery_start,
 )
+from socialops.stats.textmining import top_words
 
 #: The keys of the results contract that describe the crisis (all null when no crisis is found).
 CRISIS_KEYS = (
@@ -310,6 +311,11 @@ def negative_texts(
         table = table.filter(table.ts < end.to_pydatetime())
     grouped = table.group_by("text").aggregate(n=table.count())
     return grouped.order_by([ibis.desc("n"), "text"]).limit(limit).to_pandas()
+
+
+def brand_stopwords(brand_words: str) -> set[str]:
+    """The brand names of a comma-separated parameter (``"澜岸咖啡, Lanan"``), blanks dropped."""
+    return {w.strip() for w in brand_words.split(",") if w.strip()}
 
 
 @dataclass
@@ -647,3 +653,27 @@ def checklist(analysis: CrisisAnalysis) -> pd.DataFrame:
             ],
         }
     )
+
+
+def negative_words(mentions: ir.Table, analysis: CrisisAnalysis, brand_words: str = "", n: int = 15) -> pd.DataFrame:
+    """The words the negative mentions of the crisis window return to most, the brand's own names left out.
+
+    Parameters
+    ----------
+    mentions : ibis.expr.types.Table
+        The ``mentions`` table with a ``text`` column.
+    analysis : CrisisAnalysis
+        A finished analysis with a crisis: its window runs from the onset to the recovery (or the end of the data).
+    brand_words : str
+        Brand names, comma-separated (see :func:`brand_stopwords`).
+    n : int
+        Number of words.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``word`` and ``count`` (see :func:`socialops.stats.textmining.top_words`); empty when no negative
+        mention with text fell in the window.
+    """
+    texts = negative_texts(mentions, analysis.detection.onset, analysis.window_end, analysis.settings.negative_below)
+    return top_words(texts, n=n, extra_stopwords=brand_stopwords(brand_words))
