@@ -1,0 +1,126 @@
+"""Reader-facing pieces of the crisis postmortem: headlines, findings and tables in both languages."""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialops.crisis import present
+from socialops.crisis.analysis import analyse_crisis, checklist, detector_comparison, platform_spread
+from socialops.report.i18n import Translator
+from tests.crisis_data import mentions_frame
+
+
+@pytest.fixture(scope="module")
+def en():
+    return Translator("en", "crisis_postmortem")
+
+
+@pytest.fixture(scope="module")
+def quiet(con):
+    table = con.create_table("mentions_quiet", mentions_frame(onset=None, days=30, seed=3), overwrite=True)
+    return analyse_crisis(table)
+
+
+def test_headlines(crisis, quiet, en):
+    onset = crisis.detection.onset
+    assert present.headlines(crisis, en) == [(en("headline_onset"), f"{onset:%Y-%m-%d %H:%M}"),
+                                             (en("headline_response"), f"{crisis.response_hours:.0f}")]
+    assert present.headlines(replace(crisis, response_hours=None), en) == [
+        (en("headline_onset"), f"{onset:%Y-%m-%d %H:%M}")]
+    assert present.headlines(quiet, en) == [(en("headline_none"), en("headline_none_value"))]
+
+
+def test_quiet_period(quiet):
+    assert present.quiet_period(quiet) == {"start": "2026-08-01", "end": "2026-08-30"}
+
+
+def test_detection_finding(crisis):
+    values = present.detection_finding(crisis)
+    d = crisis.detection
+    assert values["onset"] == f"{d.onset:%Y-%m-%d %H:%M}" and values["alert"] == f"{d.alert_at:%Y-%m-%d %H:%M}"
+    assert values["peak_mentions"] == int(crisis.scores.loc[d.peak_at, "count"])
+    assert values["ratio"] > 3
+    assert values["delay"] == (d.alert_at - d.onset) / pd.Timedelta(hours=1)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_detectors_table_and_finding(crisis, lang):
+    t = Translator(lang, "crisis_postmortem")
+    compare = detector_comparison(crisis)
+    table = present.detectors_table(compare, t)
+    assert list(table.columns) == [t.col(c) for c in compare.columns]
+    assert table[t.col("detector")].tolist() == [t("detector_robust"), t("detector_naive")]
+    assert table[t.col("first_alert")].iloc[0] == f"{crisis.detection.alert_at:%Y-%m-%d %H:%M}"
+    values = present.detectors_finding(compare, 3.0)
+    assert values["k"] == 3.0 and values["robust"] == 0 and values["naive"] > 0
+    assert "{" not in t("finding_detectors", **values)
+
+
+def test_response_findings(crisis):
+    assert present.response_finding(crisis, flagged=False) == ("finding_response_unknown", {})
+    key, values = present.response_finding(crisis, flagged=True)
+    assert key == "finding_response_missed"
+    assert values == {"response": "2026-09-06 15:05", "hours": round(crisis.response_hours, 1)}
+    met = replace(crisis, met_24h_rule=True)
+    assert present.response_finding(met, flagged=True)[0] == "finding_response_met"
+    silent = replace(crisis, first_response_at=None, response_hours=None, met_24h_rule=None,
+                     as_of=crisis.detection.onset + pd.Timedelta(hours=5, minutes=30))
+    assert present.response_finding(silent, flagged=True) == ("finding_response_none", {"hours": 5.5})
+
+
+def test_impact_table_and_findings(crisis, en):
+    table = present.impact_table(crisis, en)
+    assert table[en.col("metric")].tolist() == [en("metric_mentions"), en("metric_mean_sentiment"),
+                                               en("metric_negative_share")]
+    assert table[en.col("effect")].iloc[0] == crisis.excess["effect"]
+    (key, impact), (recovery, values) = present.impact_findings(crisis)
+    assert key == "finding_impact" and impact["excess"] == round(crisis.excess["effect"])
+    assert impact["low"] <= impact["excess"] <= impact["high"]
+    assert impact["dip"] > 0 and impact["dip_low"] <= impact["dip"] <= impact["dip_high"]
+    assert impact["start"] == f"{crisis.detection.onset:%m-%d %H:%M}"
+    assert impact["end"] == f"{crisis.recovered_at:%m-%d %H:%M}"
+    days = (crisis.recovered_at - crisis.detection.onset) / pd.Timedelta(days=1)
+    assert recovery == "finding_recovered" and values["hours"] == 12 and values["days"] == round(days, 1)
+    open_ended = replace(crisis, recovered_at=None, window_end=None)
+    (_, impact), last = present.impact_findings(open_ended)
+    assert last == ("finding_not_recovered", {"hours": 12})
+    assert impact["end"] == f"{crisis.as_of:%m-%d %H:%M}"
+
+
+def test_spread_table_and_findings(crisis_table, crisis, en):
+    spread = platform_spread(crisis_table, crisis)
+    table = present.spread_table(spread, en, str.upper)
+    assert table[en.col("platform")].iloc[0] == "WEIBO"
+    assert list(table.columns) == [en.col(c) for c in spread.columns]
+    [(key, values)] = present.spread_findings(spread, str.upper)
+    assert key == "finding_spread" and values["first"] == "WEIBO"
+    assert values["share"].endswith("%") and values["lag"] >= 0
+    assert set(values["others"].split(", ")) == {"DOUYIN", "XIAOHONGSHU"}
+    alone = spread.assign(started_at=[spread["started_at"].iloc[0], pd.NaT, pd.NaT])
+    [(_, values)] = present.spread_findings(alone, str)
+    assert (values["others"], values["lag"]) == ("—", 0)
+    assert present.spread_findings(spread.assign(started_at=pd.NaT), str) == []
+
+
+def test_words(en):
+    words = pd.DataFrame({"word": list("abcdefg"), "count": range(7, 0, -1)})
+    assert list(present.words_table(words, en).columns) == [en.col("word"), en.col("count")]
+    assert present.words_finding(words) == {"words": "a, b, c, d, e, f"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_checklist_and_lessons(crisis, lang):
+    t = Translator(lang, "crisis_postmortem")
+    check = checklist(crisis)
+    table = present.checklist_table(check, t)
+    assert table[t.col("verdict")].tolist() == [t("verdict_met"), t("verdict_missed"), t("verdict_met")]
+    found = present.lessons(check)
+    assert [key for key, _ in found] == ["lesson_warning_met", "lesson_response_missed", "lesson_repair_met"]
+    assert all("{" not in t(key, **values) for key, values in found)
+    unknown = pd.DataFrame({"step": ["repair"], "verdict": ["open"], "hours": [np.nan]})
+    assert present.lessons(unknown) == [("lesson_repair_open", {"hours": "—", "days": "—"})]
+    assert present.lessons(pd.DataFrame({"step": ["warning"], "verdict": ["late"], "hours": [36.0]})) == [
+        ("lesson_warning_late", {"hours": 36.0, "days": 1.5})]
+

@@ -1,0 +1,112 @@
+"""The counterfactual of a crisis: the normal level against an independent fit, the interval of the excess, the
+sentiment shift against a cluster-robust regression, and the recovery rule."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import optimize, stats
+
+from socialops.stats.counterfactual import (
+    excess_mentions,
+    fit_volume_counterfactual,
+    ratio_shift,
+    recovery_start,
+    simulate_counterfactual_totals,
+)
+from tests.crisis_data import ONSET, hourly_counts
+
+HOUR = pd.Timedelta(hours=1)
+
+
+def _nb_profile_alpha(y: np.ndarray, mu: np.ndarray) -> float:
+    """Independent NB2 overdispersion MLE with the means fixed at their MLE (scipy only)."""
+
+    def negloglik(log_alpha: float) -> float:
+        size = 1 / np.exp(log_alpha)
+        return -stats.nbinom.logpmf(y, size, size / (size + mu)).sum()
+
+    return float(np.exp(optimize.minimize_scalar(negloglik, bounds=(-10, 3), method="bounded").x))
+
+
+def test_counterfactual_matches_an_independent_fit():
+    counts, _ = hourly_counts(seed=2)
+    cf = fit_volume_counterfactual(counts, ONSET, fit_days=28)
+    pre = counts[(counts.index >= ONSET - pd.Timedelta(days=28)) & (counts.index < ONSET)]
+    hourly_mean = pre.groupby(pre.index.hour).mean()
+    # With one level per hour the NB2 maximum-likelihood mean of each hour is that hour's average count.
+    np.testing.assert_allclose(
+        cf.expected[ONSET : ONSET + 23 * HOUR].to_numpy(), hourly_mean.to_numpy()[np.r_[9:24, 0:9]], rtol=1e-4
+    )
+    alpha = _nb_profile_alpha(pre.to_numpy(), hourly_mean.to_numpy()[pre.index.hour])
+    assert cf.alpha == pytest.approx(alpha, rel=2e-3)
+    assert cf.fit_start == ONSET - pd.Timedelta(days=28)
+
+
+def test_cumulative_interval_matches_the_delta_method():
+    counts, _ = hourly_counts(seed=5)
+    cf = fit_volume_counterfactual(counts, ONSET)
+    window = pd.date_range(ONSET, periods=48, freq="h")
+    totals = simulate_counterfactual_totals(cf, window, n_sims=20000, seed=1)
+    mu = cf.expected[window].to_numpy()
+    # Count noise (NB2) plus parameter noise: each hour's log-mean variance times its share of the total, squared.
+    per_hour = pd.Series(mu, index=window.hour).groupby(level=0).sum()
+    param_var = float(np.sum(per_hour.to_numpy() ** 2 * np.diag(cf.cov)[per_hour.index]))
+    var = mu.sum() + cf.alpha * np.sum(mu**2) + param_var
+    assert totals.mean() == pytest.approx(mu.sum(), rel=0.01)
+    assert totals.std() == pytest.approx(np.sqrt(var), rel=0.05)
+
+
+def test_excess_interval_covers_the_planted_excess_at_its_nominal_rate():
+    covered = 0
+    widths = []
+    band_widths = []
+    reps = 40
+    for seed in range(reps):
+        counts, extra = hourly_counts(seed=1000 + seed, amplitude=60)
+        end = ONSET + 48 * HOUR
+        cf = fit_volume_counterfactual(counts, ONSET)
+        found = excess_mentions(counts, cf, ONSET, end, level=0.9, n_sims=1500, seed=seed)
+        planted = float(extra[ONSET : end - HOUR].sum())
+        covered += found["ci_low"] <= planted <= found["ci_high"]
+        widths.append(found["ci_high"] - found["ci_low"])
+        band_widths.append(float((cf.upper - cf.lower)[ONSET : end - HOUR].sum()))
+    assert 0.8 <= covered / reps <= 0.975
+    # Summing hourly bands would give far wider (and wrong) intervals.
+    assert np.mean(widths) < 0.25 * np.mean(band_widths)
+
+
+def test_ratio_shift_matches_a_cluster_robust_regression():
+    rng = np.random.default_rng(3)
+    hours = np.repeat(np.arange(200), rng.integers(1, 30, 200))
+    hour_effect = rng.normal(0, 0.1, 200)[hours]
+    crisis = hours >= 150
+    sentiment = 0.3 - 0.5 * crisis + hour_effect + rng.normal(0, 0.3, len(hours))
+    frame = pd.DataFrame({"hour": hours, "s": sentiment})
+    per_hour = frame.groupby("hour")["s"].agg(["sum", "count"])
+    shift = ratio_shift(per_hour["sum"], per_hour["count"], per_hour.index < 150, per_hour.index >= 150)
+    design = sm.add_constant(crisis.astype(float))
+    fit = sm.OLS(sentiment, design).fit(cov_type="cluster", cov_kwds={"groups": hours})
+    assert shift["effect"] == pytest.approx(fit.params[1], abs=1e-12)
+    se = (shift["ci_high"] - shift["ci_low"]) / (2 * stats.norm.ppf(0.975))
+    assert se == pytest.approx(fit.bse[1], rel=0.02)
+
+
+def test_recovery_is_the_start_of_the_first_long_enough_in_band_run():
+    index = pd.date_range("2026-01-01", periods=12, freq="h")
+    counts = pd.Series([10, 90, 80, 10, 10, 50, 10, 10, 10, 10, 10, 10], index=index)
+    flat = pd.Series(10.0, index=index)
+
+    class Band:
+        lower = flat - 5
+        upper = flat + 5
+
+    assert recovery_start(counts, Band, index[1], 3) == index[6]
+    assert recovery_start(counts, Band, index[1], 2) == index[3]
+    assert recovery_start(counts, Band, index[1], 7) is None
+
+
+def test_too_little_history_before_the_onset_is_an_error():
+    counts, _ = hourly_counts(days=10, seed=1)
+    with pytest.raises(ValueError, match="two days"):
+        fit_volume_counterfactual(counts, counts.index[24])
