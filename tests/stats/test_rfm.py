@@ -97,13 +97,6 @@ def test_summary_counts_and_revenue_shares(con):
     assert segments.loc["general_value", "users"] == 0
 
 
-def test_score_grid(con):
-    rows = [("a", 1, 1.0), ("b", 2, 1.0), ("b", 3, 1.0)]
-    grid = rfm.rfm_score_grid(purchases(con, rows), AS_OF)
-    assert grid.shape == (5, 5) and grid.to_numpy().sum() == 2
-    assert grid.loc[5, 3] == 1  # a: most recent, one purchase of two customers → f cume_dist 1/2 → 3
-
-
 @pytest.mark.parametrize("seed", [1, 4])
 def test_engine_matches_pandas_reference(con, seed):
     df = ref.synthetic_events(seed)

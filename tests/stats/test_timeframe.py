@@ -74,3 +74,9 @@ def test_month_index_counts_calendar_months_across_years(con):
 def test_month_label_pads_year_and_month():
     assert month_label(999 * 12 + 2) == "0999-03"
     assert month_label(2026.0 * 12 + 11) == "2026-12"
+
+
+def test_cut_at_a_date_column_keeps_the_whole_day(con):
+    days = con.create_table("days_cut", pd.DataFrame({"date": pd.to_datetime(["2026-09-29", "2026-09-30", "2026-10-01"]).date}))
+    kept = cut_at(days, pd.Timestamp("2026-09-30 12:00"), column="date").to_pandas()["date"].astype(str).tolist()
+    assert kept == ["2026-09-29", "2026-09-30"]

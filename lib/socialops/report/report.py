@@ -28,6 +28,7 @@ from socialops.inputs.window import latest_as_of, parse_as_of
 from socialops.report import charts, jsonsafe, masking
 from socialops.report.format import is_missing, table_cell
 from socialops.report.i18n import Translator
+from socialops.stats.timeframe import cut_at
 
 STAGE_ENV = "SOCIALOPS_STAGE"
 VALIDATED_ENV = "SOCIALOPS_VALIDATED"
@@ -148,11 +149,7 @@ class Report:
         """Return the Ibis table ``name`` with the rows after ``as_of`` removed."""
         table = self.workspace.table(name)
         column = self.workspace.time_column(name)
-        if column is None:
-            return table
-        if str(table[column].type()).startswith("date"):
-            return table.filter(table[column] <= self.as_of.date())
-        return table.filter(table[column] <= self.as_of.to_pydatetime())
+        return table if column is None else cut_at(table, self.as_of, column)
 
     def data_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """First and last time of the main table, within the window."""

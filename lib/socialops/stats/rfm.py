@@ -164,17 +164,3 @@ def rfm_summary(events: Table, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.Da
     """
     rfm = rfm_table(events, as_of)
     return _group_summary(rfm, "segment", SEGMENT_ORDER), _group_summary(rfm, "tier", TIERS)
-
-
-def rfm_score_grid(events: Table, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Customers per recency score (rows, 5 = most recent) and frequency score (columns), for a heatmap.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Integer counts, index ``r_score`` 5..1, columns ``f_score`` 1..5.
-    """
-    rfm = rfm_table(events, as_of)
-    counts = rfm.group_by(["r_score", "f_score"]).aggregate(users=rfm.count()).to_pandas()
-    grid = counts.pivot_table(index="r_score", columns="f_score", values="users", aggfunc="sum")
-    return grid.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5]).fillna(0).astype(int)

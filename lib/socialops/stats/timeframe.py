@@ -21,7 +21,14 @@ def timestamp(value: pd.Timestamp | dt.datetime | str) -> TimestampValue:
 
 
 def cut_at(table: Table, as_of: pd.Timestamp, column: str = "ts") -> Table:
-    """Keep the rows of `table` at or before `as_of` (rows after it are ignored everywhere)."""
+    """Keep the rows of `table` at or before `as_of` (rows after it are ignored everywhere).
+
+    This is the one definition of the cut: the report applies it to every table it hands out, and each function
+    that takes `as_of` applies it too, so that it is right on any table (the engine folds a repeated filter). A
+    date column keeps the rows up to `as_of`'s day.
+    """
+    if table[column].type().is_date():
+        return table.filter(table[column] <= pd.Timestamp(as_of).date())
     return table.filter(table[column] <= timestamp(as_of))
 
 
