@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from socialops.report.findings import Message
 from socialops.report.report import Report, escape_markdown, table_html
 
 
@@ -49,3 +50,59 @@ def test_table_leaves_out_the_rows_after_as_of(tmp_path):
     finally:
         given.workspace.close()
         latest.workspace.close()
+
+
+@pytest.fixture
+def report(tmp_path):
+    """A client report of the crisis chapter on three mentions, outside any run (it only displays)."""
+    (tmp_path / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment\nm1,2026-01-01 08:00:00,weibo,0.5\nm2,2026-01-02 09:00:00,weibo,-0.2\n",
+        encoding="utf-8",
+    )
+    rep = Report.start("crisis_postmortem", data_dir=str(tmp_path), audience="client")
+    yield rep
+    rep.workspace.close()
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What the report displays, from the moment the fixture is used."""
+    displayed = []
+    monkeypatch.setattr("IPython.display.display", displayed.append)
+    return displayed
+
+
+def test_tell_shows_each_message_with_the_method_of_its_kind(report, shown):
+    report.tell([Message("no_crisis", {"start": "2026-01-01", "end": "2026-01-02"}),
+                 Message("too_little_history", kind="note"),
+                 Message("no_text", kind="skip")])
+    assert [type(item).__name__ for item in shown] == ["Markdown", "HTML", "HTML"]
+    assert shown[0].data == report.t("no_crisis", start="2026-01-01", end="2026-01-02")
+    assert shown[1].data == f'<p class="so-note">{report.t("too_little_history")}</p>'
+    assert report.t("section_skipped", reason=report.t("no_text")) in shown[2].data
+
+
+def test_tell_shows_what_say_note_and_skip_show(report, shown):
+    values = {"start": "call 13812345678", "end": "[x](y)"}
+    report.say("no_crisis", **values)
+    report.note("section_skipped", reason="13812345678")
+    report.skip("no_text")
+    direct = [item.data for item in shown]
+    shown.clear()
+    report.tell(Message("no_crisis", values))
+    report.tell([Message("section_skipped", {"reason": "13812345678"}, "note"), Message("no_text", kind="skip")])
+    assert [item.data for item in shown] == direct
+    assert "13812345678" not in "".join(direct)
+
+
+def test_tell_of_no_messages_shows_nothing(report, shown):
+    report.tell([])
+    assert shown == []
+
+
+def test_record_keeps_several_results_in_order(report):
+    report.result("first", 1)
+    report.record({"second": {"a": 2}, "third": [3], "first": 4})
+    report.record({})
+    assert report.results == {"first": 4, "second": {"a": 2}, "third": [3]}
+    assert list(report.document())[-3:] == ["first", "second", "third"]

@@ -13,6 +13,7 @@ import html
 import io
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from socialops.chapters import resolve_chapter, short_name
 from socialops.inputs.tables import CHAPTER_TABLES
 from socialops.inputs.window import latest_as_of, parse_as_of
 from socialops.report import charts, jsonsafe, masking
+from socialops.report.findings import Message
 from socialops.report.format import is_missing, table_cell
 from socialops.report.i18n import Translator
 from socialops.stats.timeframe import cut_at
@@ -192,6 +194,12 @@ class Report:
         """Display that a section is skipped, with the reason from the catalog."""
         self.note("section_skipped", reason=self.t(reason_key, **values))
 
+    def tell(self, messages: Message | Iterable[Message]) -> None:
+        """Show one message or several, in order, each with the method its kind names (say, note or skip)."""
+        shows = {"say": self.say, "note": self.note, "skip": self.skip}
+        for message in [messages] if isinstance(messages, Message) else messages:
+            shows[message.kind](message.key, **message.values)
+
     def show(self, df: pd.DataFrame, name: str, caption: str | None = None) -> None:
         """Display a table (masked for clients, escaped) and keep it for ``CHAPTER.xlsx``.
 
@@ -231,6 +239,11 @@ class Report:
     def result(self, key: str, value: Any) -> None:
         """Record a key of ``CHAPTER.json``."""
         self.results[key] = value
+
+    def record(self, results: Mapping[str, object]) -> None:
+        """Record several keys of ``CHAPTER.json`` at once, in the mapping's order."""
+        for key, value in results.items():
+            self.result(key, value)
 
     def headline(self, label: str, value: object) -> None:
         """Record a headline figure for ``index.html`` (label and value as the reader should see them)."""
