@@ -8,7 +8,7 @@ import pytest
 
 from socialops.churn import present
 from socialops.churn.analysis import HoldoutCheck
-from socialops.churn.present import Message
+from socialops.report.findings import Message
 from socialops.report.i18n import Translator
 from socialops.stats.bgnbd import BGNBDFit
 from socialops.stats.clv import GammaGammaFit
@@ -20,29 +20,6 @@ NAN = float("nan")
 @pytest.fixture(scope="module")
 def t():
     return Translator("en", "churn")
-
-
-class Recorder:
-    """Stands in for the report: keeps every say, note and skip in order."""
-
-    def __init__(self):
-        self.calls = []
-
-    def say(self, key, **values):
-        self.calls.append(("say", key, values))
-
-    def note(self, key, **values):
-        self.calls.append(("note", key, values))
-
-    def skip(self, key, **values):
-        self.calls.append(("skip", key, values))
-
-
-def test_tell_shows_each_message_with_the_method_its_kind_names():
-    rep = Recorder()
-    present.tell(rep, [Message("say_a", {"n": 1}), Message("note_b", kind="note"),
-                       Message("column_absent", {"column": "c"}, "skip")])
-    assert rep.calls == [("say", "say_a", {"n": 1}), ("note", "note_b", {}), ("skip", "column_absent", {"column": "c"})]
 
 
 # ---------------------------------------------------------------- customers and survival

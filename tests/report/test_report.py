@@ -72,7 +72,7 @@ def shown(monkeypatch):
     return displayed
 
 
-def test_tell_shows_each_message_with_the_method_of_its_kind(report, shown):
+def test_tell_displays_findings_notes_and_skips(report, shown):
     report.tell([Message("no_crisis", {"start": "2026-01-01", "end": "2026-01-02"}),
                  Message("too_little_history", kind="note"),
                  Message("no_text", kind="skip")])
@@ -93,6 +93,15 @@ def test_tell_shows_what_say_note_and_skip_show(report, shown):
     report.tell([Message("section_skipped", {"reason": "13812345678"}, "note"), Message("no_text", kind="skip")])
     assert [item.data for item in shown] == direct
     assert "13812345678" not in "".join(direct)
+
+
+def test_tell_shows_each_message_with_the_method_its_kind_names(report, monkeypatch):
+    calls = []
+    for kind in ("say", "note", "skip"):
+        monkeypatch.setattr(report, kind, lambda key, _kind=kind, **values: calls.append((_kind, key, values)))
+    report.tell([Message("say_a", {"n": 1}), Message("note_b", kind="note"),
+                 Message("column_absent", {"column": "c"}, "skip")])
+    assert calls == [("say", "say_a", {"n": 1}), ("note", "note_b", {}), ("skip", "column_absent", {"column": "c"})]
 
 
 def test_tell_of_no_messages_shows_nothing(report, shown):

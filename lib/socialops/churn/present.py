@@ -1,25 +1,24 @@
 """What the reader of chapter 04 sees: tables, findings, decisions, recommendations, results and headlines.
 
 ``socialops.churn.analysis`` returns numbers. The functions here turn them into tables with translated headers,
-into the catalog messages to show (a :class:`Message` names the key and carries its values), into the entries of
-CHAPTER.json and into the headline figures. Every threshold of a decision lives in one named rule below.
+into the messages to show (:class:`~socialops.report.findings.Message` objects, for ``Report.tell``), into the
+entries of CHAPTER.json and into the headline figures. Every threshold of a decision lives in one named rule below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from socialops.report.findings import Message
 from socialops.report.format import DASH, number, p_compared, p_value, percent, signed, span
 from socialops.report.i18n import Translator
 from socialops.stats.rfm import TIERS
 
 if TYPE_CHECKING:
     from socialops.churn.analysis import HoldoutCheck
-    from socialops.report.report import Report
     from socialops.stats.bgnbd import BGNBDFit
     from socialops.stats.clv import GammaGammaFit
     from socialops.stats.survival import CoxResult
@@ -32,31 +31,6 @@ HOLDOUT_TOLERANCE = 0.15
 SEGMENT_COLUMNS = {"platform": "platform", "referred": "referrer_id"}
 #: Segment whose curves describe rather than predict (the tier includes recency, part of the churn rule).
 DESCRIPTIVE_SEGMENT = "tier"
-
-
-@dataclass(frozen=True)
-class Message:
-    """One catalog message to display.
-
-    Attributes
-    ----------
-    key : str
-        Catalog key.
-    values : dict
-        Values of the template's fields.
-    kind : str
-        How the report shows it: ``say`` (a finding), ``note`` (a caveat) or ``skip`` (a part left out).
-    """
-
-    key: str
-    values: dict[str, object] = field(default_factory=dict)
-    kind: str = "say"
-
-
-def tell(rep: Report, messages: Iterable[Message]) -> None:
-    """Show messages in the report, each with the report method its kind names."""
-    for message in messages:
-        getattr(rep, message.kind)(message.key, **message.values)
 
 
 # ---------------------------------------------------------------- customers
