@@ -10,6 +10,7 @@ import pytest
 
 from socialops.lifecycle import analysis as lc
 from socialops.lifecycle import present, virality
+from socialops.report.findings import Message
 from socialops.report.format import percent
 from socialops.report.i18n import Translator, load_catalog
 from socialops.stats import rfm
@@ -159,22 +160,25 @@ def test_metric_table():
 
 # ---------------------------------------------------------------- findings
 def test_stage_findings():
-    [(key, values)] = present.stage_findings(SIZES, EN, pd.Timestamp("2026-09-30 23:59:59"), 30)
+    [found] = present.stage_findings(SIZES, EN, pd.Timestamp("2026-09-30 23:59:59"), 30)
+    key, values = found.key, found.values
     assert key == "say_stages"
     assert values == {
         "as_of": "2026-09-30", "total": 100, "largest": "Potential", "share": "50.0%", "days": 30,
         "grew": "Potential", "change": "+10",
     }
     bigger = SIZES.assign(change=[10, -1, 5, 0, 1234])
-    assert present.stage_findings(bigger, EN, pd.Timestamp("2026-09-30"), 30)[0][1]["change"] == "+1,234"
+    assert present.stage_findings(bigger, EN, pd.Timestamp("2026-09-30"), 30)[0].values["change"] == "+1,234"
 
 
 def test_churned_findings():
-    assert present.churned_findings(CHURNED) == [("say_churned", {"churned": 8, "customers": 3, "prospects": 5})]
+    assert present.churned_findings(CHURNED) == [Message("say_churned", {"churned": 8, "customers": 3, "prospects": 5})]
 
 
 def test_funnel_findings_with_first_order():
-    (steps, values), (first, conversion) = present.funnel_findings(FUNNEL, FIRST_ORDER, 30)
+    funnel, first_order = present.funnel_findings(FUNNEL, FIRST_ORDER, 30)
+    steps, values = funnel.key, funnel.values
+    first, conversion = first_order.key, first_order.values
     assert steps == "say_funnel" and values["to_loyal"] == "16.7%"
     assert first == "say_first_order"
     assert conversion == {"new_users": 20, "converted": 5, "days": 30, "rate": "25.0%", "low": "11.0%",
@@ -184,8 +188,8 @@ def test_funnel_findings_with_first_order():
 def test_funnel_findings_when_nobody_was_new():
     nobody = {"new_users": 0, "converted": 0, "rate": NAN, "ci_low": NAN, "ci_high": NAN}
     got = present.funnel_findings(FUNNEL, nobody, 14)
-    assert [key for key, _ in got] == ["say_funnel", "say_first_order_none"]
-    assert got[1][1] == {"days": 14}
+    assert [m.key for m in got] == ["say_funnel", "say_first_order_none"]
+    assert got[1].values == {"days": 14}
 
 
 def test_transition_findings():
@@ -195,12 +199,13 @@ def test_transition_findings():
     matrix.loc["churned", "churned"] = 50  # stayed churned: neither lost nor won back
     matrix.loc["churned", "active"] = 2
     assert present.transition_findings(matrix, 30) == [
-        ("say_transitions", {"days": 30, "arrived": 7, "lost": 3, "won_back": 2})
+        Message("say_transitions", {"days": 30, "arrived": 7, "lost": 3, "won_back": 2})
     ]
 
 
 def test_rfm_findings():
-    [(key, values)] = present.rfm_findings(SEGMENTS, TIERS, EN)
+    [found] = present.rfm_findings(SEGMENTS, TIERS, EN)
+    key, values = found.key, found.values
     assert key == "say_rfm"
     # the first of the tied largest segments
     assert values == {"customers": 80, "users": "12.5%", "revenue": "40.0%", "segment": "General development",
@@ -210,7 +215,7 @@ def test_rfm_findings():
 def test_cohort_findings():
     repeat = {"rate": 0.5, "ci_low": 0.15, "ci_high": 0.85}
     assert present.cohort_findings(NAN, repeat) == [
-        ("say_cohorts", {"month1": "—", "rate": "50.0%", "low": "15.0%", "high": "85.0%"})
+        Message("say_cohorts", {"month1": "—", "rate": "50.0%", "low": "15.0%", "high": "85.0%"})
     ]
 
 
@@ -218,8 +223,8 @@ def test_cohort_findings():
     ("as_of", "expected"),
     [
         ("2026-09-30 23:59:59.999999", []),
-        ("2026-09-30 23:59:59", [("say_cohorts_partial", {"month": "2026-09"})]),
-        ("2026-02-01 00:00:00", [("say_cohorts_partial", {"month": "2026-02"})]),
+        ("2026-09-30 23:59:59", [Message("say_cohorts_partial", {"month": "2026-09"}, "note")]),
+        ("2026-02-01 00:00:00", [Message("say_cohorts_partial", {"month": "2026-02"}, "note")]),
         ("2025-12-31 23:59:59.999999", []),
     ],
 )
@@ -228,7 +233,8 @@ def test_cohort_notes_only_for_a_running_month(as_of, expected):
 
 
 def test_virality_findings():
-    [(key, values)] = present.virality_findings(VIRAL, 30)
+    [found] = present.virality_findings(VIRAL, 30)
+    key, values = found.key, found.values
     assert key == "say_virality"
     assert values == {
         "days": 30, "share_rate": "20.0%", "share_low": "10.0%", "share_high": "30.0%", "k": "0.018",
@@ -238,15 +244,20 @@ def test_virality_findings():
 
 def test_virality_findings_without_a_previous_period():
     viral = VIRAL.assign(previous=[NAN, NAN])
-    values = present.virality_findings(viral, 30)[0][1]
+    values = present.virality_findings(viral, 30)[0].values
     assert values["share_prev"] == "—" and values["k_prev"] == "—"
+
+
+def test_metrics_finding_names_the_period():
+    assert present.metrics_finding(30) == Message("say_metrics", {"days": 30})
+    assert "last 30 days" in EN("say_metrics", **present.metrics_finding(30).values)
 
 
 def test_crm_notes():
     lists = {"new": pd.DataFrame({"user_id": ["a", "b"]}), "loyal": pd.DataFrame({"user_id": ["c"]})}
-    assert present.crm_notes(lists, "analyst") == [("note_crm_exported", {"files": 2, "users": 3})]
-    assert present.crm_notes({}, "analyst") == [("note_crm_exported", {"files": 0, "users": 0})]
-    assert present.crm_notes({}, "client") == [("note_crm_client", {})]
+    assert present.crm_notes(lists, "analyst") == [Message("note_crm_exported", {"files": 2, "users": 3}, "note")]
+    assert present.crm_notes({}, "analyst") == [Message("note_crm_exported", {"files": 0, "users": 0}, "note")]
+    assert present.crm_notes({}, "client") == [Message("note_crm_client", kind="note")]
 
 
 def test_recommendations_rank_by_users_and_skip_empty_groups():
@@ -257,16 +268,17 @@ def test_recommendations_rank_by_users_and_skip_empty_groups():
         index=["high_value", "potential_high_value", "general", "low_value"],
     )
     recs = present.recommendations(sizes, churned, {"rate": 0.25}, tiers, k_factor=0.0123)
-    keys = [key for key, _ in recs]
+    keys = [m.key for m in recs]
     assert keys == ["rec_awareness", "rec_first_order", "rec_winback", "rec_low_value", "rec_high_value"]
-    values = dict(recs)
+    values = {m.key: m.values for m in recs}
     assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
     assert values["rec_high_value"]["revenue_share"] == "40.0%"
     assert "rec_referral" not in values  # no loyal users
 
 
 def test_recommendations_carry_the_k_factor_and_every_tier():
-    recs = dict(present.recommendations(SIZES, CHURNED, FIRST_ORDER, TIERS.assign(users=[1, 2, 3, 4]), 0.01802))
+    recs = {m.key: m.values
+            for m in present.recommendations(SIZES, CHURNED, FIRST_ORDER, TIERS.assign(users=[1, 2, 3, 4]), 0.01802)}
     assert recs["rec_referral"] == {"users": 2, "k": "0.018"}
     assert recs["rec_potential_high"] == {"users": 2}
     assert recs["rec_winback"] == {"users": 3}

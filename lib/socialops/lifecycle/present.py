@@ -2,8 +2,8 @@
 
 The analysis modules return raw numbers; the functions here put them into the words and number formats of the
 report language through the translator ``t`` (a :class:`socialops.report.i18n.Translator`, e.g. ``Report.t``).
-A finding is a message key of the lifecycle catalog with the values it is filled with, ready for ``Report.say``
-(or ``Report.note``); a function returns a list of them, empty when there is nothing to say.
+A finding is a :class:`~socialops.report.findings.Message`: a key of the lifecycle catalog with the values it is
+filled with, ready for ``Report.tell``; a function returns a list of them, empty when there is nothing to say.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from socialops.lifecycle.analysis import STAGES, UNSEEN
+from socialops.report.findings import Message
 from socialops.report.format import number, percent
 from socialops.report.i18n import Translator
-
-Finding = tuple[str, dict[str, object]]
 
 
 # ---------------------------------------------------------------- results (CHAPTER.json)
@@ -135,10 +134,10 @@ def metric_table(metrics: pd.DataFrame, t: Translator, days: int) -> pd.DataFram
 
 
 # ---------------------------------------------------------------- findings
-def stage_findings(sizes: pd.DataFrame, t: Translator, as_of: pd.Timestamp, days: int) -> list[Finding]:
+def stage_findings(sizes: pd.DataFrame, t: Translator, as_of: pd.Timestamp, days: int) -> list[Message]:
     """How many users there are, the largest stage and the stage that grew most since `days` earlier."""
     largest, grew = sizes["users"].idxmax(), sizes["change"].idxmax()
-    return [("say_stages", {
+    return [Message("say_stages", {
         "as_of": f"{as_of:%Y-%m-%d}",
         "total": int(sizes["users"].sum()),
         "largest": t.label("stage", largest),
@@ -149,28 +148,28 @@ def stage_findings(sizes: pd.DataFrame, t: Translator, as_of: pd.Timestamp, days
     })]
 
 
-def churned_findings(churned: pd.DataFrame) -> list[Finding]:
+def churned_findings(churned: pd.DataFrame) -> list[Message]:
     """How the churned users split into former customers and lapsed prospects."""
-    return [("say_churned", {
+    return [Message("say_churned", {
         "churned": int(churned["users"].sum()),
         "customers": int(churned.loc["former_customers", "users"]),
         "prospects": int(churned.loc["lapsed_prospects", "users"]),
     })]
 
 
-def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float], days: int) -> list[Finding]:
+def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float], days: int) -> list[Message]:
     """The step conversions of the funnel, then the first-order conversion of the users new `days` ago.
 
     When nobody was new then, the second finding says that the conversion cannot be measured yet.
     """
-    steps = ("say_funnel", {
+    steps = Message("say_funnel", {
         "to_new": percent(funnel.loc["new", "conversion"]),
         "to_active": percent(funnel.loc["active", "conversion"]),
         "to_loyal": percent(funnel.loc["loyal", "conversion"]),
     })
     if not first_order["new_users"]:
-        return [steps, ("say_first_order_none", {"days": days})]
-    return [steps, ("say_first_order", {
+        return [steps, Message("say_first_order_none", {"days": days})]
+    return [steps, Message("say_first_order", {
         "new_users": first_order["new_users"],
         "converted": first_order["converted"],
         "days": days,
@@ -180,9 +179,9 @@ def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float], days: i
     })]
 
 
-def transition_findings(transitions: pd.DataFrame, days: int) -> list[Finding]:
+def transition_findings(transitions: pd.DataFrame, days: int) -> list[Message]:
     """Users who arrived, slipped into churn and came back from churn in the last `days` days."""
-    return [("say_transitions", {
+    return [Message("say_transitions", {
         "days": days,
         "arrived": int(transitions.loc[UNSEEN].sum()),
         "lost": int(transitions["churned"].drop("churned").sum()),
@@ -190,10 +189,10 @@ def transition_findings(transitions: pd.DataFrame, days: int) -> list[Finding]:
     })]
 
 
-def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> list[Finding]:
+def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> list[Message]:
     """The customers, the weight of the high-value tier and the largest of the eight segments."""
     top = segments["users"].idxmax()
-    return [("say_rfm", {
+    return [Message("say_rfm", {
         "customers": int(segments["users"].sum()),
         "users": percent(tiers.loc["high_value", "user_share"]),
         "revenue": percent(tiers.loc["high_value", "revenue_share"]),
@@ -202,9 +201,9 @@ def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> 
     })]
 
 
-def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Finding]:
+def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Message]:
     """The mean share of a cohort buying again the month after, and the repurchase rate with its interval."""
-    return [("say_cohorts", {
+    return [Message("say_cohorts", {
         "month1": percent(month_one),
         "rate": percent(repeat["rate"]),
         "low": percent(repeat["ci_low"]),
@@ -212,18 +211,18 @@ def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Finding]
     })]
 
 
-def cohort_notes(as_of: pd.Timestamp) -> list[Finding]:
+def cohort_notes(as_of: pd.Timestamp) -> list[Message]:
     """A caveat when `as_of` falls before the end of its month: the last cohort month is still running."""
     as_of = pd.Timestamp(as_of)
     if (as_of + pd.Timedelta(microseconds=1)).month != as_of.month:
         return []
-    return [("say_cohorts_partial", {"month": f"{as_of:%Y-%m}"})]
+    return [Message("say_cohorts_partial", {"month": f"{as_of:%Y-%m}"}, "note")]
 
 
-def virality_findings(viral: pd.DataFrame, days: int) -> list[Finding]:
+def virality_findings(viral: pd.DataFrame, days: int) -> list[Message]:
     """Share rate and K-factor of the last `days` days with their intervals, against the period before."""
     share, k = viral.loc["share_rate"], viral.loc["k_factor"]
-    return [("say_virality", {
+    return [Message("say_virality", {
         "days": days,
         "share_rate": percent(share["value"]),
         "share_low": percent(share["ci_low"]),
@@ -237,11 +236,17 @@ def virality_findings(viral: pd.DataFrame, days: int) -> list[Finding]:
     })]
 
 
-def crm_notes(lists: dict[str, pd.DataFrame], audience: str) -> list[Finding]:
+def metrics_finding(days: int) -> Message:
+    """How to read the metric system table: four layers, each over the last `days` days against the days before."""
+    return Message("say_metrics", {"days": days})
+
+
+def crm_notes(lists: dict[str, pd.DataFrame], audience: str) -> list[Message]:
     """What became of the CRM lists: exported (analyst edition) or kept out of the client edition."""
     if audience != "analyst":
-        return [("note_crm_client", {})]
-    return [("note_crm_exported", {"files": len(lists), "users": sum(len(m) for m in lists.values())})]
+        return [Message("note_crm_client", kind="note")]
+    users = sum(len(members) for members in lists.values())
+    return [Message("note_crm_exported", {"files": len(lists), "users": users}, "note")]
 
 
 def recommendations(
@@ -250,7 +255,7 @@ def recommendations(
     first_order: dict[str, float],
     tiers: pd.DataFrame,
     k_factor: float,
-) -> list[Finding]:
+) -> list[Message]:
     """The chapter's recommended moves, most users concerned first.
 
     Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
@@ -269,8 +274,8 @@ def recommendations(
 
     Returns
     -------
-    list of (str, dict)
-        Message key (``rec_<move>`` in the lifecycle catalog) and its values.
+    list of Message
+        Key ``rec_<move>`` of the lifecycle catalog and its values.
     """
     moves = [
         ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
@@ -286,7 +291,7 @@ def recommendations(
         ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
     ]
     ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
-    return [(key, {"users": users, **values}) for key, users, values in ranked]
+    return [Message(key, {"users": users, **values}) for key, users, values in ranked]
 
 
 # ---------------------------------------------------------------- headline figures (index.html)
