@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from socialops.ab_testing import plan_next, present
+from socialops.report.findings import Message
 from socialops.report.format import p_value, percent, signed, small
 from socialops.report.i18n import Translator
 
@@ -22,7 +23,8 @@ def test_every_verdict_has_a_message(every_verdict, lang):
     reasons = set(analysis.verdicts.reason)
     assert reasons == {"winner", "underpowered", "srm", "harm"}
     for _, v in analysis.verdicts.iterrows():
-        key, values = present.verdict_message(v, analysis.tests, analysis.srm, t, 0.01, 0.05)
+        found = present.verdict_message(v, analysis.tests, analysis.srm, t, 0.01, 0.05)
+        key, values = found.key, found.values
         text = t(key, **values)
         assert v.experiment_id in text and "{" not in text
 
@@ -90,7 +92,7 @@ def test_peeking_summary_counts_days(every_verdict):
 
 
 def test_peeking_findings_skip_broken_splits_and_name_the_safe_day(every_verdict):
-    found = dict((values["experiment"], (key, values)) for key, values in
+    found = dict((m.values["experiment"], (m.key, m.values)) for m in
                  present.peeking_findings(every_verdict.looks, {"bad"}, 0.05))
     assert set(found) == {"good", "flat", "worse"}
     key, values = found["good"]
@@ -101,21 +103,22 @@ def test_peeking_findings_skip_broken_splits_and_name_the_safe_day(every_verdict
 
 def test_overview_notes_and_srm_findings(every_verdict):
     analysis = every_verdict
-    assert present.overview(analysis) == {
+    assert present.overview(analysis) == Message("overview_found", {
         "n": 4, "names": "bad, flat, good, worse",
-        "controls": "bad → control, flat → A, good → control, worse → holdout"}
+        "controls": "bad → control, flat → A, good → control, worse → holdout"})
     assert present.split_notes({"good/control": 1, "good/new": 1}, analysis) == []
-    assert present.split_notes({"typo/x": 1}, analysis) == [("splits_unmatched", {"keys": "typo/x"})]
+    assert present.split_notes({"typo/x": 1}, analysis) == [Message("splits_unmatched", {"keys": "typo/x"}, "note")]
     assert present.broken_splits(analysis.srm) == {"bad"}
     found = present.srm_findings(analysis.srm)
-    assert [key for key, _ in found] == ["srm_mismatch", "srm_all_ok"]
-    assert found[0][1]["experiment"] == "bad" and found[0][1]["expected"] == "control 50% / v 50%"
-    assert present.srm_findings(analysis.srm[~analysis.srm["mismatch"]]) == [("srm_none", {})]
+    assert [m.key for m in found] == ["srm_mismatch", "srm_all_ok"]
+    assert found[0].values["experiment"] == "bad" and found[0].values["expected"] == "control 50% / v 50%"
+    assert present.srm_findings(analysis.srm[~analysis.srm["mismatch"]]) == [Message("srm_none")]
 
 
 def test_summary_and_captions(every_verdict, en):
-    values = present.results_summary(every_verdict.tests, {"bad"}, 0.05, "bh", en)
-    assert values == {"correction": "Benjamini–Hochberg", "n_sig": 2, "n": 3, "alpha": "0.05"}
+    summary = present.results_summary(every_verdict.tests, {"bad"}, 0.05, "bh", en)
+    assert summary == Message("results_summary",
+                              {"correction": "Benjamini–Hochberg", "n_sig": 2, "n": 3, "alpha": "0.05"})
     assert "95%" in present.tests_caption(0.05, "holm", en) and "Holm" in present.tests_caption(0.05, "holm", en)
     assert "platform" in present.segments_caption("platform", "holm", en)
 
@@ -128,9 +131,9 @@ def test_cuped_findings_and_table(en):
         "cuped_ci_low": [0.5, 0, 0], "cuped_ci_high": [7.9, 2.0, 2.0], "cuped_p_value": [0.0001, 0.05, 0.05]})
     found = present.cuped_findings(cuped, {"c"})
     assert found == [
-        ("cuped_finding", {"experiment": "a", "variant": "v", "reduction": "50%", "factor": "2.0",
-                           "raw_ci": "[-1.00, +9.00]", "cuped_ci": "[+0.50, +7.90]"}),
-        ("cuped_no_gain", {"experiment": "b", "reduction": "1.0%"})]
+        Message("cuped_finding", {"experiment": "a", "variant": "v", "reduction": "50%", "factor": "2.0",
+                                  "raw_ci": "[-1.00, +9.00]", "cuped_ci": "[+0.50, +7.90]"}),
+        Message("cuped_no_gain", {"experiment": "b", "reduction": "1.0%"})]
     table = present.cuped_table(cuped, en)
     assert table[en.col("p_cuped")].iloc[0] == "< 0.001" and table[en.col("reduction")].iloc[0] == "50.0%"
 
@@ -143,13 +146,13 @@ def test_segments_table_and_caution(en):
     table = present.segments_table(seg, en, str.upper)
     assert table[en.col("segment")].tolist() == ["WEIBO", "DOUYIN"]
     assert table[en.col("diff")].iloc[0] == "+2.00 pp" and table[en.col("ci")].iloc[0] == "[+0.10, +4.00]"
-    assert present.segments_caution(seg, 0.05) == {"k": 2, "n_sig": 1}
+    assert present.segments_caution(seg, 0.05) == Message("segments_caution", {"k": 2, "n_sig": 1})
 
 
 def test_verdict_findings_follow_the_verdicts(every_verdict, en):
     found = present.verdict_findings(every_verdict, en, 0.01, 0.05)
-    assert [values["experiment"] for _, values in found] == every_verdict.verdicts["experiment_id"].tolist()
-    keys = dict((values["experiment"], key) for key, values in found)
+    assert [m.values["experiment"] for m in found] == every_verdict.verdicts["experiment_id"].tolist()
+    keys = dict((m.values["experiment"], m.key) for m in found)
     assert keys["good"] == "verdict_ship_winner" and keys["bad"] == "verdict_stop_srm"
 
 
@@ -157,15 +160,16 @@ def test_plan_finding_with_and_without_traffic(en):
     inputs = {"baseline_rate": 0.04, "baseline_source": "observed", "daily_traffic": 1000.0,
               "traffic_source": "given"}
     plan = plan_next(0.04, 0.01, 1000)
-    key, values = present.plan_finding(plan, inputs, 0.8, 0.05, 2, en)
+    found = present.plan_finding(plan, inputs, 0.8, 0.05, 2, en)
+    key, values = found.key, found.values
     assert key == "plan_finding"
     assert values == {"mde": "1.00 pp", "baseline": "4.00%", "power": "80%", "alpha": "0.05", "n": "6,745",
                       "days": 14, "traffic": "1,000", "arms": 2}
-    key, values = present.plan_finding(plan_next(0.04, 0.01, 0), {**inputs, "daily_traffic": None}, 0.8, 0.05, 2,
-                                       en)
+    found = present.plan_finding(plan_next(0.04, 0.01, 0), {**inputs, "daily_traffic": None}, 0.8, 0.05, 2, en)
+    key, values = found.key, found.values
     assert key == "plan_no_traffic" and values["traffic"] == "0"
-    assert present.plan_sources(inputs, en) == {"baseline_source": en("source_observed_rate"),
-                                                "traffic_source": en("source_given")}
+    assert present.plan_sources(inputs, en) == Message("plan_sources", {
+        "baseline_source": en("source_observed_rate"), "traffic_source": en("source_given")}, "note")
 
 
 def test_headlines(every_verdict, en):

@@ -2,7 +2,7 @@
 
 The analysis frames carry raw numbers for CHAPTER.json; these functions turn them into what a marketer reads:
 rates as percentages, differences in percentage points with their intervals, verdicts in plain words. A finding
-is a catalog key with its values, for ``Report.say(key, **values)``.
+is a :class:`~socialops.report.findings.Message` (a catalog key with its values), for ``Report.tell``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from socialops.ab_testing.analysis import Analysis, significant_in_sound_tests, unmatched_splits
+from socialops.report.findings import Message
 from socialops.report.format import p_value, percent, signed, small
 from socialops.report.i18n import Translator
 
-#: A finding: the catalog key and the values of its template.
-Finding = tuple[str, dict[str, object]]
 #: Variance removed by CUPED below which it is reported as no gain.
 CUPED_NO_GAIN = 0.05
 
@@ -144,33 +143,35 @@ def verdict_table(verdicts: pd.DataFrame, t: Translator) -> pd.DataFrame:
     })
 
 
-def overview(analysis: Analysis) -> dict[str, object]:
-    """The values of the opening finding: how many experiments, their names and each one's control."""
-    return {"n": len(analysis.controls), "names": ", ".join(analysis.controls),
-            "controls": ", ".join(f"{e} → {c}" for e, c in analysis.controls.items())}
+def overview(analysis: Analysis) -> Message:
+    """The opening finding: how many experiments, their names and each one's control."""
+    return Message("overview_found", {
+        "n": len(analysis.controls), "names": ", ".join(analysis.controls),
+        "controls": ", ".join(f"{e} → {c}" for e, c in analysis.controls.items())})
 
 
-def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list[Finding]:
+def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list[Message]:
     """A note when entries of the ``splits`` parameter name no experiment (a typo leaves a split undeclared)."""
     unmatched = unmatched_splits(splits, list(analysis.controls))
-    return [("splits_unmatched", {"keys": ", ".join(unmatched)})] if unmatched else []
+    return [Message("splits_unmatched", {"keys": ", ".join(unmatched)}, "note")] if unmatched else []
 
 
-def srm_findings(srm: pd.DataFrame) -> list[Finding]:
+def srm_findings(srm: pd.DataFrame) -> list[Message]:
     """One finding per broken split, then one that the others (or all) split as planned."""
-    found: list[Finding] = [
-        ("srm_mismatch", {"experiment": r.experiment_id, "expected": split_text(r.expected_split),
-                          "observed": split_text(r.observed_share), "chi2": f"{r.chi2:.1f}",
-                          "p": p_value(r.p_value, missing="")})
+    found = [
+        Message("srm_mismatch", {"experiment": r.experiment_id, "expected": split_text(r.expected_split),
+                                 "observed": split_text(r.observed_share), "chi2": f"{r.chi2:.1f}",
+                                 "p": p_value(r.p_value, missing="")})
         for r in srm[srm["mismatch"]].itertuples()]
-    return [*found, ("srm_all_ok" if found else "srm_none", {})]
+    return [*found, Message("srm_all_ok" if found else "srm_none")]
 
 
 def results_summary(tests: pd.DataFrame, broken: set[str], alpha: float, correction: str,
-                    t: Translator) -> dict[str, object]:
-    """The values of the summary of conversion comparisons in the tests with a sound split."""
+                    t: Translator) -> Message:
+    """The summary of conversion comparisons in the tests with a sound split: how many are significant."""
     n_sig, n = significant_in_sound_tests(tests, broken, alpha)
-    return {"correction": t(f"correction_{correction}"), "n_sig": n_sig, "n": n, "alpha": f"{alpha:g}"}
+    return Message("results_summary", {"correction": t(f"correction_{correction}"), "n_sig": n_sig, "n": n,
+                                       "alpha": f"{alpha:g}"})
 
 
 def tests_caption(alpha: float, correction: str, t: Translator) -> str:
@@ -183,15 +184,15 @@ def effective_sample_factor(variance_reduction: float) -> float:
     return math.inf if variance_reduction >= 1 else 1 / (1 - variance_reduction)
 
 
-def cuped_findings(cuped: pd.DataFrame, broken: set[str]) -> list[Finding]:
+def cuped_findings(cuped: pd.DataFrame, broken: set[str]) -> list[Message]:
     """Per comparison of a sound test: how much variance CUPED removed and how the interval narrowed."""
-    found: list[Finding] = []
+    found: list[Message] = []
     for r in cuped[~cuped["experiment_id"].isin(broken)].itertuples():
         if r.variance_reduction < CUPED_NO_GAIN:
-            found.append(("cuped_no_gain", {"experiment": r.experiment_id,
-                                            "reduction": percent(r.variance_reduction, 1, missing="")}))
+            found.append(Message("cuped_no_gain", {"experiment": r.experiment_id,
+                                                   "reduction": percent(r.variance_reduction, 1, missing="")}))
             continue
-        found.append(("cuped_finding", {
+        found.append(Message("cuped_finding", {
             "experiment": r.experiment_id, "variant": r.variant,
             "reduction": percent(r.variance_reduction, 0, missing=""),
             "factor": f"{effective_sample_factor(r.variance_reduction):.1f}",
@@ -221,23 +222,23 @@ def peeking_summary(looks: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def peeking_findings(looks: pd.DataFrame, broken: set[str], alpha: float) -> list[Finding]:
+def peeking_findings(looks: pd.DataFrame, broken: set[str], alpha: float) -> list[Message]:
     """Per conversion comparison of a sound test: days a daily reader saw p < alpha, and when it was safe."""
-    found: list[Finding] = []
+    found: list[Message] = []
     for r in peeking_summary(looks, alpha).itertuples():
         if r.experiment_id in broken:
             continue
         crossed = r.first_day_sequential is not None and not math.isnan(r.first_day_sequential)
-        found.append(("peek_finding_crossed" if crossed else "peek_finding", {
+        found.append(Message("peek_finding_crossed" if crossed else "peek_finding", {
             "experiment": r.experiment_id, "variant": r.variant, "alpha": f"{alpha:g}",
             "days_below": r.days_below, "days": r.days, "p_seq": p_value(r.p_sequential_final, missing=""),
             "day": int(r.first_day_sequential) if crossed else 0}))
     return found
 
 
-def segments_caution(segments: pd.DataFrame, alpha: float) -> dict[str, object]:
-    """The values of the warning under the segments: slices compared, slices still significant."""
-    return {"k": len(segments), "n_sig": int((segments["p_adjusted"] < alpha).sum())}
+def segments_caution(segments: pd.DataFrame, alpha: float) -> Message:
+    """The warning under the segments: slices compared, slices still significant after adjustment."""
+    return Message("segments_caution", {"k": len(segments), "n_sig": int((segments["p_adjusted"] < alpha).sum())})
 
 
 def segments_caption(column: str, correction: str, t: Translator) -> str:
@@ -246,13 +247,13 @@ def segments_caption(column: str, correction: str, t: Translator) -> str:
 
 
 def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, t: Translator, mde: float,
-                    alpha: float) -> Finding:
-    """The catalog key and values of one experiment's verdict, in plain words.
+                    alpha: float) -> Message:
+    """One experiment's verdict in plain words.
 
     Returns
     -------
-    (str, dict)
-        For ``Report.say(key, **values)``.
+    Message
+        Key ``verdict_<verdict>_<reason>`` and its values.
     """
     exp = verdict["experiment_id"]
     conv = tests[(tests["experiment_id"] == exp) & (tests["metric"] == "conversion")]
@@ -272,29 +273,30 @@ def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, 
         values |= {"n_needed": f"{int(verdict['n_needed']):,}" if pd.notna(verdict["n_needed"]) else "?",
                    "n_have": f"{int(verdict['n_smallest_arm']):,}",
                    "days": "?" if pd.isna(verdict["days_more"]) else int(verdict["days_more"])}
-    return f"verdict_{verdict['verdict']}_{reason}", values
+    return Message(f"verdict_{verdict['verdict']}_{reason}", values)
 
 
-def verdict_findings(analysis: Analysis, t: Translator, mde: float, alpha: float) -> list[Finding]:
+def verdict_findings(analysis: Analysis, t: Translator, mde: float, alpha: float) -> list[Message]:
     """The verdict of every experiment, in the order of the verdicts table."""
     return [verdict_message(v, analysis.tests, analysis.srm, t, mde, alpha) for _, v in analysis.verdicts.iterrows()]
 
 
 def plan_finding(plan: Mapping[str, object], inputs: Mapping[str, object], target_power: float, alpha: float,
-                 arms: int, t: Translator) -> Finding:
+                 arms: int, t: Translator) -> Message:
     """The size of the next test, in units per variant and, when the daily traffic is known, in days."""
     values = {"mde": mde_text(plan["mde"], t), "baseline": percent(inputs["baseline_rate"], 2, missing=""),
               "power": percent(target_power, 0, missing=""), "alpha": f"{alpha:g}",
               "n": f"{plan['n_per_variant']:,}", "days": plan["days_needed"],
               "traffic": f"{inputs['daily_traffic'] or 0.0:,.0f}", "arms": arms}
-    return ("plan_finding" if plan["days_needed"] else "plan_no_traffic"), values
+    return Message("plan_finding" if plan["days_needed"] else "plan_no_traffic", values)
 
 
-def plan_sources(inputs: Mapping[str, object], t: Translator) -> dict[str, object]:
-    """The values of the note saying where the baseline rate and the daily traffic of the plan come from."""
+def plan_sources(inputs: Mapping[str, object], t: Translator) -> Message:
+    """The note saying where the baseline rate and the daily traffic of the plan come from."""
     given = t("source_given")
-    return {"baseline_source": given if inputs["baseline_source"] == "given" else t("source_observed_rate"),
-            "traffic_source": given if inputs["traffic_source"] == "given" else t("source_observed_traffic")}
+    return Message("plan_sources", {
+        "baseline_source": given if inputs["baseline_source"] == "given" else t("source_observed_rate"),
+        "traffic_source": given if inputs["traffic_source"] == "given" else t("source_observed_traffic")}, "note")
 
 
 def headlines(analysis: Analysis, t: Translator) -> list[tuple[str, object]]:
