@@ -9,6 +9,7 @@ import pytest
 from socialops.platform_matrix import analysis as pm
 from socialops.platform_matrix import posting as po
 from socialops.platform_matrix import present
+from socialops.report.findings import Message
 from socialops.report.i18n import Translator
 from tests.platform_matrix.test_analysis import make_daily
 from tests.platform_matrix.test_posting import make_posts
@@ -26,7 +27,11 @@ class Capitals(Translator):
 
 
 def keys(messages):
-    return [key for key, _ in messages]
+    return [m.key for m in messages]
+
+
+def by_key(messages):
+    return {m.key: m.values for m in messages}
 
 
 def make_metrics(**columns) -> pd.DataFrame:
@@ -85,7 +90,7 @@ def test_hours_label_merges_consecutive_hours():
 
 def test_period_findings_count_both_ends():
     assert present.period_findings(pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30")) == [
-        ("find_period", {"days": 90, "start": "2026-04-02", "end": "2026-06-30"})]
+        Message("find_period", {"days": 90, "start": "2026-04-02", "end": "2026-06-30"})]
 
 
 def test_platform_table_shows_rates_with_intervals_and_blanks_for_absent_metrics():
@@ -103,7 +108,7 @@ def test_platform_table_shows_rates_with_intervals_and_blanks_for_absent_metrics
 
 
 def test_platform_findings_name_the_leaders():
-    found = dict(present.platform_findings(make_metrics(), EN))
+    found = by_key(present.platform_findings(make_metrics(), EN))
     assert list(found) == ["find_reach", "find_engagement", "find_conversion", "find_cost"]
     assert found["find_reach"] == {"platform": "Douyin", "impressions": "3,000,000", "share": "60%"}
     assert found["find_engagement"] == {"platform": "WeChat", "rate": "5.00%", "low": "4.50%", "high": "5.50%"}
@@ -143,10 +148,10 @@ def test_change_table_puts_platforms_against_metrics_and_stars_real_changes():
 
 def test_change_findings_choose_by_significance():
     assert present.change_findings(make_change(), EN) == [
-        ("find_change_sig", {"changes": "WeChat, click-through rate +12.0%"})]
+        Message("find_change_sig", {"changes": "WeChat, click-through rate +12.0%"})]
     both = present.change_findings(make_change((True, False, True)), EN)
-    assert both[0][1]["changes"] == "WeChat, click-through rate +12.0%; Douyin, click-through rate +2.0%"
-    assert present.change_findings(make_change((False, False, False)), EN) == [("find_change_none", {})]
+    assert both[0].values["changes"] == "WeChat, click-through rate +12.0%; Douyin, click-through rate +2.0%"
+    assert present.change_findings(make_change((False, False, False)), EN) == [Message("find_change_none")]
 
 
 def test_change_findings_are_silent_without_a_previous_period():
@@ -165,6 +170,10 @@ def test_target_text_lists_the_profile_as_given():
     assert present.target_text({"age:25-34": 0.45, "gender:female": 0.6}) == "age:25-34 = 45%, gender:female = 60%"
 
 
+def test_target_note_names_the_profile():
+    assert present.target_note({"age:25-34": 0.45}) == Message("note_target", {"target": "age:25-34 = 45%"}, "note")
+
+
 def test_fit_table_names_each_dimension():
     table = present.fit_table(make_fit(), EN)
     assert list(table.columns) == ["Platform", "Audience fit", "Fit: age", "Fit: region"]
@@ -174,7 +183,7 @@ def test_fit_table_names_each_dimension():
 
 def test_fit_findings_name_best_and_worst():
     assert present.fit_findings(make_fit(), EN) == [
-        ("find_fit", {"platform": "Xiaohongshu", "fit": "0.81", "worst": "Douyin", "worst_fit": "0.46"})]
+        Message("find_fit", {"platform": "Xiaohongshu", "fit": "0.81", "worst": "Douyin", "worst_fit": "0.46"})]
 
 
 # ------------------------------------------------------------------ score and roles
@@ -196,11 +205,11 @@ def test_score_table_translates_roles_and_shows_the_chance_of_first():
 
 
 def test_score_findings_list_roles_and_say_none_for_an_empty_role():
-    found = dict(present.score_findings(make_scored(), "conversion", EN))
+    found = by_key(present.score_findings(make_scored(), "conversion", EN))
     assert found["find_score"] == {"goal": "conversion", "core": "WeChat, Xiaohongshu", "auxiliary": "Weibo",
                                    "weak": "none"}
     assert found["find_score_stable"] == {"platform": "WeChat", "p_top": "75%"}
-    custom = dict(present.score_findings(make_scored(("core", "auxiliary", "deprioritize")), "custom", EN))
+    custom = by_key(present.score_findings(make_scored(("core", "auxiliary", "deprioritize")), "custom", EN))
     assert custom["find_score"] == {"goal": "custom weights", "core": "WeChat", "auxiliary": "Xiaohongshu",
                                     "weak": "Weibo"}
 
@@ -223,8 +232,8 @@ def test_cadence_table_shows_the_guidance_band():
 
 
 def test_cadence_findings_name_the_platforms_below_guidance():
-    assert present.cadence_findings(make_cadence(), EN) == [("find_cadence_below", {"platforms": "Douyin"})]
-    assert present.cadence_findings(make_cadence(8.0), EN) == [("find_cadence_ok", {})]
+    assert present.cadence_findings(make_cadence(), EN) == [Message("find_cadence_below", {"platforms": "Douyin"})]
+    assert present.cadence_findings(make_cadence(8.0), EN) == [Message("find_cadence_ok")]
 
 
 # ------------------------------------------------------------------ best time to post
@@ -233,7 +242,7 @@ def test_cadence_findings_name_the_platforms_below_guidance():
 def test_hours_findings_give_the_mean_lift_of_the_best_hours():
     profile = pd.DataFrame({"hour": [19, 20, 21], "shrunk": [1.0, 1.3, 1.5]})
     assert present.hours_findings(profile, [20, 21]) == [
-        ("find_hours", {"hours": "20:00–21:59", "lift": "1.40"})]
+        Message("find_hours", {"hours": "20:00–21:59", "lift": "1.40"})]
 
 
 def test_best_slots_table():
@@ -262,16 +271,16 @@ CONTENT = make_performance("content_type", ["tutorial", "story", "promotion"], [
 def test_content_findings_with_a_format_that_stands_out():
     formats = make_performance("format", ["video", "image_text"], [1.2, 0.9], [1.05, 0.8])
     assert present.content_findings(CONTENT, EN, formats) == [
-        ("find_content", {"best": "tutorial", "index": "1.40", "low": "1.20", "high": "1.60", "worst": "promotion",
-                          "worst_index": "0.60"}),
-        ("find_format", {"best": "video", "index": "1.20", "low": "1.05", "high": "1.35"})]
+        Message("find_content", {"best": "tutorial", "index": "1.40", "low": "1.20", "high": "1.60",
+                                 "worst": "promotion", "worst_index": "0.60"}),
+        Message("find_format", {"best": "video", "index": "1.20", "low": "1.05", "high": "1.35"})]
 
 
 def test_content_findings_when_no_format_stands_out_or_there_is_no_format_column():
     formats = make_performance("format", ["video", "image_text"], [1.1, 0.95], [0.95, 0.8])
     assert keys(present.content_findings(CONTENT, EN, formats)) == ["find_content", "find_format_none"]
     assert keys(present.content_findings(CONTENT, EN)) == ["find_content"]
-    assert present.content_findings(CONTENT, ZH)[0][1]["best"] == "干货教程"
+    assert present.content_findings(CONTENT, ZH)[0].values["best"] == "干货教程"
 
 
 def test_performance_table_labels_values_of_each_grouping():
@@ -297,8 +306,8 @@ def test_mix_table_and_findings():
     assert list(table.columns) == ["Platform", "Posts", "Adverts", "Advert share"]
     assert table.iloc[0].tolist() == ["Douyin", 100, 45, "45% (35% – 55%)"]
     assert present.mix_findings(MIX, EN) == [
-        ("find_mix", {"share": "40%", "low": "36%", "high": "44%", "verdict": "over-marketing"})]
-    assert present.mix_findings(MIX, ZH)[0][1]["verdict"] == "过度营销"
+        Message("find_mix", {"share": "40%", "low": "36%", "high": "44%", "verdict": "over-marketing"})]
+    assert present.mix_findings(MIX, ZH)[0].values["verdict"] == "过度营销"
 
 
 # ------------------------------------------------------------------ recommendations
@@ -321,16 +330,16 @@ def test_recommendations_and_records(totals, posts):
     mix, _ = po.content_mix(posts)
     upper = Capitals("en", "platform_matrix")
     recs = present.recommendations(scored, "conversion", upper, cad, mix, po.group_performance(posts), [20, 21])
-    keys = [k for k, _ in recs]
-    assert keys[0] == "rec_core_conversion" and "WECHAT" in recs[0][1]["platforms"]
+    keys = [m.key for m in recs]
+    assert keys[0] == "rec_core_conversion" and "WECHAT" in recs[0].values["platforms"]
     assert "rec_deprioritize" in keys and "rec_mix_over_marketing" in keys
     # douyin is to be scaled back under this goal: no "post more" for it, only "commit or hold back"
     assert scored.set_index("platform").loc["douyin", "role"] == "deprioritize"
-    assert ("rec_cadence_below_weak", "DOUYIN") in [(k, v.get("platform")) for k, v in recs]
+    assert ("rec_cadence_below_weak", "DOUYIN") in [(m.key, m.values.get("platform")) for m in recs]
     kept = scored.assign(role=np.where(scored.platform == "douyin", "auxiliary", scored.role))
     kept_recs = present.recommendations(kept, "conversion", upper, cad)
-    assert ("rec_cadence_below", "DOUYIN") in [(k, v.get("platform")) for k, v in kept_recs]
-    assert dict(recs)["rec_hours"] == {"hours": "20:00–21:59"}
+    assert ("rec_cadence_below", "DOUYIN") in [(m.key, m.values.get("platform")) for m in kept_recs]
+    assert by_key(recs)["rec_hours"] == {"hours": "20:00–21:59"}
     records = present.platform_records(scored, cad)
     assert [r["rank"] for r in records] == [1, 2, 3, 4]
     wechat = next(r for r in records if r["platform"] == "wechat")
@@ -341,8 +350,8 @@ def test_recommendations_and_records(totals, posts):
 def test_recommendations_without_posts_speak_of_roles_only():
     scored = make_scored(("core", "auxiliary", "deprioritize"))
     assert present.recommendations(scored, "brand", EN) == [
-        ("rec_core_brand", {"platforms": "WeChat"}), ("rec_auxiliary", {"platforms": "Xiaohongshu"}),
-        ("rec_deprioritize", {"platforms": "Weibo"})]
+        Message("rec_core_brand", {"platforms": "WeChat"}), Message("rec_auxiliary", {"platforms": "Xiaohongshu"}),
+        Message("rec_deprioritize", {"platforms": "Weibo"})]
     assert keys(present.recommendations(make_scored(), "custom", EN)) == ["rec_core", "rec_auxiliary"]
 
 
@@ -353,11 +362,11 @@ def test_recommendations_word_cadence_mix_and_content():
     recs = present.recommendations(scored, "conversion", EN, cadence=cadence, mix=balanced,
                                    content=CONTENT.iloc[:1])
     assert recs[2:] == [
-        ("rec_cadence_below", {"platform": "Douyin", "per_week": "3.5", "low": "7", "high": "14"}),
-        ("rec_cadence_above", {"platform": "WeChat", "per_week": "2.3", "low": "2", "high": "3"}),
-        ("rec_mix_balanced", {"ad_share": "25%", "target": "30%"})]
+        Message("rec_cadence_below", {"platform": "Douyin", "per_week": "3.5", "low": "7", "high": "14"}),
+        Message("rec_cadence_above", {"platform": "WeChat", "per_week": "2.3", "low": "2", "high": "3"}),
+        Message("rec_mix_balanced", {"ad_share": "25%", "target": "30%"})]
     with_content = present.recommendations(scored, "conversion", EN, content=CONTENT)
-    assert with_content[-1] == ("rec_content", {"best": "tutorial", "worst": "promotion"})
+    assert with_content[-1] == Message("rec_content", {"best": "tutorial", "worst": "promotion"})
 
 
 # ------------------------------------------------------------------ headlines and recorded results

@@ -2,9 +2,9 @@
 
 Each function takes outputs of :mod:`~socialops.platform_matrix.analysis` or
 :mod:`~socialops.platform_matrix.posting` and the report's translator ``t``. Tables come back with translated
-headers and formatted cells, ready for ``rep.show``; what the report says comes back as ``(message key, values)``
-pairs, ready for ``rep.say`` or ``rep.note``. A list of findings holds only the sentences the data supports: a
-finding about data that is absent is left out, never said with an empty value.
+headers and formatted cells, ready for ``rep.show``; what the report says comes back as
+:class:`~socialops.report.findings.Message` objects, ready for ``rep.tell``. A list of findings holds only the
+sentences the data supports: a finding about data that is absent is left out, never said with an empty value.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 
 from socialops.platform_matrix.analysis import RATIO_METRICS
+from socialops.report.findings import Message
 from socialops.report.format import is_missing, number, percent, signed, with_interval
 from socialops.report.i18n import Translator
-
-#: A message of the catalog and the values it formats.
-Message = tuple[str, dict[str, object]]
 
 #: Catalog prefix of the display names of each grouping column of the content tables.
 LABEL_PREFIX = {"content_type": "ct", "format": "fmt"}
@@ -82,8 +80,8 @@ def _guidance(low: float, high: float) -> tuple[str, str]:
 
 def period_findings(first_day: pd.Timestamp, last_day: pd.Timestamp) -> list[Message]:
     """The sentence naming the days the matrix covers (both ends inclusive)."""
-    return [("find_period", {"days": int((last_day - first_day).days) + 1, "start": f"{first_day:%Y-%m-%d}",
-                             "end": f"{last_day:%Y-%m-%d}"})]
+    return [Message("find_period", {"days": int((last_day - first_day).days) + 1, "start": f"{first_day:%Y-%m-%d}",
+                                    "end": f"{last_day:%Y-%m-%d}"})]
 
 
 def platform_table(metrics: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -129,29 +127,29 @@ def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
 
     Returns
     -------
-    list of (str, dict)
+    list of Message
         ``find_reach``, then ``find_engagement``, ``find_conversion`` and ``find_cost`` where the data hold
         the metric (conversions and spend are optional columns).
     """
     top = metrics.iloc[0]
-    found: list[Message] = [("find_reach", {
+    found: list[Message] = [Message("find_reach", {
         "platform": t.label("platform", top["platform"]), "impressions": number(top["impressions"]),
         "share": percent(top["impressions"] / metrics["impressions"].sum(), 0)})]
     if metrics["engagement_rate"].notna().any():
         best, _ = _best_and_worst(metrics, "engagement_rate")
-        found.append(("find_engagement", {
+        found.append(Message("find_engagement", {
             "platform": t.label("platform", best["platform"]), "rate": percent(best["engagement_rate"], 2),
             "low": percent(best["engagement_rate_low"], 2), "high": percent(best["engagement_rate_high"], 2)}))
     if metrics["conversion_rate"].notna().any():
         best, worst = _best_and_worst(metrics, "conversion_rate")
-        found.append(("find_conversion", {
+        found.append(Message("find_conversion", {
             "platform": t.label("platform", best["platform"]), "rate": percent(best["conversion_rate"], 2),
             "low": percent(best["conversion_rate_low"], 2), "high": percent(best["conversion_rate_high"], 2),
             "worst": t.label("platform", worst["platform"]),
             "worst_rate": percent(worst["conversion_rate"], 2)}))
     if metrics["cost_per_follower"].notna().any():
         best, worst = _best_and_worst(metrics, "cost_per_follower", lowest_best=True)
-        found.append(("find_cost", {
+        found.append(Message("find_cost", {
             "platform": t.label("platform", best["platform"]), "cost": _two_places(best["cost_per_follower"]),
             "worst": t.label("platform", worst["platform"]),
             "worst_cost": _two_places(worst["cost_per_follower"])}))
@@ -188,10 +186,10 @@ def change_findings(change: pd.DataFrame, t: Translator) -> list[Message]:
         return []
     moved = change[change["significant"]]
     if moved.empty:
-        return [("find_change_none", {})]
+        return [Message("find_change_none")]
     items = [t("find_change_item", platform=t.label("platform", r.platform), metric=t(f"metric_{r.metric}"),
                change=_change(r.change)) for r in moved.itertuples()]
-    return [("find_change_sig", {"changes": t("list_sep_long").join(items)})]
+    return [Message("find_change_sig", {"changes": t("list_sep_long").join(items)})]
 
 
 # ------------------------------------------------------------------ audience fit
@@ -200,6 +198,11 @@ def change_findings(change: pd.DataFrame, t: Translator) -> list[Message]:
 def target_text(target_audience: Mapping[str, float]) -> str:
     """The target profile as given in the ``target_audience`` parameter: ``"age:25-34 = 45%, ..."``."""
     return ", ".join(f"{key} = {percent(share, 0)}" for key, share in target_audience.items())
+
+
+def target_note(target_audience: Mapping[str, float]) -> Message:
+    """The note naming the target profile the audience fit was measured against."""
+    return Message("note_target", {"target": target_text(target_audience)}, "note")
 
 
 def fit_table(fit: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -234,10 +237,10 @@ def fit_findings(fit: pd.DataFrame, t: Translator) -> list[Message]:
         The report's translator.
     """
     best, worst = fit.iloc[0], fit.iloc[-1]
-    return [("find_fit", {"platform": t.label("platform", best["platform"]),
-                          "fit": _two_places(best["audience_fit"]),
-                          "worst": t.label("platform", worst["platform"]),
-                          "worst_fit": _two_places(worst["audience_fit"])})]
+    return [Message("find_fit", {"platform": t.label("platform", best["platform"]),
+                                 "fit": _two_places(best["audience_fit"]),
+                                 "worst": t.label("platform", worst["platform"]),
+                                 "worst_fit": _two_places(worst["audience_fit"])})]
 
 
 # ------------------------------------------------------------------ score and roles
@@ -276,10 +279,10 @@ def score_findings(scored: pd.DataFrame, goal: str, t: Translator) -> list[Messa
         return platform_names(scored.loc[scored["role"] == role, "platform"], t) or t("word_none")
 
     top = scored.iloc[0]
-    return [("find_score", {"goal": t(f"goal_{goal}"), "core": names("core"), "auxiliary": names("auxiliary"),
-                            "weak": names("deprioritize")}),
-            ("find_score_stable", {"platform": t.label("platform", top["platform"]),
-                                   "p_top": percent(top["p_top"], 0)})]
+    return [Message("find_score", {"goal": t(f"goal_{goal}"), "core": names("core"),
+                                   "auxiliary": names("auxiliary"), "weak": names("deprioritize")}),
+            Message("find_score_stable", {"platform": t.label("platform", top["platform"]),
+                                          "p_top": percent(top["p_top"], 0)})]
 
 
 # ------------------------------------------------------------------ posting cadence
@@ -306,8 +309,8 @@ def cadence_findings(cadence: pd.DataFrame, t: Translator) -> list[Message]:
     """The platforms posting less than the guidance (``find_cadence_below``), or that all keep up with it."""
     below = cadence.loc[cadence["status"] == "below", "platform"]
     if len(below):
-        return [("find_cadence_below", {"platforms": platform_names(below, t)})]
-    return [("find_cadence_ok", {})]
+        return [Message("find_cadence_below", {"platforms": platform_names(below, t)})]
+    return [Message("find_cadence_ok")]
 
 
 # ------------------------------------------------------------------ best time to post
@@ -324,7 +327,7 @@ def hours_findings(hour_profile: pd.DataFrame, best: list[int]) -> list[Message]
         Output of :func:`~socialops.platform_matrix.posting.best_hours`.
     """
     lift = hour_profile.set_index("hour").loc[best, "shrunk"].mean()
-    return [("find_hours", {"hours": hours_label(best), "lift": _two_places(lift)})]
+    return [Message("find_hours", {"hours": hours_label(best), "lift": _two_places(lift)})]
 
 
 def best_slots_table(slots: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -363,18 +366,18 @@ def content_findings(content: pd.DataFrame, t: Translator, formats: pd.DataFrame
 
     Returns
     -------
-    list of (str, dict)
+    list of Message
         ``find_content``, then ``find_format`` when the leading format's interval lies above the platform
         average, else ``find_format_none``.
     """
     best, worst = content.iloc[0], content.iloc[-1]
-    found: list[Message] = [("find_content", {
+    found: list[Message] = [Message("find_content", {
         "best": t.label("ct", best["content_type"]), "index": _two_places(best["index"]),
         "low": _two_places(best["index_low"]), "high": _two_places(best["index_high"]),
         "worst": t.label("ct", worst["content_type"]), "worst_index": _two_places(worst["index"])})]
     if formats is not None:
         lead = formats.iloc[0]
-        found.append(("find_format" if lead["index_low"] > 1 else "find_format_none", {
+        found.append(Message("find_format" if lead["index_low"] > 1 else "find_format_none", {
             "best": t.label("fmt", lead["format"]), "index": _two_places(lead["index"]),
             "low": _two_places(lead["index_low"]), "high": _two_places(lead["index_high"])}))
     return found
@@ -421,8 +424,9 @@ def mix_table(by_platform: pd.DataFrame, t: Translator) -> pd.DataFrame:
 
 def mix_findings(mix: Mapping[str, object], t: Translator) -> list[Message]:
     """The advert share with its interval against the 7:3 rule, and the verdict."""
-    return [("find_mix", {"share": percent(mix["ad_share"], 0), "low": percent(mix["ad_share_low"], 0),
-                          "high": percent(mix["ad_share_high"], 0), "verdict": t(f"verdict_{mix['verdict']}")})]
+    return [Message("find_mix", {"share": percent(mix["ad_share"], 0), "low": percent(mix["ad_share_low"], 0),
+                                 "high": percent(mix["ad_share_high"], 0),
+                                 "verdict": t(f"verdict_{mix['verdict']}")})]
 
 
 # ------------------------------------------------------------------ recommendations
@@ -431,7 +435,7 @@ def mix_findings(mix: Mapping[str, object], t: Translator) -> list[Message]:
 def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.DataFrame | None = None,
                     mix: Mapping[str, object] | None = None, content: pd.DataFrame | None = None,
                     hours: list[int] | None = None) -> list[Message]:
-    """The chapter's closing advice as catalog keys with their values, in reading order.
+    """The chapter's closing advice as messages of the catalog, in reading order.
 
     Parameters
     ----------
@@ -449,25 +453,25 @@ def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.
 
     Returns
     -------
-    list of (str, dict)
+    list of Message
         Keys of ``messages/platform_matrix.yaml`` (prefix ``rec_``) and the values they format.
     """
     roles = {role: scored.loc[scored["role"] == role, "platform"].tolist()
              for role in ("core", "auxiliary", "deprioritize")}
-    recs: list[Message] = [(f"rec_core_{goal}" if goal in GOALS_WITH_ADVICE else "rec_core",
-                            {"platforms": platform_names(roles["core"], t)})]
-    recs += [(f"rec_{role}", {"platforms": platform_names(roles[role], t)})
+    recs: list[Message] = [Message(f"rec_core_{goal}" if goal in GOALS_WITH_ADVICE else "rec_core",
+                                   {"platforms": platform_names(roles["core"], t)})]
+    recs += [Message(f"rec_{role}", {"platforms": platform_names(roles[role], t)})
              for role in ("auxiliary", "deprioritize") if roles[role]]
     if cadence is not None:
         recs += _cadence_advice(cadence, roles["deprioritize"], t)
     if mix is not None:
-        recs.append((f"rec_mix_{mix['verdict']}", {"ad_share": percent(mix["ad_share"], 0),
-                                                   "target": percent(1 - mix["target_value_share"], 0)}))
+        recs.append(Message(f"rec_mix_{mix['verdict']}", {"ad_share": percent(mix["ad_share"], 0),
+                                                          "target": percent(1 - mix["target_value_share"], 0)}))
     if content is not None and len(content) > 1:
-        recs.append(("rec_content", {"best": t.label("ct", content.iloc[0, 0]),
-                                     "worst": t.label("ct", content.iloc[-1, 0])}))
+        recs.append(Message("rec_content", {"best": t.label("ct", content.iloc[0, 0]),
+                                            "worst": t.label("ct", content.iloc[-1, 0])}))
     if hours:
-        recs.append(("rec_hours", {"hours": hours_label(hours)}))
+        recs.append(Message("rec_hours", {"hours": hours_label(hours)}))
     return recs
 
 
@@ -478,9 +482,9 @@ def _cadence_advice(cadence: pd.DataFrame, weak: list[str], t: Translator) -> li
         # a platform to scale back gets no "post more" advice, only the choice to commit or hold back
         weak_below = row.status == "below" and row.platform in weak
         low, high = _guidance(row.target_low, row.target_high)
-        advice.append(("rec_cadence_below_weak" if weak_below else f"rec_cadence_{row.status}",
-                       {"platform": t.label("platform", row.platform), "per_week": number(row.posts_per_week, 1),
-                        "low": low, "high": high}))
+        advice.append(Message("rec_cadence_below_weak" if weak_below else f"rec_cadence_{row.status}",
+                              {"platform": t.label("platform", row.platform),
+                               "per_week": number(row.posts_per_week, 1), "low": low, "high": high}))
     return advice
 
 
@@ -568,7 +572,7 @@ def chapter_results(scored: pd.DataFrame, stability: pd.DataFrame, change: pd.Da
     Returns
     -------
     dict
-        ``{key: value}`` for ``rep.result``.
+        ``{key: value}`` for ``rep.record``.
     """
     first_day, last_day = period
     return {
