@@ -8,6 +8,7 @@ import pytest
 
 from socialops.crisis import present
 from socialops.crisis.analysis import analyse_crisis, checklist, detector_comparison, platform_spread
+from socialops.report.findings import Message
 from socialops.report.i18n import Translator
 from tests.crisis_data import mentions_frame
 
@@ -33,11 +34,13 @@ def test_headlines(crisis, quiet, en):
 
 
 def test_quiet_period(quiet):
-    assert present.quiet_period(quiet) == {"start": "2026-08-01", "end": "2026-08-30"}
+    assert present.quiet_period(quiet) == Message("no_crisis", {"start": "2026-08-01", "end": "2026-08-30"})
 
 
 def test_detection_finding(crisis):
-    values = present.detection_finding(crisis)
+    found = present.detection_finding(crisis)
+    values = found.values
+    assert found.key == "finding_detection"
     d = crisis.detection
     assert values["onset"] == f"{d.onset:%Y-%m-%d %H:%M}" and values["alert"] == f"{d.alert_at:%Y-%m-%d %H:%M}"
     assert values["peak_mentions"] == int(crisis.scores.loc[d.peak_at, "count"])
@@ -53,21 +56,24 @@ def test_detectors_table_and_finding(crisis, lang):
     assert list(table.columns) == [t.col(c) for c in compare.columns]
     assert table[t.col("detector")].tolist() == [t("detector_robust"), t("detector_naive")]
     assert table[t.col("first_alert")].iloc[0] == f"{crisis.detection.alert_at:%Y-%m-%d %H:%M}"
-    values = present.detectors_finding(compare, 3.0)
+    found = present.detectors_finding(compare, 3.0)
+    values = found.values
+    assert found.key == "finding_detectors"
     assert values["k"] == 3.0 and values["robust"] == 0 and values["naive"] > 0
     assert "{" not in t("finding_detectors", **values)
 
 
 def test_response_findings(crisis):
-    assert present.response_finding(crisis, flagged=False) == ("finding_response_unknown", {})
-    key, values = present.response_finding(crisis, flagged=True)
+    assert present.response_finding(crisis, flagged=False) == Message("finding_response_unknown")
+    found = present.response_finding(crisis, flagged=True)
+    key, values = found.key, found.values
     assert key == "finding_response_missed"
     assert values == {"response": "2026-09-06 15:05", "hours": round(crisis.response_hours, 1)}
     met = replace(crisis, met_24h_rule=True)
-    assert present.response_finding(met, flagged=True)[0] == "finding_response_met"
+    assert present.response_finding(met, flagged=True).key == "finding_response_met"
     silent = replace(crisis, first_response_at=None, response_hours=None, met_24h_rule=None,
                      as_of=crisis.detection.onset + pd.Timedelta(hours=5, minutes=30))
-    assert present.response_finding(silent, flagged=True) == ("finding_response_none", {"hours": 5.5})
+    assert present.response_finding(silent, flagged=True) == Message("finding_response_none", {"hours": 5.5})
 
 
 def test_impact_table_and_findings(crisis, en):
@@ -75,7 +81,9 @@ def test_impact_table_and_findings(crisis, en):
     assert table[en.col("metric")].tolist() == [en("metric_mentions"), en("metric_mean_sentiment"),
                                                en("metric_negative_share")]
     assert table[en.col("effect")].iloc[0] == crisis.excess["effect"]
-    (key, impact), (recovery, values) = present.impact_findings(crisis)
+    first, second = present.impact_findings(crisis)
+    key, impact = first.key, first.values
+    recovery, values = second.key, second.values
     assert key == "finding_impact" and impact["excess"] == round(crisis.excess["effect"])
     assert impact["low"] <= impact["excess"] <= impact["high"]
     assert impact["dip"] > 0 and impact["dip_low"] <= impact["dip"] <= impact["dip_high"]
@@ -84,8 +92,9 @@ def test_impact_table_and_findings(crisis, en):
     days = (crisis.recovered_at - crisis.detection.onset) / pd.Timedelta(days=1)
     assert recovery == "finding_recovered" and values["hours"] == 12 and values["days"] == round(days, 1)
     open_ended = replace(crisis, recovered_at=None, window_end=None)
-    (_, impact), last = present.impact_findings(open_ended)
-    assert last == ("finding_not_recovered", {"hours": 12})
+    first, last = present.impact_findings(open_ended)
+    impact = first.values
+    assert last == Message("finding_not_recovered", {"hours": 12})
     assert impact["end"] == f"{crisis.as_of:%m-%d %H:%M}"
 
 
@@ -94,12 +103,14 @@ def test_spread_table_and_findings(crisis_table, crisis, en):
     table = present.spread_table(spread, en, str.upper)
     assert table[en.col("platform")].iloc[0] == "WEIBO"
     assert list(table.columns) == [en.col(c) for c in spread.columns]
-    [(key, values)] = present.spread_findings(spread, str.upper)
+    [found] = present.spread_findings(spread, str.upper)
+    key, values = found.key, found.values
     assert key == "finding_spread" and values["first"] == "WEIBO"
     assert values["share"].endswith("%") and values["lag"] >= 0
     assert set(values["others"].split(", ")) == {"DOUYIN", "XIAOHONGSHU"}
     alone = spread.assign(started_at=[spread["started_at"].iloc[0], pd.NaT, pd.NaT])
-    [(_, values)] = present.spread_findings(alone, str)
+    [found] = present.spread_findings(alone, str)
+    values = found.values
     assert (values["others"], values["lag"]) == ("—", 0)
     assert present.spread_findings(spread.assign(started_at=pd.NaT), str) == []
 
@@ -107,7 +118,7 @@ def test_spread_table_and_findings(crisis_table, crisis, en):
 def test_words(en):
     words = pd.DataFrame({"word": list("abcdefg"), "count": range(7, 0, -1)})
     assert list(present.words_table(words, en).columns) == [en.col("word"), en.col("count")]
-    assert present.words_finding(words) == {"words": "a, b, c, d, e, f"}
+    assert present.words_finding(words) == Message("finding_words", {"words": "a, b, c, d, e, f"})
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -117,10 +128,10 @@ def test_checklist_and_lessons(crisis, lang):
     table = present.checklist_table(check, t)
     assert table[t.col("verdict")].tolist() == [t("verdict_met"), t("verdict_missed"), t("verdict_met")]
     found = present.lessons(check)
-    assert [key for key, _ in found] == ["lesson_warning_met", "lesson_response_missed", "lesson_repair_met"]
-    assert all("{" not in t(key, **values) for key, values in found)
+    assert [m.key for m in found] == ["lesson_warning_met", "lesson_response_missed", "lesson_repair_met"]
+    assert all("{" not in t(m.key, **m.values) for m in found)
     unknown = pd.DataFrame({"step": ["repair"], "verdict": ["open"], "hours": [np.nan]})
-    assert present.lessons(unknown) == [("lesson_repair_open", {"hours": "—", "days": "—"})]
+    assert present.lessons(unknown) == [Message("lesson_repair_open", {"hours": "—", "days": "—"})]
     assert present.lessons(pd.DataFrame({"step": ["warning"], "verdict": ["late"], "hours": [36.0]})) == [
-        ("lesson_warning_late", {"hours": 36.0, "days": 1.5})]
+        Message("lesson_warning_late", {"hours": 36.0, "days": 1.5})]
 
