@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import matplotlib
 import pytest
+
+# charts are drawn off screen in every test
+matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

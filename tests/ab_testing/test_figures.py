@@ -1,17 +1,13 @@
 """Charts of chapter 03: they build in Chinese, and every text on them comes from the catalog."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from socialops.ab_testing import figures, plan_next, plan_power_curve, power_curve  # noqa: E402
-from socialops.report.charts import ALERT, apply_theme  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
-from tests.conftest import title_of  # noqa: E402
+from socialops.ab_testing import figures, plan_next, plan_power_curve, power_curve
+from socialops.report.charts import ALERT, apply_theme
+from socialops.report.i18n import Translator
+from tests.conftest import title_of
 
 
 @pytest.fixture(scope="module")

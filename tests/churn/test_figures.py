@@ -1,18 +1,14 @@
 """Chapter 04's charts: each reads its texts from the catalog and carries its message in the title."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from socialops.churn import figures  # noqa: E402
-from socialops.churn.analysis import HoldoutCheck  # noqa: E402
-from socialops.report.charts import PLATFORM_COLORS  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
+from socialops.churn import figures
+from socialops.churn.analysis import HoldoutCheck
+from socialops.report.charts import PLATFORM_COLORS
+from socialops.report.i18n import Translator
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,15 @@
 
 from dataclasses import replace
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from socialops.crisis import figures  # noqa: E402
-from socialops.crisis.analysis import crisis_window_by_platform  # noqa: E402
-from socialops.report.charts import apply_theme  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
-from tests.conftest import title_of  # noqa: E402
+from socialops.crisis import figures
+from socialops.crisis.analysis import crisis_window_by_platform
+from socialops.report.charts import apply_theme
+from socialops.report.i18n import Translator
+from tests.conftest import title_of
 
 
 @pytest.fixture(scope="module")

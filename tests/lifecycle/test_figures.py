@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from socialops.lifecycle import figures as charts  # noqa: E402
-from socialops.lifecycle.analysis import STAGES, UNSEEN  # noqa: E402
-from socialops.report.charts import apply_theme  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
-from socialops.stats.rfm import SEGMENT_ORDER, TIERS  # noqa: E402
-from tests.conftest import title_of  # noqa: E402
+from socialops.lifecycle import figures as charts
+from socialops.lifecycle.analysis import STAGES, UNSEEN
+from socialops.report.charts import apply_theme
+from socialops.report.i18n import Translator
+from socialops.stats.rfm import SEGMENT_ORDER, TIERS
+from tests.conftest import title_of
 
 EN = Translator("en", "lifecycle")
 ZH = Translator("zh", "lifecycle")

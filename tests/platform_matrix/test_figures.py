@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from socialops.platform_matrix import figures  # noqa: E402
-from socialops.report import charts  # noqa: E402
-from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS  # noqa: E402
-from tests.conftest import title_of  # noqa: E402
-from tests.platform_matrix.test_present import (  # noqa: E402
+from socialops.platform_matrix import figures
+from socialops.report import charts
+from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS
+from tests.conftest import title_of
+from tests.platform_matrix.test_present import (
     CONTENT,
     EN,
     MIX,

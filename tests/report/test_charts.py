@@ -5,13 +5,11 @@ from __future__ import annotations
 import warnings
 
 import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from socialops.report import charts  # noqa: E402
-from socialops.report.i18n import Translator  # noqa: E402
+from socialops.report import charts
+from socialops.report.i18n import Translator
 
 
 def test_cjk_font_is_the_bundled_noto_file():

@@ -1,27 +1,10 @@
 """Gamma–Gamma spend model and customer lifetime value against the published CDNOW estimates."""
 
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from socialops.stats.bgnbd import fit_bgnbd
 from socialops.stats.clv import customer_lifetime_value, fit_gamma_gamma
-
-# CDNOW summary (2,357 customers, weeks): x, t_x, T and zbar, the mean spend of repeat purchases.
-# Source: the MIT-licensed `lifetimes` package, lifetimes/datasets/cdnow_customers_summary_with_transactions.csv.
-CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow_customers_summary.csv"
-
-
-@pytest.fixture(scope="module")
-def cdnow():
-    return pd.read_csv(CDNOW)
-
-
-@pytest.fixture(scope="module")
-def cdnow_bg(cdnow):
-    return fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
 
 
 def test_gamma_gamma_recovers_published_cdnow_estimates(cdnow):
