@@ -74,6 +74,18 @@ def test_date_range(folder):
         assert (lo.date(), hi.date()) == (dt.date(2026, 9, 1), dt.date(2026, 9, 2))
 
 
+def test_date_range_is_queried_once_per_table(folder, monkeypatch):
+    with open_workspace(folder, ["platform_daily", "posts"], threads=1) as ws:
+        queries = []
+        execute = type(ws.con).execute
+        monkeypatch.setattr(type(ws.con), "execute", lambda con, *a, **k: queries.append(a) or execute(con, *a, **k))
+        assert ws.date_range("posts") == ws.date_range("posts") == (dt.datetime(2026, 9, 1, 20, 15),
+                                                                   dt.datetime(2026, 9, 3, 8, 0))
+        assert len(queries) == 1
+        ws.date_range("platform_daily")
+        assert len(queries) == 2
+
+
 def test_inputs_fingerprint_the_files_and_leave_them_alone(folder):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     with open_workspace(folder, None, threads=1) as ws:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from socialops.report.findings import Message
-from socialops.report.report import Report, escape_markdown, table_html
+from socialops.report.report import VALIDATED_ENV, Report, escape_markdown, table_html
 
 
 def test_markdown_escaping_neutralises_links_and_html():
@@ -50,6 +51,26 @@ def test_table_leaves_out_the_rows_after_as_of(tmp_path):
     finally:
         given.workspace.close()
         latest.workspace.close()
+
+
+def test_start_header_and_results_query_the_data_range_once(tmp_path, monkeypatch, shown):
+    (tmp_path / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment\nm1,2026-01-01 08:00:00,weibo,0.5\nm2,2026-01-02 09:00:00,weibo,-0.2\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(VALIDATED_ENV, "1")
+    queries = []
+    execute = DuckDBBackend.execute
+    monkeypatch.setattr(DuckDBBackend, "execute", lambda con, *a, **k: queries.append(a) or execute(con, *a, **k))
+    rep = Report.start("crisis_postmortem", data_dir=str(tmp_path), audience="analyst")
+    try:
+        document = rep.document()
+    finally:
+        rep.workspace.close()
+    # one row count of the table read, one range behind the default as_of, the header and the results
+    assert len(queries) == 2
+    assert (rep.as_of, document["data_range"]) == (pd.Timestamp("2026-01-02 09:00"),
+                                                   ["2026-01-01T08:00:00", "2026-01-02T09:00:00"])
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ class Workspace:
         self._owns_con = owns_con
         self._tables = tables
         self._inputs = inputs
+        self._ranges: dict[str, tuple] = {}
 
     def table(self, name: str) -> ir.Table:
         """Return table `name` as an Ibis table.
@@ -70,13 +71,19 @@ class Workspace:
         return table_spec(name).time_column
 
     def date_range(self, name: str):
-        """Return ``(min, max)`` of the time column of table `name` (``(None, None)`` when it has none or no rows)."""
+        """Return ``(min, max)`` of the time column of table `name` (``(None, None)`` when it has none or no rows).
+
+        The tables of a workspace do not change once opened, so each range is queried once: the report's default
+        ``as_of``, its header and its results all ask for the same one.
+        """
         column = self.time_column(name)
         if column is None or not self.has(name, column):
             return None, None
-        t = self.table(name)
-        row = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
-        return _scalar(row["lo"]), _scalar(row["hi"])
+        if name not in self._ranges:
+            t = self.table(name)
+            row = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
+            self._ranges[name] = (_scalar(row["lo"]), _scalar(row["hi"]))
+        return self._ranges[name]
 
     def inputs(self) -> dict[str, dict]:
         """``{table: {"file": name, "rows": n, "sha256": hex}}`` for every table read."""
