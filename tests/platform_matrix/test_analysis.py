@@ -94,6 +94,13 @@ def test_daily_totals_sums_inside_the_engine(totals):
     assert totals["date"].dtype.kind == "M"
 
 
+def test_engagement_sum_adds_the_parts_present_and_is_none_without_any(con):
+    df = pd.DataFrame({"likes": [3, None], "shares": [1, 4], "impressions": [10, 20]})
+    table = con.create_table("engagement_parts", df, overwrite=True)
+    assert table.select(e=pm.engagement_sum(table)).to_pandas()["e"].tolist() == [4, 4]
+    assert pm.engagement_sum(table.select("impressions")) is None
+
+
 def test_daily_totals_builds_engagements_from_parts(con):
     df = pd.DataFrame({"date": [pd.Timestamp("2026-01-01").date()] * 2, "platform": ["weibo", "weibo"],
                        "followers": [5, 6], "impressions": [100, 200], "likes": [3, None],

@@ -67,6 +67,12 @@ def test_eb_shrink_beats_raw_means_and_pools_when_cells_do_not_differ():
     assert same["shrunk"].std() < 0.3 * same["mean"].std()
 
 
+def test_has_engagement_needs_one_engagement_column(posts):
+    assert po.has_engagement(posts)
+    assert not po.has_engagement(posts.drop(*(c for c in ("likes", "comments", "shares", "saves")
+                                                if c in posts.columns)))
+
+
 def test_best_hours_finds_the_planted_evening(posts):
     profile = po.slot_index(posts, keys=("hour",))
     assert po.best_hours(profile) == [20, 21]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from socialops.inputs.tables import ENGAGEMENT_PARTS
 from socialops.stats.timeframe import period_bounds
 
 #: Score weights per goal. Keys are the normalised components of :func:`score_platforms`.
@@ -40,11 +41,16 @@ RATIO_METRICS: dict[str, tuple[str, str]] = {
 }
 
 _SUM_COLUMNS = ("impressions", "engagements", "clicks", "new_followers", "conversions", "revenue", "spend")
-_ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves")
 
 
 def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def engagement_sum(table: ibis.Table) -> ibis.Value | None:
+    """Likes, comments, shares and saves added up per row, a missing value counting 0; None without any of them."""
+    parts = [table[c].fill_null(0) for c in ENGAGEMENT_PARTS if c in table.columns]
+    return sum(parts[1:], parts[0]) if parts else None
 
 
 def daily_totals(daily: ibis.Table) -> pd.DataFrame:
@@ -67,10 +73,8 @@ def daily_totals(daily: ibis.Table) -> pd.DataFrame:
     aggs = {"followers": daily.followers.max()}
     if "engagements" in cols:
         aggs["engagements"] = daily.engagements.sum()
-    else:
-        parts = [daily[c].fill_null(0) for c in _ENGAGEMENT_PARTS if c in cols]
-        if parts:
-            aggs["engagements"] = sum(parts[1:], parts[0]).sum()
+    elif (engagements := engagement_sum(daily)) is not None:
+        aggs["engagements"] = engagements.sum()
     for c in _SUM_COLUMNS:
         if c in cols and c != "engagements":
             aggs[c] = daily[c].sum()

@@ -15,6 +15,8 @@ from ibis import _
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from socialops.platform_matrix.analysis import engagement_sum
+
 #: Posts a week recommended per platform (DOMAIN.md §1); platforms not listed have no guidance.
 CADENCE_GUIDANCE: dict[str, tuple[float, float]] = {
     "xiaohongshu": (3, 5),
@@ -22,19 +24,15 @@ CADENCE_GUIDANCE: dict[str, tuple[float, float]] = {
     "wechat": (2, 3),
 }
 
-_ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves")
-
 
 def has_engagement(posts: ibis.Table) -> bool:
     """Whether the posts table carries any engagement column (likes, comments, shares, saves)."""
-    return any(c in posts.columns for c in _ENGAGEMENT_PARTS)
+    return engagement_sum(posts) is not None
 
 
 def _rated_posts(posts: ibis.Table) -> ibis.Table:
     """Posts with impressions, their engagement rate and their rate relative to the platform's mean."""
-    parts = [posts[c].fill_null(0) for c in _ENGAGEMENT_PARTS if c in posts.columns]
-    engagements = sum(parts[1:], parts[0])
-    t = posts.filter(posts.impressions > 0).mutate(rate=engagements.cast("float64") / posts.impressions)
+    t = posts.filter(posts.impressions > 0).mutate(rate=engagement_sum(posts).cast("float64") / posts.impressions)
     if "clicks" in posts.columns:
         t = t.mutate(click_rate=t.clicks.fill_null(0).cast("float64") / t.impressions)
     means = t.group_by("platform").aggregate(platform_rate=t.rate.mean())
