@@ -9,6 +9,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from socialops.inputs.engine import connect
 from socialops.inputs.readers import (
@@ -110,10 +111,7 @@ class Workspace:
 
 def _scalar(value):
     """Turn a missing value into None (pandas gives NaT/NaN)."""
-    try:
-        return None if value != value else value
-    except (TypeError, ValueError):
-        return value
+    return None if pd.isna(value) else value
 
 
 def open_workspace(

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from socialops.report.format import is_missing
+
 __all__ = ["atomic_path", "neutralize", "write_csv", "write_xlsx"]
 
 # The OWASP list of characters that start a formula, plus their full-width forms that Chinese input methods
@@ -124,13 +126,7 @@ def _cell_text(value: Any) -> str:
         return value.strftime(
             "%Y-%m-%d %H:%M:%S" if (value.hour or value.minute or value.second) else "%Y-%m-%d"
         )
-    return "" if _missing(value) else str(value)
-
-
-def _missing(value: Any) -> bool:
-    return (
-        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
-    )
+    return "" if is_missing(value) else str(value)
 
 
 class _Writer:
@@ -151,7 +147,7 @@ class _Writer:
         sheet.write_string(row, col, value, fmt)
 
     def cell(self, sheet, row: int, col: int, value: Any) -> None:
-        if _missing(value):
+        if is_missing(value):
             sheet.write_blank(row, col, None)
         elif isinstance(value, (bool, np.bool_)):
             sheet.write_boolean(row, col, bool(value))
