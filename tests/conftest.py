@@ -1,7 +1,9 @@
-"""Shared fixtures: the planted truths of the samples, and chapter runs cached for the test session."""
+"""Shared fixtures and helpers: the planted truths of the samples, chapter runs cached for the test session,
+the library's module files, and the definitions and cell tags that the shape tests read."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -17,6 +19,23 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+LIB = ROOT / "lib" / "socialops"
+
+
+def lib_modules() -> list[Path]:
+    """Every module file of the library, in path order."""
+    return sorted(LIB.rglob("*.py"))
+
+
+def defined_names(tree: ast.AST) -> list[str]:
+    """Names of the functions and classes defined anywhere in parsed code, in the order of the walk."""
+    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    return [node.name for node in ast.walk(tree) if isinstance(node, kinds)]
+
+
+def cell_tags(cell) -> set[str]:
+    """The tags of a notebook cell."""
+    return set(cell.metadata.get("tags", []))
 
 
 @dataclass

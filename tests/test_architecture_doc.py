@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LIB = ROOT / "lib" / "socialops"
+from tests.conftest import LIB, ROOT, lib_modules
+
 DOC = ROOT / "docs" / "architecture.md"
 
 #: Inline code paths under these folders are checked against the repository.
@@ -107,8 +107,8 @@ def test_every_named_module_exists():
 
 def test_every_lib_module_is_named():
     named = named_modules(DOC.read_text(encoding="utf-8"))
-    modules = sorted(p.relative_to(LIB).as_posix() for p in LIB.rglob("*.py"))
-    unnamed = [m for m in modules if m not in named and f"lib/socialops/{m}" not in named]
+    modules = [p.relative_to(LIB).as_posix() for p in lib_modules()]
+    unnamed = [m for m in modules if m not in named]
     assert not unnamed, f"lib modules that docs/architecture.md does not name: {unnamed}"
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-LIB = Path(__file__).resolve().parents[1] / "lib"
+from tests.conftest import LIB, lib_modules
+
 ROOT = "socialops"
 
 CHAPTER_PACKAGES = ("platform_matrix", "lifecycle", "ab_testing", "churn", "crisis")
@@ -50,9 +51,9 @@ class Import:
         return f"{self.module} (line {self.line}) imports {self.target}"
 
 
-def module_name(path: Path, lib: Path = LIB) -> str:
-    """The dotted name of a module file under `lib`."""
-    parts = list(path.relative_to(lib).with_suffix("").parts)
+def module_name(path: Path) -> str:
+    """The dotted name of a module file of the library."""
+    parts = list(path.relative_to(LIB.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -165,7 +166,7 @@ def import_cycles(imports: list[Import]) -> list[list[str]]:
 
 def library_imports() -> list[Import]:
     """Every socialops import in every module of lib/socialops."""
-    files = sorted((LIB / ROOT).rglob("*.py"))
+    files = lib_modules()
     known = frozenset(module_name(f) for f in files)
     imports: list[Import] = []
     for f in files:

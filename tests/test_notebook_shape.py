@@ -9,33 +9,28 @@ that come in pairs, one tagged ``lang-en`` and the next ``lang-zh``.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+from tests.conftest import ROOT, cell_tags, defined_names
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_CODE_LINES = 120
 #: Cells whose code is not counted: the parameters and the course's exercises and answers.
 UNCOUNTED = {"parameters", "exercise", "solution"}
 LANGS = ("lang-en", "lang-zh")
 
 
-def tags(cell) -> set[str]:
-    return set(cell.metadata.get("tags", []))
-
-
 def narrating_code(nb) -> list:
     """The code cells that count towards the notebook's size."""
-    return [c for c in nb.cells if c.cell_type == "code" and not tags(c) & UNCOUNTED]
+    return [c for c in nb.cells if c.cell_type == "code" and not cell_tags(c) & UNCOUNTED]
 
 
 def definitions(source: str) -> list[str]:
     """Names of the functions and classes a cell defines (IPython magics turned into Python first)."""
-    tree = ast.parse(TransformerManager().transform_cell(source))
-    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    return [node.name for node in ast.walk(tree) if isinstance(node, kinds)]
+    return defined_names(ast.parse(TransformerManager().transform_cell(source)))
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -55,7 +50,7 @@ def test_no_outputs_and_no_execution_counts(notebook):
 
 def test_exactly_one_parameters_cell(notebook):
     path, nb = notebook
-    cells = [c for c in nb.cells if "parameters" in tags(c)]
+    cells = [c for c in nb.cells if "parameters" in cell_tags(c)]
     assert len(cells) == 1, f"{path.name}: {len(cells)} cells tagged parameters"
     assert cells[0].cell_type == "code"
 
@@ -79,22 +74,22 @@ def test_markdown_cells_come_in_language_pairs(notebook):
     path, nb = notebook
     markdown = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
     for _, cell in markdown:
-        langs = tags(cell) & set(LANGS)
+        langs = cell_tags(cell) & set(LANGS)
         assert len(langs) == 1, f"{path.name}: markdown cell {cell.get('id')} has language tags {sorted(langs)}"
     for i, cell in markdown:
-        if "lang-en" not in tags(cell):
+        if "lang-en" not in cell_tags(cell):
             continue
         partner = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        assert partner is not None and partner.cell_type == "markdown" and "lang-zh" in tags(partner), (
+        assert partner is not None and partner.cell_type == "markdown" and "lang-zh" in cell_tags(partner), (
             f"{path.name}: English cell {cell.get('id')} is not followed by its Chinese cell"
         )
-        assert tags(cell) - {"lang-en"} == tags(partner) - {"lang-zh"}, (
+        assert cell_tags(cell) - {"lang-en"} == cell_tags(partner) - {"lang-zh"}, (
             f"{path.name}: cells {cell.get('id')} and {partner.get('id')} differ in their other tags"
         )
     zh_first = [
         c.get("id")
         for i, c in markdown
-        if "lang-zh" in tags(c) and (i == 0 or "lang-en" not in tags(nb.cells[i - 1]))
+        if "lang-zh" in cell_tags(c) and (i == 0 or "lang-en" not in cell_tags(nb.cells[i - 1]))
     ]
     assert not zh_first, f"{path.name}: Chinese cells without an English cell before them: {zh_first}"
 

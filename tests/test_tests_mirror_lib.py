@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LIB = ROOT / "lib" / "socialops"
+from tests.conftest import LIB, ROOT, defined_names, lib_modules
+
 TESTS = ROOT / "tests"
 
 #: Modules without a test file of their own, each with the reason. Keep it short.
@@ -22,9 +22,7 @@ EXCEPTIONS: dict[str, str] = {}
 
 def holds_code(path: Path) -> bool:
     """Whether a module defines a function or a class (re-exports and constants alone are no code)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    return any(isinstance(node, kinds) for node in ast.walk(tree))
+    return bool(defined_names(ast.parse(path.read_text(encoding="utf-8"))))
 
 
 def expected_test(module: Path) -> Path | None:
@@ -42,7 +40,7 @@ def expected_test(module: Path) -> Path | None:
 def missing_tests() -> list[str]:
     """One line per lib module whose mirrored test file does not exist."""
     lines = []
-    for module in sorted(LIB.rglob("*.py")):
+    for module in lib_modules():
         rel = module.relative_to(LIB).as_posix()
         test = expected_test(module)
         if test is not None and rel not in EXCEPTIONS and not test.exists():

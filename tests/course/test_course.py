@@ -31,13 +31,10 @@ from socialops.course import (
 )
 from socialops.course.__main__ import main as course_main
 from socialops.pipeline.publish import render_html
+from tests.conftest import cell_tags
 
 EXECUTED = "05_crisis_postmortem"  # the quickest chapter to run
 LANGS = ("en", "zh")
-
-
-def _tags(cell) -> set[str]:
-    return set(cell.metadata.get("tags", []))
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +66,21 @@ def sites(run_dir, tmp_path_factory) -> dict[str, Path]:
 def test_each_chapter_has_exercises_and_solutions_in_both_languages(chapter):
     nb = nbformat.read(str(notebook_path(chapter)), as_version=4)
     for tag in ("exercise", "solution"):
-        code = [c for c in nb.cells if c.cell_type == "code" and tag in _tags(c)]
+        code = [c for c in nb.cells if c.cell_type == "code" and tag in cell_tags(c)]
         assert len(code) >= 2, f"{chapter}: fewer than two {tag} code cells"
         for lang in LANGS:
-            text = [c for c in nb.cells if c.cell_type == "markdown" and {tag, f"lang-{lang}"} <= _tags(c)]
+            wanted = {tag, f"lang-{lang}"}
+            text = [c for c in nb.cells if c.cell_type == "markdown" and wanted <= cell_tags(c)]
             assert len(text) >= 2, f"{chapter}: fewer than two {tag} texts in {lang}"
     # the report's last code cell stays rep.finish(); exercises come before it
     last_code = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert last_code.source.strip() == "rep.finish()"
-    assert not _tags(last_code) & {"exercise", "solution"}
+    assert not cell_tags(last_code) & {"exercise", "solution"}
 
 
 def test_exercises_run_as_written(run_dir):
     nb = nbformat.read(str(run_dir / "zh" / f"{EXECUTED}.ipynb"), as_version=4)
-    cells = [c for c in nb.cells if c.cell_type == "code" and _tags(c) & {"exercise", "solution"}]
+    cells = [c for c in nb.cells if c.cell_type == "code" and cell_tags(c) & {"exercise", "solution"}]
     assert cells
     for cell in cells:
         assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
@@ -94,11 +92,11 @@ def test_course_notebook_keeps_one_language_and_removes_solutions_for_students()
     student = course_notebook(nb, lang="zh", trainer=False)
     trainer = course_notebook(nb, lang="zh", trainer=True)
     for prepared in (student, trainer):
-        assert not [c for c in prepared.cells if _tags(c) & {"lang-en", "parameters"}]
-        assert [c for c in prepared.cells if "exercise" in _tags(c)]
-    assert not [c for c in student.cells if "solution" in _tags(c)]
-    solutions = [c for c in nb.cells if "solution" in _tags(c) and "lang-en" not in _tags(c)]
-    assert len([c for c in trainer.cells if "solution" in _tags(c)]) == len(solutions)
+        assert not [c for c in prepared.cells if cell_tags(c) & {"lang-en", "parameters"}]
+        assert [c for c in prepared.cells if "exercise" in cell_tags(c)]
+    assert not [c for c in student.cells if "solution" in cell_tags(c)]
+    solutions = [c for c in nb.cells if "solution" in cell_tags(c) and "lang-en" not in cell_tags(c)]
+    assert len([c for c in trainer.cells if "solution" in cell_tags(c)]) == len(solutions)
     assert len(nb.cells) > len(trainer.cells) > len(student.cells)
 
 
