@@ -136,3 +136,8 @@ def test_record_keeps_several_results_in_order(report):
     report.record({})
     assert report.results == {"first": 4, "second": {"a": 2}, "third": [3]}
     assert list(report.document())[-3:] == ["first", "second", "third"]
+
+
+def test_platform_label_names_known_platforms_and_shows_others_as_given(report):
+    assert report.platform_label("weibo") == report.t("platform_weibo") != "weibo"
+    assert report.platform_label("mastodon") == "mastodon"

@@ -167,8 +167,7 @@ class Report:
 
     def platform_label(self, platform: str) -> str:
         """A platform's display name in the report language (unknown ids are shown as given)."""
-        key = f"platform_{platform}"
-        return self.t(key) if self.t.has(key) else str(platform)
+        return self.t.label("platform", platform)
 
     def mask(self, obj):
         """Mask personal data in a string, Series or DataFrame for the client audience."""
