@@ -1,13 +1,8 @@
-"""Confidence intervals of proportions.
-
-The Wilson score interval is written out in closed form (Wilson 1927; Newcombe 1998, method 3): it needs only the
-normal quantile, which the standard library gives, so callers do not pay for loading a statistics package.
-"""
+"""Confidence intervals of proportions."""
 
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -25,12 +20,11 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     tuple of float
         Lower and upper bound within [0, 1]; both NaN when there are no trials.
     """
+    # imported here: statsmodels takes a second to load, and most processes that import this module never need it
+    from statsmodels.stats.proportion import proportion_confint
+
     if trials <= 0:
         return math.nan, math.nan
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    share = successes / trials
-    shrink = 1 + z * z / trials
-    centre = (share + z * z / (2 * trials)) / shrink
-    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / shrink
-    # Rounding can push a bound a last bit past 0 or 1 when the share itself is 0 or 1.
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = proportion_confint(successes, trials, alpha=1 - confidence, method="wilson")
+    # At a share of 0 or 1 the bound is exactly 0 or 1; rounding would leave it a last bit inside.
+    return (0.0 if successes == 0 else float(low)), (1.0 if successes == trials else float(high))
