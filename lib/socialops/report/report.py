@@ -241,8 +241,7 @@ class Report:
 
     def record(self, results: Mapping[str, object]) -> None:
         """Record several keys of ``CHAPTER.json`` at once, in the mapping's order."""
-        for key, value in results.items():
-            self.result(key, value)
+        self.results.update(results)
 
     def headline(self, label: str, value: object) -> None:
         """Record a headline figure for ``index.html`` (label and value as the reader should see them)."""
