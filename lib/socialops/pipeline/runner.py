@@ -206,6 +206,8 @@ def _publish_failure(job: ChapterJob, detail: str, message: str, t: Translator) 
     page = publish.error_page(title=t(f"ch_{job.chapter}"), lang=t.lang, detail=detail, message=message)
     publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
     print(f"{detail} {message}".strip(), file=sys.stderr)
+
+
 def _stop_tree(process: subprocess.Popen) -> None:
     """Stop a worker and every process it started (the kernel runs in a session of its own)."""
     try:
