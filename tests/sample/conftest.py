@@ -7,7 +7,6 @@ with a lifelines Cox model.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -15,8 +14,8 @@ import pandas as pd
 import pytest
 
 from socialops.sample import TABLES
+from tests.conftest import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
 
 
@@ -38,11 +37,6 @@ def con():
     connection = duckdb.connect(config={"threads": 1, "memory_limit": "1GB"})
     yield connection
     connection.close()
-
-
-@pytest.fixture(scope="package")
-def truths():
-    return json.loads((SAMPLES / "truths.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="package")

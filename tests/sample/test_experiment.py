@@ -42,7 +42,6 @@ def test_winback_outcomes_agree_with_purchases(frames, truths):
     assert z > 3 and p < 0.001
 
 
-
 def test_title_summer_lift_is_recoverable(frames, truths):
     exp = frames["experiment"]
     ts = exp[exp.experiment_id == "title_summer"]

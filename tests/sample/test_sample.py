@@ -76,11 +76,6 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _file(folder: Path, table: str) -> Path:
-    (path,) = [p for p in (folder / f"{table}.csv", folder / f"{table}.parquet") if p.exists()]
-    return path
-
-
 def test_committed_samples_are_the_generators_output(tmp_path):
     generate(tmp_path, users=20_000, seed=7, fmt="csv", events_fmt="parquet")
     written = sorted(p.name for p in tmp_path.iterdir())
