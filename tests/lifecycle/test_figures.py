@@ -39,6 +39,7 @@ def test_stage_bars_sorted_with_previous_marker():
     assert labels(ax) == ["Loyal", "Potential", "Active", "New", "Churned"]
     assert [p.get_width() for p in ax.patches] == [2, 5, 10, 30, 50]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["30 days earlier"]
+    assert [t.get_text() for t in ax.texts] == [" 2", " 5", " 10", " 30", " 50"]
     plt.close(fig)
 
 
@@ -66,6 +67,7 @@ def test_funnel_bars_title_states_the_buyers_share():
     assert [p.get_width() for p in ax.patches] == [100, 50, 20, 5]
     assert labels(ax) == ["Potential", "New", "Active", "Loyal"]
     assert list(ax.get_yticks()) == [3, 2, 1, 0]  # the first step on top
+    assert [t.get_text() for t in ax.texts] == [" 100", " 50  (50.0%)", " 20  (40.0%)", " 5  (25.0%)"]
     plt.close(fig)
     empty = charts.funnel_bars(funnel.assign(reached=0), EN)
     assert title_of(empty.axes[0]).startswith("0.0%")

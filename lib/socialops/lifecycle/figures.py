@@ -16,7 +16,7 @@ from matplotlib.ticker import PercentFormatter
 
 from socialops.lifecycle.analysis import buyer_share
 from socialops.report.charts import ACCENT, ALERT, MUTED
-from socialops.report.format import percent
+from socialops.report.format import is_missing, number, percent
 from socialops.report.i18n import Translator
 
 
@@ -42,7 +42,7 @@ def stage_bars(sizes: pd.DataFrame, t: Translator, days: int) -> Figure:
                zorder=3)
     ax.set_yticks(y, [t.label("stage", s) for s in data.index])
     for yi, value in zip(y, data["users"], strict=True):
-        ax.text(value, yi, f" {value:,}", va="center", fontsize=9)
+        ax.text(value, yi, f" {number(value)}", va="center", fontsize=9)
     ax.set_title(t("chart_stages", stage=t.label("stage", largest), share=percent(sizes.loc[largest, "share"])),
                  loc="left")
     ax.set_xlabel("")
@@ -66,7 +66,7 @@ def funnel_bars(funnel: pd.DataFrame, t: Translator) -> Figure:
     ax.barh(y, funnel["reached"], color=ACCENT)
     ax.set_yticks(y, [t.label("stage", s) for s in funnel.index])
     for yi, (reached, rate) in zip(y, funnel[["reached", "conversion"]].itertuples(index=False), strict=True):
-        text = f" {reached:,}" + ("" if pd.isna(rate) else f"  ({rate:.1%})")
+        text = f" {number(reached)}" + ("" if is_missing(rate) else f"  ({percent(rate)})")
         ax.text(reached, yi, text, va="center", fontsize=9)
     ax.set_title(t("chart_funnel", rate=percent(buyer_share(funnel))), loc="left")
     ax.grid(axis="y", visible=False)
