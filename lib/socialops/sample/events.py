@@ -236,7 +236,7 @@ def plan_users(rng: np.random.Generator, n: int) -> Plan:
 
 
 def _draw_users(rng: np.random.Generator, n: int) -> _Draft:
-    """Each user's platform, arrival, kind and purchase traits, and which customers come through a referral."""
+    """Each user's platform, arrival, kind, purchase traits and planned first purchase; who is referred."""
     platform = rng.choice(len(PLATFORMS), n, p=USER_PLATFORM_SHARE)
     start = _arrivals(rng, n)
     u = rng.random(n)
@@ -253,6 +253,7 @@ def _draw_users(rng: np.random.Generator, n: int) -> _Draft:
     chance = np.minimum(1.0, REFERRED_OF_CUSTOMERS * customers.size * odds / odds.sum())
     referred = np.zeros(n, dtype=bool)
     referred[customers[rng.random(customers.size) < chance]] = True
+    first = start + rng.exponential(5 * DAY, n).astype(np.int64) + 600
     return _Draft(
         platform=platform,
         kind=kind,
@@ -261,7 +262,7 @@ def _draw_users(rng: np.random.Generator, n: int) -> _Draft:
         lam=lam,
         p=p,
         referred=referred,
-        first=np.zeros(n, dtype=np.int64),
+        first=first,
         end=np.zeros(n, dtype=np.int64),
         rate=np.zeros(n),
         dead=np.zeros(n, dtype=bool),
@@ -274,7 +275,6 @@ def _draw_organic_customers(rng: np.random.Generator, users: _Draft) -> tuple[np
 
     Returns the organic customers and the number of repeat purchases of each.
     """
-    users.first = users.start + rng.exponential(5 * DAY, users.kind.size).astype(np.int64) + 600
     organic = np.flatnonzero((users.kind == 2) & ~users.referred)
     late = organic[users.first[organic] > WINDOW_END - HOUR]
     users.kind[late] = 1
@@ -282,7 +282,9 @@ def _draw_organic_customers(rng: np.random.Generator, users: _Draft) -> tuple[np
     return organic, _customers(rng, users, organic, 1.0)
 
 
-def _draw_referred_users(rng: np.random.Generator, users: _Draft, organic: np.ndarray, n_repeat: np.ndarray):
+def _draw_referred_users(
+    rng: np.random.Generator, users: _Draft, organic: np.ndarray, n_repeat: np.ndarray
+) -> None:
     """Referred users arrive a few hours after a referral by a customer, at a time when that customer is active."""
     start, first, end = users.start, users.first, users.end
     ref = np.flatnonzero(users.referred)
