@@ -168,5 +168,7 @@ def test_posting_cadence_against_guidance(posts, posts_df):
     short = po.posting_cadence(posts, "2026-03-01", "2026-03-07").set_index("platform")
     in_week = posts_df[(posts_df.published_at >= "2026-03-01") & (posts_df.published_at < "2026-03-08")]
     assert short.loc["xiaohongshu", "posts"] == (in_week.platform == "xiaohongshu").sum()
+    before = po.posting_cadence(posts, "2025-01-01", "2025-01-07")  # before the first post
+    assert before["platform"].tolist() == sorted(posts_df.platform.unique()) and (before["posts"] == 0).all()
     low = po.posting_cadence(posts, "2026-01-01", "2026-06-29", guidance={"douyin": (100, 200)})
     assert low.set_index("platform").loc["douyin", "status"] == "below"
