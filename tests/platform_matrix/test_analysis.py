@@ -196,6 +196,13 @@ def test_audience_fit_is_the_overlap_of_distributions(con):
     assert fit.loc["b", "fit_age"] == pytest.approx(0.25 + 0.1 + 0.1)
     assert fit.loc["b", "audience_fit"] == pytest.approx((0.5 + 0.45) / 2)
     assert fit.loc["b", "dimensions"] == 2
+    # a platform reporting none of the target's dimensions is listed, without a fit
+    aud_c = pd.concat([aud, pd.DataFrame({"platform": ["c"], "dimension": ["city"], "bucket": ["tier1"],
+                                          "share": [1.0]})])
+    fit_c = pm.audience_fit(con.create_table("aud_c", aud_c, overwrite=True),
+                            pm.parse_target_audience("age:25-34=0.5")).set_index("platform")
+    assert fit_c.index.tolist() == ["a", "b", "c"]
+    assert np.isnan(fit_c.loc["c", "audience_fit"]) and fit_c.loc["c", "dimensions"] == 0
 
 
 # -- score and roles -------------------------------------------------------------------------------------

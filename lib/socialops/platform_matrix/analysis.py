@@ -341,11 +341,12 @@ def audience_fit(audience: ibis.Table, target: Mapping[str, Mapping[str, float]]
         dimension.
     """
     dims = list(target)
-    agg = (audience.filter(audience.dimension.isin(dims))
-           .group_by(["platform", "dimension", "bucket"]).aggregate(share=audience.share.sum())
-           .to_pandas())
+    # one query: every platform is listed, also one that reports none of the target's dimensions
+    agg = audience.group_by(["platform", "dimension", "bucket"]).aggregate(share=audience.share.sum()).to_pandas()
+    platforms = sorted(set(agg["platform"]))
+    agg = agg[agg["dimension"].isin(dims)]
     rows = []
-    for platform in sorted(audience.select("platform").distinct().to_pandas()["platform"]):
+    for platform in platforms:
         row: dict[str, object] = {"platform": platform}
         for dim in dims:
             buckets = sorted(set(agg.loc[agg.dimension == dim, "bucket"]) | set(target[dim]))
