@@ -1,4 +1,4 @@
-"""Fixtures of the benchmark tests: one small generated events table, shared by the package's test modules."""
+"""Fixtures of the benchmark tests: one small generated events table and its BG/NBD summary by the library."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from socialops.bench import baseline
+from socialops.bench import baseline, tasks
+from socialops.churn import analysis as churn
 from socialops.inputs.workspace import open_workspace
 
 
@@ -27,3 +28,11 @@ def both(small):
     folder, as_of = small
     with open_workspace(folder, ["events"], threads=1, memory_limit="1GB") as ws:
         yield ws.table("events"), baseline.read_events(folder / "events.parquet"), as_of
+
+
+@pytest.fixture(scope="package")
+def library_bgnbd(both):
+    """The library's BG/NBD summary of the small events, one row per customer in user order."""
+    events, _, as_of = both
+    summary = churn.customer_table(events, as_of).select("user_id", *tasks.BGNBD_COLUMNS).to_pandas()
+    return summary.sort_values("user_id", ignore_index=True)
