@@ -311,8 +311,7 @@ def test_win_back_table_rounds_and_masks_the_user_column(t, at_risk):
                                    "Customer value, next 365 days", "Value at risk"]
     assert table.iloc[0].tolist() == ["u000123", "High value", 7, 812.46, 200, 0.123, 0.012, 5.68, 711.75]
     assert table.iloc[1, 4] == 150
-    masked = present.win_back_table(at_risk, t, horizon_days=90, clv_days=365,
-                                    mask=lambda frame: frame.assign(user_id="***"))
+    masked = present.win_back_table(at_risk.assign(user_id="***"), t, horizon_days=90, clv_days=365)
     assert masked["User"].tolist() == ["***", "***"]
 
 

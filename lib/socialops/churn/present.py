@@ -7,7 +7,7 @@ entries of CHAPTER.json and into the headline figures. Every threshold of a deci
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -425,29 +425,25 @@ def at_risk_headline(at_risk: pd.DataFrame, t: Translator) -> tuple[str, str]:
     return t("chart_alive_risk"), number(len(at_risk))
 
 
-def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, clv_days: int,
-                   mask: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, clv_days: int) -> pd.DataFrame:
     """The win-back list under translated headers, numbers rounded for reading and for a CRM import.
 
     Parameters
     ----------
     at_risk : pandas.DataFrame
-        The output of :func:`socialops.churn.analysis.at_risk_customers`.
+        The output of :func:`socialops.churn.analysis.at_risk_customers`. Mask it before for a client: under its
+        translated header the ``user_id`` column is no longer recognised by the report's masking.
     t : Translator
         The report's translator.
     horizon_days, clv_days : int
         Horizons of the expected purchases and of the customer value (they appear in the headers).
-    mask : callable, optional
-        Applied to the ``user_id`` column (as a one-column frame) before it goes under its translated header,
-        where the report's own masking would no longer recognise it.
 
     Returns
     -------
     pandas.DataFrame
     """
-    users = at_risk[["user_id"]] if mask is None else mask(at_risk[["user_id"]])
     return pd.DataFrame({
-        t.col("user"): users["user_id"], t.col("tier"): [t.label("tier", tier) for tier in at_risk["tier"]],
+        t.col("user"): at_risk["user_id"], t.col("tier"): [t.label("tier", tier) for tier in at_risk["tier"]],
         t.col("purchases"): at_risk["purchases"], t.col("total_spend"): at_risk["total_spend"].round(2),
         t.col("days_since"): at_risk["days_since_purchase"].round(0).astype(int),
         t.col("p_alive"): at_risk["p_alive"].round(3),
