@@ -19,6 +19,7 @@ from socialops.churn.present import holdout_fits, median_reached, winback_signif
 from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
 from socialops.report.format import p_compared, percent
 from socialops.report.i18n import Translator
+from socialops.stats.intervals import wilson_interval
 
 if TYPE_CHECKING:
     from socialops.churn.analysis import HoldoutCheck
@@ -194,14 +195,12 @@ def winback_rates(effect: dict, t: Translator) -> Figure:
     t : Translator
         The report's translator.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     arms = [(effect["comebacks_holdout"], effect["n_holdout"], MUTED),
             (effect["comebacks_treated"], effect["n_treated"], ACCENT)]
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for i, (x, n, color) in enumerate(arms):
         rate = x / n
-        low, high = proportion_confint(x, n, method="wilson")
+        low, high = wilson_interval(x, n)
         ax.bar(i, rate, color=color, width=0.55)
         ax.errorbar(i, rate, yerr=[[rate - low], [high - rate]], color="black", capsize=4)
         ax.annotate(f"{rate:.1%}", (i, high), xytext=(0, 4), textcoords="offset points", ha="center")
