@@ -90,12 +90,23 @@ def test_calibration_holdout_says_whether_the_model_passed(t):
 
 
 def test_alive_by_value_counts_the_list_in_the_title(t):
-    scored = pd.DataFrame({"p_alive": [0.1, 0.2, 0.9, 0.95], "total_spend": [500.0, 0.0, 800.0, 20.0]})
+    scored = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "p_alive": [0.1, 0.2, 0.9, 0.95],
+                           "total_spend": [500.0, 0.0, 800.0, 20.0]})
     at_risk = pd.DataFrame({"user_id": ["a"] * 1234})
     ax = figures.alive_by_value(scored, at_risk, 0.75, 0.5, t).axes[0]
     assert ax.get_title(loc="left") == "1,234 valuable customers are probably gone"
     assert ax.get_ylim()[0] == 0
     assert [x.get_text() for x in ax.get_legend().get_texts()] == ["Other customers", "Win-back list"]
+
+
+def test_alive_by_value_highlights_exactly_the_list(t):
+    # with every spend at zero the spend threshold is zero too: zero spenders stay off the list, and off the red
+    scored = pd.DataFrame({"user_id": ["a", "b", "c"], "p_alive": [0.1, 0.2, 0.9], "total_spend": [0.0, 0.0, 0.0]})
+    others, listed = figures.alive_by_value(scored, scored.iloc[:0], 0.75, 0.5, t).axes[0].collections
+    assert len(others.get_offsets()) == 3 and len(listed.get_offsets()) == 0
+    scored = scored.assign(total_spend=[500.0, 0.0, 800.0])
+    others, listed = figures.alive_by_value(scored, scored.iloc[[0]], 0.75, 0.5, t).axes[0].collections
+    assert listed.get_offsets().tolist() == [[0.1, 500.0]]
 
 
 def test_winback_rates_give_the_uplift_only_when_it_is_clear(t):

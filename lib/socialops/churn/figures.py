@@ -150,14 +150,14 @@ def calibration_holdout(check: HoldoutCheck, t: Translator) -> Figure:
 
 def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float,
                    t: Translator) -> Figure:
-    """Past spend against P(alive): the at-risk corner (valuable, probably gone) highlighted.
+    """Past spend against P(alive): the customers of the win-back list (valuable, probably gone) highlighted.
 
     Parameters
     ----------
     scored : pandas.DataFrame
         The output of :func:`socialops.churn.analysis.score_customers`.
     at_risk : pandas.DataFrame
-        The win-back list (its length is in the title).
+        The win-back list: its customers are highlighted and counted in the title.
     value_quantile, p_alive_below : float
         The thresholds of the list, drawn as dotted lines.
     t : Translator
@@ -165,7 +165,7 @@ def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: 
     """
     threshold_spend = scored["total_spend"].quantile(value_quantile)
     fig, ax = plt.subplots(figsize=(8, 4.4))
-    risk = (scored["p_alive"] < p_alive_below) & (scored["total_spend"] >= threshold_spend)
+    risk = scored["user_id"].isin(at_risk["user_id"])
     ax.scatter(scored.loc[~risk, "p_alive"], scored.loc[~risk, "total_spend"], s=6, color=MUTED, alpha=0.5,
                label=t("chart_alive_others"), rasterized=True)
     ax.scatter(scored.loc[risk, "p_alive"], scored.loc[risk, "total_spend"], s=8, color=ALERT, alpha=0.7,
