@@ -231,6 +231,12 @@ def test_cadence_table_shows_the_guidance_band():
     assert table["Cadence"].tolist() == ["below guidance", "within guidance", "no guidance"]
 
 
+def test_platforms_below_lists_the_display_names_below_guidance():
+    assert present.platforms_below(make_cadence().assign(status=["below", "within", "below"]), EN) == \
+        "Douyin, Weibo"
+    assert present.platforms_below(make_cadence(8.0), EN) == ""
+
+
 def test_cadence_findings_name_the_platforms_below_guidance():
     assert present.cadence_findings(make_cadence(), EN) == [Message("find_cadence_below", {"platforms": "Douyin"})]
     assert present.cadence_findings(make_cadence(8.0), EN) == [Message("find_cadence_ok")]

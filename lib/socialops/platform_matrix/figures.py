@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from socialops.platform_matrix.present import hours_label, metric_name, platform_labels, platform_names
+from socialops.platform_matrix.present import hours_label, metric_name, platform_labels, platforms_below
 from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS
 from socialops.report.format import percent
 from socialops.report.i18n import Translator
@@ -153,9 +153,8 @@ def cadence(posting: pd.DataFrame, t: Translator) -> Figure:
                     label=t("legend_guidance") if y == int(np.argmax(guided)) else None)
     ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel(t("axis_posts_per_week"))
-    below = posting.loc[posting["status"] == "below", "platform"]
-    title = (t("chart_cadence_below_title", platforms=platform_names(below, t)) if len(below)
-             else t("chart_cadence_title"))
+    below = platforms_below(posting, t)
+    title = t("chart_cadence_below_title", platforms=below) if below else t("chart_cadence_title")
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     return fig

@@ -305,11 +305,16 @@ def cadence_table(cadence: pd.DataFrame, t: Translator) -> pd.DataFrame:
     return shown[["platform", "posts", "posts_per_week", "target", "status"]].rename(columns=t.col)
 
 
+def platforms_below(cadence: pd.DataFrame, t: Translator) -> str:
+    """Display names of the platforms posting less than their guidance, as a list (empty text for none)."""
+    return platform_names(cadence.loc[cadence["status"] == "below", "platform"], t)
+
+
 def cadence_findings(cadence: pd.DataFrame, t: Translator) -> list[Message]:
     """The platforms posting less than the guidance (``find_cadence_below``), or that all keep up with it."""
-    below = cadence.loc[cadence["status"] == "below", "platform"]
-    if len(below):
-        return [Message("find_cadence_below", {"platforms": platform_names(below, t)})]
+    below = platforms_below(cadence, t)
+    if below:
+        return [Message("find_cadence_below", {"platforms": below})]
     return [Message("find_cadence_ok")]
 
 
