@@ -401,15 +401,8 @@ def score_platforms(metrics: pd.DataFrame, goal: str = "conversion", weights: Ma
         ``metrics`` (plus ``audience_fit``) with ``norm_<component>`` columns, ``score``, ``rank`` (1 =
         best) and ``role``, sorted by rank.
     """
-    if weights is None:
-        if goal not in GOAL_WEIGHTS:
-            raise ValueError(f"goal must be one of {', '.join(GOAL_WEIGHTS)}, not {goal!r}")
-        weights = GOAL_WEIGHTS[goal]
-    df = metrics.copy()
-    if fit is not None:
-        df = df.merge(fit[["platform", "audience_fit"]], on="platform", how="left")
-    elif "audience_fit" not in df:
-        df["audience_fit"] = np.nan
+    weights = _goal_weights(goal, weights)
+    df = _with_fit(metrics, fit)
     components = _components(df)
     unknown = set(weights) - set(components)
     if unknown:
@@ -422,6 +415,22 @@ def score_platforms(metrics: pd.DataFrame, goal: str = "conversion", weights: Ma
     df["rank"] = np.arange(1, len(df) + 1)
     df["role"] = assign_roles(df["score"], core_ratio, deprioritize_ratio)
     return df
+
+
+def _goal_weights(goal: str, weights: Mapping[str, float] | None) -> Mapping[str, float]:
+    """The explicit weights when given, else the goal's."""
+    if weights is not None:
+        return weights
+    if goal not in GOAL_WEIGHTS:
+        raise ValueError(f"goal must be one of {', '.join(GOAL_WEIGHTS)}, not {goal!r}")
+    return GOAL_WEIGHTS[goal]
+
+
+def _with_fit(metrics: pd.DataFrame, fit: pd.DataFrame | None) -> pd.DataFrame:
+    """A copy of ``metrics`` with each platform's ``audience_fit`` from ``fit`` (missing without it)."""
+    if fit is not None:
+        return metrics.merge(fit[["platform", "audience_fit"]], on="platform", how="left")
+    return metrics.assign(audience_fit=metrics.get("audience_fit", np.nan))
 
 
 def _components(df: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -491,13 +500,8 @@ def score_intervals(totals: pd.DataFrame, start=None, end=None, goal: str = "con
         in which the platform ranks first).
     """
     df = _between(totals, start, end)
-    base = platform_metrics(df)
-    if weights is None:
-        weights = GOAL_WEIGHTS[goal]
-    if fit is not None:
-        base = base.merge(fit[["platform", "audience_fit"]], on="platform", how="left")
-    else:
-        base["audience_fit"] = np.nan
+    weights = _goal_weights(goal, weights)
+    base = _with_fit(platform_metrics(df), fit)
     fixed = _components(base)
     cubes = {c: df.pivot_table(index="date", columns="platform", values=c, aggfunc="sum")
              .reindex(columns=base["platform"]).to_numpy(dtype=float) for c in _SUM_COLUMNS if c in df}
