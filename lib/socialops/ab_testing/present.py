@@ -14,7 +14,7 @@ import pandas as pd
 
 from socialops.ab_testing.analysis import Analysis, significant_in_sound_tests, unmatched_splits
 from socialops.report.findings import Message
-from socialops.report.format import p_value, percent, signed, small
+from socialops.report.format import number, p_value, percent, signed, small
 from socialops.report.i18n import Translator
 
 #: Variance removed by CUPED below which it is reported as no gain.
@@ -45,7 +45,7 @@ def level_of(alpha: float) -> str:
 
 def split_text(shares: Mapping[str, float]) -> str:
     """A split as "control 50% / variant 50%"."""
-    return " / ".join(f"{v} {100 * s:.1f}%".replace(".0%", "%") for v, s in shares.items())
+    return " / ".join(f"{v} {percent(s)}".replace(".0%", "%") for v, s in shares.items())
 
 
 def broken_splits(srm: pd.DataFrame) -> set[str]:
@@ -67,7 +67,7 @@ def srm_table(srm: pd.DataFrame, t: Translator) -> pd.DataFrame:
 
 
 def _rate_text(metric: str) -> Callable[[float], str]:
-    return (lambda x: percent(x, 2, missing="")) if metric == "conversion" else (lambda x: f"{x:,.2f}")
+    return (lambda x: percent(x, 2, missing="")) if metric == "conversion" else (lambda x: number(x, 2, missing=""))
 
 
 def _loss_text(row: pd.Series, t: Translator) -> str:
