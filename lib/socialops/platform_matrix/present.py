@@ -473,8 +473,8 @@ def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.
         recs.append(Message(f"rec_mix_{mix['verdict']}", {"ad_share": percent(mix["ad_share"], 0),
                                                           "target": percent(1 - mix["target_value_share"], 0)}))
     if content is not None and len(content) > 1:
-        recs.append(Message("rec_content", {"best": t.label("ct", content.iloc[0, 0]),
-                                            "worst": t.label("ct", content.iloc[-1, 0])}))
+        recs.append(Message("rec_content", {"best": t.label("ct", content["content_type"].iloc[0]),
+                                            "worst": t.label("ct", content["content_type"].iloc[-1])}))
     if hours:
         recs.append(Message("rec_hours", {"hours": hours_label(hours)}))
     return recs
