@@ -180,6 +180,7 @@ def test_winback_effect_and_economics(con):
 def test_public_api_names():
     km = churn.kaplan_meier([1, 2, 3], [1, 1, 0])
     assert list(km.columns) == ["time", "survival", "ci_low", "ci_high"]
-    fit = churn.fit_bgnbd([0, 1, 2], [0, 3, 5], [10, 10, 10])
+    # a dozen customers the model fits at once; three would leave it to wander far off for seconds
+    fit = churn.fit_bgnbd([0, 1, 2, 0, 3, 1, 0, 2, 0, 0, 1, 4], [0, 3, 5, 0, 8, 2, 0, 6, 0, 0, 1, 9], [10] * 12)
     assert isinstance(fit, BGNBDFit) and set(fit.params) == {"r", "alpha", "a", "b"}
     assert np.isfinite(fit.log_likelihood)
