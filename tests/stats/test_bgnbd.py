@@ -32,10 +32,9 @@ def test_bgnbd_intervals_cover_estimates(cdnow_bg):
     assert s.loc["alpha", "std_error"] == pytest.approx(0.378, rel=0.05)
 
 
-def test_bgnbd_one_time_buyers_look_alive_but_mbgnbd_does_not(cdnow):
-    bg = fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+def test_bgnbd_one_time_buyers_look_alive_but_mbgnbd_does_not(cdnow, cdnow_bg):
     mbg = fit_mbgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
-    assert bg.probability_alive(0, 0, 38.0) == 1.0
+    assert cdnow_bg.probability_alive(0, 0, 38.0) == 1.0
     assert 0 < mbg.probability_alive(0, 0, 38.0) < 0.6
     # published MBG/NBD fit of CDNOW (as reported by lifetimes' ModifiedBetaGeoFitter)
     assert mbg.params["r"] == pytest.approx(0.525, abs=2e-3)
