@@ -86,6 +86,18 @@ def test_subscripted_types_and_numeric_choices(tmp_path):
     assert d["ratio"].default == 1.0 and isinstance(d["ratio"].default, float)
 
 
+def test_documented_range_bounds_numbers(tmp_path):
+    src = "days: int = 14  # past days, range: 3..60\nlevel: float = 0.9  # coverage, range: 0.5..0.999\n"
+    d = read_parameters(make_notebook(tmp_path, src))
+    assert resolve(d, overrides=["days=3", "level=0.999"]) == {"days": 3, "level": 0.999}
+    with pytest.raises(ParameterError, match=r"days: 2 is outside the documented range 3\.\.60"):
+        resolve(d, overrides=["days=2"])
+    with pytest.raises(ParameterError, match=r"level: 1\.0 is outside the documented range 0\.5\.\.0\.999"):
+        resolve(d, overrides=["level=1"])
+    with pytest.raises(ParameterError, match="bad default"):
+        read_parameters(make_notebook(tmp_path, "days: int = 99  # past days, range: 3..60\n"))
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [

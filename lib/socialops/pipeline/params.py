@@ -1,7 +1,7 @@
 """Chapter parameters: read from the notebook's ``parameters`` cell, typed from user input.
 
 The cell holds literals only, one per line, each with a type annotation and a ``# help`` comment; a help comment
-ending in ``one of: a, b, c`` lists the allowed values. papermill's own inspection is a line pattern: it drops
+ending in ``one of: a, b, c`` lists the allowed values, one of a number ending in ``range: LOW..HIGH`` its bounds. papermill's own inspection is a line pattern: it drops
 ``Literal[...]``, skips lines whose help comment contains ``=``, and checks nothing, so the cell is read here with
 :mod:`ast` (names, types, literal defaults) and :mod:`tokenize` (help comments).
 
@@ -53,6 +53,8 @@ _TYPES = {
 }
 _TYPE_LABEL = {"list": "list[str]", "dict": "dict[str, float]"}
 _CHOICES = re.compile(r"\bone of:\s*(?P<values>[^:]+?)\s*$", re.IGNORECASE)
+#: A numeric parameter's documented bounds, inclusive: its help comment ends with ``range: LOW..HIGH``.
+_RANGE = re.compile(r"\brange:\s*(?P<low>\S+?)\s*\.\.\s*(?P<high>\S+?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BOOL = {"true": True, "1": True, "false": False, "0": False}
@@ -214,10 +216,20 @@ def _check_choices(param: Parameter, value: Any) -> None:
         raise ValueError(f"{', '.join(map(repr, bad))} is not one of the allowed values ({allowed})")
 
 
+def _check_range(param: Parameter, value: Any) -> None:
+    match = _RANGE.search(param.help) if param.type_name in ("int", "float") else None
+    if match is None:
+        return
+    low, high = (_text_scalar(match[end], param.type_name) for end in ("low", "high"))
+    if not low <= value <= high:
+        raise ValueError(f"{value!r} is outside the documented range {low}..{high}")
+
+
 def _typed(param: Parameter, value: Any) -> Any:
-    """``value`` converted to ``param``'s type and checked against its allowed values."""
+    """``value`` converted to ``param``'s type and checked against its allowed values and range."""
     typed = _convert(value, param.type_name)
     _check_choices(param, typed)
+    _check_range(param, typed)
     if param.name in _FORMS:
         _FORMS[param.name](typed)
     return typed
