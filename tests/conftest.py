@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,19 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 LIB = ROOT / "lib" / "socialops"
+
+
+def require_component(present: bool, reason: str) -> None:
+    """Skip the calling test module when a component the Makefile installs is missing; fail instead under CI.
+
+    A CI run (``CI=true``) has run the Makefile's install targets, so a missing component there is a broken setup,
+    not an optional extra.
+    """
+    if present:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the Makefile installs it)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 def lib_modules() -> list[Path]:

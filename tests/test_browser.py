@@ -12,22 +12,21 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from socialops.chapters import CHAPTERS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_component
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "reports" / "test-artifacts"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: run `make browser-deps` (Debian)"),
-]
+pytestmark = pytest.mark.browser
+require_component(CHROMIUM.exists(), "no /usr/bin/chromium: run `make browser-deps` (Debian)")
+require_component(shutil.which("fc-list") is not None, "fontconfig is absent: run `make browser-deps`")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    from playwright import sync_api  # a dev dependency: missing means a broken setup, not a skip
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield chromium
@@ -131,8 +130,6 @@ def test_every_report_and_index_opens_cleanly(browser, reports):
 
 
 def test_chinese_report_renders_in_a_cjk_font(browser, reports):
-    if not shutil.which("fc-list"):
-        pytest.skip("fontconfig is absent: run `make browser-deps`")
     run = reports[f"{CHAPTERS[0]}-zh"]
     for path in (run.out_dir / f"{run.chapter}.html", run.out_dir / "index.html"):
         check = PageCheck(browser, path)
