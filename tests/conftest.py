@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,24 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 def title_of(ax) -> str:
     """An axes' title wherever the theme placed it (the report theme puts titles on the left)."""
     return next((ax.get_title(loc) for loc in ("center", "left", "right") if ax.get_title(loc)), "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def masking_key_file(tmp_path_factory) -> Iterator[Path]:
+    """The masking key of the test session: a file made for it, never the one in the user's home.
+
+    Set in the environment, so the runs the tests start (and their kernels) use it too.
+    """
+    from socialops.report.masking import KEY_FILE_ENV
+
+    path = tmp_path_factory.mktemp("masking") / "mask-key"
+    previous = os.environ.get(KEY_FILE_ENV)
+    os.environ[KEY_FILE_ENV] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop(KEY_FILE_ENV, None)
+    else:
+        os.environ[KEY_FILE_ENV] = previous
 
 
 @pytest.fixture(scope="module")

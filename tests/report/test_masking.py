@@ -1,5 +1,11 @@
 import hashlib
+import hmac
+import os
 import re
+import stat
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pandas as pd
@@ -7,13 +13,20 @@ import pytest
 
 from socialops.report.masking import (
     FREE_TEXT_COLUMNS,
+    KEY_FILE_ENV,
     PERSONAL_ID_COLUMNS,
     SALT_ENV,
+    MaskKeyError,
+    key_path,
     mask,
     mask_frame,
+    mask_key,
+    mask_source,
     mask_text,
     pseudonym,
+    read_or_create_key,
 )
+from tests.conftest import ROOT
 
 TOKEN = re.compile(r"u-[0-9a-f]{10}")
 
@@ -23,22 +36,108 @@ def _no_salt_from_env(monkeypatch):
     monkeypatch.delenv(SALT_ENV, raising=False)
 
 
-def test_pseudonym_is_a_stable_salted_sha256_token():
+@pytest.fixture
+def key_file(tmp_path, monkeypatch):
+    """A key location of this test alone (not yet created)."""
+    path = tmp_path / "config" / "socialops" / "mask-key"
+    monkeypatch.setenv(KEY_FILE_ENV, str(path))
+    return path
+
+
+def hmac_token(key: bytes, text: str) -> str:
+    return "u-" + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def test_pseudonym_is_a_stable_hmac_token_under_the_key():
     token = pseudonym("user_0042")
     assert TOKEN.fullmatch(token)
     assert token == pseudonym("user_0042")
-    assert token == "u-" + hashlib.sha256(b"\x00user_0042").hexdigest()[:10]
-    assert (
-        pseudonym("user_0042", salt="s3cret")
-        == "u-" + hashlib.sha256(b"s3cret\x00user_0042").hexdigest()[:10]
-    )
-    assert pseudonym("user_0042", salt="s3cret") != token
+    assert token == hmac_token(mask_key(), "user_0042")
+    assert pseudonym("user_0042", salt="s3cret") == hmac_token(b"s3cret", "user_0042") != token
     assert pseudonym("user_0043") != token
+    # not a digest anyone can compute from the id alone, salted or not
+    assert token not in {"u-" + hashlib.sha256(f"{s}user_0042".encode()).hexdigest()[:10] for s in ("", "\x00")}
 
 
-def test_pseudonym_salt_from_environment(monkeypatch):
+def test_the_key_file_is_created_once_private_and_reused(key_file):
+    token = pseudonym("13800138000")
+    key = key_file.read_bytes()
+    assert len(key) == 32 and mask_key() == key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    assert token == hmac_token(key, "13800138000")
+    mtime = key_file.stat().st_mtime_ns
+    assert read_or_create_key(key_file) == key  # read, not made anew
+    assert key_file.stat().st_mtime_ns == mtime
+    assert [p.name for p in key_file.parent.iterdir()] == ["mask-key"]  # no temporary file left
+
+
+def test_first_runs_at_the_same_time_agree_on_one_key(key_file):
+    keys = []
+    threads = [threading.Thread(target=lambda: keys.append(read_or_create_key(key_file))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and keys[0] == key_file.read_bytes()
+
+
+def test_the_environment_key_wins_over_the_file(key_file, monkeypatch):
+    from_file = pseudonym("abc")
     monkeypatch.setenv(SALT_ENV, "from-env")
-    assert pseudonym("abc") == pseudonym("abc", salt="from-env") != pseudonym("abc", salt="")
+    assert pseudonym("abc") == pseudonym("abc", salt="from-env") == hmac_token(b"from-env", "abc") != from_file
+    monkeypatch.setenv(SALT_ENV, "")  # set but empty: no key at all would be guessable, so the file is used
+    assert pseudonym("abc") == from_file
+
+
+def test_key_location_follows_the_configuration_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert key_path() == tmp_path / "xdg" / "socialops" / "mask-key"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert key_path() == tmp_path / "home" / ".config" / "socialops" / "mask-key"
+    monkeypatch.setenv(KEY_FILE_ENV, "~/keys/mask")
+    assert key_path() == tmp_path / "home" / "keys" / "mask"
+
+
+def _open_key(folder):
+    path = folder / "mask-key"
+    path.write_bytes(os.urandom(32))
+    path.chmod(0o644)
+    return path
+
+
+def _short_key(folder):
+    path = folder / "mask-key"
+    path.write_bytes(b"short")
+    path.chmod(0o600)
+    return path
+
+
+def _key_under_a_file(folder):
+    (folder / "socialops").write_text("a file where the key's folder should be", encoding="utf-8")
+    return folder / "socialops" / "mask-key"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(_open_key, "open to other users"), (_short_key, "holds 5 bytes"), (_key_under_a_file, "cannot read or create")],
+)
+def test_a_bad_key_file_is_a_clear_error(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(MaskKeyError, match=message) as error:
+        read_or_create_key(path)
+    assert str(path) in str(error.value)
+
+
+def test_the_same_id_gets_the_same_pseudonym_in_every_run(key_file):
+    # two fresh interpreters, as two runs (or a notebook opened outside the command) would be
+    code = "from socialops.report.masking import pseudonym; print(pseudonym('u_000123'))"
+    env = {k: v for k, v in os.environ.items() if k != SALT_ENV}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                           check=True).stdout.strip() for _ in range(2)]
+    assert runs[0] == runs[1] == pseudonym("u_000123")
 
 
 def test_pseudonym_treats_number_and_text_alike_and_is_idempotent():
@@ -235,3 +334,56 @@ def test_mask_dispatches_on_type():
     counts = pd.Series([3, 4], name="likes")
     pd.testing.assert_series_equal(mask(counts), counts)
     assert mask(42) == 42
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("wxid_abc123xyz 加我", "[contact] 加我"),
+        ("微信:zhangsan 私聊", "微信:[contact] 私聊"),
+        ("VX：LiLeiShop", "VX：[contact]"),
+        ("wx: hanmeimei88", "wx: [contact]"),
+        ("WX zhangsan_88", "WX [contact]"),
+        ("微信 zhangsan88", "微信 [contact]"),
+    ],
+)
+def test_wechat_ids_with_or_without_a_colon(text, expected):
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'client = "Brand\\n13912345678"',
+        "client = 'Brand\\t+86 139 1234 5678'",
+        'client = "\\u738b 13912345678"',
+        'client = "a\\\\13912345678"',
+        'client = ("Brand "\n          "13912345678")',
+        "client = '13912345678'  # call 13912345678",
+    ],
+)
+def test_mask_source_masks_string_literals_however_they_are_escaped(source):
+    given, values = {}, {}
+    exec(compile(source, "<given>", "exec"), {}, given)
+    assert mask_text(given["client"]) != given["client"]  # the value holds a phone number ...
+    masked = mask_source(source)
+    exec(compile(masked, "<masked>", "exec"), {}, values)  # ... and the masked code still runs
+    assert values["client"] == mask_text(given["client"])
+    assert not re.search(r"139\D?1234", masked)
+
+
+def test_mask_source_keeps_other_code_and_survives_code_that_does_not_parse():
+    source = '# Parameters\nlang = "zh"\nchurn_days = 90\nname = f"{lang}"\n'
+    assert mask_source(source) == source
+    assert mask_source('client = "13912345678') == 'client = "[phone]'
+
+
+def test_mask_treats_every_text_cell_of_a_table_as_free_text():
+    shown = pd.DataFrame({"词语": ["wxid_abc123", "退款", "@小鹿爱喝咖啡"], "次数": [3, 2, 1],
+                          "user_id": ["u_00001", "u_00002", "u_00003"]})
+    out = mask(shown)
+    assert out["词语"].tolist() == ["[contact]", "退款", "@" + pseudonym("小鹿爱喝咖啡")]
+    assert out["user_id"].tolist() == [pseudonym(f"u_0000{i}") for i in (1, 2, 3)]
+    assert out["次数"].tolist() == [3, 2, 1]
+    # mask_frame keeps its named free-text columns unless asked
+    assert mask_frame(shown)["词语"].tolist() == shown["词语"].tolist()

@@ -201,7 +201,7 @@ def scrub_notebook(nb, *, data_dir: str):
         if data_dir and cell.cell_type == "code":
             cell.source = cell.source.replace(data_dir, Path(data_dir).name)
         if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = masking.mask_text(cell.source)  # a phone number given as a parameter stays private
+            cell.source = masking.mask_source(cell.source)  # a phone number given as a parameter stays private
     mask_plain_outputs(nb)
     return nb
 

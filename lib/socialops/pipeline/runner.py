@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -124,8 +123,6 @@ def _prepare_environment(stage: Path) -> None:
 
     os.environ[STAGE_ENV] = str(stage)
     os.environ[VALIDATED_ENV] = "1"
-    # A secret salt per run, unless the user fixes one: pseudonyms of sequential ids cannot be guessed back.
-    os.environ.setdefault(masking.SALT_ENV, secrets.token_hex(16))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir()), os.environ.get("JUPYTER_PATH")]))
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
