@@ -90,6 +90,28 @@ def test_survival_segments_and_drivers(sim_summary):
     assert "log_interactions_first" in cox.dropped  # no interactions in this data
 
 
+def test_survival_split_leaves_out_customers_without_a_segment(sim_summary):
+    customers = sim_summary.assign(platform=sim_summary["platform"].astype(object))
+    customers.loc[customers.index[::10], "platform"] = None
+    missing = int(customers["platform"].isna().sum())
+    seg = churn.survival_by_segment(customers, "platform")
+    assert seg["excluded"] == seg["logrank"]["excluded"] == missing > 0
+    assert set(seg["medians"].index) == set(seg["curves"]["segment"]) == {"douyin", "wechat"}
+    assert seg["logrank"]["df"] == 1
+    assert seg["medians"]["n"].sum() == len(customers) - missing
+    with pytest.raises(ValueError, match="no customer has a value of 'platform'"):
+        churn.survival_by_segment(customers.assign(platform=None), "platform")
+
+
+def test_drivers_leave_out_customers_with_a_missing_feature(sim_summary):
+    customers = sim_summary.assign(spend_first=sim_summary["spend_first"].astype(float))
+    customers.loc[customers.index[::15], "spend_first"] = np.nan
+    at_risk = customers["duration_days"] >= 30
+    cox = churn.churn_drivers(customers)
+    assert cox.excluded == int(customers.loc[at_risk, "spend_first"].isna().sum()) > 0
+    assert cox.n == int(at_risk.sum()) - cox.excluded
+
+
 def test_calibration_holdout_tracks_actuals(simulated):
     t, _ = simulated
     hold = churn.holdout_summary(t, AS_OF, 90)

@@ -76,12 +76,13 @@ def test_charted_curves_differ_and_group_order():
     assert present.group_order("platform", pd.DataFrame(index=["weibo", "douyin"])) == ["weibo", "douyin"]
 
 
-def _split(p_value, index=("0", "1")):
+def _split(p_value, index=("0", "1"), excluded=0):
     medians = pd.DataFrame({
         "median": [80.0, None], "ci_low": [70.0, None], "ci_high": [95.0, None], "n": [30, 20], "events": [20, 5],
         "survival_at": [0.25, 0.6], "survival_ci_low": [0.15, 0.45], "survival_ci_high": [0.35, 0.75],
     }, index=list(index))
-    return {"curves": pd.DataFrame(), "medians": medians, "logrank": {"chi2": 7.5, "df": 1, "p_value": p_value}}
+    return {"curves": pd.DataFrame(), "medians": medians, "excluded": excluded,
+            "logrank": {"chi2": 7.5, "df": 1, "p_value": p_value, "excluded": excluded}}
 
 
 def test_segment_findings_name_the_best_and_worst_group_when_curves_differ(t):
@@ -100,6 +101,15 @@ def test_segment_findings_of_the_tier_are_a_caveat(t):
         Message("note_tier_leak", kind="note")]
 
 
+def test_segment_findings_count_the_customers_without_a_group(t):
+    found = present.segment_findings("referred", _split(0.2, excluded=12), 180, t)
+    assert found == [Message("say_segment_same", {"segment": "referral", "p": "= 0.200"}),
+                     Message("note_segment_excluded", {"n": 12, "segment": "referral"}, "note")]
+    assert t("note_segment_excluded", n=12, segment="referral").startswith("12 customers have no value for referral")
+    zh = Translator("zh", "churn")
+    assert zh("note_segment_excluded", n=12, segment=zh("segment_referred")).startswith("12 位客户的是否经推荐未知，")
+
+
 def test_survival_table(t):
     table = present.survival_table({"referred": _split(0.0004)}, 180, t)
     assert list(table.columns) == ["Group", "Customers", "Churned", "Median lifetime (days)", "95% interval (days)",
@@ -116,7 +126,9 @@ def test_survival_result():
         "median_days": 120.0, "median_ci": [100.0, 150.0], "at_days": 180, "survival_at": 0.4321,
         "survival_ci": [0.3, 0.55]}
     referred = result["by_segment"]["referred"]
-    assert referred["logrank_chi2"] == 7.5 and referred["logrank_p"] == 0.01
+    assert referred["logrank_chi2"] == 7.5 and referred["logrank_p"] == 0.01 and referred["excluded"] == 0
+    assert present.survival_result(_overall(120.0, 100.0, 150.0), {"referred": _split(0.01, excluded=3)},
+                                   180)["by_segment"]["referred"]["excluded"] == 3
     assert list(referred["groups"]) == ["0", "1"]
     assert referred["groups"]["0"] == {"customers": 30, "churned": 20, "median_days": 80.0,
                                        "median_ci": [70.0, 95.0], "survival_at": 0.25, "survival_ci": [0.15, 0.35]}
@@ -126,10 +138,11 @@ def test_survival_result():
 # ---------------------------------------------------------------- early signs (Cox)
 
 
-def _cox(rows, ph_p=None, dropped=()):
+def _cox(rows, ph_p=None, dropped=(), excluded=0):
     hr = pd.DataFrame(rows, columns=["feature", "hazard_ratio", "ci_low", "ci_high", "p_value"]).set_index("feature")
     ph = pd.DataFrame({"chi2": 1.0, "p_value": ph_p or [0.5] * len(hr)}, index=hr.index)
-    return CoxResult(hazard_ratios=hr, ph_test=ph, n=400, events=150, dropped=list(dropped))
+    return CoxResult(hazard_ratios=hr, ph_test=ph, ph_global={"chi2": 1.0, "df": len(hr), "p_value": 0.5}, n=400,
+                     events=150, excluded=excluded, dropped=list(dropped))
 
 
 def test_clear_effects_need_the_whole_interval_on_one_side_of_one():
@@ -165,10 +178,18 @@ def test_driver_findings_without_clear_effects_or_drift(t):
     assert [m.key for m in present.driver_findings(cox, t)] == ["note_cox_sample", "say_driver_none", "note_ph_ok"]
 
 
-def test_cox_result():
-    cox = _cox([("referred", 0.6, 0.5, 0.8, 0.001)], ph_p=[0.3])
-    assert present.cox_result(cox) == {"referred": {"hazard_ratio": 0.6, "ci_low": 0.5, "ci_high": 0.8,
-                                                    "p_value": 0.001, "ph_p_value": 0.3}}
+def test_driver_findings_count_the_customers_with_a_missing_feature(t):
+    cox = _cox([("purchase_days_first", 0.9, 0.7, 1.1, 0.4)], excluded=7)
+    assert present.driver_findings(cox, t)[1] == Message("note_cox_excluded", {"n": 7}, "note")
+    assert t("note_cox_excluded", n=7).startswith("7 customers with a missing first-30-day behaviour")
+
+
+def test_cox_results():
+    cox = _cox([("referred", 0.6, 0.5, 0.8, 0.001)], ph_p=[0.3], excluded=4)
+    assert present.cox_results(cox) == {
+        "cox": {"referred": {"hazard_ratio": 0.6, "ci_low": 0.5, "ci_high": 0.8, "p_value": 0.001,
+                             "ph_p_value": 0.3}},
+        "cox_excluded": 4}
 
 
 # ---------------------------------------------------------------- purchase models and the holdout check

@@ -112,9 +112,13 @@ def survival_by_segment(
     dict
         ``curves``: long DataFrame (segment, time, survival, ci_low, ci_high); ``medians``: DataFrame indexed
         by segment value with median, ci_low, ci_high, n, events, survival_at, survival_ci_low,
-        survival_ci_high; ``logrank``: {chi2, df, p_value}.
+        survival_ci_high; ``logrank``: {chi2, df, p_value, excluded}; ``excluded``: customers without a value
+        of `segment`, left out of the curves and the test.
     """
+    if customers[segment].isna().all():
+        raise ValueError(f"no customer has a value of {segment!r}: survival cannot be split by it")
     curves, medians = [], {}
+    # groupby leaves out missing values, as the log-rank test does
     for value, grp in customers.groupby(segment, sort=True):
         curve = kaplan_meier(grp["duration_days"], grp["churned"], level=level)
         curves.append(curve.assign(segment=str(value)))
@@ -126,10 +130,12 @@ def survival_by_segment(
         }
     med = pd.DataFrame.from_dict(medians, orient="index")
     med.index.name = segment
+    logrank = logrank_test(customers["duration_days"], customers["churned"], customers[segment])
     return {
         "curves": pd.concat(curves, ignore_index=True)[["segment", "time", "survival", "ci_low", "ci_high"]],
         "medians": med,
-        "logrank": logrank_test(customers["duration_days"], customers["churned"], customers[segment]),
+        "logrank": logrank,
+        "excluded": logrank["excluded"],
     }
 
 
@@ -139,7 +145,8 @@ def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 
     A landmark analysis: only customers still under observation at day `first_days` enter, so the features are
     fully known before any outcome counted here (a customer who left inside the window cannot be explained by
     a window they did not live through). Spend and interactions enter as log(1 + x), so a hazard ratio is per
-    e-fold of spend. Columns without variation (e.g. no referrals in the data) are dropped.
+    e-fold of spend. Columns without variation (e.g. no referrals in the data) are dropped; customers with a
+    missing feature are left out and counted in ``excluded``.
     """
     at_risk = customers[customers["duration_days"] >= first_days]
     features = pd.DataFrame(

@@ -139,18 +139,27 @@ def segment_findings(segment: str, split: dict, at_days: int, t: Translator) -> 
     Returns
     -------
     list of Message
+        The finding, then a note counting the customers left out for want of a value of `segment`, if any.
     """
+    found = [_split_finding(segment, split, at_days, t)]
+    if split["excluded"]:
+        found.append(Message("note_segment_excluded", {"n": split["excluded"], "segment": t(f"segment_{segment}")},
+                             "note"))
+    return found
+
+
+def _split_finding(segment: str, split: dict, at_days: int, t: Translator) -> Message:
     if not charted(segment):
-        return [Message("note_tier_leak", kind="note")]
+        return Message("note_tier_leak", kind="note")
     med, p = split["medians"], split["logrank"]["p_value"]
     name = t(f"segment_{segment}")
     if not curves_differ(split["logrank"]):
-        return [Message("say_segment_same", {"segment": name, "p": p_compared(p)})]
+        return Message("say_segment_same", {"segment": name, "p": p_compared(p)})
     best, worst = med["survival_at"].idxmax(), med["survival_at"].idxmin()
-    return [Message("say_segment_differs", {
+    return Message("say_segment_differs", {
         "segment": name, "p": p_compared(p), "best": t.label(segment, best), "worst": t.label(segment, worst),
         "at": at_days, "best_share": percent(med.loc[best, "survival_at"]),
-        "worst_share": percent(med.loc[worst, "survival_at"])})]
+        "worst_share": percent(med.loc[worst, "survival_at"])})
 
 
 def survival_table(splits: dict[str, dict], at_days: int, t: Translator) -> pd.DataFrame:
@@ -195,13 +204,14 @@ def survival_result(overall: dict, splits: dict[str, dict], at_days: int) -> dic
     Returns
     -------
     dict
+        Per split, ``excluded`` counts the customers without a value of the segment (in no group, not tested).
     """
     median, at = overall["median"], overall["at"]
     return {
         "median_days": median["median"], "median_ci": [median["ci_low"], median["ci_high"]], "at_days": at_days,
         "survival_at": at["survival"], "survival_ci": [at["ci_low"], at["ci_high"]],
         "by_segment": {segment: {"logrank_chi2": split["logrank"]["chi2"], "logrank_p": split["logrank"]["p_value"],
-                                 "groups": _groups_result(segment, split["medians"])}
+                                 "excluded": split["excluded"], "groups": _groups_result(segment, split["medians"])}
                        for segment, split in splits.items()},
     }
 
@@ -261,20 +271,27 @@ def driver_findings(cox: CoxResult, t: Translator) -> list[Message]:
     """
     hr = drivers(cox)
     drifting = [t.label("feature", f) for f in hr.index[hr["ph_p_value"] < ALPHA]]
-    messages = [Message("note_cox_sample", {"n": cox.n, "events": cox.events}, "note"), *_effect_findings(hr, t),
-                Message("note_ph_violated", {"features": ", ".join(drifting)}, "note") if drifting
-                else Message("note_ph_ok", kind="note")]
+    messages = [Message("note_cox_sample", {"n": cox.n, "events": cox.events}, "note")]
+    if cox.excluded:
+        messages.append(Message("note_cox_excluded", {"n": cox.excluded}, "note"))
+    messages += [*_effect_findings(hr, t), Message("note_ph_violated", {"features": ", ".join(drifting)}, "note")
+                 if drifting else Message("note_ph_ok", kind="note")]
     if cox.dropped:
         messages.append(Message("note_dropped", {"features": ", ".join(t.label("feature", f) for f in cox.dropped)},
                                 "note"))
     return messages
 
 
-def cox_result(cox: CoxResult) -> dict:
-    """The ``cox`` entry of CHAPTER.json: per feature, the hazard ratio, its interval and both p-values."""
-    return {feature: {"hazard_ratio": row["hazard_ratio"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-                      "p_value": row["p_value"], "ph_p_value": row["ph_p_value"]}
-            for feature, row in drivers(cox).iterrows()}
+def cox_results(cox: CoxResult) -> dict:
+    """The Cox entries of CHAPTER.json.
+
+    ``cox``: per feature, the hazard ratio, its interval and both p-values; ``cox_excluded``: the customers left
+    out of the model because a feature was missing.
+    """
+    return {"cox": {feature: {"hazard_ratio": row["hazard_ratio"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                              "p_value": row["p_value"], "ph_p_value": row["ph_p_value"]}
+                    for feature, row in drivers(cox).iterrows()},
+            "cox_excluded": cox.excluded}
 
 
 # ---------------------------------------------------------------- purchase models
