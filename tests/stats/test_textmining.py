@@ -2,9 +2,11 @@
 
 import pandas as pd
 import pytest
+import yaml
 
 from socialops.crisis.analysis import negative_texts
 from socialops.stats.textmining import STOPWORDS, top_words
+from tests.conftest import ROOT
 from tests.crisis_data import ONSET, mentions_frame
 
 
@@ -38,3 +40,24 @@ def test_top_words_limits_and_short_words():
     assert set(top_words(texts, min_length=1)["word"]) >= {"差"}
     assert top_words(pd.DataFrame({"text": [], "n": []})).empty
     assert {"的", "the"} <= STOPWORDS
+
+
+HOSTILE = ROOT / "tests" / "data" / "hostile" / "text-personal.yaml"
+
+
+def test_no_word_comes_from_personal_data():
+    data = yaml.safe_load(HOSTILE.read_text(encoding="utf-8"))
+    texts = pd.DataFrame({"text": data["texts"], "n": 1})
+    listed = top_words(texts, n=200)["word"].tolist()
+    assert {"退款", "投诉", "客服"} <= set(listed)
+    leaks = [(w, p) for w in listed for p in data["personal"] if p.lower() in w or w in p.lower()]
+    assert not leaks, leaks
+
+
+def test_known_names_are_cut_wherever_they_appear():
+    texts = pd.DataFrame({"text": ["阿岚的日常 说 退款", "老陈说消费 退款 投诉"], "n": [2, 1]})
+    words = set(top_words(texts, personal=["阿岚的日常", "老陈说消费"])["word"])
+    assert words == {"退款", "投诉"}
+    # a nickname seen once after an @ is cut in every text, with or without the @
+    texts = pd.DataFrame({"text": ["@周末去哪儿 退款", "周末去哪儿 又来 投诉"], "n": [1, 1]})
+    assert not any(w in "周末去哪儿" for w in top_words(texts)["word"])

@@ -9,18 +9,35 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 import jieba
 import pandas as pd
 
 jieba.setLogLevel(logging.WARNING)
 
-# Personal data and noise removed before segmentation: handles, links, e-mail addresses, digit runs (phone numbers,
-# order ids) and anything already masked with asterisks or bullets.
+# Personal data and noise removed before segmentation, in this order at each position: links, e-mail addresses,
+# @handles, WeChat's internal ids, contact handles after their keyword (微信/VX/wx/QQ ..., with a colon any handle,
+# without one a handle holding a digit, "_" or "-"), Latin runs joined by "_" (user names), digit runs with
+# separators and an optional +, a closing X (phone numbers with +86, 18-digit id numbers, order ids), and anything
+# already masked with asterisks or bullets.
+_CONTACT_KEY = r"(?<![A-Za-z])(?:微信号?|威信|薇信|[vVwW][xX]|weixin|wechat|WeChat|[qQ]{2}号?|扣扣)\s*(?:号|id|ID)?\s*"
 _SCRUB = re.compile(
-    r"@[\w\-\u4e00-\u9fff]+|https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\d[\d\s\-]{3,}\d|\S*[*•●]+\S*"
+    "|".join([
+        r"https?://\S+|www\.\S+",
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+        r"[@＠][\w\-]{1,30}",
+        r"wxid_[\w-]+",
+        rf"{_CONTACT_KEY}[:：]\s*[A-Za-z0-9][-_A-Za-z0-9]{{4,19}}",
+        rf"{_CONTACT_KEY}(?=[A-Za-z]*[\d_-])[A-Za-z][-_A-Za-z0-9]{{4,19}}",
+        r"[A-Za-z0-9-]*_[A-Za-z0-9_-]*",
+        r"\+?\d[\d\s\-]{3,}\d[Xx]?",
+        r"\S*[*•●]+\S*",
+    ])
 )
-_WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9\-]*$")
+_HANDLE = re.compile(r"[@＠]([\w\-]{2,30})")
+# A word of letters (Chinese or Latin) and hyphens; a word holding a digit is an id, a code or a number, not a topic.
+_WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\-]*$")
 
 #: Common Chinese function words, pronouns and fillers (and a few English ones) that carry no topic. jieba ships no
 #: general stop-word list, so a compact one is kept here; extend it through ``extra_stopwords``.
@@ -40,6 +57,7 @@ def top_words(
     n: int = 20,
     extra_stopwords: frozenset[str] | set[str] = frozenset(),
     min_length: int = 2,
+    personal: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Count words over distinct texts weighted by how often each text occurred.
 
@@ -54,15 +72,22 @@ def top_words(
         segmentation, so a name the dictionary does not know cannot leave fragments behind.
     min_length : int
         Shortest word kept (2 drops single characters, mostly particles in Chinese).
+    personal : iterable of str
+        Names known to be personal (nicknames, authors), cut out of the texts wherever they appear. Every name
+        written after an ``@`` in any of the texts is cut as well, also where it appears without the ``@``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``word`` and ``count``, most frequent first (ties by word), at most ``n`` rows.
+        Columns ``word`` and ``count``, most frequent first (ties by word), at most ``n`` rows. No word comes from
+        personal data: links, e-mail addresses, @handles and the names they give, WeChat ids (``wxid_...``, or
+        after 微信/VX/vx/wx/WX/QQ with or without a colon), phone numbers (with or without +86 and separators),
+        id card numbers and words holding a digit are removed before counting.
     """
     stop = STOPWORDS | {w.lower() for w in extra_stopwords}
-    # Longest first, so that a brand name goes before any shorter word inside it.
-    cut = sorted((w for w in extra_stopwords if w), key=len, reverse=True)
+    names = set(personal) | {name for t in texts["text"] if isinstance(t, str) for name in _HANDLE.findall(t)}
+    # Longest first, so that a brand name or a nickname goes before any shorter word inside it.
+    cut = sorted((w for w in set(extra_stopwords) | names if w), key=len, reverse=True)
     counter: Counter[str] = Counter()
     for text, weight in zip(texts["text"], texts["n"], strict=True):
         if not isinstance(text, str) or not text:
