@@ -92,8 +92,8 @@ def facebook_metrics(sources: Path) -> None:
         text = archive.read("dataset_Facebook.csv").decode("ascii")
     records = list(csv.reader(io.StringIO(text), delimiter=";"))
     header, body = records[0], records[1:]
-    dates = publication_dates([dict(zip(header, r)) for r in body])
-    rows = [[f"{i:03d}", "facebook", f"{d:%Y-%m-%d %H:%M}", *r] for i, (r, d) in enumerate(zip(body, dates), 1)]
+    dates = publication_dates([dict(zip(header, r, strict=True)) for r in body])
+    rows = [[f"{i:03d}", "facebook", f"{d:%Y-%m-%d %H:%M}", *r] for i, (r, d) in enumerate(zip(body, dates, strict=True), 1)]
     write_csv(HERE / "facebook_metrics" / "posts.csv", ["post_id", "platform", "published_at", *header], rows, ";")
 
 

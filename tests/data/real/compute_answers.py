@@ -1,0 +1,146 @@
+"""Compute, independently of socialops, the answers the real-data tests can assert; print them as JSON.
+
+Usage::
+
+    python tests/data/real/compute_answers.py
+
+Reads the extracts next to this script with pandas alone (no socialops code), applies the definitions of
+DESIGN.md where a number depends on one, and prints what README.md records. statsmodels gives the two-proportion
+test of the e-mail experiment.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportions_ztest
+
+HERE = Path(__file__).resolve().parent
+
+
+def facebook_answers() -> dict:
+    """Totals, adverts, content types and posting hours of the 500 Facebook posts."""
+    posts = pd.read_csv(HERE / "facebook_metrics" / "posts.csv", sep=";", dtype={"post_id": str})
+    engagements = posts[["like", "comment", "share"]].fillna(0).sum(axis=1)
+    rate = engagements / posts["Lifetime Post Total Impressions"]
+    hours = posts.groupby("Post Hour").size()
+    return {
+        "posts": len(posts),
+        "published_range": [posts.published_at.min(), posts.published_at.max()],
+        "impressions": int(posts["Lifetime Post Total Impressions"].sum()),
+        "reach": int(posts["Lifetime Post Total Reach"].sum()),
+        "likes": int(posts["like"].sum()),
+        "comments": int(posts["comment"].sum()),
+        "shares": int(posts["share"].sum()),
+        "missing_cells": {c: int(n) for c, n in posts.isna().sum().items() if n},
+        "paid": int((posts.Paid == 1).sum()),
+        "paid_missing": int(posts.Paid.isna().sum()),
+        "by_category": posts.Category.value_counts().sort_index().to_dict(),
+        "by_type": posts.Type.value_counts().to_dict(),
+        "mean_engagement_rate_by_category": rate.groupby(posts.Category).mean().round(6).to_dict(),
+        "posts_by_hour": {int(h): int(n) for h, n in hours.items()},
+        "hours_with_fewer_than_3_posts": [int(h) for h, n in hours.items() if n < 3],
+    }
+
+
+def cdnow_summary(events: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """x, t_x and T in weeks per customer, purchases on distinct days up to `end` (Fader, Hardie & Lee 2005)."""
+    days = events[events.day <= end].drop_duplicates(["sample_id", "day"])
+    by = days.groupby("sample_id").day
+    first, last, count = by.min(), by.max(), by.size()
+    return pd.DataFrame({"x": count - 1, "t_x": (last - first).dt.days / 7, "T": (end - first).dt.days / 7})
+
+
+def lifecycle_stages(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
+    """DESIGN.md's stages for a purchase-only log: churned after 90 days, loyal at 3 purchases in 180 days."""
+    seen = events[events.day <= as_of]
+    last = seen.groupby("sample_id").day.max()
+    recent = seen[seen.day > as_of - pd.Timedelta(days=180)].groupby("sample_id").size()
+    churned = last < as_of - pd.Timedelta(days=90)
+    loyal = ~churned & (recent.reindex(last.index, fill_value=0) >= 3)
+    return {
+        "churned": int(churned.sum()),
+        "loyal": int(loyal.sum()),
+        "active": int((~churned & ~loyal).sum()),
+        "potential": 0,
+        "new": 0,
+    }
+
+
+def cdnow_answers() -> dict:
+    """Counts, totals, the calibration summary and the stages of the CDNOW sample."""
+    events = pd.read_csv(HERE / "cdnow" / "events.csv", dtype={"customer_id": str, "sample_id": str, "date": str})
+    events["day"] = pd.to_datetime(events.date, format="%Y%m%d")
+    summary = cdnow_summary(events, pd.Timestamp("1997-09-30"))
+    reference = pd.read_csv(HERE.parent / "cdnow_customers_summary.csv")
+    # the reference is rounded to two decimals
+    ours, theirs = summary.sort_index()[["x", "t_x", "T"]].to_numpy(), reference[["x", "t_x", "T"]].to_numpy()
+    same = np.allclose(ours, theirs, rtol=0, atol=0.005)
+    first = events.groupby("sample_id").day.min()
+    return {
+        "rows": len(events),
+        "customers": int(events.sample_id.nunique()),
+        "distinct_purchase_days": int(len(events.drop_duplicates(["sample_id", "day"]))),
+        "date_range": [str(events.day.min().date()), str(events.day.max().date())],
+        "dollar_total": round(float(events.dollar_value.sum()), 2),
+        "first_purchase_by_month": first.dt.strftime("%Y-%m").value_counts().sort_index().to_dict(),
+        "calibration_1997_09_30": {
+            "repeat_buyers": int((summary.x > 0).sum()),
+            "repeat_purchases": int(summary.x.sum()),
+            "equals_tests_data_cdnow_customers_summary": bool(same),
+        },
+        "stages_as_of_1998_06_30": lifecycle_stages(events, pd.Timestamp("1998-06-30 23:59:59")),
+    }
+
+
+def broockman_answers() -> dict:
+    """Response by arm, the pooled two-proportion z-test and the Wald interval of the difference."""
+    units = pd.read_csv(HERE / "broockman_email" / "experiment.csv")
+    arms = units.groupby("treat_out").responded.agg(["size", "sum"])
+    n0, n1 = (int(arms.loc[k, "size"]) for k in (0, 1))
+    y0, y1 = (int(arms.loc[k, "sum"]) for k in (0, 1))
+    z, p = proportions_ztest([y1, y0], [n1, n0])
+    p0, p1 = y0 / n0, y1 / n1
+    se = math.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+    return {
+        "units": len(units),
+        "control (treat_out=0)": {"n": n0, "responded": y0, "rate": round(p0, 6)},
+        "out_of_district (treat_out=1)": {"n": n1, "responded": y1, "rate": round(p1, 6)},
+        "abs_diff": round(p1 - p0, 6),
+        "wald_95": [round(p1 - p0 - 1.959964 * se, 6), round(p1 - p0 + 1.959964 * se, 6)],
+        "pooled_z": round(float(z), 4),
+        "p_value": float(f"{p:.4g}"),
+    }
+
+
+def sanders_answers() -> dict:
+    """Counts by day and label of the Apple tweets (times in UTC)."""
+    mentions = pd.read_csv(HERE / "sanders_apple" / "mentions.csv", dtype=str)
+    mentions["ts"] = pd.to_datetime(mentions.TweetDate, format="%a %b %d %H:%M:%S %z %Y")
+    by_day = mentions.groupby([mentions.ts.dt.strftime("%Y-%m-%d"), "Sentiment"]).size().unstack(fill_value=0)
+    return {
+        "mentions": len(mentions),
+        "range_utc": [str(mentions.ts.min()), str(mentions.ts.max())],
+        "labels": mentions.Sentiment.value_counts().to_dict(),
+        "by_day_utc": {day: row.to_dict() for day, row in by_day.iterrows()},
+        "mean_sentiment": round(mentions.Sentiment.map({"positive": 1, "negative": -1, "neutral": 0}).mean(), 6),
+    }
+
+
+def main() -> None:
+    """Print every answer as JSON."""
+    answers = {
+        "facebook_metrics": facebook_answers(),
+        "cdnow": cdnow_answers(),
+        "broockman_email": broockman_answers(),
+        "sanders_apple": sanders_answers(),
+    }
+    print(json.dumps(answers, indent=1, default=int))
+
+
+if __name__ == "__main__":
+    main()
