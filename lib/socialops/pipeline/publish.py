@@ -1,19 +1,28 @@
 """Turning an executed notebook into the report files, each appearing only when complete.
 
-Everything is first written inside a staging folder within the output folder (same file system), then moved into
-place with ``os.replace``, so a reader never sees a half-written report and a run killed midway leaves the
-previous reports intact.
+A chapter's files form a set (HTML, JSON, notebook, workbook, figures, exports), and a set is replaced whole.
+Everything is first written inside a staging folder within the output folder (same file system) and committed
+there; then the files are moved into place with ``os.replace``, so a reader never sees a half-written file. A
+publication cut short is finished by the next run (`recover_stage`); one that never committed leaves the previous
+set as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
 import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -32,6 +41,10 @@ ALWAYS_REMOVED = frozenset({"parameters", "injected-parameters", "remove-cell"})
 COURSE_TAGS = frozenset({"exercise", "solution"})
 #: Most characters of one cell output kept in a report (see `cap_outputs`).
 MAX_OUTPUT_CHARS = 100_000
+#: Inside a chapter's staging folder: its set of files being gathered, then committed to be published.
+STAGED_SET, COMMITTED_SET = "set.partial", "set"
+#: In a committed set: the list of its names (JSON), which says what the published set holds.
+MANIFEST = ".names"
 STYLE = """
 <style>
 body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
@@ -236,28 +249,117 @@ def replace_dir(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def publish_stage(stage: Path, out_dir: Path, chapter: str, *, html_text: str, notebook) -> list[Path]:
-    """Move a chapter's staged outputs into ``out_dir``; return the files written.
+def chapter_entries(chapter: str) -> tuple[str, ...]:
+    """The names a chapter's set of files may hold in the output folder, in publishing order.
 
-    The staging folder holds ``results.json``, optional ``tables.xlsx``, ``figures/`` and ``exports/``.
+    The HTML comes last: a reader who finds it finds the rest of its set beside it.
     """
-    written = []
-    moves = [("tables.xlsx", f"{chapter}.xlsx"), ("results.json", f"{chapter}.json")]
-    for folder, suffix in (("figures", "_figures"), ("exports", "_exports")):
-        if (stage / folder).is_dir():
-            replace_dir(stage / folder, out_dir / f"{chapter}{suffix}")
-            written.append(out_dir / f"{chapter}{suffix}")
-    for source, target in moves:
+    return (f"{chapter}.json", f"{chapter}.xlsx", f"{chapter}.ipynb", f"{chapter}_figures", f"{chapter}_exports",
+            f"{chapter}.html")
+
+
+def stage_report(stage: Path, chapter: str, *, html_text: str, notebook) -> Path:
+    """Gather a chapter's report under its final names in a folder inside `stage`; return that folder.
+
+    `stage` holds what the notebook wrote there (``results.json``, optional ``tables.xlsx``, ``figures/`` and
+    ``exports/``); the HTML page and the notebook to ship are written beside them.
+    """
+    staged = _new_set(stage)
+    for source, suffix in (("results.json", ".json"), ("tables.xlsx", ".xlsx"), ("figures", "_figures"),
+                           ("exports", "_exports")):
         if (stage / source).exists():
-            os.replace(stage / source, out_dir / target)
-            written.append(out_dir / target)
-    nb_tmp = stage / "notebook.ipynb"
-    nbformat.write(notebook, str(nb_tmp))
-    os.replace(nb_tmp, out_dir / f"{chapter}.ipynb")
-    # The HTML comes last: its presence says the chapter is complete.
-    write_text_atomic(out_dir / f"{chapter}.html", html_text)
-    written += [out_dir / f"{chapter}.ipynb", out_dir / f"{chapter}.html"]
-    return written
+            os.replace(stage / source, staged / f"{chapter}{suffix}")
+    nbformat.write(notebook, str(staged / f"{chapter}.ipynb"))
+    (staged / f"{chapter}.html").write_text(html_text, encoding="utf-8")
+    return staged
+
+
+def stage_error_page(stage: Path, chapter: str, page: str) -> Path:
+    """Stage an error page as a chapter's whole set: published, it removes the chapter's other files."""
+    staged = _new_set(stage)
+    (staged / f"{chapter}.html").write_text(page, encoding="utf-8")
+    return staged
+
+
+def _new_set(stage: Path) -> Path:
+    staged = stage / STAGED_SET
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    return staged
+
+
+def publish_set(staged: Path, out_dir: Path, chapter: str) -> list[Path]:
+    """Replace a chapter's files in `out_dir` by the set staged in `staged`; return the files written.
+
+    The set is first committed (renamed, with the list of its names): from then on an interrupted publication is
+    finished by `recover_stage`, so the folder ends with the old set or the new one, never a mix. Names of the
+    chapter's set that the new one lacks (an error page has no JSON) are removed.
+    """
+    committed = staged.with_name(COMMITTED_SET)
+    names = sorted(p.name for p in staged.iterdir())
+    (staged / MANIFEST).write_text(json.dumps(names), encoding="utf-8")
+    with _folder_lock(out_dir):
+        os.replace(staged, committed)
+        return _apply_set(committed, out_dir, chapter)
+
+
+def _apply_set(committed: Path, out_dir: Path, chapter: str) -> list[Path]:
+    """Move a committed set's remaining entries into `out_dir` and remove the names it lacks (re-entrant)."""
+    names = set(json.loads((committed / MANIFEST).read_text(encoding="utf-8")))
+    for name in chapter_entries(chapter):
+        source, target = committed / name, out_dir / name
+        if name not in names:
+            _remove(target)
+        elif source.is_dir():
+            replace_dir(source, target)
+        elif source.exists():
+            os.replace(source, target)
+    shutil.rmtree(committed, ignore_errors=True)
+    return [out_dir / name for name in chapter_entries(chapter) if name in names]
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or a folder, the folder renamed first so that it never shows half deleted."""
+    if path.is_dir() and not path.is_symlink():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}")
+        os.replace(path, old)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def recover_stage(stage: Path, out_dir: Path, chapter: str) -> None:
+    """Clean up after a process that died while it held `stage`, then remove `stage`.
+
+    A publication it had committed is finished; anything it only staged is dropped.
+    """
+    with _folder_lock(out_dir):
+        if (stage / COMMITTED_SET / MANIFEST).is_file():
+            _apply_set(stage / COMMITTED_SET, out_dir, chapter)
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def publish_error_page(out_dir: Path, chapter: str, page: str) -> None:
+    """Replace a chapter's set in `out_dir` by an error page alone, through a staging folder of this process."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{chapter}.stage-{os.getpid()}-", dir=out_dir))
+    try:
+        publish_set(stage_error_page(stage, chapter, page), out_dir, chapter)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(out_dir: Path):
+    """Hold an exclusive lock on the output folder, so that two runs never publish into it at the same moment."""
+    if fcntl is None:  # no advisory locks on this system: publications of one run still never mix
+        yield
+        return
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "") -> Path:
@@ -271,19 +373,21 @@ def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: s
         Language of the page.
     statuses : dict
         Chapter id → ``ok``, ``failed`` or ``timeout`` for the chapters of this run; chapters of earlier runs
-        found in the folder are listed as they are.
+        found in the folder, and those this run left off (``interrupted``), are listed as they are: failed when
+        their page is an error page (an HTML page without its JSON).
     client : str
         Client name for the page title.
     """
     t = Translator(lang)
     cards = []
     for chapter in CHAPTERS:
-        report = out_dir / f"{chapter}.html"
-        if not report.exists() and chapter not in statuses:
-            continue
-        status = statuses.get(chapter, "ok")
+        report, results = out_dir / f"{chapter}.html", out_dir / f"{chapter}.json"
+        status = statuses.get(chapter, "interrupted")
+        if status == "interrupted":  # the chapter's set is as an earlier run left it: an error page stands alone
+            if not report.exists():
+                continue
+            status = "ok" if results.exists() else "failed"
         headline = []
-        results = out_dir / f"{chapter}.json"
         if status == "ok" and results.exists():
             headline = json.loads(results.read_text(encoding="utf-8")).get("headline", [])
         items = "".join(f"<li><span>{html.escape(h['label'])}</span> <strong>{html.escape(h['value'])}</strong></li>"

@@ -3,7 +3,11 @@
 A worker process isolates each chapter: a hung or crashed kernel, or a notebook that exits the interpreter, cannot
 take the others down, and a per-chapter time limit can stop it with all its children. Exit codes follow DESIGN.md:
 0 all chapters succeeded, 2 invalid parameters or data (nothing executed), 3 a chapter failed, 4 a chapter timed
-out or its kernel died.
+out or its kernel died; 130 or 143 the run was stopped by SIGINT (Ctrl-C) or SIGTERM.
+
+A run dies whole: stopped by SIGINT or SIGTERM, it stops its workers, which stop their kernels; killed outright,
+its workers and kernels are signalled by the operating system (`lifeline`) and end without writing. A worker
+publishing a chapter's files finishes that first, so each chapter keeps its previous set or gets the new one.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +32,17 @@ from pathlib import Path
 import psutil
 
 from socialops.chapters import notebook_path
+from socialops.pipeline import lifeline
 from socialops.report import masking
 from socialops.report.i18n import Translator
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED, EXIT_TIMEOUT = 0, 2, 3, 4
+#: A run (or a worker) stopped by SIGINT or SIGTERM ends with 128 + the signal's number, as shells report it.
+EXIT_SIGINT, EXIT_SIGTERM = 128 + signal.SIGINT, 128 + signal.SIGTERM
+#: Seconds a worker asked to stop has to stop its kernel (or finish a publication under way) before it is killed.
+STOP_GRACE = 10.0
+#: Seconds between two looks, while a worker runs, at its time limit and at a stop asked of the run.
+POLL_INTERVAL = 0.25
 KERNEL_NAME = "socialops-run"
 
 
@@ -55,8 +68,9 @@ class ChapterOutcome:
 
     @property
     def status(self) -> str:
-        """``ok``, ``failed`` or ``timeout``."""
-        return {EXIT_OK: "ok", EXIT_TIMEOUT: "timeout"}.get(self.code, "failed")
+        """``ok``, ``failed``, ``timeout`` or ``interrupted`` (stopped by a signal: its files left as they were)."""
+        statuses = {EXIT_OK: "ok", EXIT_TIMEOUT: "timeout", EXIT_SIGINT: "interrupted", EXIT_SIGTERM: "interrupted"}
+        return statuses.get(self.code, "failed")
 
 
 def _kernel_dir() -> Path:
@@ -65,7 +79,9 @@ def _kernel_dir() -> Path:
     root = Path(tempfile.gettempdir()) / f"socialops-kernels-{os.getuid()}-{digest}"
     spec = root / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    kernel = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    # the lifeline extension ends the kernel when its worker ends, however the worker ended
+    kernel = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                       f"--ext={lifeline.__name__}"],
               "display_name": "socialops", "language": "python"}
     (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
     return root
@@ -80,15 +96,18 @@ def skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def execute_chapter(job: ChapterJob) -> int:
+def execute_chapter(job: ChapterJob, parent: int) -> int:
     """Execute one chapter in this process and publish its report; return its exit code.
 
-    Called in the worker process (``python -m socialops.pipeline.runner``).
+    Called in the worker process (``python -m socialops.pipeline.runner``), with SIGINT and SIGTERM handled by
+    `_on_stop`.
 
     Parameters
     ----------
     job : ChapterJob
         The chapter, its validated parameter values and the output folder.
+    parent : int
+        The process id of the run: once it is gone, nothing is published.
 
     Returns
     -------
@@ -98,9 +117,12 @@ def execute_chapter(job: ChapterJob) -> int:
     """
     import nbformat
 
+    from socialops.pipeline import publish
+
     job.out_dir.mkdir(parents=True, exist_ok=True)
     # the process id in the name lets a later run tell a killed run's leftovers from a live one's (clean_stale)
     stage = Path(tempfile.mkdtemp(prefix=f".{job.chapter}.stage-{os.getpid()}-", dir=job.out_dir))
+    _WORKER.stage = stage
     _prepare_environment(stage)
     t = Translator(job.params.get("lang", "en"))
     executed = stage / "executed.ipynb"
@@ -108,13 +130,61 @@ def execute_chapter(job: ChapterJob) -> int:
     try:
         nb = nbformat.read(str(executed), as_version=4) if executed.exists() else None
         code, detail, message = _judge(nb, stage, outcome, t)
-        if code == EXIT_OK:
-            _publish_report(job, stage, nb, t)
-        else:
-            _publish_failure(job, detail, message, t)
+        staged = _stage_report(job, stage, nb, t) if code == EXIT_OK else _stage_failure(job, stage, detail,
+                                                                                         message, t)
+        with _publication(parent):
+            publish.publish_set(staged, job.out_dir, job.chapter)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return code
+
+
+@dataclass
+class _WorkerState:
+    """What a worker's stop handler needs: its staging folder, and whether a publication is under way."""
+
+    stage: Path | None = None
+    publishing: bool = False
+    pending: int = 0
+
+
+_WORKER = _WorkerState()
+
+
+def _on_stop(signum: int, frame) -> None:  # noqa: ARG001 (a signal handler's signature)
+    """SIGINT or SIGTERM in a worker: end at once without writing, or right after the publication under way."""
+    if _WORKER.publishing:
+        _WORKER.pending = signum
+    else:
+        _abandon(signum)
+
+
+def _abandon(signum: int) -> None:
+    """End this worker now: kill its kernel, remove its staging folder, exit with 128 + the signal's number."""
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    if _WORKER.stage is not None:
+        shutil.rmtree(_WORKER.stage, ignore_errors=True)
+    os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def _publication(parent: int):
+    """Publish only while the run lives; a stop signal arriving meanwhile takes effect once the files are in place.
+
+    The handler defers instead of the signal being blocked: Python runs handlers in the main thread, whichever
+    thread the signal reached.
+    """
+    _WORKER.publishing = True
+    try:
+        if _WORKER.pending or not lifeline.parent_alive(parent):
+            _abandon(_WORKER.pending or signal.SIGTERM)
+        yield
+    finally:
+        _WORKER.publishing = False
+        if _WORKER.pending:
+            _abandon(_WORKER.pending)
 
 
 def _prepare_environment(stage: Path) -> None:
@@ -123,6 +193,7 @@ def _prepare_environment(stage: Path) -> None:
 
     os.environ[STAGE_ENV] = str(stage)
     os.environ[VALIDATED_ENV] = "1"
+    os.environ[lifeline.PARENT_ENV] = str(os.getpid())  # the kernel's lifeline watches this worker
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir()), os.environ.get("JUPYTER_PATH")]))
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
@@ -183,93 +254,167 @@ def _judge(nb, stage: Path, outcome: tuple[int, str, str], t: Translator) -> tup
     return code, detail, message
 
 
-def _publish_report(job: ChapterJob, stage: Path, nb, t: Translator) -> None:
-    """Render the executed notebook and move the report's files from `stage` into the output folder."""
+def _stage_report(job: ChapterJob, stage: Path, nb, t: Translator) -> Path:
+    """Render the executed notebook and gather the report's set of files in `stage`."""
     from socialops.pipeline import publish
 
     audience = job.params.get("audience", "client")
     html_text = publish.render_html(nb, lang=t.lang, audience=audience, title=t(f"ch_{job.chapter}"))
     if audience == "client":
         nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
-    publish.publish_stage(stage, job.out_dir, job.chapter, html_text=html_text, notebook=nb)
+    return publish.stage_report(stage, job.chapter, html_text=html_text, notebook=nb)
 
 
-def _publish_failure(job: ChapterJob, detail: str, message: str, t: Translator) -> None:
-    """Write the error page in place of the report and say what failed on standard error."""
+def _stage_failure(job: ChapterJob, stage: Path, detail: str, message: str, t: Translator) -> Path:
+    """Stage the error page as the chapter's whole set and say what failed on standard error."""
     from socialops.pipeline import publish
 
     if job.params.get("audience", "client") == "client":
         message = masking.mask_text(message)
     page = publish.error_page(title=t(f"ch_{job.chapter}"), lang=t.lang, detail=detail, message=message)
-    publish.write_text_atomic(job.out_dir / f"{job.chapter}.html", page)
     print(f"{detail} {message}".strip(), file=sys.stderr)
+    return publish.stage_error_page(stage, job.chapter, page)
 
 
-def _stop_tree(process: subprocess.Popen) -> None:
-    """Stop a worker and every process it started (the kernel runs in a session of its own)."""
+class RunStop:
+    """A stop asked of the whole run by SIGINT or SIGTERM, seen by every thread waiting on a worker."""
+
+    def __init__(self) -> None:
+        self.code = 0  # 0 while running, then 128 + the first stop signal's number
+
+    def request(self, signum: int, frame=None) -> None:  # noqa: ARG002 (a signal handler's signature)
+        """Ask the run to stop (installed as the handler of SIGINT and SIGTERM by `run_chapters`)."""
+        self.code = self.code or 128 + signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: RunStop):
+    """Let SIGINT and SIGTERM request a stop instead of ending this process at once, while the run lasts."""
+    if threading.current_thread() is not threading.main_thread():  # handlers belong to the main thread
+        yield
+        return
+    previous = {signum: signal.signal(signum, stop.request) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        children = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        children = []
-    for proc in [*children, process]:
-        with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
-            proc.kill()
-    process.wait()
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def run_in_worker(job: ChapterJob, *, threads: int | None = None) -> ChapterOutcome:
-    """Run one chapter in a worker process, enforcing its time limit.
+def _stop_worker(process: subprocess.Popen) -> None:
+    """Stop a worker: SIGTERM, which it answers by killing its kernel; kill it and its processes after a grace.
 
-    ``threads`` caps the engine's threads in that chapter (unless ``SOCIALOPS_THREADS`` is set), so that
-    chapters running side by side share the cores instead of each taking all of them.
+    The grace lets a worker caught publishing put the chapter's files in place before it exits.
     """
-    start = time.monotonic()
-    payload = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
+    try:
+        tree = psutil.Process(process.pid).children(recursive=True)  # before the worker dies and they are adopted
+    except psutil.NoSuchProcess:
+        tree = []
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.communicate(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        for proc in [*tree, process]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                proc.kill()
+        process.communicate()
+    for proc in tree:  # the kernel's lifeline ends it too; this is for a worker killed before it could
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+
+
+def _start_worker(job: ChapterJob, threads: int | None) -> subprocess.Popen:
     env = dict(os.environ)
     if threads and "SOCIALOPS_THREADS" not in env:
         env["SOCIALOPS_THREADS"] = str(threads)
-    process = subprocess.Popen(
+    env[lifeline.PARENT_ENV] = str(os.getpid())
+    return subprocess.Popen(
         [sys.executable, "-m", "socialops.pipeline.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env=env,
     )
-    try:
-        stdout, stderr = process.communicate(payload, timeout=job.timeout)
-        code = process.returncode
-        if code not in (EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT):
-            code = EXIT_FAILED if code > 0 else EXIT_TIMEOUT  # crashed worker or killed by a signal
-        message = stderr.strip().splitlines()[-1] if code and stderr.strip() else ""
-    except subprocess.TimeoutExpired:
-        _stop_tree(process)
-        from socialops.pipeline import publish
 
-        lang = job.params.get("lang", "en")
-        t = Translator(lang)
-        detail = t("error_timeout", seconds=f"{job.timeout:g}")
-        publish.write_text_atomic(
-            job.out_dir / f"{job.chapter}.html",
-            publish.error_page(title=t(f"ch_{job.chapter}"), lang=lang, detail=detail),
-        )
-        code, message = EXIT_TIMEOUT, detail
+
+def _await_worker(process: subprocess.Popen, payload: str, deadline: float | None, stop: RunStop) -> str | None:
+    """Wait for a worker to end; its standard error, or None once its time is up or the run is asked to stop."""
+    data: str | None = payload
+    while True:
+        try:
+            return process.communicate(data, timeout=POLL_INTERVAL)[1]
+        except subprocess.TimeoutExpired:
+            data = None  # sent already: communicate goes on where it was
+            if stop.code or (deadline is not None and time.monotonic() > deadline):
+                return None
+
+
+def run_in_worker(job: ChapterJob, *, threads: int | None = None, stop: RunStop | None = None) -> ChapterOutcome:
+    """Run one chapter in a worker process, enforcing its time limit and the run's stop.
+
+    ``threads`` caps the engine's threads in that chapter (unless ``SOCIALOPS_THREADS`` is set), so that
+    chapters running side by side share the cores instead of each taking all of them. A worker that dies without
+    publishing (killed, or crashed) gets the chapter's error page published in its place; one stopped by a signal
+    leaves the chapter's files as they were.
+    """
+    start = time.monotonic()
+    stop = stop or RunStop()
+    payload = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
+    process = _start_worker(job, threads)
+    stderr = _await_worker(process, payload, start + job.timeout if job.timeout else None, stop)
+    if stderr is None:
+        _stop_worker(process)
+        clean_stale(job.out_dir)  # finishes a publication the worker had committed, or drops its staging folder
+        if stop.code:
+            return ChapterOutcome(job.chapter, stop.code, time.monotonic() - start, _INTERRUPTED)
+        detail = _publish_parent_error(job, "error_timeout", seconds=f"{job.timeout:g}")
+        return ChapterOutcome(job.chapter, EXIT_TIMEOUT, time.monotonic() - start, detail)
+    code = process.returncode
+    message = stderr.strip().splitlines()[-1] if code and stderr.strip() else ""
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        message = _INTERRUPTED
+    elif code not in (EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT):  # crashed worker or killed by a signal
+        clean_stale(job.out_dir)
+        detail = _publish_parent_error(job, "error_kernel" if code < 0 else "error_unfinished")
+        code, message = (EXIT_FAILED, message or detail) if code > 0 else (EXIT_TIMEOUT, detail)
     return ChapterOutcome(job.chapter, code, time.monotonic() - start, message)
 
 
-_LEFTOVER = re.compile(r"^\..+\.(?:stage-(\d+)-[^.]+|tmp-(\d+)|old-(\d+))$")
+_INTERRUPTED = "stopped by a signal; its files were left as they were"
+
+
+def _publish_parent_error(job: ChapterJob, key: str, **values: str) -> str:
+    """Publish the error page of a chapter whose worker could not; return what failed."""
+    from socialops.pipeline import publish
+
+    lang = job.params.get("lang", "en")
+    t = Translator(lang)
+    detail = t(key, **values)
+    publish.publish_error_page(job.out_dir, job.chapter,
+                               publish.error_page(title=t(f"ch_{job.chapter}"), lang=lang, detail=detail))
+    return detail
+
+
+_LEFTOVER = re.compile(r"^\.(.+)\.(?:stage-(\d+)-[^.]+|tmp-(\d+)|old-(\d+))$")
 
 
 def clean_stale(out_dir: Path) -> list[Path]:
     """Remove the hidden staging folders and temporary files that killed runs left in `out_dir`.
 
     Only leftovers whose process is gone are removed, so a run writing into the same folder at the same time is
-    left alone. Returns the paths removed.
+    left alone. A staging folder whose process died while publishing has its publication finished first, so the
+    chapter gets the whole new set. Returns the paths removed.
     """
+    from socialops.pipeline import publish
+
     removed: list[Path] = []
     if not out_dir.is_dir():
         return removed
     for entry in out_dir.iterdir():
         match = _LEFTOVER.match(entry.name)
-        if not match or psutil.pid_exists(int(next(g for g in match.groups() if g))):
+        if not match or psutil.pid_exists(int(next(g for g in match.groups()[1:] if g))):
             continue
-        if entry.is_dir() and not entry.is_symlink():
+        if match.group(2) and entry.is_dir() and not entry.is_symlink():
+            publish.recover_stage(entry, out_dir, match.group(1))
+        elif entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
@@ -279,20 +424,28 @@ def clean_stale(out_dir: Path) -> list[Path]:
 
 def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
                  on_event: Callable[[str, ChapterOutcome | None], None] | None = None) -> list[ChapterOutcome]:
-    """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end."""
+    """Run chapters, ``parallel`` at a time; ``on_event(chapter, outcome)`` is called at start (None) and end.
+
+    SIGINT and SIGTERM stop the run: running chapters are stopped and keep their previous files, waiting ones
+    are not started, and their outcomes carry 128 + the signal's number (`EXIT_SIGINT`, `EXIT_SIGTERM`).
+    """
     threads = max(1, (os.cpu_count() or 2) // max(1, min(parallel, len(jobs))))
+    stop = RunStop()
 
     def one(job: ChapterJob) -> ChapterOutcome:
-        if on_event:
-            on_event(job.chapter, None)
-        outcome = run_in_worker(job, threads=threads)
+        if stop.code:
+            outcome = ChapterOutcome(job.chapter, stop.code, 0.0, _INTERRUPTED)
+        else:
+            if on_event:
+                on_event(job.chapter, None)
+            outcome = run_in_worker(job, threads=threads, stop=stop)
         if on_event:
             on_event(job.chapter, outcome)
         return outcome
 
     for folder in {job.out_dir for job in jobs}:
         clean_stale(folder)
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    with _stop_on_signals(stop), ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, jobs))
 
 
@@ -302,10 +455,14 @@ def overall_code(outcomes: list[ChapterOutcome]) -> int:
 
 
 def _worker_main() -> int:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_stop)
+    parent = lifeline.expected_parent()
+    lifeline.die_with_parent(signal.SIGTERM, parent)
     skip_slow_optional_imports()
     spec = json.loads(sys.stdin.read())
     job = ChapterJob(spec["chapter"], spec["params"], Path(spec["out_dir"]))
-    return execute_chapter(job)
+    return execute_chapter(job, parent)
 
 
 if __name__ == "__main__":
