@@ -27,6 +27,7 @@ from socialops.ab_testing import (
     unmatched_splits,
 )
 from socialops.ab_testing.analysis import significant_in_sound_tests
+from socialops.ab_testing.sequential import conversion_p_values
 
 
 @pytest.fixture(scope="module")
@@ -79,18 +80,37 @@ def test_srm_flags_only_the_broken_split(analysis, table):
     assert bool(undeclared.loc["winback", "mismatch"])
 
 
+def _daily_cumulative_counts(frame, experiment_id):
+    d = frame[frame.experiment_id == experiment_id].assign(day=lambda x: x.assigned_at.dt.normalize())
+    return d.groupby(["day", "variant"])["converted"].agg(["size", "sum"]).unstack(fill_value=0).cumsum()
+
+
 def test_sequential_p_is_the_running_min_over_daily_cumulative_looks(analysis, frame):
-    d = frame[frame.experiment_id == "title"].assign(day=lambda x: x.assigned_at.dt.normalize())
-    g = d.groupby(["day", "variant"])["converted"].agg(["size", "sum"]).unstack().cumsum()
+    # Reference: the general formula fed, from the raw rows, the variance under the null (pooled rate).
+    g = _daily_cumulative_counts(frame, "title")
     nc, nv = g[("size", "control")], g[("size", "variant")]
     pc, pv = g[("sum", "control")] / nc, g[("sum", "variant")] / nv
     pooled = (g[("sum", "control")] + g[("sum", "variant")]) / (nc + nv)
-    ref = always_valid_p_values(pv - pc, pc * (1 - pc) / nc + pv * (1 - pv) / nv, np.sqrt(pooled * (1 - pooled)))
+    ref = always_valid_p_values(pv - pc, pooled * (1 - pooled) * (1 / nc + 1 / nv), np.sqrt(pooled * (1 - pooled)))
     row = analysis.tests[(analysis.tests.experiment_id == "title") & (analysis.tests.metric == "conversion")]
     assert row.p_sequential.iloc[0] == pytest.approx(ref[-1], rel=1e-9)
     looks = analysis.looks[(analysis.looks.experiment_id == "title") & (analysis.looks.metric == "conversion")]
     np.testing.assert_allclose(looks.p_sequential, ref, rtol=1e-9)
     assert row.p_sequential.iloc[0] >= row.p_value.iloc[0]
+
+
+def test_sequential_p_is_adjusted_across_the_variants_of_a_metric(analysis, frame):
+    # invite: two variants share one control. At each look, Holm (statsmodels) of the two always-valid p.
+    g = _daily_cumulative_counts(frame, "invite")
+    raw = np.vstack([conversion_p_values(g[("sum", "control")], g[("size", "control")], g[("sum", v)],
+                                         g[("size", v)]) for v in ("invite3", "invite5")])
+    ref = np.column_stack([multipletests(raw[:, j], method="holm")[1] for j in range(raw.shape[1])])
+    looks = analysis.looks[(analysis.looks.experiment_id == "invite") & (analysis.looks.metric == "conversion")]
+    tests = analysis.tests.set_index(["experiment_id", "metric", "variant"])
+    for variant, expected in zip(("invite3", "invite5"), ref, strict=True):
+        np.testing.assert_allclose(looks[looks.variant == variant].p_sequential, expected, rtol=1e-9)
+        assert tests.loc[("invite", "conversion", variant), "p_sequential"] == pytest.approx(expected[-1])
+    assert (ref >= raw).all() and (ref > raw).any()
 
 
 def test_verdicts(analysis):

@@ -12,7 +12,12 @@ import pandas as pd
 
 from socialops.ab_testing.aggregate import MOMENT_COLUMNS, daily_moments, segment_counts
 from socialops.ab_testing.bayes import beta_beat_control, normal_beat_control
-from socialops.ab_testing.sequential import DEFAULT_TAU, always_valid_p_values
+from socialops.ab_testing.sequential import (
+    DEFAULT_TAU,
+    adjust_across_variants,
+    conversion_p_values,
+    mean_p_values,
+)
 from socialops.ab_testing.stats import (
     MeanTest,
     adjust_p_values,
@@ -233,28 +238,24 @@ def _conversion_looks(c: pd.DataFrame, v: pd.DataFrame, tau: float) -> pd.DataFr
     nc, nv = c["n"].to_numpy(dtype=float), v["n"].to_numpy(dtype=float)
     xc, xv = c["conversions"].to_numpy(dtype=float), v["conversions"].to_numpy(dtype=float)
     started = (nc > 0) & (nv > 0)  # before both arms have units there is nothing to compare
+    # the always-valid p from the raw counts: its variance is the one under the null (pooled rate)
+    p_sequential = conversion_p_values(xc, nc, xv, nv, tau)
     nc, nv = np.where(started, nc, 1.0), np.where(started, nv, 1.0)
     pc, pv = xc / nc, xv / nv
-    pooled = (xc + xv) / (nc + nv)
-    var = np.where(started, pc * (1 - pc) / nc + pv * (1 - pv) / nv, 0.0)
     classic = [proportion_test([a, b], [m, n]).p_value if ok else 1.0
                for a, b, m, n, ok in zip(xc, xv, nc, nv, started, strict=True)]
     diff = np.where(started, pv - pc, np.nan)
-    return pd.DataFrame({"diff": diff, "p_classic": classic,
-                         "p_sequential": always_valid_p_values(diff, var, np.sqrt(pooled * (1 - pooled)), tau)})
+    return pd.DataFrame({"diff": diff, "p_classic": classic, "p_sequential": p_sequential})
 
 
 def _mean_looks(c_mean, c_var, c_n, v_mean, v_var, v_n, tau: float) -> pd.DataFrame:
-    """Per look: difference of means, Welch p-value and always-valid p-value."""
+    """Per look: difference of means, Welch p-value and always-valid p-value (variance of the arms pooled)."""
     c_n, v_n = np.asarray(c_n, dtype=float), np.asarray(v_n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = c_var / c_n + v_var / v_n
-        pooled_sd = np.sqrt(((c_n - 1) * c_var + (v_n - 1) * v_var) / (c_n + v_n - 2))
     classic = [welch_test([a, b], [m0, m1], [s0, s1]).p_value if min(a, b) >= 2 else 1.0
                for a, b, m0, m1, s0, s1 in zip(c_n, v_n, c_mean, v_mean, c_var, v_var, strict=True)]
     diff = np.asarray(v_mean) - np.asarray(c_mean)
     return pd.DataFrame({"diff": diff, "p_classic": classic,
-                         "p_sequential": always_valid_p_values(diff, var, pooled_sd, tau)})
+                         "p_sequential": mean_p_values(c_n, c_mean, c_var, v_n, v_mean, v_var, tau)})
 
 
 def _cumulative(moments: pd.DataFrame, exp_id: str, variant: str, days: pd.Index) -> pd.DataFrame:
@@ -388,6 +389,20 @@ def _value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[dict, 
     return row, looks, cuped_row
 
 
+def _sequential_across_variants(rows: list[dict], looks: list[pd.DataFrame]) -> None:
+    """Adjust one experiment's always-valid p-values across its variants, metric by metric and look by look.
+
+    ``rows`` are the experiment's test rows and ``looks`` their looks, in the same order; both are updated in
+    place with Holm's adjustment, which keeps the p-values always valid (:func:`adjust_across_variants`).
+    """
+    for metric in dict.fromkeys(r["metric"] for r in rows):
+        pairs = [(r, f) for r, f in zip(rows, looks, strict=True) if r["metric"] == metric]
+        adjusted = adjust_across_variants(np.vstack([f["p_sequential"].to_numpy(float) for _, f in pairs]))
+        for (r, f), p in zip(pairs, adjusted, strict=True):
+            f["p_sequential"] = p
+            r["p_sequential"] = float(p[-1])
+
+
 @dataclass
 class _Findings:
     """The rows and looks of every experiment, gathered as the experiments are compared."""
@@ -412,6 +427,7 @@ class _Findings:
                     self.cuped.append(cuped_row)
         for r, p in zip(rows, adjust_p_values([r["p_value"] for r in rows], correction), strict=True):
             r["p_adjusted"] = p
+        _sequential_across_variants(rows, self.looks[len(self.looks) - len(rows):])
         self.tests.extend(rows)
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
