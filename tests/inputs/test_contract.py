@@ -1,11 +1,12 @@
 """Lazy validation of a data folder: every failure, with table, file, row, column, rule and value."""
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from socialops.inputs import contract
+from socialops.inputs import contract, readers
 from socialops.inputs.contract import MAX_LISTED, ContractError, Failure, tables_to_check
 
 NOW = dt.datetime(2026, 10, 1, 12, 0)
@@ -262,3 +263,33 @@ def test_the_samples_validate_clean():
     assert report.ok, report.format()
     assert set(report.tables) == {"platform_daily", "posts", "audience", "events", "experiment", "mentions"}
     assert all(info["rows"] > 0 for info in report.tables.values())
+
+
+OUTSIDE = Path(__file__).resolve().parents[1] / "data" / "hostile" / "outside"  # files outside any data folder
+
+
+def test_a_table_file_linking_out_of_the_folder_is_a_failure_naming_it_and_nothing_of_it_is_shown(
+        tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    (tmp_path / "events.csv").symlink_to(OUTSIDE / "events.csv")
+    report = contract.validate(tmp_path, tables=["events"])
+    assert [(f.table, f.file) for f in report.failures] == [("events", "events.csv")]
+    assert "outside the data folder" in report.format() and "marker" not in report.format()
+    # opted in, the file is read, and its marker row would be shown: the refusal above is what kept it out
+    monkeypatch.setenv(readers.ALLOW_OUTSIDE_ENV, "1")
+    assert "marker-5c1d0e-outside" in contract.validate(tmp_path, tables=["events"]).format()
+
+
+def test_an_alias_map_linking_out_of_the_folder_is_a_failure(tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    (tmp_path / "aliases.yaml").symlink_to(OUTSIDE / "aliases.yaml")
+    report = contract.validate(tmp_path, tables=["events"])
+    assert [f.file for f in report.failures] == ["aliases.yaml"]
+    assert "outside the data folder" in report.format()
+
+
+def test_an_alias_map_that_is_not_yaml_is_a_failure_not_an_exception(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("columns:\n  events: {a: [b\n", encoding="utf-8")
+    report = contract.validate(tmp_path, tables=["events"])
+    assert [f.file for f in report.failures] == ["aliases.yaml"]
+    assert "unreadable alias map" in report.format()

@@ -1,6 +1,9 @@
 """Engine connection, and a canary for the pinned ibis / duckdb / sqlglot stack."""
 
+import importlib.util
+import os
 import sys
+from urllib.parse import quote
 
 import ibis
 import numpy as np
@@ -9,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from socialops.inputs import engine
 from socialops.inputs.engine import EngineError, connect
 
 
@@ -125,3 +129,80 @@ def test_pinned_stack_works_together(tmp_path):
         assert back.ts.iloc[0] == pd.Timestamp("2026-01-01 08:00:00.123456")
     finally:
         con.disconnect()
+
+
+# ------------------------------------------------------------------------------- secrets stay in the environment
+SECRET = "marker-7f3a9c-secret"  # a fake password, set in the environment of the tests that need one
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("postgres://analyst:$PW@db.example.com:5432/social", "postgres://analyst:***@db.example.com:5432/social"),
+    ("postgres://analyst:${PW}@host/db", "postgres://analyst:***@host/db"),
+    ("postgres://analyst:p/a@ss@host/db", "postgres://analyst:***@host/db"),  # unencoded / and @ hide nothing
+    ("trino://user@host:8080/hive/web?token=abc123&source=socialops",
+     "trino://user@host:8080/hive/web?token=***&source=socialops"),
+    ("snowflake://u@acct/db?private_key_passphrase=$K&warehouse=wh&access_token=t",
+     "snowflake://u@acct/db?private_key_passphrase=***&warehouse=wh&access_token=***"),
+    ("duckdb", "duckdb"),
+    ("trino://user@host:8080/hive", "trino://user@host:8080/hive"),
+    ("cannot reach mysql://a:b@h/x nor postgres://c:d@h/y", "cannot reach mysql://a:***@h/x nor postgres://c:***@h/y"),
+])
+def test_redact_replaces_passwords_and_secret_query_values(text, shown):
+    assert engine.redact(text) == shown
+
+
+def test_chapters_get_the_url_redacted_and_connect_through_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(engine.ENGINE_URL_ENV, raising=False)
+    assert engine.for_chapters("duckdb") == "duckdb"
+    assert engine.ENGINE_URL_ENV not in os.environ
+    monkeypatch.setenv("SOCIALOPS_TEST_DB", str(tmp_path / "w.ddb"))
+    written = "duckdb://$SOCIALOPS_TEST_DB?threads=1&api_token=$SOCIALOPS_TEST_DB"
+    shown = engine.for_chapters(written)
+    assert shown == "duckdb://$SOCIALOPS_TEST_DB?threads=1&api_token=***"
+    assert os.environ[engine.ENGINE_URL_ENV] == written
+    monkeypatch.setattr(ibis, "connect", lambda url: url)  # what connect would open
+    assert connect(shown) == f"duckdb://{tmp_path / 'w.ddb'}?threads=1&api_token={tmp_path / 'w.ddb'}"
+    monkeypatch.setenv(engine.ENGINE_URL_ENV, "duckdb://elsewhere?api_token=x")
+    with pytest.raises(EngineError, match=f"shown redacted.*{engine.ENGINE_URL_ENV}"):
+        connect(shown)
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("nosuchdb://analyst:$PW@127.0.0.1:1/x", "unknown engine scheme nosuchdb:// in nosuchdb://analyst:***@"),
+    ("postgres://analyst:$PW@127.0.0.1:1/x", "pip install 'ibis-framework[postgres]'"),
+    ("postgresql://analyst:$PW@127.0.0.1:1/x", "pip install 'ibis-framework[postgres]'"),
+    ("duckdb:///no/such/folder/$PW/w.duckdb", "cannot connect to duckdb:///no/such/folder/$PW/w.duckdb"),
+    ("postgres://analyst:" + SECRET + "@127.0.0.1:1/x", "carries a password"),
+])
+def test_every_connect_error_is_reworded_without_the_secret(monkeypatch, url, says):
+    if "ibis-framework[postgres]" in says and importlib.util.find_spec("psycopg") is not None:
+        pytest.skip("the postgres driver is installed here")
+    monkeypatch.setenv("PW", SECRET)
+    with pytest.raises(EngineError) as caught:
+        connect(url)
+    assert says in str(caught.value)
+    assert SECRET not in str(caught.value)
+    # the driver's exception is not chained: a traceback of this error cannot show it
+    error = caught.value
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+def test_a_driver_error_quoting_the_secret_is_scrubbed(monkeypatch):
+    def careless_driver(url):
+        raise RuntimeError(f"auth failed for {url} (password {SECRET}/x, encoded {quote(SECRET + '/x', safe='')}, "
+                           f"token tok-{SECRET})\nsecond line {SECRET}")
+
+    monkeypatch.setattr(ibis, "connect", careless_driver)
+    monkeypatch.setenv("PW", SECRET + "/x")
+    monkeypatch.setenv("TOKEN", f"tok-{SECRET}")
+    with pytest.raises(EngineError) as caught:
+        connect("sqlite://analyst:$PW@host/db?token=$TOKEN")
+    text = str(caught.value)
+    assert text.startswith("cannot connect to sqlite://analyst:***@host/db?token=***: auth failed for")
+    assert "marker" not in text and "second line" not in text
+
+
+def test_a_url_given_redacted_without_its_original_is_refused(monkeypatch):
+    monkeypatch.delenv(engine.ENGINE_URL_ENV, raising=False)
+    with pytest.raises(EngineError, match="shown redacted"):
+        connect("postgres://analyst:***@host/db")

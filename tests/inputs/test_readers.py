@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import logging
 from importlib import resources
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -388,3 +389,52 @@ def test_alias_files_do_not_contradict_each_other():
             for alias, target in mapping.items():
                 key = (scope, normalize_header(alias))
                 assert seen.setdefault(key, (target, name))[0] == target, f"{key}: {seen[key]} vs {name}"
+
+
+# ------------------------------------------------------------------------------------ the data folder's edge
+OUTSIDE = Path(__file__).resolve().parents[1] / "data" / "hostile" / "outside"  # files that lie outside any data folder
+
+
+def test_a_table_file_linking_out_of_the_data_folder_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "events.csv").symlink_to(OUTSIDE / "events.csv")
+    with pytest.raises(ReadError, match="outside the data folder") as caught:
+        find_table_file(data, "events")
+    assert caught.value.file == "events.csv" and "--allow-outside-links" in caught.value.message
+    assert "marker" not in str(caught.value)
+    assert find_table_file(data, "events", allow_outside=True) == data / "events.csv"
+    monkeypatch.setenv(readers.ALLOW_OUTSIDE_ENV, "1")
+    assert find_table_file(data, "events") == data / "events.csv"
+
+
+def test_a_link_through_a_linked_folder_is_refused_and_one_inside_is_read(tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    (data / "raw" / "posts.csv").write_text("post_id\n", encoding="utf-8")
+    (data / "posts.csv").symlink_to(Path("raw") / "posts.csv")  # a relative link that stays inside: read
+    assert find_table_file(data, "posts") == data / "posts.csv"
+    (data / "linked").symlink_to(OUTSIDE, target_is_directory=True)
+    (data / "events.csv").symlink_to(Path("linked") / "events.csv")  # inside by name, outside in fact
+    with pytest.raises(ReadError, match="outside the data folder"):
+        find_table_file(data, "events")
+
+
+def test_the_data_folder_itself_may_be_reached_through_a_link(tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "posts.csv").write_text("post_id\n", encoding="utf-8")
+    (tmp_path / "data").symlink_to(tmp_path / "real", target_is_directory=True)
+    assert find_table_file(tmp_path / "data", "posts").name == "posts.csv"
+
+
+def test_an_alias_map_linking_out_of_the_data_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(readers.ALLOW_OUTSIDE_ENV, raising=False)
+    (tmp_path / "aliases.yaml").symlink_to(OUTSIDE / "aliases.yaml")
+    with pytest.raises(ReadError, match="outside the data folder") as caught:
+        load_aliases(tmp_path)
+    assert caught.value.file == "aliases.yaml"
+    monkeypatch.setenv(readers.ALLOW_OUTSIDE_ENV, "1")
+    assert load_aliases(tmp_path).canonical("events", "marker-5c1d0e-outside") == "user_id"

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from socialops.inputs.engine import connect
+from socialops.inputs.readers import ALLOW_OUTSIDE_ENV, ReadError
 from socialops.inputs.tables import CHAPTER_TABLES, TABLES
 from socialops.inputs.workspace import file_sha256, open_workspace
 
@@ -202,3 +204,15 @@ def test_a_parquet_file_that_needs_cleaning_is_converted_once(tmp_path):
         assert _table_kind(ws, "events") != "VIEW"
         df = ws.table("events").order_by("ts").to_pandas()
         assert df.user_id.tolist() == ["u1", "u2"] and df.platform.tolist() == ["douyin", "wechat"]
+
+
+def test_a_table_file_linking_out_of_the_data_folder_is_not_opened(folder, monkeypatch):
+    outside = Path(__file__).resolve().parents[1] / "data" / "hostile" / "outside" / "events.csv"
+    monkeypatch.delenv(ALLOW_OUTSIDE_ENV, raising=False)
+    (folder / "events.csv").symlink_to(outside)
+    with pytest.raises(ReadError, match="events.csv: a link to .*outside the data folder") as caught:
+        open_workspace(folder, ["platform_daily", "events"], threads=1, memory_limit="1GB")
+    assert "marker" not in str(caught.value)
+    monkeypatch.setenv(ALLOW_OUTSIDE_ENV, "1")  # opted in (`--allow-outside-links`), it is read
+    with open_workspace(folder, ["events"], threads=1, memory_limit="1GB") as workspace:
+        assert workspace.inputs()["events"]["rows"] == 2

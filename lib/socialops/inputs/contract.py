@@ -17,6 +17,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pandera.ibis as pa
+import yaml
 from pandera.errors import SchemaErrors
 
 from socialops.inputs.engine import connect
@@ -220,13 +221,16 @@ def validate(
         report.failures.append(Failure("*", str(data_dir), None, None, "data folder not found"))
         return report
     now = now or dt.datetime.now()
-    owned = isinstance(engine, str)
-    con = connect(engine, threads=threads, memory_limit=memory_limit) if owned else engine
     try:
         aliases = load_aliases(data_dir)
-    except (ValueError, OSError) as exc:
+    except ReadError as exc:  # a link out of the data folder
+        report.failures.append(Failure("*", exc.file, None, None, exc.message))
+        return report
+    except (ValueError, OSError, yaml.YAMLError) as exc:
         report.failures.append(Failure("*", "aliases.yaml", None, None, f"unreadable alias map: {exc}"))
         return report
+    owned = isinstance(engine, str)
+    con = connect(engine, threads=threads, memory_limit=memory_limit) if owned else engine
     try:
         for table, required in wanted.items():
             _validate_table(con, data_dir, table, required, aliases, now, report)

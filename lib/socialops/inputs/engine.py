@@ -1,22 +1,79 @@
-"""Connecting to the engine that runs the heavy work: DuckDB (default), Spark, or any Ibis backend by URL."""
+"""Connecting to the engine that runs the heavy work: DuckDB (default), Spark, or any Ibis backend by URL.
+
+Secrets stay in the environment: a URL names them as ``$NAME`` placeholders, a literal password is refused, and a
+URL is only ever shown redacted (`redact`). Every failure to connect is re-worded with the redacted URL and the
+driver's message scrubbed of the values the placeholders stood for.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from importlib.metadata import entry_points
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import ibis
 
 DEFAULT_THREADS = 2
 DEFAULT_MEMORY_LIMIT = "4GB"
+#: What a secret is replaced by wherever a URL is shown.
+REDACTED = "***"
+#: The engine URL as written (placeholders, never their values) for the chapters' processes, which are handed it
+#: redacted as a parameter (see `for_chapters`).
+ENGINE_URL_ENV = "SOCIALOPS_ENGINE_URL"
 _ENV_VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
+# the password of a URL runs to its last @ (an unencoded @ or / inside it must not leave a part of it showing)
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*):\S*@")
+_SECRET_KEY = re.compile(r"pass|pwd|token|secret|key|auth|cred|sig", re.IGNORECASE)
+_QUERY_VALUE = re.compile(r"(?P<key>[?&;](?P<name>[^=&#;\s]+)=)(?P<value>[^&#;\s]*)")
 
 
 class EngineError(RuntimeError):
-    """The requested engine cannot be used (unknown name, missing package, credentials in the URL)."""
+    """The requested engine cannot be used; the message shows the URL redacted.
+
+    Raised for an unknown name or scheme, a missing driver, a refused connection or credentials in the URL.
+    """
+
+
+def redact(text: str) -> str:
+    """`text` with the password of every URL in it, and query values whose name looks secret, replaced by ``***``.
+
+    Parameters
+    ----------
+    text : str
+        A URL, or any message that may quote one.
+
+    Returns
+    -------
+    str
+        For example ``postgres://analyst:***@host/db?sslmode=require&token=***``.
+    """
+    text = _USERINFO.sub(lambda m: f"{m['head']}:{REDACTED}@", text)
+    return _QUERY_VALUE.sub(
+        lambda m: m["key"] + REDACTED if _SECRET_KEY.search(m["name"]) else m[0], text)
+
+
+def for_chapters(engine: str) -> str:
+    """The ``engine`` parameter as chapter processes receive it: redacted, so no notebook or JSON holds a secret.
+
+    When redaction changes the URL, the URL as written goes to ``$SOCIALOPS_ENGINE_URL``, which the chapters'
+    processes inherit and `connect` reads back in place of the redacted one.
+
+    Parameters
+    ----------
+    engine : str
+        ``duckdb``, ``spark`` or a URL as the user wrote it.
+
+    Returns
+    -------
+    str
+    """
+    shown = redact(engine)
+    if shown != engine:
+        os.environ[ENGINE_URL_ENV] = engine
+    return shown
 
 
 def resolve_threads(threads: int | None = None) -> int:
@@ -59,7 +116,8 @@ def connect(engine: str = "duckdb", *, threads: int | None = None, memory_limit:
     Raises
     ------
     EngineError
-        For an unknown engine, a missing PySpark, or a URL carrying a literal password.
+        For an unknown engine or URL scheme, a missing PySpark or backend driver, a URL carrying a literal
+        password, or a connection that fails; the message names the URL redacted.
     """
     if engine == "duckdb":
         spill = Path(tempfile.gettempdir()) / f"socialops-duckdb-{os.getpid()}"
@@ -71,25 +129,94 @@ def connect(engine: str = "duckdb", *, threads: int | None = None, memory_limit:
     if engine == "spark":
         return _connect_spark(resolve_threads(threads), resolve_memory_limit(memory_limit))
     if "://" in engine:
-        return ibis.connect(_expand_url(engine))
-    raise EngineError(f"unknown engine {engine!r}: use duckdb, spark, or an Ibis connection URL")
+        return _connect_url(_as_written(engine))
+    raise EngineError(f"unknown engine {redact(engine)!r}: use duckdb, spark, or an Ibis connection URL")
 
 
-def _expand_url(url: str) -> str:
-    """Refuse literal passwords, then fill ``$NAME`` placeholders from the environment."""
-    password = urlsplit(url).password
+def _as_written(url: str) -> str:
+    """The URL as the user wrote it: a redacted one is looked up in ``$SOCIALOPS_ENGINE_URL``."""
+    if REDACTED not in url:
+        return url
+    written = os.environ.get(ENGINE_URL_ENV, "")
+    if written and redact(written) == url:
+        return written
+    raise EngineError(
+        f"the engine URL {url} is shown redacted: give it as written (with $NAME for its secrets), or set "
+        f"{ENGINE_URL_ENV} to it"
+    )
+
+
+def _connect_url(url: str):
+    """Connect by URL; every failure becomes an `EngineError` naming the URL redacted."""
+    shown = redact(url)
+    expanded, secrets = _expand_url(url)
+    _load_backend(_scheme(url), shown)
+    try:
+        return ibis.connect(expanded)
+    except Exception as exc:
+        # `from None`: the driver's own exception, which may quote the secret, is not chained into a traceback
+        raise EngineError(f"cannot connect to {shown}: {_scrubbed(exc, secrets)}") from None
+
+
+def _scheme(url: str) -> str:
+    """The backend a URL names, as ibis resolves it (``postgresql`` is ``postgres``)."""
+    scheme = url.partition("://")[0].lower()
+    return "postgres" if scheme == "postgresql" else scheme
+
+
+def _load_backend(scheme: str, shown: str) -> None:
+    """Refuse an unknown scheme and name the package to install for a backend whose driver is missing."""
+    if scheme == "file":  # ibis opens a local .duckdb, .sqlite, .csv or .parquet file with DuckDB or SQLite
+        return
+    known = sorted({ep.name for ep in entry_points(group="ibis.backends")})
+    if scheme not in known:
+        raise EngineError(
+            f"unknown engine scheme {scheme}:// in {shown}: use duckdb, spark, or a URL of an Ibis backend "
+            f"({', '.join(known)})"
+        )
+    try:
+        getattr(ibis, scheme)
+    except ImportError:
+        raise EngineError(
+            f"the {scheme} engine needs its driver, which is not installed: pip install 'ibis-framework[{scheme}]'"
+        ) from None
+
+
+def _expand_url(url: str) -> tuple[str, list[str]]:
+    """Refuse literal passwords, then fill ``$NAME`` placeholders from the environment.
+
+    Returns the URL to connect with and the secrets it holds (the placeholders' values and literal query values
+    whose name looks secret), which a driver's error message must not show.
+    """
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # a malformed host; ibis will say what is wrong with it
+        password = None
     if password and not _ENV_VAR.fullmatch(password):
+        # the URL is not quoted: a literal password may hold characters that would defeat its redaction
         raise EngineError(
             "the engine URL carries a password; put it in an environment variable and write $NAME in the URL"
         )
+    secrets = [value for name, value in parse_qsl(urlsplit(url).query) if _SECRET_KEY.search(name)]
 
     def value(match: re.Match) -> str:
         name = match.group(1) or match.group(2)
         if name not in os.environ:
             raise EngineError(f"the engine URL refers to ${name}, which is not set in the environment")
+        secrets.append(os.environ[name])
         return os.environ[name]
 
-    return _ENV_VAR.sub(value, url)
+    return _ENV_VAR.sub(value, url), secrets
+
+
+def _scrubbed(exc: Exception, secrets: list[str]) -> str:
+    """The first line of a driver's error, without the secrets (as written or URL-encoded) or URL passwords."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+    for form in sorted(forms, key=len, reverse=True):  # a secret inside a longer one is replaced after it
+        text = text.replace(form, REDACTED)
+    return redact(text)
 
 
 def _connect_spark(threads: int, memory_limit: str):

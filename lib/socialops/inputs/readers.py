@@ -138,6 +138,7 @@ def load_aliases(data_dir: str | os.PathLike | None = None) -> Aliases:
     if data_dir is not None:
         user = Path(data_dir) / USER_ALIASES
         if user.is_file():
+            check_inside(data_dir, user)
             aliases.merge(_load_yaml(user.read_text(encoding="utf-8")), str(user))
     return aliases
 
@@ -156,20 +157,48 @@ def _library_aliases() -> tuple[tuple[str, dict], ...]:
 
 
 # ------------------------------------------------------------------------------------------------------ files
-def find_table_file(data_dir: str | os.PathLike, table: str) -> Path | None:
+#: Set to 1 to read table files whose real place is outside the data folder (``--allow-outside-links``).
+ALLOW_OUTSIDE_ENV = "SOCIALOPS_ALLOW_OUTSIDE_LINKS"
+
+
+def find_table_file(data_dir: str | os.PathLike, table: str, *, allow_outside: bool | None = None) -> Path | None:
     """Return the file holding `table` in `data_dir`, or None when there is none.
+
+    The data folder is a boundary: a file whose real path lies outside it (a link out, or a link into a linked
+    folder) is refused before a byte of it is read, unless `allow_outside` (default: ``$SOCIALOPS_ALLOW_OUTSIDE_LINKS``
+    is 1) lets it through.
 
     Raises
     ------
     ReadError
-        When the table is there in more than one format (which one to read would be a guess).
+        When the table is there in more than one format (which one to read would be a guess), or its file lies
+        outside the data folder.
     """
     # names are matched without regard to case: Windows exports often arrive as Events.CSV
     wanted = {f"{table}{suffix}" for suffix in FILE_SUFFIXES}
     found = sorted(p for p in Path(data_dir).iterdir() if p.name.lower() in wanted and p.is_file())
     if len(found) > 1:
         raise ReadError(found[0], f"table {table!r} is given twice ({', '.join(p.name for p in found)}); keep one")
+    if found:
+        check_inside(data_dir, found[0], allow_outside=allow_outside)
     return found[0] if found else None
+
+
+def check_inside(data_dir: str | os.PathLike, path: Path, *, allow_outside: bool | None = None) -> None:
+    """Refuse `path` when its real place, links followed, is outside `data_dir` (unless `allow_outside`).
+
+    Raises
+    ------
+    ReadError
+        Naming the file and where it leads; nothing of the file is read.
+    """
+    if allow_outside is None:
+        allow_outside = os.environ.get(ALLOW_OUTSIDE_ENV) == "1"
+    real = path.resolve()
+    if allow_outside or real.is_relative_to(Path(data_dir).resolve()):
+        return
+    raise ReadError(path.name, f"a link to {real}, outside the data folder: refused (to read it anyway, pass "
+                               f"--allow-outside-links or set {ALLOW_OUTSIDE_ENV}=1)")
 
 
 def detect_encoding(path: str | os.PathLike) -> str:
@@ -784,6 +813,7 @@ __all__ = [
     "canonical_value",
     "detect_encoding",
     "drop_raw",
+    "check_inside",
     "find_table_file",
     "load_aliases",
     "mixed_line_ends",
