@@ -6,7 +6,7 @@ Usage::
 
 Reads the extracts next to this script with pandas alone (no socialops code), applies the definitions of
 DESIGN.md where a number depends on one, and prints what README.md records. statsmodels gives the two-proportion
-test of the e-mail experiment.
+test of the e-mail experiment, lifetimes a second BG/NBD fit.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from lifetimes import BetaGeoFitter
 from statsmodels.stats.proportion import proportions_ztest
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +72,38 @@ def lifecycle_stages(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     }
 
 
+def bgnbd_reference(events: pd.DataFrame, end: str, days_per_unit: float) -> dict:
+    """BG/NBD parameters fitted by lifetimes on purchase days up to `end`, in units of `days_per_unit` days."""
+    summary = cdnow_summary(events, pd.Timestamp(end))
+    scale = 7 / days_per_unit  # cdnow_summary gives weeks
+    fitter = BetaGeoFitter().fit(summary.x, summary.t_x * scale, summary["T"] * scale)
+    return {name: round(float(value), 4) for name, value in fitter.params_.items()}
+
+
+def rfm_tiers(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
+    """DESIGN.md's four tiers: R, F and M each high or low against the mean (high R = more recent)."""
+    by = events[events.day <= as_of].groupby("sample_id")
+    recency, frequency, monetary = (as_of - by.day.max()).dt.days, by.size(), by.dollar_value.sum()
+    r_high, f_high, m_high = recency < recency.mean(), frequency > frequency.mean(), monetary > monetary.mean()
+    tiers = {
+        "high_value": int((r_high & f_high & m_high).sum()),
+        "potential_high_value": int((r_high & ~f_high & m_high).sum()),
+        "low_value": int((~r_high & ~f_high & ~m_high).sum()),
+    }
+    tiers["general"] = len(recency) - sum(tiers.values())
+    return tiers
+
+
+def cohort_retention(events: pd.DataFrame, months: int = 4) -> dict:
+    """Share of each first-purchase month's customers with a purchase in month 0, 1, … after it."""
+    first = events.groupby("sample_id").day.min().dt.to_period("M")
+    cohort = events.sample_id.map(first)
+    offset = (events.day.dt.to_period("M") - cohort).map(lambda delta: delta.n)
+    active = events.groupby([cohort.astype(str), offset]).sample_id.nunique().unstack(fill_value=0)
+    size = first.astype(str).value_counts()
+    return {c: [round(active.loc[c, k] / size[c], 6) for k in range(months)] for c in active.index}
+
+
 def cdnow_answers() -> dict:
     """Counts, totals, the calibration summary and the stages of the CDNOW sample."""
     events = pd.read_csv(HERE / "cdnow" / "events.csv", dtype={"customer_id": str, "sample_id": str, "date": str})
@@ -93,7 +126,13 @@ def cdnow_answers() -> dict:
             "repeat_purchases": int(summary.x.sum()),
             "equals_tests_data_cdnow_customers_summary": bool(same),
         },
-        "stages_as_of_1998_06_30": lifecycle_stages(events, pd.Timestamp("1998-06-30 23:59:59")),
+        # an empty as_of takes the latest timestamp, midnight of the last day; as_of=1998-06-30 its end
+        "stages_as_of_latest_1998_06_30_00_00": lifecycle_stages(events, pd.Timestamp("1998-06-30")),
+        "stages_as_of_1998_06_30_end_of_day": lifecycle_stages(events, pd.Timestamp("1998-06-30 23:59:59")),
+        "bgnbd_lifetimes_calibration_weeks": bgnbd_reference(events, "1997-09-30", 7),
+        "bgnbd_lifetimes_latest_days": bgnbd_reference(events, "1998-06-30", 1),
+        "rfm_tiers_as_of_latest": rfm_tiers(events, pd.Timestamp("1998-06-30")),
+        "cohort_retention_months_0_to_3": cohort_retention(events),
     }
 
 
