@@ -48,6 +48,28 @@ def facebook_answers() -> dict:
     }
 
 
+def thai_answers() -> dict:
+    """Counts of the Thai sellers' posts; both date forms read month first (the rows are newest first)."""
+    posts = pd.read_csv(HERE / "thai_live_sellers" / "posts.csv", dtype={"status_published": str})
+    stamp = posts.status_published
+    slashed = stamp.str.contains("/")
+    when = pd.concat([
+        pd.to_datetime(stamp[slashed], format="%m/%d/%Y %H:%M"),
+        pd.to_datetime(stamp[~slashed], format="%m-%d-%Y %H:%M"),
+    ]).sort_index()
+    return {
+        "posts": len(posts),
+        "dates_with_slashes": int(slashed.sum()),
+        "dates_with_dashes": int((~slashed).sum()),
+        "published_range": [str(when.min()), str(when.max())],
+        "by_type": posts.status_type.value_counts().to_dict(),
+        "likes": int(posts.num_likes.sum()),
+        "comments": int(posts.num_comments.sum()),
+        "shares": int(posts.num_shares.sum()),
+        "reactions": int(posts.num_reactions.sum()),
+    }
+
+
 def cdnow_summary(events: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """x, t_x and T in weeks per customer, purchases on distinct days up to `end` (Fader, Hardie & Lee 2005)."""
     days = events[events.day <= end].drop_duplicates(["sample_id", "day"])
@@ -174,6 +196,7 @@ def main() -> None:
     """Print every answer as JSON."""
     answers = {
         "facebook_metrics": facebook_answers(),
+        "thai_live_sellers": thai_answers(),
         "cdnow": cdnow_answers(),
         "broockman_email": broockman_answers(),
         "sanders_apple": sanders_answers(),

@@ -34,6 +34,8 @@ SOURCES = {
     "CDNOW_sample.txt": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
     # the causaldata 0.1.5 source distribution from PyPI (holds black_politicians.csv, Broockman 2013)
     "causaldata-0.1.5.tar.gz": "5604fb84000c6a8ae3e93630b3624e9f2af4f8700e4465ec3586998b3522fd1c",
+    # UCI "Facebook Live Sellers in Thailand" (id 488), the CSV as distributed
+    "Live_20210128.csv": "5eaf4e97673d36ab18c959ae6ef827318b413d0669326bcaae8fcdc96041f6e0",
     # Sanders Twitter sentiment corpus, classifications only (topic, label, tweet id)
     "corpus.csv": "e04490885d65eb393904ef748f082cfaa0610e706fbab6b5d9650fdc662869df",
 }
@@ -97,6 +99,13 @@ def facebook_metrics(sources: Path) -> None:
     write_csv(HERE / "facebook_metrics" / "posts.csv", ["post_id", "platform", "published_at", *header], rows, ";")
 
 
+def thai_live_sellers(sources: Path) -> None:
+    """posts.csv: the 7,050 posts as distributed (dates in two formats, no impressions) plus a platform column."""
+    records = list(csv.reader(io.StringIO(checked(sources, "Live_20210128.csv").decode("ascii"))))
+    header, body = records[0], records[1:]
+    write_csv(HERE / "thai_live_sellers" / "posts.csv", [*header, "platform"], [[*r, "facebook"] for r in body])
+
+
 # ---------------------------------------------------------------------------------------------- cdnow
 def cdnow(sources: Path) -> None:
     """events.csv: every purchase of the 2,357-customer CDNOW cohort, one row per line of the original."""
@@ -141,7 +150,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 2:
         raise SystemExit(__doc__)
     sources = Path(argv[1])
-    for build in (facebook_metrics, cdnow, broockman, sanders_apple):
+    for build in (facebook_metrics, thai_live_sellers, cdnow, broockman, sanders_apple):
         build(sources)
 
 
