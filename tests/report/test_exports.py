@@ -5,8 +5,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
 from socialops.report.exports import atomic_path, neutralize, write_csv, write_xlsx
+from tests.conftest import ROOT
 
 EVIL = '=HYPERLINK("http://example.invalid/x","点我领奖")'
 
@@ -147,3 +149,23 @@ def test_atomic_write_replaces_existing_file(tmp_path):
 def test_empty_workbook_is_valid(tmp_path):
     book = openpyxl.load_workbook(write_xlsx({}, tmp_path / "e.xlsx"))
     assert len(book.sheetnames) == 1
+
+
+def test_hostile_names_are_text_cells_in_the_workbook(tmp_path):
+    names = yaml.safe_load((ROOT / "tests" / "data" / "hostile" / "text-names.yaml").read_text(encoding="utf-8"))[
+        "names"
+    ]
+    df = pd.DataFrame({name: [name] for name in names})  # names as headers too
+    tables = {"names": pd.DataFrame({"platform": names, "n": range(len(names))}), names[12]: df}
+    path = write_xlsx(tables, tmp_path / "hostile.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "names" and all(not set("[]:*?/\\") & set(n) for n in book.sheetnames)
+    for sheet in book.worksheets:
+        assert not sheet._hyperlinks  # no address became a link
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", cell.coordinate  # text, never a formula
+                    if cell.value.lstrip(" ")[:1] in ("=", "+", "-", "@"):
+                        assert cell.quotePrefix, cell.value
+    assert [c.value for c in book["names"]["A"][1:]] == names  # as written

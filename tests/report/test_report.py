@@ -1,19 +1,66 @@
-"""The pieces of the report object that need no kernel: escaping, tables."""
+"""The pieces of the report object that need no kernel: inert text, tables."""
 
 from __future__ import annotations
 
+import html
+import re
+
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from socialops.report.findings import Message
-from socialops.report.report import VALIDATED_ENV, Report, escape_markdown, table_html
+from socialops.report.i18n import Translator
+from socialops.report.report import INERT, VALIDATED_ENV, Report, _safe_name, message_html, table_html
+from tests.conftest import ROOT
+
+HOSTILE_NAMES = yaml.safe_load((ROOT / "tests" / "data" / "hostile" / "text-names.yaml").read_text(encoding="utf-8"))[
+    "names"
+]
+# Markup that data must never make: links, emphasis, headings, lists, quotes, code, images, scripts, frames.
+MADE_TAGS = re.compile(r"<(a|em|strong|h[1-6]|ol|ul|li|blockquote|code|del|s|img|script|iframe|hr)[\s>/]", re.I)
 
 
-def test_markdown_escaping_neutralises_links_and_html():
-    text = escape_markdown("[click](javascript:alert(1)) <img src=x onerror=alert(1)> **bold**")
-    assert "](" not in text and "<img" not in text and "**" not in text
+def made_tags(page: str) -> list[str]:
+    return sorted(m.group(1).lower() for m in MADE_TAGS.finditer(page))
+
+
+@pytest.fixture(scope="module")
+def churn_t():
+    return Translator("en", "churn")
+
+
+def test_message_markdown_is_the_catalog_s_and_values_are_plain_text(churn_t):
+    values = {"name": "**bold** _it_", "treated": "5%", "holdout": "3%", "uplift": "2 pp", "low": "1", "high": "3",
+              "p": "= 0.01"}
+    page = message_html(churn_t, "say_winback", values)
+    assert page.startswith("<p>In the win-back test <strong>**bold** _it_</strong>")
+    assert made_tags(page) == ["strong"] * 4  # the template's own four
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_name_in_a_message_makes_no_markup_and_reads_as_written(churn_t, name):
+    values = {"treated": "5%", "holdout": "3%", "uplift": "2 pp", "low": "1", "high": "3", "p": "= 0.01"}
+    page = message_html(churn_t, "say_winback", {"name": name, **values})
+    neutral = message_html(churn_t, "say_winback", {"name": "plain", **values})
+    assert made_tags(page) == made_tags(neutral)
+    assert html.escape(name) in page  # every character shown, no backslash added
+    assert page.replace(html.escape(name), "plain") == neutral
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", ".hidden", "a/b\\c:d", "x" * 300, "http://evil.example/a?b", ""])
+def test_file_names_from_data_stay_plain_and_inside(name):
+    safe = _safe_name(name)
+    assert re.fullmatch(r"[\w][\w.-]*", safe) and ".." not in safe.split("_") and len(safe) <= 80
+
+
+def test_table_html_escapes_hostile_names():
+    page = table_html(pd.DataFrame({"platform": HOSTILE_NAMES, "n": range(len(HOSTILE_NAMES))}))
+    assert made_tags(page) == [] and f'class="so-table {INERT}"' in page
+    assert all(html.escape(name) in page for name in HOSTILE_NAMES)
 
 
 def test_table_html_escapes_text_and_aligns_numbers():
@@ -97,9 +144,11 @@ def test_tell_displays_findings_notes_and_skips(report, shown):
     report.tell([Message("no_crisis", {"start": "2026-01-01", "end": "2026-01-02"}),
                  Message("too_little_history", kind="note"),
                  Message("no_text", kind="skip")])
-    assert [type(item).__name__ for item in shown] == ["Markdown", "HTML", "HTML"]
-    assert shown[0].data == report.t("no_crisis", start="2026-01-01", end="2026-01-02")
-    assert shown[1].data == f'<p class="so-note">{report.t("too_little_history")}</p>'
+    assert [type(item).__name__ for item in shown] == ["HTML", "HTML", "HTML"]
+    finding = message_html(report.t, "no_crisis", {"start": "2026-01-01", "end": "2026-01-02"})
+    assert shown[0].data == f'<div class="so-finding {INERT}">{finding}</div>'
+    assert finding.startswith("<p><strong>") and "2026-01-01" in finding
+    assert shown[1].data == f'<p class="so-note {INERT}">{report.t("too_little_history")}</p>'
     assert report.t("section_skipped", reason=report.t("no_text")) in shown[2].data
 
 
@@ -141,3 +190,29 @@ def test_record_keeps_several_results_in_order(report):
 def test_platform_label_names_known_platforms_and_shows_others_as_given(report):
     assert report.platform_label("weibo") == report.t("platform_weibo") != "weibo"
     assert report.platform_label("mastodon") == "mastodon"
+
+
+def _rendered_page(report, shown, names: list[str]) -> str:
+    """The client HTML page of what the report shows for `names`, rendered as the runner renders it."""
+    from socialops.pipeline.publish import render_html
+
+    shown.clear()
+    for name in names:
+        report.say("no_crisis", start=name, end="2026-01-02")
+        report.note("section_skipped", reason=name)
+        report.headline(name, name)
+    report.show(pd.DataFrame({"platform": names, "n": range(len(names))}), "names", caption=names[0])
+    outputs = [nbformat.v4.new_output("display_data", data={"text/html": item.data}) for item in shown]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("rep.show(...)", outputs=outputs)]
+    page = render_html(nb, lang="en", audience="client", title="names")
+    return page[page.index("<body"):]
+
+
+def test_hostile_names_shown_by_a_report_make_no_markup_in_the_page(report, shown):
+    page = _rendered_page(report, shown, HOSTILE_NAMES)
+    neutral = _rendered_page(report, shown, [f"name{i}" for i in range(len(HOSTILE_NAMES))])
+    assert made_tags(page) == made_tags(neutral)
+    assert "href" not in page and "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "**bold**" in page and r"$\evilmacro{x}$" in page  # as written: no escape left behind
+    assert "\\*" not in page and "\\_" not in page and "\\#" not in page

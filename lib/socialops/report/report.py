@@ -16,11 +16,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markdown_it import MarkdownIt
 
 from socialops import __version__
 from socialops.chapters import resolve_chapter, short_name
@@ -34,12 +36,42 @@ from socialops.stats.timeframe import cut_at
 
 STAGE_ENV = "SOCIALOPS_STAGE"
 VALIDATED_ENV = "SOCIALOPS_VALIDATED"
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+#: Class of every block a report displays: Jupyter's math typesetting skips it, so "$x$" in data stays text.
+INERT = "tex2jax_ignore"
+# A value's place in a template while the template's Markdown is rendered: private-use characters, which no
+# Markdown rule reads and no message or value holds.
+_SLOT = "\ue000{}\ue001"
+_SLOT_FOUND = re.compile("\ue000(\\d+)\ue001")
+_MAX_NAME = 80
 
 
-def escape_markdown(value: object) -> str:
-    """Escape a value for safe inclusion in Markdown (no HTML, links or emphasis from the data)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(value), quote=False))
+@cache
+def _markdown() -> MarkdownIt:
+    # CommonMark without raw HTML: the catalog's emphasis and code spans, no autolinks of bare addresses.
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def message_html(t: Translator, key: str, values: Mapping[str, str]) -> str:
+    r"""A catalog message as HTML: the template's own Markdown rendered, each value inserted as plain text.
+
+    Parameters
+    ----------
+    t : Translator
+        The report's translator.
+    key : str
+        Catalog key.
+    values : Mapping[str, str]
+        The template's values as display text.
+
+    Returns
+    -------
+    str
+        The message as HTML. The values never pass through the Markdown parser, so no link, emphasis, heading,
+        list, math or markup is made from them: a value shows exactly as written, ``*`` and ``\`` included.
+    """
+    names = list(values)
+    rendered = _markdown().render(t(key, **{name: _SLOT.format(i) for i, name in enumerate(names)}))
+    return _SLOT_FOUND.sub(lambda m: html.escape(values[names[int(m.group(1))]]), rendered).strip()
 
 
 def table_html(df: pd.DataFrame) -> str:
@@ -53,7 +85,7 @@ def table_html(df: pd.DataFrame) -> str:
             f"<td {c}>{html.escape(table_cell(v) if flag or is_missing(v) else str(v))}</td>"
             for c, flag, v in zip(cls, numeric, values, strict=True))
         rows.append(f"<tr>{cells}</tr>")
-    return f'<table class="so-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<table class="so-table {INERT}"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 @dataclass
@@ -176,18 +208,18 @@ class Report:
         return masking.mask(obj)
 
     def say(self, key: str, **values: object) -> None:
-        """Display a translated finding as Markdown; values are masked and escaped."""
-        from IPython.display import Markdown, display
+        """Display a translated finding: the catalog's Markdown rendered, the values masked and shown as text."""
+        from IPython.display import HTML, display
 
-        safe = {k: escape_markdown(self.mask(v) if isinstance(v, str) else _fmt(v)) for k, v in values.items()}
-        display(Markdown(self.t(key, **safe)))
+        shown = {k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in values.items()}
+        display(HTML(f'<div class="so-finding {INERT}">{message_html(self.t, key, shown)}</div>'))
 
     def note(self, key: str, **values: object) -> None:
         """Display a short muted note (a skipped section, a caveat)."""
         from IPython.display import HTML, display
 
         text = self.t(key, **{k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in values.items()})
-        display(HTML(f'<p class="so-note">{html.escape(text)}</p>'))
+        display(HTML(f'<p class="so-note {INERT}">{html.escape(text)}</p>'))
 
     def skip(self, reason_key: str, **values: object) -> None:
         """Display that a section is skipped, with the reason from the catalog."""
@@ -215,7 +247,7 @@ class Report:
 
         shown = self.mask(df)
         self.tables[name] = shown
-        head = f'<p class="so-caption">{html.escape(caption)}</p>' if caption else ""
+        head = f'<p class="so-caption {INERT}">{html.escape(self.mask(caption))}</p>' if caption else ""
         display(HTML(head + table_html(shown)))
 
     def figure(self, fig, name: str) -> None:
@@ -245,7 +277,7 @@ class Report:
 
     def headline(self, label: str, value: object) -> None:
         """Record a headline figure for ``index.html`` (label and value as the reader should see them)."""
-        self.headlines.append({"label": str(label), "value": str(self.mask(str(value)))})
+        self.headlines.append({"label": str(self.mask(str(label))), "value": str(self.mask(str(value)))})
 
     def export_csv(self, df: pd.DataFrame, name: str) -> Path | None:
         """Write an analyst-only, formula-safe CSV (e.g. a CRM list); does nothing for clients."""
@@ -325,4 +357,5 @@ def _fmt(value: object) -> str:
 
 
 def _safe_name(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "item"
+    # A file name from data: word characters, dots and dashes only, no leading dot, no path, not too long.
+    return re.sub(r"[^\w.-]+", "_", name)[:_MAX_NAME].strip("._") or "item"
