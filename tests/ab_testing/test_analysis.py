@@ -26,8 +26,9 @@ from socialops.ab_testing import (
     segment_tests,
     unmatched_splits,
 )
-from socialops.ab_testing.analysis import significant_in_sound_tests
+from socialops.ab_testing.analysis import METRIC_FAMILIES, significant_in_sound_tests
 from socialops.ab_testing.sequential import conversion_p_values
+from socialops.stats.decision import MIN_UNITS_PER_ARM
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def analysis(table):
     return analyse_experiments(table, splits={"winback/holdout": 10, "winback/coupon": 90})
 
 
-def test_conversion_rows_match_direct_tests_and_holm_within_experiment(analysis, frame):
+def test_conversion_rows_match_direct_tests_and_holm_within_each_family(analysis, frame):
     tests = analysis.tests
     assert list(tests.columns[: len(TEST_KEYS)]) == TEST_KEYS
     row = tests[(tests.experiment_id == "title") & (tests.metric == "conversion")].iloc[0]
@@ -44,9 +45,12 @@ def test_conversion_rows_match_direct_tests_and_holm_within_experiment(analysis,
     ref = proportion_test([c.converted.sum(), v.converted.sum()], [len(c), len(v)])
     assert (row.p_value, row.ci_low, row.ci_high) == pytest.approx((ref.p_value, ref.ci_low, ref.ci_high))
     assert row.control == "control" and row.n_control == 6000
-    for _, grp in tests.groupby("experiment_id"):
+    # Holm within the conversion comparisons of an experiment, and apart from them within its value ones
+    family = tests.metric.map(METRIC_FAMILIES)
+    for _, grp in tests.groupby([tests.experiment_id, family]):
         expected = multipletests(grp.p_value.tolist(), method="holm")[1]
         np.testing.assert_allclose(grp.p_adjusted, expected, rtol=1e-12)
+    assert set(family) == {"conversion", "value"}
     assert set(tests.metric) == {"conversion", "value_cuped"}
 
 
@@ -122,6 +126,9 @@ def test_verdicts(analysis):
     assert (v.loc["push", "verdict"], v.loc["push", "reason"]) == ("keep_running", "underpowered")
     push = analysis.tests[(analysis.tests.experiment_id == "push") & (analysis.tests.metric == "conversion")]
     assert v.loc["push", "n_needed"] == sample_size(push.control_rate.iloc[0], 0.01)
+    # invite compares two variants with control: its units are sized at half the level
+    invite = analysis.tests[(analysis.tests.experiment_id == "invite") & (analysis.tests.metric == "conversion")]
+    assert v.loc["invite", "n_needed"] == sample_size(invite.control_rate.iloc[0], 0.01, 0.025)
     if v.loc["push", "verdict"] == "keep_running":
         assert v.loc["push", "days_more"] > 0
 
@@ -177,6 +184,14 @@ def test_segments_adjust_across_all_slices(table, analysis):
 def test_plan_next_and_power_curve():
     plan = plan_next(0.04, 0.01, daily_traffic=1000)
     assert plan == {"mde": 0.01, "n_per_variant": 6745, "days_needed": math.ceil(2 * 6745 / 1000)}
+    # three arms: two comparisons with control, each planned at alpha / 2 so that Holm's correction keeps
+    # the power (R 4.2: power.prop.test(p1 = .04, p2 = .05, sig.level = .025, power = .8) gives n = 8168.28)
+    three = plan_next(0.04, 0.01, daily_traffic=1000, n_variants=3)
+    assert three == {"mde": 0.01, "n_per_variant": 8169, "days_needed": math.ceil(3 * 8169 / 1000)}
+    curve3 = plan_power_curve(0.04, three, points=3, n_variants=3)
+    at_plan = power_curve(0.04, [0.01], [three["n_per_variant"]], alpha=0.025).power.iloc[0]
+    assert at_plan == pytest.approx(0.8, abs=1e-3)
+    assert curve3[curve3.mde == 0.01].power.is_monotonic_increasing
     assert plan_next(0.04, 0.01, daily_traffic=0)["days_needed"] is None
     curve = power_curve(0.04, [0.01, 0.02], [1000, 6745, 20000])
     assert curve.power.is_monotonic_increasing is False  # two curves stacked
@@ -189,9 +204,9 @@ def test_decide_rules_on_hand_made_rows():
                             "n": [1000, 1000]})
     srm_ok = pd.DataFrame({"experiment_id": ["e"], "mismatch": [False]})
 
-    def verdict(ci_low, ci_high, p_adjusted, diff, srm=srm_ok):
-        tests = pd.DataFrame([{"experiment_id": "e", "metric": "conversion", "variant": "v", "n_control": 5000,
-                               "n_variant": 5000, "control_rate": 0.05, "variant_rate": 0.05 + diff,
+    def verdict(ci_low, ci_high, p_adjusted, diff, srm=srm_ok, n=5000):
+        tests = pd.DataFrame([{"experiment_id": "e", "metric": "conversion", "variant": "v", "n_control": n,
+                               "n_variant": n, "control_rate": 0.05, "variant_rate": 0.05 + diff,
                                "abs_diff": diff, "ci_low": ci_low, "ci_high": ci_high,
                                "p_adjusted": p_adjusted}])
         return decide(srm, tests, moments, mde=0.01).iloc[0]
@@ -205,6 +220,12 @@ def test_decide_rules_on_hand_made_rows():
     needed = sample_size(0.05, 0.01)
     # 1,000 units a day, half of them to each arm.
     assert (slow.verdict, slow.n_needed, slow.days_more) == ("keep_running", needed, math.ceil((needed - 5000) / 500))
+    # a p-value below alpha with an interval across 0 (test and interval disagree at the margin) ships nothing
+    assert verdict(-0.001, 0.02, 0.04, 0.01)["verdict"] == "keep_running"
+    # three units an arm: too few to judge, whatever the p-value, and the days until the minimum is reached
+    few = verdict(0.2, 0.9, 0.001, 0.6, n=3)
+    assert (few.verdict, few.reason, few.days_more) == ("too_few_units", "too_few_units",
+                                                        math.ceil((MIN_UNITS_PER_ARM - 3) / 500))
 
 
 def test_value_without_pre_value_uses_welch_on_raw_data(con, frame):
@@ -230,9 +251,53 @@ def test_plan_power_curve_brackets_the_plan():
 
 
 def test_significant_in_sound_tests_leaves_out_broken_splits_and_other_metrics():
-    tests = pd.DataFrame({"experiment_id": ["a", "a", "b", "c", "c"],
-                          "metric": ["conversion", "value", "conversion", "conversion", "conversion"],
-                          "p_adjusted": [0.01, 0.001, 0.001, 0.2, 0.04]})
-    assert significant_in_sound_tests(tests, set(), 0.05) == (3, 4)
-    assert significant_in_sound_tests(tests, {"b"}, 0.05) == (2, 3)
-    assert significant_in_sound_tests(tests, {"b"}, 0.02) == (1, 3)
+    tests = pd.DataFrame({"experiment_id": ["a", "a", "b", "c", "c", "d"],
+                          "metric": ["conversion", "value", "conversion", "conversion", "conversion", "conversion"],
+                          "p_adjusted": [0.01, 0.001, 0.001, 0.2, 0.04, 0.01],
+                          "ci_low": [0.01, 1.0, -0.05, -0.01, -0.03, -0.001],
+                          "ci_high": [0.03, 2.0, -0.01, 0.01, -0.001, 0.02]})
+    # d: a small p whose interval still holds 0 is not counted
+    assert significant_in_sound_tests(tests, set(), 0.05) == (3, 5)
+    assert significant_in_sound_tests(tests, {"b"}, 0.05) == (2, 4)
+    assert significant_in_sound_tests(tests, {"b"}, 0.02) == (1, 4)
+
+
+def test_missing_conversions_are_left_out_and_counted(con, frame):
+    d = frame[frame.experiment_id == "push"].copy()
+    d["converted"] = d["converted"].astype(float)
+    # 300 units of arm B without a known conversion: counted as non-conversions they would lower B's rate
+    d.loc[d.index[d.variant == "B"][:300], "converted"] = np.nan
+    a = analyse_experiments(con.create_table("nan_conv", d, overwrite=True))
+    assert a.excluded == {"push": 300}
+    row = a.tests[a.tests.metric == "conversion"].iloc[0]
+    known = d.dropna(subset=["converted"])
+    assert (row.n_control, row.n_variant) == (2500, 2200)
+    assert row.variant_rate == pytest.approx(known.converted[known.variant == "B"].mean(), rel=1e-12)
+    assert analyse_experiments(con.create_table("no_nan", frame, overwrite=True)).excluded == {}
+
+
+def test_each_variant_value_analysis_stands_on_its_own(con, frame):
+    d = frame[frame.experiment_id == "invite"].copy()
+    # invite5 keeps a single value: its own value comparison goes, invite3's stays (with its CUPED)
+    d.loc[d.index[d.variant == "invite5"][1:], "value"] = np.nan
+    a = analyse_experiments(con.create_table("one_value", d, overwrite=True))
+    value_rows = a.tests[a.tests.metric != "conversion"]
+    assert value_rows[["variant", "metric"]].values.tolist() == [["invite3", "value_cuped"]]
+    assert a.cuped.variant.tolist() == ["invite3"]
+
+
+def test_cuped_theta_is_fitted_on_each_comparison_alone(analysis, frame):
+    d = frame[frame.experiment_id == "invite"]
+    for variant in ("invite3", "invite5"):
+        pair = d[d.variant.isin(["control", variant])]
+        theta = np.cov(pair.pre_value, pair.value)[0, 1] / pair.pre_value.var()
+        y = pair.value - theta * (pair.pre_value - pair.pre_value.mean())
+        _, p, _ = ttest_ind(y[pair.variant == variant], y[pair.variant == "control"], usevar="unequal")
+        cu = analysis.cuped.set_index(["experiment_id", "variant"]).loc[("invite", variant)]
+        assert cu.theta == pytest.approx(theta, rel=1e-9)
+        row = analysis.tests[(analysis.tests.experiment_id == "invite") & (analysis.tests.variant == variant)
+                             & (analysis.tests.metric == "value_cuped")].iloc[0]
+        assert row.p_value == pytest.approx(p, rel=1e-6)
+    pooled = np.cov(d.pre_value, d.value)[0, 1] / d.pre_value.var()
+    assert analysis.cuped.set_index("experiment_id").loc["invite", "theta"].iloc[0] != pytest.approx(pooled,
+                                                                                                    rel=1e-6)

@@ -116,9 +116,14 @@ def test_overview_notes_and_srm_findings(every_verdict):
 
 
 def test_summary_and_captions(every_verdict, en):
-    summary = present.results_summary(every_verdict.tests, {"bad"}, 0.05, "bh", en)
+    summary, families = present.results_summary(every_verdict.tests, {"bad"}, 0.05, "bh", en)
     assert summary == Message("results_summary",
                               {"correction": "Benjamini–Hochberg", "n_sig": 2, "n": 3, "alpha": "0.05"})
+    # the report names the families the correction runs within, and the correction, in both languages
+    assert families == Message("correction_families", {"correction": "Benjamini–Hochberg"})
+    assert "conversion comparisons of an experiment form one family" in en(families.key, **families.values)
+    zh = Translator("zh", "ab_testing")
+    assert "转化率比较为一族" in zh(families.key, **families.values)
     assert "95%" in present.tests_caption(0.05, "holm", en) and "Holm" in present.tests_caption(0.05, "holm", en)
     assert "platform" in present.segments_caption("platform", "holm", en)
 
@@ -175,3 +180,29 @@ def test_plan_finding_with_and_without_traffic(en):
 def test_headlines(every_verdict, en):
     assert present.headlines(every_verdict, en) == [
         (en("headline_experiments"), 4), (en("headline_ship"), "good: new"), (en("headline_srm"), "bad")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_too_few_units_verdict_reads_in_both_languages(lang):
+    t = Translator(lang, "ab_testing")
+    verdict = pd.Series({"experiment_id": "tiny", "verdict": "too_few_units", "reason": "too_few_units",
+                         "variant": None, "n_needed": 7000, "n_smallest_arm": 6, "days_more": 3})
+    found = present.verdict_message(verdict, pd.DataFrame(columns=["experiment_id", "metric"]), pd.DataFrame(), t,
+                                    0.01, 0.05)
+    assert found.key == "verdict_too_few_units_too_few_units"
+    text = t(found.key, **found.values)
+    assert "tiny" in text and "6" in text and "20" in text and "{" not in text
+    assert t("verdict_label_too_few_units") and t("reason_too_few_units")
+
+
+def test_notes_of_excluded_units_and_of_the_shared_level(every_verdict, en):
+    every_verdict.excluded = {"flat": 1200}
+    try:
+        assert present.excluded_notes(every_verdict) == [
+            Message("excluded_units", {"experiment": "flat", "n": "1,200"}, "note")]
+    finally:
+        every_verdict.excluded = {}
+    assert present.plan_alpha_notes(0.05, 2) == []
+    note = present.plan_alpha_notes(0.05, 3)[0]
+    assert note == Message("plan_alpha_shared", {"arms": 3, "k": 2, "alpha": "0.05", "alpha_each": "0.025"}, "note")
+    assert "0.025" in en(note.key, **note.values)

@@ -1,8 +1,10 @@
 """Chapter 04 analysis: survival, drivers, purchase models, scoring, the holdout check and the win-back test."""
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from socialops.churn import analysis as churn
@@ -166,15 +168,40 @@ def test_value_per_comeback_falls_back_to_the_spend_per_purchase_day():
     assert churn.value_per_comeback({"value_per_comeback": None}, customers) == pytest.approx(150 / 6)
 
 
-def test_two_proportion_test_matches_statsmodels():
-    x_t, n_t, x_c, n_c = 270, 1800, 10, 200
-    ours = churn.two_proportion_test(x_t, n_t, x_c, n_c)
-    _, p = proportions_ztest([x_t, x_c], [n_t, n_c])
-    low, high = confint_proportions_2indep(x_t, n_t, x_c, n_c, method="wald", compare="diff")
-    assert ours["p_value"] == pytest.approx(p, rel=1e-9)
-    assert ours["ci_low"] == pytest.approx(low, rel=1e-9)
-    assert ours["ci_high"] == pytest.approx(high, rel=1e-9)
-    assert ours["uplift"] == pytest.approx(0.15 - 0.05)
+def test_winback_effect_uses_the_shared_test_and_decision():
+    # the win-back uplift is chapter 03's comparison of two proportions: statsmodels as the reference
+    exp = pd.DataFrame({"experiment_id": "wb", "unit_id": [f"u{i}" for i in range(2000)],
+                        "variant": ["holdout"] * 200 + ["coupon"] * 1800,
+                        "converted": [1] * 10 + [0] * 190 + [1] * 270 + [0] * 1530})
+    eff = churn.winback_effect(ibis.memtable(exp), "wb", "holdout")
+    _, p = proportions_ztest([270, 10], [1800, 200])
+    low, high = confint_proportions_2indep(270, 1800, 10, 200, method="newcomb", compare="diff")
+    assert eff["test"] == "z" and eff["p_value"] == pytest.approx(p, rel=1e-9)
+    assert (eff["ci_low"], eff["ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    assert eff["uplift"] == pytest.approx(0.15 - 0.05)
+    assert (eff["verdict"], eff["reason"], eff["n_excluded"]) == ("ship", "winner", 0)
+
+
+def test_winback_effect_on_a_small_test_is_exact_and_too_small_to_judge():
+    # 12 holdout customers: an expected comeback count below 5 calls for Fisher's test, and the arm is below
+    # the minimum a verdict needs
+    exp = pd.DataFrame({"experiment_id": "wb", "unit_id": [f"u{i}" for i in range(112)],
+                        "variant": ["holdout"] * 12 + ["coupon"] * 100,
+                        "converted": [0] * 12 + [1] * 40 + [0] * 60})
+    eff = churn.winback_effect(ibis.memtable(exp), "wb", "holdout")
+    assert eff["test"] == "fisher"
+    assert eff["p_value"] == pytest.approx(stats.fisher_exact([[40, 60], [0, 12]]).pvalue, rel=1e-12)
+    assert (eff["verdict"], eff["reason"]) == ("too_few_units", "too_few_units")
+
+
+def test_winback_effect_leaves_out_missing_outcomes_and_counts_them():
+    exp = pd.DataFrame({"experiment_id": "wb", "unit_id": [f"u{i}" for i in range(400)],
+                        "variant": ["holdout"] * 100 + ["coupon"] * 300,
+                        "converted": [1.0] * 5 + [0.0] * 95 + [1.0] * 45 + [np.nan] * 60 + [0.0] * 195})
+    eff = churn.winback_effect(ibis.memtable(exp), "wb", "holdout")
+    # the 60 coupon customers without an outcome are neither comebacks nor customers who stayed away
+    assert (eff["n_treated"], eff["comebacks_treated"], eff["n_excluded"]) == (240, 45, 60)
+    assert eff["treated_rate"] == pytest.approx(45 / 240)
 
 
 def test_winback_effect_and_economics(con):
@@ -197,6 +224,7 @@ def test_winback_effect_and_economics(con):
     assert econ["net"] == pytest.approx(90 * 50 - 2700)
     assert econ["net_low"] < econ["net"] < econ["net_high"]
     assert econ["break_even_value"] == pytest.approx(2700 / 90)
+    assert econ["uplift_verdict"] == eff["verdict"] == "ship"
 
 
 def test_public_api_names():

@@ -346,19 +346,20 @@ def test_export_notes():
 
 
 EFFECT = {"treated_rate": 0.15, "holdout_rate": 0.05, "uplift": 0.1, "ci_low": 0.0512, "ci_high": 0.1488,
-          "p_value": 0.0042, "n_treated": 900, "n_holdout": 100, "comebacks_treated": 135, "comebacks_holdout": 5,
-          "value_per_comeback": 50.0}
-ECONOMICS = {"coupon_spend": 2700.0, "value_per_comeback": 50.0, "extra_comebacks": 90.0,
+          "p_value": 0.0042, "test": "z", "n_treated": 900, "n_holdout": 100, "comebacks_treated": 135,
+          "comebacks_holdout": 5, "n_excluded": 0, "verdict": "ship", "reason": "winner", "value_per_comeback": 50.0}
+ECONOMICS = {"coupon_spend": 2700.0, "value_per_comeback": 50.0, "uplift_verdict": "ship", "extra_comebacks": 90.0,
              "extra_comebacks_low": 46.08, "extra_comebacks_high": 133.92, "value_won": 4500.0,
              "value_won_low": 2304.0, "value_won_high": 6696.0, "net": 1800.0, "net_low": -396.0, "net_high": 3996.0,
              "roi": 0.6667, "break_even_value": 30.0}
 
 
-def test_winback_significance_needs_a_small_p_and_an_interval_above_zero():
+def test_winback_significance_is_the_decision_rules_verdict_to_ship():
+    # the evidence (p, interval, units) is weighed by socialops.stats.decision, tested there
     assert present.winback_significant(EFFECT)
-    assert not present.winback_significant(EFFECT | {"p_value": 0.06})
-    assert not present.winback_significant(EFFECT | {"ci_low": -0.01})
-    assert not present.winback_significant(EFFECT | {"p_value": 0.01, "ci_low": 0.0})
+    for verdict, reason in [("keep_running", "underpowered"), ("too_few_units", "too_few_units"),
+                            ("stop", "no_effect")]:
+        assert not present.winback_significant(EFFECT | {"verdict": verdict, "reason": reason})
 
 
 def test_winback_test_table(t):
@@ -374,9 +375,19 @@ def test_comeback_value_notes_only_when_the_test_carries_no_values():
 
 
 def test_winback_finding_and_headline(t):
-    assert present.winback_finding(EFFECT, "winback_2026q3") == Message("say_winback", {
+    verdict, numbers = present.winback_finding(EFFECT, "winback_2026q3")
+    assert verdict == Message("winback_verdict_winner", {"name": "winback_2026q3", "n_holdout": 100,
+                                                         "n_treated": 900, "n_min": 20, "mde_points": "1"})
+    assert numbers == Message("say_winback", {
         "name": "winback_2026q3", "treated": "15.0%", "holdout": "5.0%", "uplift": "10.0%", "low": "5.1%",
         "high": "14.9%", "p": "= 0.004"})
+    few = present.winback_finding(EFFECT | {"verdict": "too_few_units", "reason": "too_few_units",
+                                            "n_excluded": 3}, "wb")
+    assert [m.key for m in few] == ["winback_verdict_too_few_units", "say_winback", "note_winback_excluded"]
+    assert "below 20 customers an arm" in t(few[0].key, **few[0].values)
+    for reason in ("winner", "harm", "no_effect", "underpowered", "too_few_units"):
+        message = present.winback_finding(EFFECT | {"reason": reason}, "wb")[0]
+        assert t(message.key, **message.values)
     assert present.winback_headline(EFFECT, t) == ("Comeback rate", "5.0% → 15.0%")
 
 
@@ -394,8 +405,10 @@ def test_winback_economics_table_and_finding(t):
 def test_winback_result():
     assert present.winback_result(None, None) is None
     result = present.winback_result(EFFECT, ECONOMICS)
+    money = {k: v for k, v in ECONOMICS.items() if k != "uplift_verdict"}
     assert result == {"treated_rate": 0.15, "holdout_rate": 0.05, "uplift": 0.1, "ci_low": 0.0512, "ci_high": 0.1488,
-                      "p_value": 0.0042, "n_treated": 900, "n_holdout": 100, "economics": ECONOMICS}
+                      "p_value": 0.0042, "test": "z", "n_treated": 900, "n_holdout": 100, "n_excluded": 0,
+                      "verdict": "ship", "reason": "winner", "economics": money}
 
 
 @pytest.mark.parametrize(("net_low", "net_high", "verdict"), [
@@ -408,6 +421,14 @@ def test_winback_verdict(net_low, net_high, verdict):
 
 def test_winback_verdict_without_a_test():
     assert present.winback_verdict(None) is None
+
+
+def test_winback_verdict_reads_the_money_only_as_far_as_the_uplift_was_judged():
+    paying = ECONOMICS | {"net_low": 10.0, "net_high": 500.0}
+    assert present.winback_verdict(paying | {"uplift_verdict": "too_few_units"}) == "too_few"
+    assert present.winback_verdict(paying | {"uplift_verdict": "keep_running"}) == "unclear"
+    harm = ECONOMICS | {"uplift_verdict": "stop", "extra_comebacks": -30.0}
+    assert present.winback_verdict(harm) == "loses"
 
 
 # ---------------------------------------------------------------- recommendations
@@ -451,6 +472,7 @@ def test_every_message_key_is_in_the_catalog(t, bg, scored, gg, at_risk):
         *present.bgnbd_findings(bg, "day", t), *present.value_findings(scored, None, 365),
         *present.export_notes(False, "client"), *present.export_notes(True, "analyst"),
         *present.recommendations(at_risk, ECONOMICS, _hazard_ratios(referred=0.5, purchase_days_first=0.5)),
+        *present.recommendations(at_risk, ECONOMICS | {"uplift_verdict": "too_few_units"}, _hazard_ratios()),
     ]
     for message in messages:
         assert t(message.key, **message.values)

@@ -28,6 +28,8 @@ from socialops.ab_testing.stats import (
     srm_test,
     welch_test,
 )
+from socialops.stats import decision
+from socialops.stats.proportions import family_alpha
 
 DEFAULT_CONTROL = ("control", "holdout", "对照组", "A")
 SRM_ALPHA = 0.001
@@ -36,6 +38,9 @@ TEST_KEYS = ["experiment_id", "metric", "control", "variant", "n_control", "n_va
              "variant_rate", "abs_diff", "rel_lift", "ci_low", "ci_high", "p_value", "p_adjusted",
              "p_sequential", "prob_beat_control", "expected_loss"]
 SRM_KEYS = ["experiment_id", "expected_split", "chi2", "p_value", "mismatch"]
+#: The families of comparisons within which p-values are corrected: the conversion comparisons of an
+#: experiment together, its value comparisons (raw or CUPED) together.
+METRIC_FAMILIES = {"conversion": "conversion", "value": "value", "value_cuped": "value"}
 
 
 class ControlNotFoundError(ValueError):
@@ -187,9 +192,10 @@ def cuped_adjust(arms: Mapping[str, Mapping[str, float]]) -> tuple[float, dict[s
     Returns
     -------
     theta : float
-        The pooled slope cov(x, y) / var(x) over all arms.
+        The slope cov(x, y) / var(x) over the arms given (the two arms of one comparison, so that a third
+        arm does not move it).
     adjusted : dict
-        Per arm: mean of y − theta·(x − mean x over all arms) and its variance, with the raw ones.
+        Per arm: mean of y − theta·(x − mean x over the arms given) and its variance, with the raw ones.
     """
     tot = {k: sum(float(a[k]) for a in arms.values()) for k in
            ("n_cuped", "sum_cx", "sum_cy", "sum_cx2", "sum_cxy")}
@@ -219,6 +225,9 @@ class Analysis:
     cuped: pd.DataFrame
     verdicts: pd.DataFrame
     moments: pd.DataFrame = field(repr=False)
+    #: Units left out of every comparison because their conversion is missing, per experiment (only those
+    #: with any).
+    excluded: dict[str, int] = field(default_factory=dict)
 
     def srm_records(self) -> list[dict]:
         """The `srm` key of CHAPTER.json."""
@@ -280,13 +289,27 @@ class _Experiment:
     totals: pd.DataFrame
     days: pd.Index
     cumulative: dict[str, pd.DataFrame]
-    has_value: bool
-    cuped: tuple[float, dict[str, CupedArm]] | None
 
     @property
     def variants(self) -> list[str]:
         """The variants other than control, in the order of the totals."""
         return [v for v in self.totals.index if v != self.control]
+
+    def has_value(self, variant: str) -> bool:
+        """Whether value can be compared between control and ``variant``: two values or more in each arm."""
+        return bool(self.totals.loc[[self.control, variant], "n_value"].min() >= 2)
+
+    def cuped(self, variant: str) -> tuple[float, dict[str, CupedArm]] | None:
+        """CUPED of control and ``variant`` alone (theta fitted on these two arms), or None when it cannot help.
+
+        It cannot help when an arm has fewer than two units with both values, or when the slope is 0 (a
+        constant pre_value): value is then compared as measured.
+        """
+        arms = self.totals.loc[[self.control, variant], _CUPED_MOMENTS]
+        if arms["n_cuped"].min() < 2:
+            return None
+        theta, adjusted = cuped_adjust(arms.to_dict("index"))
+        return (theta, adjusted) if theta != 0 else None
 
     def looks(self, frame: pd.DataFrame, metric: str, variant: str) -> pd.DataFrame:
         """Label one comparison's looks with the experiment, metric, variant, day and units so far."""
@@ -296,18 +319,12 @@ class _Experiment:
 
 
 def _experiment(moments: pd.DataFrame, totals: pd.DataFrame, exp_id: str, ctl: str) -> _Experiment:
-    """Gather one experiment's totals, daily looks and (when the pre-test value helps) its CUPED moments."""
+    """Gather one experiment's totals per variant and its cumulative totals per day."""
     tot = totals.loc[exp_id]
     days = pd.Index(sorted(moments.loc[moments.experiment_id == exp_id, "day"].unique()), name="day")
     order = [ctl, *(v for v in tot.index if v != ctl)]
     cumulative = {v: _cumulative(moments, exp_id, v, days) for v in order}
-    has_value = bool(tot["n_value"].min() >= 2)
-    cuped = None
-    if has_value and tot["n_cuped"].min() >= 2:
-        theta, adjusted = cuped_adjust(tot[_CUPED_MOMENTS].to_dict("index"))
-        # a slope of 0 (a constant pre_value) leaves nothing to adjust: value is then compared as measured
-        cuped = (theta, adjusted) if theta != 0 else None
-    return _Experiment(exp_id, ctl, tot, days, cumulative, has_value, cuped)
+    return _Experiment(exp_id, ctl, tot, days, cumulative)
 
 
 def _srm_row(exp: _Experiment, splits: Mapping[str, Mapping[str, float]] | None) -> dict | None:
@@ -352,10 +369,10 @@ def _raw_value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[Me
     return test, (int(c.n_value), int(v.n_value)), _mean_looks(mc, vc, cc.n_value, mv, vv, cv.n_value, tau)
 
 
-def _cuped_value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[MeanTest, tuple[int, int],
-                                                                                pd.DataFrame, dict]:
+def _cuped_value(exp: _Experiment, var: str, cuped: tuple[float, dict[str, CupedArm]], alpha: float,
+                 tau: float) -> tuple[MeanTest, tuple[int, int], pd.DataFrame, dict]:
     """Value per unit after CUPED: the test, the units per arm, the looks and the raw-against-adjusted row."""
-    theta, adjusted = exp.cuped
+    theta, adjusted = cuped
     a0, a1 = adjusted[exp.control], adjusted[var]
     test = welch_test([a0.n, a1.n], [a0.mean, a1.mean], [a0.var, a1.var], alpha)
     # the raw comparison on the same units, so that the variance removed is CUPED's alone
@@ -371,12 +388,13 @@ def _cuped_value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[
 
 def _value(exp: _Experiment, var: str, alpha: float, tau: float) -> tuple[dict, pd.DataFrame, dict | None]:
     """One variant against control on value per unit (CUPED-adjusted when it helps): row, looks, CUPED row."""
-    if exp.cuped is None:
+    cuped = exp.cuped(var)
+    if cuped is None:
         metric, cuped_row = "value", None
         test, (n_c, n_v), looks = _raw_value(exp, var, alpha, tau)
     else:
         metric = "value_cuped"
-        test, (n_c, n_v), looks, cuped_row = _cuped_value(exp, var, alpha, tau)
+        test, (n_c, n_v), looks, cuped_row = _cuped_value(exp, var, cuped, alpha, tau)
     looks = exp.looks(looks, metric, var)
     bayes = normal_beat_control(test.abs_diff, test.std_error)
     row = {"experiment_id": exp.experiment_id, "metric": metric, "control": exp.control, "variant": var,
@@ -403,6 +421,22 @@ def _sequential_across_variants(rows: list[dict], looks: list[pd.DataFrame]) -> 
             r["p_sequential"] = float(p[-1])
 
 
+def adjust_within_families(rows: list[dict], correction: str) -> None:
+    """Set ``p_adjusted`` on each row, correcting the p-values within each family of :data:`METRIC_FAMILIES`.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The comparisons of one experiment, each with ``metric`` and ``p_value``; changed in place.
+    correction : {"holm", "bh"}
+        The correction applied within each family.
+    """
+    for family in dict.fromkeys(METRIC_FAMILIES.values()):
+        members = [r for r in rows if METRIC_FAMILIES[r["metric"]] == family]
+        for r, p in zip(members, adjust_p_values([r["p_value"] for r in members], correction), strict=True):
+            r["p_adjusted"] = p
+
+
 @dataclass
 class _Findings:
     """The rows and looks of every experiment, gathered as the experiments are compared."""
@@ -413,20 +447,23 @@ class _Findings:
     cuped: list[dict] = field(default_factory=list)
 
     def compare(self, exp: _Experiment, alpha: float, correction: str, tau: float) -> None:
-        """Every variant of one experiment against its control, p-values adjusted within the experiment."""
+        """Every variant of one experiment against its control, p-values adjusted within each metric family.
+
+        Each variant's value comparison stands on its own: an arm without two values leaves out its own
+        comparison only.
+        """
         rows = []
         for var in exp.variants:
             row, looks = _conversion(exp, var, alpha, tau)
             rows.append(row)
             self.looks.append(looks)
-            if exp.has_value:
+            if exp.has_value(var):
                 row, looks, cuped_row = _value(exp, var, alpha, tau)
                 rows.append(row)
                 self.looks.append(looks)
                 if cuped_row is not None:
                     self.cuped.append(cuped_row)
-        for r, p in zip(rows, adjust_p_values([r["p_value"] for r in rows], correction), strict=True):
-            r["p_adjusted"] = p
+        adjust_within_families(rows, correction)
         _sequential_across_variants(rows, self.looks[len(self.looks) - len(rows):])
         self.tests.extend(rows)
 
@@ -476,6 +513,7 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
     ControlNotFoundError
         When an experiment has no variant named in ``control``.
     """
+    experiment, excluded = known_conversions(experiment)
     moments = daily_moments(experiment)
     totals = _totals(moments)
     controls = {exp_id: choose_control(list(grp.index.get_level_values(1)), control, exp_id)
@@ -489,7 +527,27 @@ def analyse_experiments(experiment: ibis.Table, control: Sequence[str] = DEFAULT
         found.compare(exp, alpha, correction, tau)
     srm_df, tests_df, looks_df, cuped_df = found.frames()
     verdicts = decide(srm_df, tests_df, moments, alpha=alpha, mde=mde, power=power)
-    return Analysis(controls, srm_df, tests_df, looks_df, cuped_df, verdicts, moments)
+    return Analysis(controls, srm_df, tests_df, looks_df, cuped_df, verdicts, moments, excluded)
+
+
+def known_conversions(experiment: ibis.Table) -> tuple[ibis.Table, dict[str, int]]:
+    """The units whose conversion is known, and how many of each experiment were left out for lacking one.
+
+    A missing ``converted`` (null, or NaN in a float column) is not a non-conversion: counting it as one
+    would lower the rate of whichever arm has more of them. Such units are left out of every comparison.
+
+    Returns
+    -------
+    (ibis.Table, dict)
+        The table without those units, and ``{experiment_id: units left out}`` for the experiments with any.
+    """
+    missing = experiment.converted.isnull()
+    if experiment.converted.type().is_floating():
+        missing = missing | experiment.converted.isnan()
+    counts = (experiment.filter(missing).group_by(experiment_id=experiment.experiment_id.cast("string"))
+              .aggregate(units=lambda t: t.count()).to_pandas())
+    excluded = {str(e): int(n) for e, n in zip(counts["experiment_id"], counts["units"], strict=True)}
+    return (experiment.filter(~missing) if excluded else experiment), excluded
 
 
 def _cuped_looks(cc: pd.DataFrame, cv: pd.DataFrame, tau: float) -> pd.DataFrame:
@@ -523,60 +581,52 @@ def traffic_per_day(moments: pd.DataFrame) -> pd.Series:
     return per_day.groupby(level=0).mean()
 
 
+def _comparisons(grp: pd.DataFrame) -> list[decision.Comparison]:
+    """The conversion rows of one experiment as the decision rule reads them."""
+    return [decision.Comparison(r.variant, int(r.n_control), int(r.n_variant), float(r.control_rate),
+                                float(r.variant_rate), float(r.ci_low), float(r.ci_high), float(r.p_adjusted))
+            for r in grp.itertuples()]
+
+
+def _days_more(target: int | None, smallest: int, grp: pd.DataFrame, traffic: float | None) -> int | None:
+    """Days until the smallest arm holds ``target`` units, at the experiment's own pace (None when unknown)."""
+    if target is None or not traffic or traffic <= 0:
+        return None
+    # Units arrive at the experiment's own pace, shared across its arms in the observed proportions.
+    share = smallest / float(grp["n_control"].iloc[0] + grp["n_variant"].sum())
+    return math.ceil((target - smallest) / (traffic * share))
+
+
 def decide(srm: pd.DataFrame, tests: pd.DataFrame, moments: pd.DataFrame, alpha: float = 0.05,
            mde: float = 0.01, power: float = 0.8) -> pd.DataFrame:
-    """A plain-words verdict per experiment: ship, stop or keep running, and why.
+    """A plain-words verdict per experiment, by the rule of :func:`socialops.stats.decision.decide`.
 
-    Rules, in order, on the primary metric (conversion):
-
-    1. sample ratio mismatch → ``stop`` (reason ``srm``): the assignment is broken, no result can be trusted;
-    2. a variant better than control after correction (``p_adjusted < alpha``) → ``ship`` the best such
-       variant (reason ``winner``);
-    3. every variant worse than control after correction → ``stop`` (reason ``harm``);
-    4. every interval already excludes changes of ``mde`` or more, or the smallest arm holds the units
-       needed to detect ``mde`` with ``power`` → ``stop`` (reason ``no_effect``: keep control; an effect of
-       that size would very likely have shown);
-    5. otherwise → ``keep_running`` (reason ``underpowered``), with the days still needed at the
-       experiment's own daily traffic.
+    The rule reads each experiment's conversion comparisons (the primary metric) and its sample ratio check;
+    the units still needed are sized at ``alpha`` shared among the variants. For ``keep_running`` and
+    ``too_few_units`` verdicts, the days until the smallest arm holds the units it needs (the planned size,
+    or :data:`~socialops.stats.decision.MIN_UNITS_PER_ARM`) are estimated at the experiment's daily traffic.
 
     Returns
     -------
     pandas.DataFrame
         experiment_id, verdict, reason, variant (the one to ship, if any), n_needed (per variant),
-        n_smallest_arm, days_more (for keep_running; missing when the traffic is unknown).
+        n_smallest_arm, days_more (for keep_running and too_few_units; missing when the traffic is unknown),
+        n_arms.
     """
     mismatch = dict(zip(srm["experiment_id"], srm["mismatch"], strict=True)) if len(srm) else {}
     traffic = traffic_per_day(moments)
     rows = []
     conv = tests[tests["metric"] == "conversion"]
     for exp_id, grp in conv.groupby("experiment_id", sort=False):
-        n_arms = len(grp) + 1
-        smallest = int(min(grp["n_control"].min(), grp["n_variant"].min()))
-        base = float(grp["control_rate"].iloc[0])
-        try:
-            needed = sample_size(base, mde if base + mde < 1 else -mde, alpha, power)
-        except ValueError:  # a control rate of 0 or 1 leaves no room for the planned change
-            needed = None
-        row = {"experiment_id": exp_id, "verdict": "keep_running", "reason": "underpowered", "variant": None,
-               "n_needed": needed, "n_smallest_arm": smallest, "days_more": None}
-        winners = grp[(grp["p_adjusted"] < alpha) & (grp["abs_diff"] > 0)]
-        losers = grp[(grp["p_adjusted"] < alpha) & (grp["abs_diff"] < 0)]
-        if mismatch.get(exp_id, False):
-            row |= {"verdict": "stop", "reason": "srm"}
-        elif len(winners):
-            row |= {"verdict": "ship", "reason": "winner",
-                    "variant": winners.sort_values("variant_rate").iloc[-1]["variant"]}
-        elif len(losers) == len(grp):
-            row |= {"verdict": "stop", "reason": "harm"}
-        elif ((grp["ci_low"] > -abs(mde)) & (grp["ci_high"] < abs(mde))).all() or (
-                needed is not None and smallest >= needed):
-            row |= {"verdict": "stop", "reason": "no_effect"}
-        elif needed is not None and exp_id in traffic.index and traffic[exp_id] > 0:
-            # Units arrive at the experiment's own pace, shared across its arms in the observed proportions.
-            share = smallest / float(grp["n_control"].iloc[0] + grp["n_variant"].sum())
-            row["days_more"] = math.ceil((needed - smallest) / (traffic[exp_id] * share))
-        row["n_arms"] = n_arms
-        rows.append(row)
+        verdict = decision.decide(_comparisons(grp), srm_mismatch=bool(mismatch.get(exp_id, False)), alpha=alpha,
+                                  mde=mde, power=power)
+        target = {decision.KEEP_RUNNING: verdict.n_needed,
+                  decision.TOO_FEW_UNITS: decision.MIN_UNITS_PER_ARM}.get(verdict.verdict)
+        rows.append({"experiment_id": exp_id, "verdict": verdict.verdict, "reason": verdict.reason,
+                     "variant": verdict.variant, "n_needed": verdict.n_needed,
+                     "n_smallest_arm": verdict.n_smallest_arm,
+                     "days_more": _days_more(target, verdict.n_smallest_arm, grp, traffic.get(exp_id)),
+                     "n_arms": len(grp) + 1})
     return pd.DataFrame(rows, columns=["experiment_id", "verdict", "reason", "variant", "n_needed",
                                        "n_smallest_arm", "days_more", "n_arms"])
 
@@ -605,7 +655,7 @@ def segment_tests(experiment: ibis.Table, column: str, controls: Mapping[str, st
         experiment_id, segment, variant, n_control, n_variant, control_rate, variant_rate, abs_diff, ci_low,
         ci_high, p_value, p_adjusted. Segments where an arm is empty are left out.
     """
-    counts = segment_counts(experiment, column)
+    counts = segment_counts(known_conversions(experiment)[0], column)
     rows = []
     for exp_id, grp in counts.groupby("experiment_id", sort=True):
         ctl = controls.get(exp_id)
@@ -645,9 +695,12 @@ def plan_next(baseline_rate: float, mde: float, daily_traffic: float, alpha: flo
     daily_traffic : float
         Units entering the experiment per day, all variants together.
     alpha, power : float
-        Two-sided significance level and power.
+        Two-sided significance level of the experiment, and power.
     n_variants : int
-        Arms including control, each given an equal share of the traffic.
+        Arms including control, each given an equal share of the traffic. With more than two, each of the
+        ``n_variants − 1`` comparisons with control is sized at its share of ``alpha``
+        (:func:`~socialops.stats.proportions.family_alpha`), so that the test keeps its power once Holm's
+        correction is applied within the conversion family.
 
     Returns
     -------
@@ -655,7 +708,7 @@ def plan_next(baseline_rate: float, mde: float, daily_traffic: float, alpha: flo
         ``{"mde", "n_per_variant", "days_needed"}`` (the `power` key of CHAPTER.json); ``days_needed`` is
         None when the traffic is not positive.
     """
-    n = sample_size(baseline_rate, mde, alpha, power)
+    n = sample_size(baseline_rate, mde, family_alpha(alpha, max(n_variants - 1, 1)), power)
     days = math.ceil(n * n_variants / daily_traffic) if daily_traffic > 0 else None
     return {"mde": float(mde), "n_per_variant": n, "days_needed": days}
 
@@ -677,7 +730,7 @@ def power_curve(baseline_rate: float, mdes: Sequence[float], n_per_variant: Sequ
 
 
 def plan_power_curve(baseline_rate: float, plan: Mapping[str, float], alpha: float = 0.05,
-                     points: int = 150) -> pd.DataFrame:
+                     points: int = 150, n_variants: int = 2) -> pd.DataFrame:
     """The power curves around a plan: half, the same and twice its change, up to 2.5 times its units.
 
     Parameters
@@ -687,9 +740,12 @@ def plan_power_curve(baseline_rate: float, plan: Mapping[str, float], alpha: flo
     plan : mapping
         From :func:`plan_next` (``mde`` and ``n_per_variant``).
     alpha : float
-        Two-sided significance level.
+        Two-sided significance level of the experiment.
     points : int
         Sample sizes per curve.
+    n_variants : int
+        Arms including control: the power is that of one comparison at its share of ``alpha``, as in
+        :func:`plan_next`.
 
     Returns
     -------
@@ -698,7 +754,8 @@ def plan_power_curve(baseline_rate: float, plan: Mapping[str, float], alpha: flo
     """
     mde = plan["mde"]
     mdes = [m for m in (mde / 2, mde, 2 * mde) if 0 < baseline_rate + m < 1]
-    return power_curve(baseline_rate, mdes, np.linspace(10, 2.5 * plan["n_per_variant"], points), alpha)
+    return power_curve(baseline_rate, mdes, np.linspace(10, 2.5 * plan["n_per_variant"], points),
+                       family_alpha(alpha, max(n_variants - 1, 1)))
 
 
 def significant_in_sound_tests(tests: pd.DataFrame, broken: set[str], alpha: float = 0.05) -> tuple[int, int]:
@@ -707,10 +764,13 @@ def significant_in_sound_tests(tests: pd.DataFrame, broken: set[str], alpha: flo
     Returns
     -------
     (int, int)
-        Comparisons with ``p_adjusted < alpha``, and all conversion comparisons outside ``broken``.
+        Comparisons that show a change by :func:`socialops.stats.decision.direction` (``p_adjusted < alpha``
+        and an interval wholly on one side of 0), and all conversion comparisons outside ``broken``.
     """
     sound = tests[(tests["metric"] == "conversion") & ~tests["experiment_id"].isin(broken)]
-    return int((sound["p_adjusted"] < alpha).sum()), len(sound)
+    shown = [decision.direction(p, lo, hi, alpha)
+             for p, lo, hi in zip(sound["p_adjusted"], sound["ci_low"], sound["ci_high"], strict=True)]
+    return sum(s != 0 for s in shown), len(sound)
 
 
 def planning_inputs(analysis: Analysis, baseline_rate: float = 0.0, daily_traffic: float = 0.0

@@ -16,6 +16,8 @@ from socialops.ab_testing.analysis import Analysis, significant_in_sound_tests, 
 from socialops.report.findings import Message
 from socialops.report.format import number, p_value, percent, signed, small
 from socialops.report.i18n import Translator
+from socialops.stats import decision
+from socialops.stats.proportions import family_alpha
 
 #: Variance removed by CUPED below which it is reported as no gain.
 CUPED_NO_GAIN = 0.05
@@ -167,11 +169,24 @@ def srm_findings(srm: pd.DataFrame) -> list[Message]:
 
 
 def results_summary(tests: pd.DataFrame, broken: set[str], alpha: float, correction: str,
-                    t: Translator) -> Message:
-    """The summary of conversion comparisons in the tests with a sound split: how many are significant."""
+                    t: Translator) -> list[Message]:
+    """How many conversion comparisons of the tests with a sound split show a change, then how p is corrected.
+
+    Returns
+    -------
+    list of Message
+        ``results_summary`` (comparisons that show a change by the decision rule's reading of a comparison),
+        then ``correction_families``: which families the correction runs within, and which correction.
+    """
     n_sig, n = significant_in_sound_tests(tests, broken, alpha)
-    return Message("results_summary", {"correction": t(f"correction_{correction}"), "n_sig": n_sig, "n": n,
-                                       "alpha": f"{alpha:g}"})
+    name = t(f"correction_{correction}")
+    return [Message("results_summary", {"correction": name, "n_sig": n_sig, "n": n, "alpha": f"{alpha:g}"}),
+            Message("correction_families", {"correction": name})]
+
+
+def excluded_notes(analysis: Analysis) -> list[Message]:
+    """A note per experiment with units left out for lacking a recorded conversion."""
+    return [Message("excluded_units", {"experiment": e, "n": f"{n:,}"}, "note") for e, n in analysis.excluded.items()]
 
 
 def tests_caption(alpha: float, correction: str, t: Translator) -> str:
@@ -269,9 +284,9 @@ def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, 
                    "prob": percent(r["prob_beat_control"], 1, missing="")}
     elif reason == "harm":
         values["variants"] = ", ".join(conv["variant"])
-    elif reason == "underpowered":
+    elif reason in ("underpowered", "too_few_units"):
         values |= {"n_needed": f"{int(verdict['n_needed']):,}" if pd.notna(verdict["n_needed"]) else "?",
-                   "n_have": f"{int(verdict['n_smallest_arm']):,}",
+                   "n_have": f"{int(verdict['n_smallest_arm']):,}", "n_min": decision.MIN_UNITS_PER_ARM,
                    "days": "?" if pd.isna(verdict["days_more"]) else int(verdict["days_more"])}
     return Message(f"verdict_{verdict['verdict']}_{reason}", values)
 
@@ -289,6 +304,14 @@ def plan_finding(plan: Mapping[str, object], inputs: Mapping[str, object], targe
               "n": f"{plan['n_per_variant']:,}", "days": plan["days_needed"],
               "traffic": f"{inputs['daily_traffic'] or 0.0:,.0f}", "arms": arms}
     return Message("plan_finding" if plan["days_needed"] else "plan_no_traffic", values)
+
+
+def plan_alpha_notes(alpha: float, arms: int) -> list[Message]:
+    """With more than two arms, a note that each comparison was sized at its share of ``alpha``."""
+    if arms <= 2:
+        return []
+    return [Message("plan_alpha_shared", {"arms": arms, "k": arms - 1, "alpha": f"{alpha:g}",
+                                          "alpha_each": f"{family_alpha(alpha, arms - 1):.3g}"}, "note")]
 
 
 def plan_sources(inputs: Mapping[str, object], t: Translator) -> Message:

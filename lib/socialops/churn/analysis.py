@@ -28,8 +28,10 @@ from socialops.churn.customers import (
     left_join_users,
     unit_days,
 )
+from socialops.stats import decision
 from socialops.stats.bgnbd import BGNBDFit, fit_bgnbd, fit_mbgnbd
 from socialops.stats.clv import GammaGammaFit, customer_lifetime_value, fit_gamma_gamma
+from socialops.stats.proportions import proportion_test
 from socialops.stats.survival import (
     CoxResult,
     fit_cox,
@@ -58,7 +60,6 @@ __all__ = [
     "purchase_models",
     "score_customers",
     "survival_by_segment",
-    "two_proportion_test",
     "value_per_comeback",
     "winback_economics",
     "winback_effect",
@@ -363,11 +364,14 @@ def holdout_check(
 def winback_effect(
     experiment: Table, name: str = "winback_2026q3", control: str = "holdout", level: float = 0.95
 ) -> dict | None:
-    """Comeback rate of treated vs holdout customers in a win-back test, with the uplift and its test.
+    """Comeback rate of treated vs holdout customers in a win-back test, with the uplift, its test and its verdict.
 
-    The test follows chapter 03's conventions: the p-value from the pooled two-proportion z-test, the
-    interval from the unpooled (Wald) standard error of the difference. All variants other than `control`
-    are pooled as "treated".
+    The test is chapter 03's (:func:`socialops.stats.proportions.proportion_test`: the pooled z test, or
+    Fisher's exact test when an arm expects fewer than five comebacks or non-comebacks; Newcombe's interval
+    of the uplift), and so is the verdict (:func:`socialops.stats.decision.decide` at its default change worth
+    detecting and power, without a sample ratio check: this chapter knows no planned split). All variants
+    other than `control` are pooled as "treated". Customers whose ``converted`` is missing are left out and
+    counted, never taken for customers who did not come back.
 
     Parameters
     ----------
@@ -377,51 +381,42 @@ def winback_effect(
         The experiment_id of the win-back test.
     control : str
         The holdout variant (no offer).
+    level : float
+        Confidence level of the interval of the uplift (and 1 − level the level the verdict reads p at).
 
     Returns
     -------
     dict or None
         None when the experiment or its holdout arm is absent; else treated_rate, holdout_rate, uplift,
-        ci_low, ci_high, p_value, n_treated, n_holdout, comebacks_treated, comebacks_holdout,
-        value_per_comeback (mean ``value`` of treated comebacks, None without the column).
+        ci_low, ci_high, p_value, test (``z`` or ``fisher``), n_treated, n_holdout, comebacks_treated,
+        comebacks_holdout, n_excluded (customers without a known outcome), verdict and reason (from the
+        decision rule), value_per_comeback (mean ``value`` of treated comebacks, None without the column).
     """
     e = experiment.filter(experiment.experiment_id == name)
+    missing = e.converted.isnull() | (e.converted.isnan() if e.converted.type().is_floating() else False)
     is_control = e.variant == control
     aggs = {
-        "n": e.count(),
-        "conversions": e.converted.cast("int64").sum(),
+        "n": e.count(where=~missing),
+        "conversions": e.converted.cast("int64").sum(where=~missing),
+        "excluded": e.count(where=missing),
     }
     if "value" in e.columns:
-        aggs["value_sum"] = ibis.coalesce(e.value, 0.0).sum(where=e.converted == 1)
+        aggs["value_sum"] = ibis.coalesce(e.value, 0.0).sum(where=(e.converted == 1) & ~missing)
     arms = e.group_by(arm=ibis.cases((is_control, "holdout"), else_="treated")).aggregate(**aggs).to_pandas()
-    arms = arms.set_index("arm")
-    if not {"holdout", "treated"} <= set(arms.index):
+    arms = arms.set_index("arm").fillna({"conversions": 0, "value_sum": 0.0})
+    if not {"holdout", "treated"} <= set(arms.index) or (arms["n"] == 0).any():
         return None
     n_t, n_c = int(arms.loc["treated", "n"]), int(arms.loc["holdout", "n"])
     x_t, x_c = int(arms.loc["treated", "conversions"]), int(arms.loc["holdout", "conversions"])
-    out = {**two_proportion_test(x_t, n_t, x_c, n_c, level=level),
-           "n_treated": n_t, "n_holdout": n_c, "comebacks_treated": x_t, "comebacks_holdout": x_c}
-    out["value_per_comeback"] = (
-        float(arms.loc["treated", "value_sum"]) / x_t if "value_sum" in arms.columns and x_t > 0 else None
-    )
-    return out
-
-
-def two_proportion_test(x_t: int, n_t: int, x_c: int, n_c: int, level: float = 0.95) -> dict:
-    """Difference of two proportions: pooled z-test p-value and Wald interval (as in chapter 03).
-
-    Hand-written in a few lines so the chapter stays independent of the A/B-testing module; the tests check
-    it against statsmodels.
-    """
-    p_t, p_c = x_t / n_t, x_c / n_c
-    diff = p_t - p_c
-    pooled = (x_t + x_c) / (n_t + n_c)
-    se_pooled = np.sqrt(pooled * (1 - pooled) * (1 / n_t + 1 / n_c))
-    p_value = float(2 * stats.norm.sf(abs(diff) / se_pooled)) if se_pooled > 0 else 1.0
-    se = np.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
-    z = stats.norm.ppf(0.5 + level / 2)
-    return {"treated_rate": p_t, "holdout_rate": p_c, "uplift": diff,
-            "ci_low": float(diff - z * se), "ci_high": float(diff + z * se), "p_value": p_value}
+    test = proportion_test([x_c, x_t], [n_c, n_t], alpha=1 - level)
+    verdict = decision.decide([decision.Comparison("treated", n_c, n_t, test.control_rate, test.variant_rate,
+                                                   test.ci_low, test.ci_high, test.p_value)], alpha=1 - level)
+    return {"treated_rate": test.variant_rate, "holdout_rate": test.control_rate, "uplift": test.abs_diff,
+            "ci_low": test.ci_low, "ci_high": test.ci_high, "p_value": test.p_value, "test": test.method,
+            "n_treated": n_t, "n_holdout": n_c, "comebacks_treated": x_t, "comebacks_holdout": x_c,
+            "n_excluded": int(arms["excluded"].sum()), "verdict": verdict.verdict, "reason": verdict.reason,
+            "value_per_comeback": (float(arms.loc["treated", "value_sum"]) / x_t
+                                   if "value_sum" in arms.columns and x_t > 0 else None)}
 
 
 def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: float) -> dict:
@@ -435,12 +430,14 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     -------
     dict
         extra_comebacks (and _low/_high), value_won (and _low/_high), coupon_spend, net (and _low/_high),
-        roi (net ÷ coupon spend), break_even_value (value per comeback at which the offer pays for itself).
+        roi (net ÷ coupon spend), break_even_value (value per comeback at which the offer pays for itself),
+        uplift_verdict (the decision rule's verdict on the uplift, from ``effect``).
     """
     n_t = effect["n_treated"]
     extra = {k: effect[src] * n_t for k, src in (("", "uplift"), ("_low", "ci_low"), ("_high", "ci_high"))}
     spend = coupon_cost * effect["comebacks_treated"]
-    out = {"coupon_spend": spend, "value_per_comeback": value_per_comeback}
+    # the verdict on the uplift travels with the money: a net result is read only where the uplift was judged
+    out = {"coupon_spend": spend, "value_per_comeback": value_per_comeback, "uplift_verdict": effect["verdict"]}
     for suffix, n_extra in extra.items():
         out[f"extra_comebacks{suffix}"] = n_extra
         out[f"value_won{suffix}"] = n_extra * value_per_comeback

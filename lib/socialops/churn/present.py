@@ -15,6 +15,7 @@ import pandas as pd
 from socialops.report.findings import Message
 from socialops.report.format import DASH, number, p_compared, p_value, percent, signed, span
 from socialops.report.i18n import Translator
+from socialops.stats import decision
 from socialops.stats.rfm import TIERS
 
 if TYPE_CHECKING:
@@ -481,8 +482,13 @@ def export_notes(exported: bool, audience: str) -> list[Message]:
 
 
 def winback_significant(effect: dict) -> bool:
-    """Whether the offer clearly raised comebacks: p below :data:`ALPHA` and an interval above zero."""
-    return effect["p_value"] < ALPHA and effect["ci_low"] > 0
+    """Whether the offer clearly raised comebacks: the decision rule's verdict on the uplift is to ship it.
+
+    The verdict (:func:`socialops.stats.decision.decide`, computed by
+    :func:`socialops.churn.analysis.winback_effect`) needs p below :data:`ALPHA`, an interval above zero
+    and enough customers in each arm; chapter 03 reads the same test by the same rule.
+    """
+    return effect["verdict"] == decision.SHIP
 
 
 def winback_test_table(effect: dict, t: Translator) -> pd.DataFrame:
@@ -502,12 +508,25 @@ def comeback_value_notes(effect: dict, value: float) -> list[Message]:
     return [Message("note_value_fallback", {"value": number(value, 2)}, "note")]
 
 
-def winback_finding(effect: dict, name: str) -> Message:
-    """The comeback rates of both arms and the uplift with its interval and p-value."""
-    return Message("say_winback", {
-        "name": name, "treated": percent(effect["treated_rate"]), "holdout": percent(effect["holdout_rate"]),
-        "uplift": percent(effect["uplift"]), "low": percent(effect["ci_low"]), "high": percent(effect["ci_high"]),
-        "p": p_compared(effect["p_value"])})
+def winback_finding(effect: dict, name: str) -> list[Message]:
+    """The verdict on the uplift, then the comeback rates of both arms and the uplift with its interval and p.
+
+    Returns
+    -------
+    list of Message
+        ``winback_verdict_<reason>`` (with the arm sizes when there are too few customers to judge), then
+        ``say_winback``, then a note of the customers left out for lacking an outcome, if any.
+    """
+    found = [Message(f"winback_verdict_{effect['reason']}", {
+        "name": name, "n_holdout": effect["n_holdout"], "n_treated": effect["n_treated"],
+        "n_min": decision.MIN_UNITS_PER_ARM, "mde_points": f"{100 * decision.DEFAULT_MDE:g}"}),
+        Message("say_winback", {
+            "name": name, "treated": percent(effect["treated_rate"]), "holdout": percent(effect["holdout_rate"]),
+            "uplift": percent(effect["uplift"]), "low": percent(effect["ci_low"]),
+            "high": percent(effect["ci_high"]), "p": p_compared(effect["p_value"])})]
+    if effect["n_excluded"]:
+        found.append(Message("note_winback_excluded", {"n": effect["n_excluded"]}, "note"))
+    return found
 
 
 def winback_economics_table(economics: dict, t: Translator) -> pd.DataFrame:
@@ -542,23 +561,33 @@ def winback_result(effect: dict | None, economics: dict | None) -> dict | None:
     """The ``winback`` entry of CHAPTER.json: rates, uplift, test, arm sizes and economics (None without a test)."""
     if effect is None:
         return None
-    keys = ("treated_rate", "holdout_rate", "uplift", "ci_low", "ci_high", "p_value", "n_treated", "n_holdout")
-    return {k: effect[k] for k in keys} | {"economics": economics}
+    keys = ("treated_rate", "holdout_rate", "uplift", "ci_low", "ci_high", "p_value", "test", "n_treated",
+            "n_holdout", "n_excluded", "verdict", "reason")
+    money = None if economics is None else {k: v for k, v in economics.items() if k != "uplift_verdict"}
+    return {k: effect[k] for k in keys} | {"economics": money}
 
 
 def winback_verdict(economics: dict | None) -> str | None:
-    """Whether the offer pays (the whole net interval above zero), loses (below zero) or is unclear.
+    """Whether the offer pays, loses or is unclear, read only as far as the verdict on its uplift allows.
+
+    The uplift is judged first, by the decision rule shared with chapter 03 (``economics["uplift_verdict"]``):
+    too few customers to judge gives ``too_few``; an offer that clearly lowers comebacks (``stop`` for harm)
+    ``loses``. Otherwise the money decides: ``pays`` needs the whole net interval above zero and the uplift
+    shown (``ship``), ``loses`` the whole net interval below zero; anything else is ``unclear``.
 
     Returns
     -------
     str or None
-        ``pays``, ``loses`` or ``unclear``; None without a win-back test.
+        ``pays``, ``loses``, ``unclear`` or ``too_few``; None without a win-back test.
     """
     if economics is None:
         return None
-    if economics["net_low"] > 0:
+    uplift = economics["uplift_verdict"]
+    if uplift == decision.TOO_FEW_UNITS:
+        return "too_few"
+    if economics["net_low"] > 0 and uplift == decision.SHIP:
         return "pays"
-    if economics["net_high"] < 0:
+    if economics["net_high"] < 0 or (uplift == decision.STOP and economics["extra_comebacks"] < 0):
         return "loses"
     return "unclear"
 
