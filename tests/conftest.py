@@ -89,18 +89,17 @@ def title_of(ax) -> str:
 def masking_key_file(tmp_path_factory) -> Iterator[Path]:
     """The masking key of the test session: a file made for it, never the one in the user's home.
 
-    Set in the environment, so the runs the tests start (and their kernels) use it too.
+    Set in the environment (and a key given as ``SOCIALOPS_MASK_SALT`` set aside), so the runs the tests start and
+    their kernels use it too.
     """
-    from socialops.report.masking import KEY_FILE_ENV
+    from socialops.report.masking import KEY_FILE_ENV, SALT_ENV
 
     path = tmp_path_factory.mktemp("masking") / "mask-key"
-    previous = os.environ.get(KEY_FILE_ENV)
+    previous = {name: os.environ.pop(name, None) for name in (KEY_FILE_ENV, SALT_ENV)}
     os.environ[KEY_FILE_ENV] = str(path)
     yield path
-    if previous is None:
-        os.environ.pop(KEY_FILE_ENV, None)
-    else:
-        os.environ[KEY_FILE_ENV] = previous
+    os.environ.pop(KEY_FILE_ENV)
+    os.environ.update({name: value for name, value in previous.items() if value is not None})
 
 
 @pytest.fixture(scope="module")
