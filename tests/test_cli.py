@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from socialops import cli as cli_module
 from socialops.chapters import CHAPTERS
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.fixture_notebooks import write_fixture_notebook
 
 
 def test_python_m_socialops_is_the_command():
@@ -103,3 +113,179 @@ def test_sample_writes_a_small_workspace(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "s" / "truths.json").exists()
 
+
+
+# ------------------------------------------------------------------------ operating errors: messages, not traces
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+FAKEDB = HOSTILE / "fakedb"  # an Ibis backend `fakedb://` whose errors quote the password and token it was given
+SECRET, TOKEN, WRONG = "marker-7f3a9c-password", "marker-51e0d2-token", "marker-c08b44-wrong"
+MARKERS = (SECRET, TOKEN, WRONG, "marker-5c1d0e-outside")
+
+
+def cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+    """``python -m socialops ARGS`` with the fake backend importable and the markers in its environment."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(FAKEDB), os.environ.get("PYTHONPATH")])),
+                       PW=SECRET, TOKEN=TOKEN, WRONG=WRONG, FAKEDB_PASSWORD=SECRET, SOCIALOPS_THREADS="1",
+                       COLUMNS="200", **env)
+    environment.pop("SOCIALOPS_ALLOW_OUTSIDE_LINKS", None)
+    return subprocess.run([sys.executable, "-m", "socialops", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=environment)
+
+
+def every_output(done: subprocess.CompletedProcess, out: Path) -> dict[str, str]:
+    """What a run leaves anywhere: its two streams and every file under `out`, workbooks and decks unzipped."""
+    texts = {"stdout": done.stdout, "stderr": done.stderr}
+    for path in sorted(out.rglob("*")) if out.exists() else []:
+        if not path.is_file():
+            continue
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                texts[str(path)] = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+        else:
+            texts[str(path)] = path.read_bytes().decode("utf-8", "replace")
+    return texts
+
+
+def assert_no_marker(done: subprocess.CompletedProcess, out: Path) -> None:
+    for where, text in every_output(done, out).items():
+        for marker in MARKERS:
+            assert marker not in text, f"{marker} is in {where}"
+
+
+@pytest.mark.parametrize(("engine", "says"), [
+    ("nosuchdb://analyst:$PW@127.0.0.1:1/x", "unknown engine scheme nosuchdb:// in nosuchdb://analyst:***@127.0.0.1:1/x"),
+    ("postgres://analyst:$PW@127.0.0.1:1/x?token=$TOKEN", "pip install 'ibis-framework[postgres]'"),
+    ("fakedb://analyst:$PW@127.0.0.1:1/x?token=$TOKEN", "Connection refused"),
+    ("fakedb://analyst:$WRONG@localhost:5/x?token=$TOKEN", "password authentication failed"),
+    (f"fakedb://analyst:{SECRET}@localhost:5/x", "carries a password"),
+    ("duckdb:///no/such/folder/$PW/warehouse.duckdb", "No such file or directory"),
+    ("fakedb://analyst:$NOT_SET_ANYWHERE@localhost:5/x", "$NOT_SET_ANYWHERE, which is not set"),
+])
+def test_every_engine_error_is_exit_2_and_no_secret_reaches_any_output(tmp_path, engine, says):
+    if "postgres" in engine and importlib.util.find_spec("psycopg") is not None:
+        pytest.skip("the postgres driver is installed here")
+    out = tmp_path / "out"
+    done = cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out), "--engine", engine, "--debug")
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+    assert_no_marker(done, out)
+
+
+CONNECT_IN_A_CELL = "from socialops.inputs.engine import connect\nconnect('fakedb://analyst:$WRONG@localhost:5/x')"
+
+
+def test_a_run_through_a_url_with_secrets_shows_it_redacted_everywhere(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_fixture_notebook(notebooks, "01_platform_matrix",
+                           "rep.show(rep.workspace.table('platform_daily').limit(3).to_pandas(), 'daily')\n"
+                           "print(engine)")
+    write_fixture_notebook(notebooks, "05_crisis_postmortem", CONNECT_IN_A_CELL)  # fails inside the kernel
+    out = tmp_path / "out"
+    engine = "fakedb://analyst:$PW@localhost:5/social?token=$TOKEN"
+    done = cli("run", "platform_matrix", "crisis_postmortem", "--data", str(SAMPLES), "--out", str(out),
+               "--engine", engine, "--audience", "analyst", SOCIALOPS_NOTEBOOK_DIR=str(notebooks))
+    assert done.returncode == 3, done.stderr  # the chapter that connects with wrong credentials fails
+    shown = "fakedb://analyst:***@localhost:5/social?token=***"
+    results = json.loads((out / "01_platform_matrix.json").read_text(encoding="utf-8"))
+    assert results["params"]["engine"] == shown and results["engine"] == "fakedb"
+    notebook = (out / "01_platform_matrix.ipynb").read_text(encoding="utf-8")
+    assert shown in notebook  # the parameters cell and the printed value
+    assert "password authentication failed" in done.stderr
+    assert_no_marker(done, out)
+
+
+def test_a_literal_password_in_the_parameters_file_is_refused_without_showing_it(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text(f"engine: fakedb://analyst:{SECRET}@localhost:5/x\n", encoding="utf-8")
+    out = tmp_path / "out"
+    done = cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out), "--params", str(params))
+    assert done.returncode == 2 and "carries a password" in done.stderr
+    assert_no_marker(done, out)
+
+
+def _linked_out(tmp_path: Path, name: str = "events.csv") -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / name).symlink_to(HOSTILE / "outside" / name)
+    return data
+
+
+def test_a_table_file_linking_out_of_the_data_folder_is_refused_and_never_shown(tmp_path):
+    data = _linked_out(tmp_path)
+    out = tmp_path / "out"
+    for done in (cli("validate", "lifecycle", "--data", str(data)),
+                 cli("run", "lifecycle", "--data", str(data), "--out", str(out))):
+        assert done.returncode == 2
+        assert "events.csv: a link to" in done.stderr and "outside the data folder" in done.stderr
+        assert "--allow-outside-links" in done.stderr and "Traceback" not in done.stderr
+        assert_no_marker(done, out)
+    assert not out.exists()
+    # opted in, the file is read and its bad row shown: the refusal is what kept the marker out above
+    done = cli("validate", "lifecycle", "--data", str(data), "--allow-outside-links")
+    assert done.returncode == 2 and "marker-5c1d0e-outside" in done.stderr
+
+
+def test_an_alias_map_linking_out_of_the_data_folder_is_refused(tmp_path):
+    data = _linked_out(tmp_path, "aliases.yaml")
+    done = cli("validate", "lifecycle", "--data", str(data))
+    assert done.returncode == 2 and "aliases.yaml: a link to" in done.stderr
+    assert_no_marker(done, tmp_path / "out")
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_help_documents_the_opt_in_the_debug_flag_and_the_exit_codes(command):
+    done = cli(command, "--help")
+    assert done.returncode == 0
+    for words in ("--allow-outside-links", "--debug", "Exit codes", "2 invalid" if command == "run" else "2 they"):
+        assert words in done.stdout, words
+
+
+def test_out_naming_a_file_is_exit_2(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("keep me", encoding="utf-8")
+    for out in (target, target / "reports"):
+        done = cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(out))
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "is a file" in done.stderr or "not a folder" in done.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permission bits do not stop root")
+def test_a_read_only_out_is_exit_2(tmp_path):
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        for target in (out, out / "reports"):
+            done = cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", str(target))
+            assert done.returncode == 2 and "Traceback" not in done.stderr and str(target) in done.stderr
+    finally:
+        out.chmod(0o755)
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux's sysfs, where no one may create files")
+def test_an_out_where_nothing_can_be_written_is_exit_2_even_for_root():
+    for target in ("/sys/kernel", "/sys/kernel/socialops-reports"):
+        done = cli("run", "platform_matrix", "--data", str(SAMPLES), "--out", target)
+        assert done.returncode == 2 and "Traceback" not in done.stderr and target in done.stderr
+
+
+@pytest.mark.parametrize(("raised", "code"), [(RuntimeError("boom at postgres://a:$PW@h/x"), 1),
+                                              (PermissionError(13, "Permission denied"), 2)])
+def test_an_error_is_a_message_and_a_traceback_only_with_debug(monkeypatch, raised, code):
+    def broken(*_args, **_kwargs):
+        raise raised
+
+    monkeypatch.setattr("socialops.pipeline.params.read_parameters", broken)
+    runner = CliRunner()
+    done = runner.invoke(cli_module.app, ["params", "lifecycle"])
+    assert done.exit_code == code
+    assert type(raised).__name__ in done.output and "Traceback" not in done.output
+    if code == 1:  # unexpected: the message says how to see more, and still shows no URL's secret
+        assert "--debug" in done.output and "a:***@h" in done.output and "$PW" not in done.output
+    else:
+        assert "Permission denied" in done.output
+    debugged = runner.invoke(cli_module.app, ["params", "lifecycle", "--debug"])
+    assert debugged.exception is raised

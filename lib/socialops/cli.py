@@ -1,19 +1,30 @@
-"""The ``socialops`` command: run chapters, validate data, list parameters, make sample data."""
+"""The ``socialops`` command: run chapters, validate data, list parameters, make sample data.
+
+An operating error (bad parameters or data, an engine that cannot be reached, an output folder that cannot be
+written) is a one-line message and exit 2; anything else unexpected is a message and exit 1. Neither prints a
+traceback unless ``--debug`` is given, and every message shows URLs redacted.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
+from socialops.inputs.engine import EngineError, for_chapters, redact
+from socialops.inputs.readers import ALLOW_OUTSIDE_ENV, ReadError
 from socialops.pipeline.runner import (
     EXIT_INVALID,
     ChapterJob,
@@ -23,15 +34,63 @@ from socialops.pipeline.runner import (
     skip_slow_optional_imports,
 )
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="socialops: data-driven reports for enterprise social media operations.")
+EXIT_UNEXPECTED = 1
+EXIT_CODES = ("Exit codes: 0 every chapter succeeded; 1 an unexpected error (a bug: --debug shows where); "
+              "2 invalid parameters, data, engine or output folder (nothing ran); 3 a chapter failed; "
+              "4 a chapter timed out or its kernel died. Several chapters: the highest code.")
+#: Errors of the user's setup, not of the program: reported as a message with exit 2.
+OPERATING_ERRORS = (EngineError, ReadError, OSError)
+_DEBUG = "socialops.debug"
+
 err = Console(stderr=True, soft_wrap=True)  # messages unwrapped: a path or a row stays on one line
 out = Console()
 
 
+class _Commands(TyperGroup):
+    """The command group: an error ends the command as a message and an exit code, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an exception becomes a message (re-raised as is under ``--debug``)."""
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.meta.get(_DEBUG):
+                raise
+            code = EXIT_INVALID if isinstance(error, OPERATING_ERRORS) else EXIT_UNEXPECTED
+            hint = "" if code == EXIT_INVALID else " (unexpected: run again with --debug to see where)"
+            _say(f"{type(error).__name__}: {error}{hint}")
+            raise typer.Exit(code) from None
+
+
+def _set_debug(ctx: typer.Context, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+
+
+Debug = Annotated[bool, typer.Option("--debug", callback=_set_debug, expose_value=False,
+                                     help="show the traceback of an error (for a bug report)")]
+AllowOutside = Annotated[bool, typer.Option(
+    "--allow-outside-links",
+    help="read table files that are links to places outside the data folder (refused by default: exit 2)")]
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="socialops: data-driven reports for enterprise social media operations.",
+                  epilog=EXIT_CODES)
+
+
+@app.callback()
+def _main(debug: Debug = False) -> None:
+    """socialops: data-driven reports for enterprise social media operations."""
+
+
+def _say(message: str) -> None:
+    # escaped, so brackets ("dict[str, float]", "[1, 2]") are text, not markup; redacted, so no URL shows a secret
+    err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, markup=True)
+
+
 def _fail(message: str) -> None:
-    # the message is escaped: brackets in it ("dict[str, float]", "[1, 2]") are text, not markup
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    _say(message)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -55,7 +114,7 @@ def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
     return data
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def run(
     chapters: Annotated[list[str] | None, typer.Argument(help="chapters to run (id or short name); none = all")] = None,
     data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
@@ -64,29 +123,70 @@ def run(
     lang: Annotated[str | None, typer.Option(help="report language: en or zh")] = None,
     client: Annotated[str | None, typer.Option(help="client name shown in the report header")] = None,
     audience: Annotated[str | None, typer.Option(help="client (masked, no code) or analyst")] = None,
-    engine: Annotated[str | None, typer.Option(help="duckdb, spark, or an Ibis connection URL")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="duckdb, spark, or an Ibis connection URL; write $NAME for a secret (from the environment)")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the reports")] = Path("reports"),
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="chapters run at once")] = 2,
     timeout: Annotated[float | None, typer.Option(help="time limit per chapter, seconds")] = None,
+    allow_outside_links: AllowOutside = False,
+    debug: Debug = False,
 ) -> None:
-    """Run chapters on a data folder and write their reports."""
+    """Run chapters on a data folder and write their reports.
+
+    An engine URL holds no secret: write $NAME for a password or token and set the variable NAME; the URL is
+    shown redacted everywhere.
+    """
     skip_slow_optional_imports()
     selected = _chapters(chapters)
     data_dir = _data_dir(data, out_dir)
+    _check_out(out_dir)
+    _allow_outside(allow_outside_links)
     if params_file is not None and not params_file.is_file():
         _fail(f"parameter file {params_file} does not exist")
     flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": str(data_dir)}
     values = _parameter_values(selected, params_file, param or [], flags)
+    for chapter_values in values.values():
+        if "engine" in chapter_values:  # notebooks, JSON and logs get the URL redacted
+            chapter_values["engine"] = for_chapters(chapter_values["engine"])
     _check_data(data_dir, selected, values)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _make_out(out_dir)
     job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
     outcomes = _run_with_progress(job_list, jobs)
     _write_index(out_dir, values[selected[0]], outcomes)
     for outcome in outcomes:
         if outcome.code:
-            err.print(f"[red]{outcome.chapter}[/]: {outcome.message}", highlight=False)
-    out.print(f"reports in {out_dir}/ (index.html)")
+            err.print(f"[red]{outcome.chapter}[/]: {escape(redact(outcome.message))}", highlight=False)
+    out.print(f"reports in {escape(str(out_dir))}/ (index.html)", highlight=False)
     raise typer.Exit(overall_code(outcomes))
+
+
+def _allow_outside(allowed: bool) -> None:
+    """Let table files lead out of the data folder, here and in the chapters' processes (which inherit it)."""
+    if allowed:
+        os.environ[ALLOW_OUTSIDE_ENV] = "1"
+
+
+def _check_out(out_dir: Path) -> None:
+    """Exit 2 unless `out_dir` is a folder this user can write in, or one that can be made."""
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"--out {out_dir} is a file, not a folder")
+    if out_dir.is_dir():
+        try:  # a real write: permission bits say nothing of a read-only mount, or of root on a special folder
+            with tempfile.TemporaryFile(dir=out_dir):
+                pass
+        except OSError as error:
+            _fail(f"--out {out_dir} cannot be written in: {error.strerror or error}")
+        return
+    parent = next(p for p in out_dir.absolute().parents if p.exists())
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        _fail(f"--out {out_dir} cannot be made: {parent} is {'not a folder' if not parent.is_dir() else 'read-only'}")
+
+
+def _make_out(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"--out {out_dir} cannot be made: {error.strerror or error}")
 
 
 def _parameter_values(selected: list[str], params_file: Path | None, overrides: list[str],
@@ -106,9 +206,13 @@ def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) ->
     from socialops.inputs import contract
     from socialops.pipeline import preflight
 
-    report = contract.validate(data_dir, chapters=selected, engine=next(iter(values.values())).get("engine", "duckdb"))
+    try:
+        report = contract.validate(data_dir, chapters=selected,
+                                   engine=next(iter(values.values())).get("engine", "duckdb"))
+    except EngineError as error:
+        _fail(str(error))
     if not report.ok:
-        err.print(report.format(), highlight=False, markup=False)
+        err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
     for name, info in report.tables.items():
         if info.get("encoding") not in (None, "", "utf-8", "utf-8-sig"):
@@ -134,7 +238,7 @@ def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[Chapte
     state: dict[str, tuple[str, float]] = {j.chapter: ("waiting", 0.0) for j in job_list}
     started: dict[str, float] = {}
     marks = {"waiting": "[dim]waiting[/]", "running": "[cyan]running[/]", "ok": "[green]done[/]",
-             "failed": "[red]failed[/]", "timeout": "[red]timed out[/]"}
+             "failed": "[red]failed[/]", "timeout": "[red]timed out[/]", "interrupted": "[yellow]stopped[/]"}
 
     def table() -> Table:
         grid = Table(box=None, show_header=False)
@@ -161,17 +265,21 @@ def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[Chapte
     return run_chapters(job_list, parallel=parallel, on_event=on_event)
 
 
-@app.command()
+@app.command(epilog="Exit codes: 0 the data are valid; 2 they are not (every failure listed); 1 an unexpected "
+                    "error (--debug shows where).")
 def validate(
     chapters: Annotated[list[str] | None, typer.Argument(help="chapters whose tables to check; none = all")] = None,
     data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
+    allow_outside_links: AllowOutside = False,
+    debug: Debug = False,
 ) -> None:
     """Check a data folder against the data contract and list every failure."""
     from socialops.inputs import contract
 
+    _allow_outside(allow_outside_links)
     report = contract.validate(_data_dir(data), chapters=_chapters(chapters))
     if not report.ok:
-        err.print(report.format(), highlight=False, markup=False)
+        err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
     table = Table(title=f"{data}: all checks passed")
     for column in ("table", "file", "rows", "encoding"):
@@ -182,7 +290,8 @@ def validate(
 
 
 @app.command("params")
-def show_params(chapter: Annotated[str, typer.Argument(help="chapter id or short name")]) -> None:
+def show_params(chapter: Annotated[str, typer.Argument(help="chapter id or short name")],
+                debug: Debug = False) -> None:
     """List a chapter's parameters with type, default, allowed values and help."""
     from socialops.pipeline import params
 
@@ -198,6 +307,7 @@ def sample(
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
     events_fmt: Annotated[str | None, typer.Option("--events-format",
                                                    help="format of the events table alone (default: --format)")] = None,
+    debug: Debug = False,
 ) -> None:
     """Generate synthetic sample data with planted truths.
 
@@ -208,6 +318,7 @@ def sample(
     for name, value in (("--format", fmt), ("--events-format", events_fmt or fmt)):
         if value not in ("csv", "parquet"):
             _fail(f"{name} must be csv or parquet, not {value!r}")
+    _check_out(out_dir)
     path = generate(out_dir, users=users, seed=seed, fmt=fmt, events_fmt=events_fmt)
     out.print(f"sample data written to {path}")
 
