@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter
-from statsmodels.stats.proportion import proportions_ztest
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 HERE = Path(__file__).resolve().parent
 
@@ -167,12 +167,17 @@ def broockman_answers() -> dict:
     z, p = proportions_ztest([y1, y0], [n1, n0])
     p0, p1 = y0 / n0, y1 / n1
     se = math.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+    newcombe = confint_proportions_2indep(y1, n1, y0, n0, method="newcomb", compare="diff")
+    log_ratio = confint_proportions_2indep(y1, n1, y0, n0, method="log", compare="ratio")
     return {
         "units": len(units),
         "control (treat_out=0)": {"n": n0, "responded": y0, "rate": round(p0, 6)},
         "out_of_district (treat_out=1)": {"n": n1, "responded": y1, "rate": round(p1, 6)},
         "abs_diff": round(p1 - p0, 6),
         "wald_95": [round(p1 - p0 - 1.959964 * se, 6), round(p1 - p0 + 1.959964 * se, 6)],
+        "newcombe_95": [round(float(v), 6) for v in newcombe],
+        "rel_lift": round(p1 / p0 - 1, 6),
+        "lift_95_log_ratio": [round(float(v) - 1, 6) for v in log_ratio],
         "pooled_z": round(float(z), 4),
         "p_value": float(f"{p:.4g}"),
     }
