@@ -14,12 +14,14 @@ from socialops.ab_testing.analysis import significant_in_sound_tests
 from socialops.report.charts import ACCENT, ALERT, MUTED
 from socialops.report.format import percent, signed
 from socialops.report.i18n import Translator
+from socialops.stats.decision import direction
 
 
 def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translator, alpha: float = 0.05) -> Figure:
     """Change in conversion (percentage points) of every variant with its interval, sorted.
 
-    Variants whose adjusted p-value is below ``alpha`` are drawn in the accent colour; experiments with a
+    Variants that show a change by the decision rule (adjusted p-value below ``alpha`` and an interval
+    wholly on one side of 0) are drawn in the accent colour; experiments with a
     sample ratio mismatch in the alert colour (their intervals are not to be trusted). The title counts the
     comparisons of sound tests that moved conversion.
 
@@ -41,7 +43,8 @@ def forest_chart(tests: pd.DataFrame, broken: set[str], t: Translator, alpha: fl
     conv = tests[tests["metric"] == "conversion"].sort_values("abs_diff").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(conv) + 1.6))
     for i, r in conv.iterrows():
-        color = ALERT if r["experiment_id"] in broken else ACCENT if r["p_adjusted"] < alpha else MUTED
+        shown = direction(r["p_adjusted"], r["ci_low"], r["ci_high"], alpha) != 0
+        color = ALERT if r["experiment_id"] in broken else ACCENT if shown else MUTED
         ax.plot([100 * r["ci_low"], 100 * r["ci_high"]], [i, i], color=color, lw=2.5, solid_capstyle="round")
         ax.plot(100 * r["abs_diff"], i, "o", color=color, ms=7)
     ax.axvline(0, color="#4a5568", lw=1)
