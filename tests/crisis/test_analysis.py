@@ -8,6 +8,7 @@ import pytest
 
 from socialops.crisis.analysis import (
     CRISIS_KEYS,
+    HISTORY_KEYS,
     CrisisSettings,
     analyse_crisis,
     brand_stopwords,
@@ -79,7 +80,10 @@ def test_response_verdicts():
 
 def test_analysis_recovers_the_planted_crisis(crisis):
     out = results(crisis)
-    assert set(out) == set(CRISIS_KEYS)
+    assert set(out) == set(CRISIS_KEYS) | set(HISTORY_KEYS)
+    # the detector had the 35 days and 9 hours before the onset, and needs 3 days
+    assert out["history_days"] == round((pd.Timestamp(out["onset"]) - pd.Timestamp("2026-08-01")) / pd.Timedelta(days=1), 1)
+    assert out["history_needed_days"] == 3
     assert abs((pd.Timestamp(out["onset"]) - ONSET) / HOUR) <= 1
     assert out["response_hours"] == pytest.approx(30 + 5 / 60 - (pd.Timestamp(out["onset"]) - ONSET) / HOUR)
     assert out["met_24h_rule"] is False
@@ -114,7 +118,7 @@ def test_quiet_mentions_yield_no_crisis(con):
     quiet = con.create_table("mentions_quiet", mentions_frame(onset=None, days=30, seed=3), overwrite=True)
     analysis = analyse_crisis(quiet)
     assert not analysis.found
-    assert results(analysis) == dict.fromkeys(CRISIS_KEYS)
+    assert results(analysis) == {**dict.fromkeys(CRISIS_KEYS), "history_days": 30.0, "history_needed_days": 3}
     assert checklist(analysis).empty
     assert platform_spread(quiet, analysis).empty
     assert detector_comparison(analysis).set_index("detector").loc["robust", "false_alarms"] == 0

@@ -34,7 +34,8 @@ def test_headlines(crisis, quiet, en):
 
 
 def test_quiet_period(quiet):
-    assert present.quiet_period(quiet) == Message("no_crisis", {"start": "2026-08-01", "end": "2026-08-30"})
+    # the detector watched from its first scored hour, three days into the data
+    assert present.quiet_period(quiet) == Message("no_crisis", {"start": "2026-08-04", "end": "2026-08-30"})
 
 
 def test_detection_finding(crisis):
@@ -64,16 +65,15 @@ def test_detectors_table_and_finding(crisis, lang):
 
 
 def test_response_findings(crisis):
-    assert present.response_finding(crisis, flagged=False) == Message("finding_response_unknown")
-    found = present.response_finding(crisis, flagged=True)
+    found = present.response_finding(crisis)
     key, values = found.key, found.values
     assert key == "finding_response_missed"
     assert values == {"response": "2026-09-06 15:05", "hours": round(crisis.response_hours, 1)}
     met = replace(crisis, met_24h_rule=True)
-    assert present.response_finding(met, flagged=True).key == "finding_response_met"
+    assert present.response_finding(met).key == "finding_response_met"
     silent = replace(crisis, first_response_at=None, response_hours=None, met_24h_rule=None,
                      as_of=crisis.detection.onset + pd.Timedelta(hours=5, minutes=30))
-    assert present.response_finding(silent, flagged=True) == Message("finding_response_none", {"hours": 5.5})
+    assert present.response_finding(silent) == Message("finding_response_none", {"hours": 5.5})
 
 
 def test_impact_table_and_findings(crisis, en):
@@ -81,18 +81,19 @@ def test_impact_table_and_findings(crisis, en):
     assert table[en.col("metric")].tolist() == [en("metric_mentions"), en("metric_mean_sentiment"),
                                                en("metric_negative_share")]
     assert table[en.col("effect")].iloc[0] == crisis.excess["effect"]
-    first, second = present.impact_findings(crisis)
+    first, dip, second = present.impact_findings(crisis)
     key, impact = first.key, first.values
     recovery, values = second.key, second.values
-    assert key == "finding_impact" and impact["excess"] == round(crisis.excess["effect"])
-    assert impact["low"] <= impact["excess"] <= impact["high"]
-    assert impact["dip"] > 0 and impact["dip_low"] <= impact["dip"] <= impact["dip_high"]
+    assert key == "finding_impact_volume" and impact["excess"] == round(crisis.excess["effect"])
+    assert 0 < impact["low"] <= impact["excess"] <= impact["high"]
+    assert dip.key == "finding_sentiment_fell"
+    assert dip.values["dip"] > 0 and dip.values["dip_low"] <= dip.values["dip"] <= dip.values["dip_high"]
     assert impact["start"] == f"{crisis.detection.onset:%m-%d %H:%M}"
     assert impact["end"] == f"{crisis.recovered_at:%m-%d %H:%M}"
     days = (crisis.recovered_at - crisis.detection.onset) / pd.Timedelta(days=1)
     assert recovery == "finding_recovered" and values["hours"] == 12 and values["days"] == round(days, 1)
     open_ended = replace(crisis, recovered_at=None, window_end=None)
-    first, last = present.impact_findings(open_ended)
+    first, _, last = present.impact_findings(open_ended)
     impact = first.values
     assert last == Message("finding_not_recovered", {"hours": 12})
     assert impact["end"] == f"{crisis.as_of:%m-%d %H:%M}"
@@ -103,16 +104,36 @@ def test_spread_table_and_findings(crisis_table, crisis, en):
     table = present.spread_table(spread, en, str.upper)
     assert table[en.col("platform")].iloc[0] == "WEIBO"
     assert list(table.columns) == [en.col(c) for c in spread.columns]
-    [found] = present.spread_findings(spread, str.upper)
-    key, values = found.key, found.values
-    assert key == "finding_spread" and values["first"] == "WEIBO"
-    assert values["share"].endswith("%") and values["lag"] >= 0
-    assert set(values["others"].split(", ")) == {"DOUYIN", "XIAOHONGSHU"}
+    first, followed = present.spread_findings(spread, str.upper)
+    assert first.key == "finding_spread_first" and first.values["first"] == "WEIBO"
+    assert first.values["share"].endswith("%")
+    assert followed.key == "finding_spread_followed" and followed.values["lag"] >= 0
+    assert set(followed.values["others"].split(", ")) == {"DOUYIN", "XIAOHONGSHU"}
     alone = spread.assign(started_at=[spread["started_at"].iloc[0], pd.NaT, pd.NaT])
-    [found] = present.spread_findings(alone, str)
-    values = found.values
-    assert (values["others"], values["lag"]) == ("—", 0)
+    assert [m.key for m in present.spread_findings(alone, str)] == ["finding_spread_first"]
     assert present.spread_findings(spread.assign(started_at=pd.NaT), str) == []
+
+
+def test_a_platform_is_named_first_only_when_strictly_earliest(en):
+    start = pd.Timestamp("2026-03-06 00:00")
+    spread = pd.DataFrame({
+        "platform": ["weibo", "douyin", "zhihu"],
+        "started_at": [start, start, start + pd.Timedelta(hours=3)],
+        "lead_hours": [0.0, 0.0, 3.0], "excess_share": [0.5, 0.3, 0.2]})
+    tied, followed = present.spread_findings(spread, str)
+    assert tied == Message("finding_spread_tied", {"firsts": "weibo, douyin", "start": "03-06 00:00", "share": "80%"})
+    assert followed == Message("finding_spread_followed", {"others": "zhihu", "lag": 3.0})
+    assert "same period" in en(tied.key, **tied.values)
+
+
+def test_unclear_changes_are_not_claimed(crisis, en):
+    unclear = replace(crisis, excess={**crisis.excess, "ci_low": -5.0},
+                      sentiment={**crisis.sentiment, "effect": -0.02, "ci_low": -0.1, "ci_high": 0.06})
+    volume, sentiment, _ = present.impact_findings(unclear)
+    assert volume.key == "finding_impact_volume_unclear"
+    assert sentiment.key == "finding_sentiment_unclear" and sentiment.values["change"] == -0.02
+    unrated = replace(crisis, sentiment={**crisis.sentiment, "effect": None})
+    assert [m.key for m in present.impact_findings(unrated)][:2] == ["finding_impact_volume", "finding_recovered"]
 
 
 def test_words(en):

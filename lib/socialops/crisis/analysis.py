@@ -25,6 +25,7 @@ from socialops.stats.anomaly import (
     runs,
 )
 from socialops.stats.counterfactual import (
+    ShortHistory,
     VolumeCounterfactual,
     excess_mentions,
     fit_volume_counterfactual,
@@ -33,6 +34,9 @@ from socialops.stats.counterfactual import (
 )
 from socialops.stats.textmining import top_words
 
+#: How much history the detector had (always recorded): days of data before the onset (the whole window when no
+#: crisis was found) and the days it needs before it scores a period.
+HISTORY_KEYS = ("history_days", "history_needed_days")
 #: The keys of the results contract that describe the crisis (all null when no crisis is found).
 CRISIS_KEYS = (
     "onset",
@@ -59,8 +63,9 @@ class CrisisSettings:
         Period length, a pandas frequency that divides a day (``"h"``, ``"30min"``, ``"2h"``) or ``"D"``.
     negative_below : float
         A mention is negative when its sentiment is below this value.
-    threshold, onset_threshold, confirm, baseline_days, min_history_days
-        The robust detector (see :class:`socialops.stats.anomaly.DetectorSettings`).
+    threshold, onset_threshold, confirm, baseline_days
+        The robust detector (see :class:`socialops.stats.anomaly.DetectorSettings`; ``baseline_days`` is refused
+        outside :data:`socialops.stats.anomaly.BASELINE_DAYS_RANGE`).
     naive_k : float
         ``k`` of the simple mean + k·SD rule it is compared with.
     naive_window_days : int
@@ -91,7 +96,6 @@ class CrisisSettings:
     onset_threshold: float = 2.0
     confirm: int = 2
     baseline_days: int = 14
-    min_history_days: int = 7
     naive_k: float = 3.0
     naive_window_days: int = 7
     fit_days: int = 28
@@ -128,7 +132,6 @@ class CrisisSettings:
         return DetectorSettings(
             periods_per_day=self.periods_per_day,
             baseline_days=self.baseline_days,
-            min_history_days=self.min_history_days,
             threshold=self.threshold,
             onset_threshold=self.onset_threshold,
             confirm=self.confirm,
@@ -164,7 +167,8 @@ def mention_series(
     Parameters
     ----------
     mentions : ibis.expr.types.Table
-        The ``mentions`` table (``ts``, ``platform``, ``sentiment``; optional ``reach``, ``is_official``).
+        The ``mentions`` table (``ts``, ``platform``; ``sentiment``, ``reach`` and ``is_official`` where present:
+        without ``sentiment`` no period has a rated mention).
     freq : str
         Period length (see :class:`CrisisSettings`).
     by_platform : bool
@@ -187,12 +191,14 @@ def mention_series(
     keys = {"period": _bucket(table.ts, period)}
     if by_platform:
         keys["platform"] = table.platform
+    zero = ibis.literal(0, "int64")
+    rated = "sentiment" in table.columns
     metrics = {
         "mentions": table.count(),
-        "reach": table.reach.sum() if "reach" in table.columns else ibis.literal(0, "int64"),
-        "sentiment_sum": table.sentiment.sum(),
-        "sentiment_n": table.sentiment.count(),
-        "negatives": (table.sentiment < negative_below).cast("int64").sum(),
+        "reach": table.reach.sum() if "reach" in table.columns else zero,
+        "sentiment_sum": table.sentiment.sum() if rated else ibis.literal(0.0, "float64"),
+        "sentiment_n": table.sentiment.count() if rated else zero,
+        "negatives": (table.sentiment < negative_below).cast("int64").sum() if rated else zero,
     }
     agg = table.group_by(**keys).aggregate(**metrics).to_pandas()
     agg["period"] = pd.to_datetime(agg["period"])
@@ -222,6 +228,26 @@ def mention_series(
             out["sentiment_n"] > 0, out["negatives"] / out["sentiment_n"], np.nan
         )
     return out.sort_values([c for c in ("period", "platform") if c in out.columns], ignore_index=True)
+
+
+def platform_count(mentions: ir.Table) -> int:
+    """Distinct platforms of the public mentions (0 without a ``platform`` column), counted in the engine.
+
+    Parameters
+    ----------
+    mentions : ibis.expr.types.Table
+        The ``mentions`` table.
+
+    Returns
+    -------
+    int
+    """
+    if "platform" not in mentions.columns:
+        return 0
+    table = mentions
+    if "is_official" in table.columns:
+        table = table.filter(~table.is_official.fill_null(False))
+    return int(table.platform.nunique().to_pandas())
 
 
 def first_response(mentions: ir.Table, onset: pd.Timestamp | None) -> pd.Timestamp | None:
@@ -344,6 +370,14 @@ class CrisisAnalysis:
         Shift of mean sentiment and negative share over the crisis window, with intervals.
     window_end : pandas.Timestamp or None
         End (exclusive) of the crisis window: the recovery, else the end of the data.
+    history_days : float
+        Days of data before the onset, or in the whole window when no crisis was found.
+    history_needed_days : int
+        Days of data the detector needs before it scores a period.
+    response_known : bool
+        Whether the data can time the brand's response (they carry ``is_official``).
+    counterfactual_gap : ShortHistory or None
+        Why the counterfactual is missing when too little history preceded the onset.
     """
 
     settings: CrisisSettings
@@ -361,12 +395,31 @@ class CrisisAnalysis:
     sentiment: dict | None = None
     negative_share: dict | None = None
     window_end: pd.Timestamp | None = None
+    history_days: float = 0.0
+    history_needed_days: int = 0
+    response_known: bool = False
+    counterfactual_gap: ShortHistory | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
         """Whether a crisis was found."""
         return self.detection.found
+
+    @property
+    def assessed(self) -> bool:
+        """Whether the detector had the history to score at least one period (else "none found" means nothing)."""
+        return bool(self.scores["z"].notna().any())
+
+    @property
+    def first_scored(self) -> pd.Timestamp | None:
+        """The first period the detector scored."""
+        return self.scores["z"].first_valid_index()
+
+    @property
+    def short_history(self) -> bool:
+        """Whether the detector worked on fewer days than ``baseline_days``: its bands are wider than usual."""
+        return self.history_days < self.settings.baseline_days
 
 
 def analyse_crisis(
@@ -389,29 +442,41 @@ def analyse_crisis(
         On quiet data ``found`` is False and every crisis field is None (not an error).
     """
     s = settings or CrisisSettings()
+    detector = s.detector()
     series = mention_series(mentions, s.freq, negative_below=s.negative_below, end=as_of)
     if as_of is None:
         as_of = series["period"].max() + s.period - pd.Timedelta(microseconds=1)
     counts = series.set_index("period")["mentions"]
-    scores = robust_scores(counts, s.detector())
+    scores = robust_scores(counts, detector)
     naive = naive_scores(
         counts, k=s.naive_k, window=s.naive_window_days * s.periods_per_day, min_periods=s.periods_per_day
     )
     detection = locate_crisis(scores)
+    first = series["period"].min()
+    until = detection.onset if detection.found else series["period"].max() + s.period
     result = CrisisAnalysis(
-        settings=s, as_of=as_of, series=series, scores=scores, naive=naive, detection=detection
+        settings=s, as_of=as_of, series=series, scores=scores, naive=naive, detection=detection,
+        history_days=float((until - first) / pd.Timedelta(days=1)),
+        history_needed_days=detector.history_needed_days,
+        response_known="is_official" in mentions.columns,
     )
     if not detection.found:
         return result
     onset = detection.onset
-    result.first_response_at = first_response(mentions, onset)
-    result.response_hours, result.met_24h_rule = response_verdict(
-        onset, result.first_response_at, as_of, s.response_rule_hours
-    )
+    if result.response_known:
+        result.first_response_at = first_response(mentions, onset)
+        result.response_hours, result.met_24h_rule = response_verdict(
+            onset, result.first_response_at, as_of, s.response_rule_hours
+        )
     try:
-        cf = fit_volume_counterfactual(counts, onset, s.periods_per_day, s.fit_days, s.band_level)
-    except ValueError as err:
+        cf = fit_volume_counterfactual(
+            counts, onset, s.periods_per_day, s.fit_days, s.band_level, n_sims=s.n_sims, seed=s.seed
+        )
+    except ShortHistory as gap:
         # Too little history before the onset: detection and response still stand, impact cannot be measured.
+        result.counterfactual_gap = gap
+        return result
+    except ValueError as err:
         result.notes.append(str(err))
         return result
     result.counterfactual = cf
@@ -449,10 +514,12 @@ def results(analysis: CrisisAnalysis) -> dict[str, object]:
     dict
         ``onset``, ``alert_at``, ``first_response_at``, ``peak_at``, ``recovered_at`` (ISO 8601 or None),
         ``response_hours``, ``met_24h_rule``, ``sentiment_dip``, ``excess_mentions``, ``excess_mentions_ci``,
-        ``impact`` (list of {metric, effect, ci_low, ci_high}); every one None when no crisis was found.
+        ``impact`` (list of {metric, effect, ci_low, ci_high}); every one None when no crisis was found. Then
+        ``history_days`` (rounded to a tenth) and ``history_needed_days`` in every case.
     """
+    history = {"history_days": round(analysis.history_days, 1), "history_needed_days": analysis.history_needed_days}
     if not analysis.found:
-        return dict.fromkeys(CRISIS_KEYS)
+        return {**dict.fromkeys(CRISIS_KEYS), **history}
     d = analysis.detection
     impact = []
     excess = analysis.excess
@@ -477,6 +544,7 @@ def results(analysis: CrisisAnalysis) -> dict[str, object]:
         "excess_mentions": None if excess is None else excess["effect"],
         "excess_mentions_ci": None if excess is None else [excess["ci_low"], excess["ci_high"]],
         "impact": impact,
+        **history,
     }
 
 
@@ -541,10 +609,11 @@ def platform_spread(mentions: ir.Table, analysis: CrisisAnalysis, lookback_days:
     pandas.DataFrame
         ``platform``, ``started_at`` (NaT if not involved), ``lead_hours`` (start relative to the overall onset,
         negative = earlier), ``peak_at``, ``peak_mentions``, ``excess`` (mentions above its baseline in the
-        window) and ``excess_share``; sorted by start, uninvolved platforms last. Empty when quiet.
+        window) and ``excess_share``; sorted by start, uninvolved platforms last. Empty when quiet or without a
+        ``platform`` column.
     """
     columns = ["platform", "started_at", "lead_hours", "peak_at", "peak_mentions", "excess", "excess_share"]
-    if not analysis.found:
+    if not analysis.found or "platform" not in mentions.columns:
         return pd.DataFrame(columns=columns)
     s = analysis.settings
     onset = analysis.detection.onset
@@ -617,8 +686,9 @@ def checklist(analysis: CrisisAnalysis) -> pd.DataFrame:
     """The postmortem checklist: warning, response and repair, each with a verdict and the facts behind it.
 
     Verdicts: warning ``met`` (alert within ``warning_hours`` of the onset) or ``late``; response
-    ``met``, ``missed`` (the deadline passed) or ``pending``; repair ``met`` (back in band within
-    ``repair_days``), ``late`` or ``open`` (not yet recovered).
+    ``met``, ``missed`` (the deadline passed), ``pending`` or ``unknown`` (no ``is_official`` in the data); repair
+    ``met`` (back in band within ``repair_days``), ``late``, ``open`` (not yet recovered) or ``unknown`` (no
+    counterfactual band to judge it by).
 
     Parameters
     ----------
@@ -637,7 +707,11 @@ def checklist(analysis: CrisisAnalysis) -> pd.DataFrame:
     alert_hours = (d.alert_at - d.onset) / pd.Timedelta(hours=1)
     warning = "met" if alert_hours <= s.warning_hours else "late"
     response = {None: "pending", True: "met", False: "missed"}[analysis.met_24h_rule]
-    if analysis.recovered_at is None:
+    if not analysis.response_known:
+        response = "unknown"
+    if analysis.counterfactual is None:
+        repair, repair_hours = "unknown", np.nan
+    elif analysis.recovered_at is None:
         repair, repair_hours = "open", np.nan
     else:
         repair_hours = (analysis.recovered_at - d.onset) / pd.Timedelta(hours=1)

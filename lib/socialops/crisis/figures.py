@@ -20,7 +20,8 @@ from socialops.report.i18n import Translator
 def plot_timeline(analysis: CrisisAnalysis, t: Translator, days_before: int = 3, days_after: int = 10) -> Figure:
     """Mentions and mean sentiment around the crisis, with the counterfactual band and the key moments marked.
 
-    The title says whether the statement came late (the 24-hour rule missed) or in time.
+    The title says whether the statement came late (the 24-hour rule missed) or in time, and nothing of it when
+    the data cannot tell.
 
     Parameters
     ----------
@@ -73,8 +74,9 @@ def plot_timeline(analysis: CrisisAnalysis, t: Translator, days_before: int = 3,
                     xytext=(4, 0), textcoords="offset points", fontsize=8.5, color=color, va="top",
                     # the labels sit beside the spike: a backing keeps the line from running through the text
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}, zorder=5)
-    late = analysis.met_24h_rule is False
-    ax.set_title(t("chart_timeline_title" if late else "chart_timeline_title_met"), loc="left")
+    # the title speaks of the statement only when the data time it
+    title = {False: "chart_timeline_title", True: "chart_timeline_title_met", None: "chart_timeline_title_plain"}
+    ax.set_title(t(title[analysis.met_24h_rule]), loc="left")
     ax.legend(loc="upper right", frameon=False, fontsize=9)
     fig.autofmt_xdate()
     fig.tight_layout()

@@ -2,11 +2,24 @@
 
 Each finding is a :class:`~socialops.report.findings.Message` (a catalog key with the values of its template), for
 ``Report.tell``; tables carry translated headers and the moments as the reader reads them (``09-05 14:00``).
+
+Evidence rules, one per kind of claim (the report states each where it applies):
+
+* a crisis is found when the robust detector fired (``confirm`` periods in a row above ``threshold``); "none
+  found" is said only when the detector had the history to score the window, and with the span it scored;
+* "it started on X" only when X's own onset is strictly the earliest; platforms that start in the same period are
+  named together;
+* extra mentions are claimed when their interval lies above zero, a fall in sentiment when its interval lies below
+  zero; otherwise the report says the change cannot be told apart from the usual level;
+* recovery is claimed only against a fitted normal band; without one the repair step is "unknown".
+
+A section that cannot be computed is replaced by one skip message saying why or what to add
+(:func:`skipped_sections`), and listed in the results' ``skipped``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import pandas as pd
 
@@ -23,8 +36,18 @@ def _hours(delta: pd.Timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
+#: The sections of the chapter, in report order, as named in the results' ``skipped``.
+SECTIONS = ("detection", "detectors", "response", "impact", "spread", "negative_words", "checklist")
+
+
+def _days(value: float) -> float:
+    return round(value, 1)
+
+
 def headlines(analysis: CrisisAnalysis, t: Translator) -> list[tuple[str, str]]:
-    """The headline figures: the onset and the hours to the first statement, or that no crisis was found."""
+    """The headline figures: the onset and hours to the first statement, "none found", or "not assessed"."""
+    if not analysis.assessed:
+        return [(t("headline_none"), t("headline_not_assessed_value", days=_days(analysis.history_days)))]
     if not analysis.found:
         return [(t("headline_none"), t("headline_none_value"))]
     found = [(t("headline_onset"), f"{analysis.detection.onset:{MOMENT}}")]
@@ -34,9 +57,92 @@ def headlines(analysis: CrisisAnalysis, t: Translator) -> list[tuple[str, str]]:
 
 
 def quiet_period(analysis: CrisisAnalysis) -> Message:
-    """The "no crisis" finding, with the days the detector watched."""
-    return Message("no_crisis", {"start": f"{analysis.series['period'].min():%Y-%m-%d}",
-                                 "end": f"{analysis.as_of:%Y-%m-%d}"})
+    """The "no crisis" finding, with the days the detector scored (from its first scored period)."""
+    return Message("no_crisis", {"start": f"{analysis.first_scored:%Y-%m-%d}", "end": f"{analysis.as_of:%Y-%m-%d}"})
+
+
+def history_notes(analysis: CrisisAnalysis) -> list[Message]:
+    """How much history the detector had, when it had fewer days than ``baseline_days``: its bands are wider."""
+    if not analysis.assessed or not analysis.short_history:
+        return []
+    key = "history_short" if analysis.found else "history_short_quiet"
+    return [Message(key, {"days": _days(analysis.history_days), "full": analysis.settings.baseline_days},
+                    kind="note")]
+
+
+def _no_crisis_reason(analysis: CrisisAnalysis) -> Message | None:
+    """Why no section about the crisis can be shown: the history was too short to look, or nothing was found."""
+    if not analysis.assessed:
+        return Message("history_too_short", {"days": _days(analysis.history_days),
+                                             "needed": analysis.history_needed_days}, kind="skip")
+    if not analysis.found:
+        return Message("skipped_no_crisis", kind="skip")
+    return None
+
+
+def _impact_reason(analysis: CrisisAnalysis) -> Message | None:
+    gap = analysis.counterfactual_gap
+    if gap is not None:
+        return Message("counterfactual_too_short", {"days": _days(gap.days), "needed": gap.needed}, kind="skip")
+    if analysis.counterfactual is None:
+        return Message("counterfactual_failed", kind="skip")
+    return None
+
+
+def _column_reasons(columns: Collection[str], platforms: int) -> dict[str, Message]:
+    """The sections an absent optional column (or a single platform) leaves out, with what to add."""
+    reasons = {}
+    if "is_official" not in columns:
+        reasons["response"] = Message("add_is_official", kind="skip")
+    if "platform" not in columns:
+        reasons["spread"] = Message("add_platform", kind="skip")
+    elif platforms < 2:
+        reasons["spread"] = Message("one_platform", kind="skip")
+    if "sentiment" not in columns:
+        reasons["negative_words"] = Message("add_sentiment", kind="skip")
+    elif "text" not in columns:
+        reasons["negative_words"] = Message("add_text", kind="skip")
+    return reasons
+
+
+def skipped_sections(analysis: CrisisAnalysis, columns: Collection[str], platforms: int) -> dict[str, Message]:
+    """The sections the data cannot support, each with the skip message that replaces it.
+
+    Parameters
+    ----------
+    analysis : CrisisAnalysis
+    columns : collection of str
+        The columns of the ``mentions`` table.
+    platforms : int
+        Distinct platforms in the mentions.
+
+    Returns
+    -------
+    dict
+        Section (one of :data:`SECTIONS`) to its skip :class:`Message`, in report order. Without history to
+        score, every section; without a crisis, all but the detector comparison; otherwise the sections an absent
+        column, a single platform or a short history before the onset leaves out.
+    """
+    general = _no_crisis_reason(analysis)
+    if general is not None:
+        left_out = SECTIONS if not analysis.assessed else [s for s in SECTIONS if s != "detectors"]
+        return dict.fromkeys(left_out, general)
+    reasons = _column_reasons(columns, platforms)
+    impact = _impact_reason(analysis)
+    if impact is not None:
+        reasons["impact"] = impact
+    return {section: reasons[section] for section in SECTIONS if section in reasons}
+
+
+def no_negative_text() -> Message:
+    """The skip message of the word list when no negative mention with text fell in the crisis window."""
+    return Message("no_negative_text", kind="skip")
+
+
+def skipped_record(skipped: dict[str, Message], t: Translator) -> list[dict[str, str]]:
+    """The results' ``skipped``: one {section, reason} per section left out, in report order and language."""
+    return [{"section": section, "reason": t(skipped[section].key, **skipped[section].values)}
+            for section in SECTIONS if section in skipped]
 
 
 def detection_finding(analysis: CrisisAnalysis) -> Message:
@@ -63,24 +169,22 @@ def detectors_finding(compare: pd.DataFrame, naive_k: float) -> Message:
     return Message("finding_detectors", {"k": naive_k, "naive": int(counts["naive"]), "robust": int(counts["robust"])})
 
 
-def response_finding(analysis: CrisisAnalysis, flagged: bool) -> Message:
+def response_finding(analysis: CrisisAnalysis) -> Message:
     """Whether and when the brand spoke after the onset of a crisis that was found.
+
+    For data that carry ``is_official``: without it :func:`skipped_sections` leaves the section out.
 
     Parameters
     ----------
     analysis : CrisisAnalysis
         An analysis with a crisis.
-    flagged : bool
-        Whether the mentions carry ``is_official``; without it the response cannot be timed.
 
     Returns
     -------
     Message
-        ``finding_response_unknown``, ``finding_response_none`` (hours so far), or ``finding_response_met`` /
-        ``finding_response_missed`` with the time of the statement and the hours it took.
+        ``finding_response_none`` (hours so far), or ``finding_response_met`` / ``finding_response_missed`` with
+        the time of the statement and the hours it took.
     """
-    if not flagged:
-        return Message("finding_response_unknown")
     if analysis.first_response_at is None:
         return Message("finding_response_none",
                        {"hours": round(_hours(analysis.as_of - analysis.detection.onset), 1)})
@@ -95,22 +199,43 @@ def impact_table(analysis: CrisisAnalysis, t: Translator) -> pd.DataFrame:
                          for row in results(analysis)["impact"]])
 
 
-def impact_findings(analysis: CrisisAnalysis) -> list[Message]:
-    """The impact over the crisis window, then whether and when volume settled back in its normal band."""
-    ex, se = analysis.excess, analysis.sentiment
-    onset = analysis.detection.onset
+def _volume_finding(analysis: CrisisAnalysis) -> Message:
+    """Extra mentions over the window: claimed when the interval lies above zero."""
+    ex = analysis.excess
     end = analysis.window_end or analysis.as_of
-    impact = Message("finding_impact", {
-        "start": f"{onset:{SHORT_MOMENT}}", "end": f"{end:{SHORT_MOMENT}}", "excess": round(ex["effect"]),
-        "low": round(ex["ci_low"]), "high": round(ex["ci_high"]), "dip": round(-se["effect"], 2),
-        "base": round(se["baseline"], 2), "crisis": round(se["observed"], 2), "dip_low": round(-se["ci_high"], 2),
-        "dip_high": round(-se["ci_low"], 2)})
+    values = {"start": f"{analysis.detection.onset:{SHORT_MOMENT}}", "end": f"{end:{SHORT_MOMENT}}",
+              "excess": round(ex["effect"]), "low": round(ex["ci_low"]), "high": round(ex["ci_high"])}
+    return Message("finding_impact_volume" if ex["ci_low"] > 0 else "finding_impact_volume_unclear", values)
+
+
+def _sentiment_findings(analysis: CrisisAnalysis) -> list[Message]:
+    """The fall in mean sentiment: claimed when its interval lies below zero; nothing without rated mentions."""
+    se = analysis.sentiment
+    if se is None or se["effect"] is None:
+        return []
+    values = {"base": round(se["baseline"], 2), "crisis": round(se["observed"], 2)}
+    if se["ci_high"] < 0:
+        return [Message("finding_sentiment_fell", {**values, "dip": round(-se["effect"], 2),
+                                                   "dip_low": round(-se["ci_high"], 2),
+                                                   "dip_high": round(-se["ci_low"], 2)})]
+    return [Message("finding_sentiment_unclear", {**values, "change": round(se["effect"], 2),
+                                                  "low": round(se["ci_low"], 2), "high": round(se["ci_high"], 2)})]
+
+
+def impact_findings(analysis: CrisisAnalysis) -> list[Message]:
+    """The impact over the crisis window (volume, then sentiment), then whether volume settled back in its band."""
+    found = [_volume_finding(analysis), *_sentiment_findings(analysis)]
     hours = analysis.settings.recovery_hours
     if analysis.recovered_at is None:
-        return [impact, Message("finding_not_recovered", {"hours": hours})]
-    days = round((analysis.recovered_at - onset).total_seconds() / 86400, 1)
-    return [impact, Message("finding_recovered", {"recovered": f"{analysis.recovered_at:{MOMENT}}", "hours": hours,
-                                                  "days": days})]
+        return [*found, Message("finding_not_recovered", {"hours": hours})]
+    days = round((analysis.recovered_at - analysis.detection.onset).total_seconds() / 86400, 1)
+    return [*found, Message("finding_recovered", {"recovered": f"{analysis.recovered_at:{MOMENT}}",
+                                                  "hours": hours, "days": days})]
+
+
+def counterfactual_note(analysis: CrisisAnalysis) -> Message:
+    """How the normal level was modelled, with the days it was actually fitted on."""
+    return Message("counterfactual_note", {"days": _days(analysis.counterfactual.fit_days)}, kind="note")
 
 
 def spread_table(spread: pd.DataFrame, t: Translator, label: Callable[[str], str]) -> pd.DataFrame:
@@ -122,15 +247,28 @@ def spread_table(spread: pd.DataFrame, t: Translator, label: Callable[[str], str
 
 
 def spread_findings(spread: pd.DataFrame, label: Callable[[str], str]) -> list[Message]:
-    """Where the crisis started, its share of the excess, and which platforms followed how soon (none: no finding)."""
+    """Where the crisis started, its share of the excess, and which platforms followed how soon (none: no finding).
+
+    "It started on X" only when X's own start is strictly the earliest; platforms that started in the same period
+    are named together, without a first.
+    """
     involved = spread.dropna(subset=["started_at"])
     if involved.empty:
         return []
-    first, others = involved.iloc[0], involved.iloc[1:]
-    return [Message("finding_spread", {
-        "first": label(first["platform"]), "share": percent(first["excess_share"], 0),
-        "others": ", ".join(label(p) for p in others["platform"]) or "—",
-        "lag": round(others["lead_hours"].max(), 1) if len(others) else 0})]
+    earliest = involved["started_at"].min()
+    firsts = involved[involved["started_at"] == earliest]
+    others = involved[involved["started_at"] > earliest]
+    if len(firsts) == 1:
+        found = [Message("finding_spread_first", {"first": label(firsts["platform"].iloc[0]),
+                                                  "share": percent(firsts["excess_share"].iloc[0], 0)})]
+    else:
+        found = [Message("finding_spread_tied", {"firsts": ", ".join(label(p) for p in firsts["platform"]),
+                                                 "start": f"{earliest:{SHORT_MOMENT}}",
+                                                 "share": percent(firsts["excess_share"].sum(), 0)})]
+    if len(others):
+        found.append(Message("finding_spread_followed", {"others": ", ".join(label(p) for p in others["platform"]),
+                                                         "lag": round(others["lead_hours"].max(), 1)}))
+    return found
 
 
 def words_table(words: pd.DataFrame, t: Translator) -> pd.DataFrame:
