@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from socialops.ab_testing import SRM_KEYS, TEST_KEYS, sample_size
 
@@ -48,10 +49,10 @@ def test_recovers_the_planted_title_lift(run, truths):
     assert 0 < row["ci_low"] < truth["abs_lift"] < row["ci_high"]
     assert row["p_value"] < 0.05 and row["p_adjusted"] < 0.05
     assert row["prob_beat_control"] > 0.99
-    # The interval is Wald's: half-width z * sqrt(p0 q0 / n0 + p1 q1 / n1), about 0.0064 here.
-    p0, p1 = obs["control"]["conversions"] / obs["control"]["n"], obs["variant"]["conversions"] / obs["variant"]["n"]
-    half = 1.959963984540054 * math.sqrt(p0 * (1 - p0) / obs["control"]["n"] + p1 * (1 - p1) / obs["variant"]["n"])
-    assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * half, rel=1e-9)
+    # The interval is Newcombe's hybrid score interval (statsmodels' "newcomb" as the reference)
+    low, high = confint_proportions_2indep(obs["variant"]["conversions"], obs["variant"]["n"],
+                                           obs["control"]["conversions"], obs["control"]["n"], method="newcomb")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-9)
     value = _row(run, "title_summer", "value_cuped")
     assert value["rel_lift"] == pytest.approx(truth["value_rel_lift"], abs=0.01)
     assert value["ci_low"] > 0
