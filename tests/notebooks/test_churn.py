@@ -10,6 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from socialops.report.masking import pseudonym
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.notebook
@@ -103,3 +104,15 @@ def test_runs_on_purchases_alone(chapter_run, purchases_only):
     with exported.open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) - 1 == out["at_risk_users"] > 0
+
+
+def test_english_and_chinese_client_reports_list_the_same_pseudonyms(chapter_run, masking_key_file):
+    runs = [chapter_run(CHAPTER), chapter_run(CHAPTER, lang="zh")]
+    for run in runs:
+        assert run.exit_code == 0, run.stderr
+    listed = [set(re.findall(r"\bu-[0-9a-f]{10}\b", run.html)) for run in runs]
+    assert len(listed[0]) >= 5 and listed[0] == listed[1]
+    # each is the keyed digest of a sample customer under the machine's key (here the test session's key file)
+    users = pd.read_parquet(SAMPLES / "events.parquet", columns=["user_id"])["user_id"].unique()
+    key = masking_key_file.read_bytes()
+    assert listed[0] <= {pseudonym(user, salt=key) for user in users}
