@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 
 import nbformat
@@ -81,3 +83,104 @@ def test_line_breaks_inside_chinese_paragraphs_leave_no_space():
     nb.cells = [nbformat.v4.new_markdown_cell("区间由比率在各天之间的\n波动计算。\n\nEnglish\nstays", metadata={"tags": ["lang-zh"]})]
     page = publish.render_html(nb, lang="zh", audience="client", title="t")
     assert "各天之间的波动计算" in page and "English\nstays" in page
+
+
+# ------------------------------------------------------------------------------ a chapter's set, replaced whole
+CH = "01_platform_matrix"
+
+
+def _previous_set(out):
+    """A complete set of an earlier run, with a workbook, figures and exports."""
+    for suffix in (".json", ".xlsx", ".ipynb", ".html"):
+        (out / f"{CH}{suffix}").write_text(f"old{suffix}", encoding="utf-8")
+    for folder in ("_figures", "_exports"):
+        (out / f"{CH}{folder}").mkdir()
+        (out / f"{CH}{folder}" / "old.png").write_text("old", encoding="utf-8")
+
+
+def _staged_report(out):
+    """A stage as a notebook leaves it (results and a figure, no tables, no exports), gathered into a set."""
+    stage = out / f".{CH}.stage-{os.getpid()}-test"
+    (stage / "figures").mkdir(parents=True)
+    (stage / "figures" / "new.png").write_text("new", encoding="utf-8")
+    (stage / "results.json").write_text("new.json", encoding="utf-8")
+    return stage, publish.stage_report(stage, CH, html_text="new.html", notebook=nbformat.v4.new_notebook())
+
+
+def _visible(out):
+    return {str(p.relative_to(out)) for p in out.rglob("*") if not p.relative_to(out).parts[0].startswith(".")}
+
+
+NEW_SET = {f"{CH}.json", f"{CH}.ipynb", f"{CH}.html", f"{CH}_figures", f"{CH}_figures/new.png"}
+
+
+def test_a_new_report_replaces_the_whole_previous_set(tmp_path):
+    _previous_set(tmp_path)
+    stage, staged = _staged_report(tmp_path)
+    written = publish.publish_set(staged, tmp_path, CH)
+    # the old workbook and exports are gone: a new set never sits beside files of the old one
+    assert _visible(tmp_path) == NEW_SET
+    assert sorted(p.name for p in written) == sorted(n for n in NEW_SET if "/" not in n)
+    assert (tmp_path / f"{CH}.html").read_text(encoding="utf-8") == "new.html"
+    assert list(stage.iterdir()) == []
+
+
+def test_an_error_page_replaces_the_whole_set(tmp_path):
+    _previous_set(tmp_path)
+    publish.publish_error_page(tmp_path, CH, "<p>failed</p>")
+    assert _visible(tmp_path) == {f"{CH}.html"}
+    assert (tmp_path / f"{CH}.html").read_text(encoding="utf-8") == "<p>failed</p>"
+    assert [p.name for p in tmp_path.iterdir()] == [f"{CH}.html"]  # its staging folder is gone too
+
+
+def test_a_publication_cut_short_at_any_step_ends_as_one_whole_set(tmp_path, monkeypatch):
+    """A process dies after k of the publication's 7 renames; the next run's recovery leaves one whole set.
+
+    Dying at the first rename (the commit) leaves the previous set; any later, the new one.
+    """
+    real_replace = os.replace
+    for k in range(8):
+        out = tmp_path / str(k)
+        out.mkdir()
+        _previous_set(out)
+        stage, staged = _staged_report(out)
+        done = []
+
+        def dying_replace(src, dst, done=done, k=k):
+            if len(done) == k:
+                raise SystemExit("killed")
+            done.append(src)
+            real_replace(src, dst)
+
+        monkeypatch.setattr(publish.os, "replace", dying_replace)
+        with contextlib.suppress(SystemExit):
+            publish.publish_set(staged, out, CH)
+        monkeypatch.setattr(publish.os, "replace", real_replace)
+        publish.recover_stage(stage, out, CH)
+        assert _visible(out) == (_old_set_names() if k == 0 else NEW_SET), k
+        assert not stage.exists()
+    assert len(done) == 7  # the last one ran through
+
+
+def _old_set_names():
+    return {f"{CH}.json", f"{CH}.xlsx", f"{CH}.ipynb", f"{CH}.html", f"{CH}_figures", f"{CH}_figures/old.png",
+            f"{CH}_exports", f"{CH}_exports/old.png"}
+
+
+def test_an_uncommitted_stage_is_dropped_and_the_previous_set_kept(tmp_path):
+    _previous_set(tmp_path)
+    stage, _ = _staged_report(tmp_path)  # gathered, never committed: the process died before publishing
+    publish.recover_stage(stage, tmp_path, CH)
+    assert _visible(tmp_path) == _old_set_names() and not stage.exists()
+
+
+def test_index_lists_an_error_page_of_an_earlier_run_or_an_interrupted_chapter_as_failed(tmp_path):
+    (tmp_path / "01_platform_matrix.html").write_text("error page", encoding="utf-8")  # no JSON beside it
+    (tmp_path / "02_lifecycle.html").write_text("report", encoding="utf-8")
+    (tmp_path / "02_lifecycle.json").write_text(json.dumps({"headline": [{"label": "Users", "value": "7"}]}),
+                                                encoding="utf-8")
+    text = publish.write_index(tmp_path, lang="en", statuses={"01_platform_matrix": "interrupted",
+                                                               "03_ab_testing": "interrupted"}).read_text("utf-8")
+    cards = re.findall(r'<section class="card">.*?</section>', text)
+    assert len(cards) == 2  # an interrupted chapter without files has no card
+    assert "status-failed" in cards[0] and "status-ok" in cards[1] and "Users" in cards[1]

@@ -86,13 +86,14 @@ def test_unknown_parameter_stops_before_anything_runs(fixture_run):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_failed_run_keeps_previous_reports(fixture_run):
-    code, out, _ = fixture_run('rep.result("answer", 1)')
-    assert code == 0
-    before = (out / "01_platform_matrix.json").read_bytes()
+def test_a_timed_out_chapter_has_its_error_page_alone(fixture_run):
+    code, out, _ = fixture_run('import pandas as pd\nrep.result("answer", 1)\nrep.show(pd.DataFrame({"a": [1]}), "t")')
+    assert code == 0 and (out / "01_platform_matrix.xlsx").is_file()
     code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
     assert code == 4
-    assert (out / "01_platform_matrix.json").read_bytes() == before
+    # the previous JSON, workbook and notebook are gone: they would read as this run's
+    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html"]
+    assert "status-timeout" in (out / "index.html").read_text(encoding="utf-8").split("</style>")[1]
 
 
 def test_client_runs_leave_out_the_course_exercises(fixture_run):
@@ -125,3 +126,22 @@ def test_clean_stale_removes_only_the_leftovers_of_finished_processes(tmp_path):
     assert sorted(clean_stale(tmp_path)) == sorted(stale)
     assert sorted(tmp_path.iterdir()) == sorted(kept)
     assert clean_stale(tmp_path / "nowhere") == []
+
+
+def test_clean_stale_finishes_a_publication_its_dead_process_had_committed(tmp_path):
+    from socialops.pipeline import publish
+
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not psutil.pid_exists(pid))
+    (tmp_path / "02_lifecycle.json").write_text("old", encoding="utf-8")
+    (tmp_path / "02_lifecycle.xlsx").write_text("old", encoding="utf-8")
+    stage = tmp_path / f".02_lifecycle.stage-{dead}-abc"
+    committed = stage / publish.COMMITTED_SET
+    committed.mkdir(parents=True)
+    # killed after moving the JSON: the new page is still staged, the old workbook not yet removed
+    (committed / publish.MANIFEST).write_text(json.dumps(["02_lifecycle.html", "02_lifecycle.json"]),
+                                              encoding="utf-8")
+    (committed / "02_lifecycle.html").write_text("new", encoding="utf-8")
+    (tmp_path / "02_lifecycle.json").write_text("new", encoding="utf-8")
+    assert clean_stale(tmp_path) == [stage]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["02_lifecycle.html", "02_lifecycle.json"]
+    assert (tmp_path / "02_lifecycle.html").read_text(encoding="utf-8") == "new"
