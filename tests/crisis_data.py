@@ -88,3 +88,30 @@ def mentions_frame(
     frame["mention_id"] = [f"m{i:06d}" for i in range(len(frame))]
     frame["reach"] = rng.integers(10, 5000, len(frame))
     return frame
+
+
+def week_mentions_frame(level: float = 80.0, days: int = 7, crisis_day: int = 6, seed: int = 0) -> pd.DataFrame:
+    """A short export: ``days`` days of flat hourly mentions whose ``crisis_day``-th day doubles, mostly negative.
+
+    Only the required columns (``mention_id``, ``ts``, ``platform``, ``sentiment``). The extra mentions come from
+    weibo alone in the crisis day's first two hours, then from every platform; on that day about 87% of the
+    mentions are negative, against about 10% before.
+    """
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2026-03-01", periods=days * 24, freq="h")
+    crisis = (index >= index[0] + pd.Timedelta(days=crisis_day - 1)) & (
+        index < index[0] + pd.Timedelta(days=crisis_day))
+    base = rng.poisson(level, len(index))
+    extra = np.where(crisis, rng.poisson(level, len(index)), 0)
+    rows = []
+    for hour, (period, n_base, n_extra) in enumerate(zip(index, base, extra, strict=True)):
+        early = crisis[hour] and not crisis[max(hour - 2, 0)]
+        for j in range(n_base + n_extra):
+            is_extra = j >= n_base
+            platform = "weibo" if is_extra and early else PLATFORMS[rng.integers(3)]
+            negative = rng.random() < (1.0 if is_extra else 0.74 if crisis[hour] else 0.1)
+            sentiment = -0.6 if negative else 0.4
+            rows.append((period + pd.Timedelta(minutes=int(rng.integers(60))), platform, sentiment))
+    frame = pd.DataFrame(rows, columns=["ts", "platform", "sentiment"]).sort_values("ts", ignore_index=True)
+    frame.insert(0, "mention_id", [f"w{i:06d}" for i in range(len(frame))])
+    return frame

@@ -32,6 +32,10 @@ def test_timeline_marks_every_moment_and_says_the_statement_was_late(crisis, t):
     fig = figures.plot_timeline(replace(crisis, met_24h_rule=True), t)
     assert title_of(fig.axes[0]) == t("chart_timeline_title_met")
     plt.close(fig)
+    # without a timed statement (no is_official, or the deadline still open) the title says nothing of it
+    fig = figures.plot_timeline(replace(crisis, met_24h_rule=None), t)
+    assert title_of(fig.axes[0]) == t("chart_timeline_title_plain")
+    plt.close(fig)
 
 
 def test_timeline_leaves_out_moments_outside_the_view(crisis, t):

@@ -156,3 +156,19 @@ def test_band_of_a_short_fit_is_wider_and_keeps_its_coverage():
         total += len(observed)
     assert inside_predictive / total >= 0.97
     assert inside_plug_in / total < inside_predictive / total - 0.01
+
+
+def test_counts_no_more_variable_than_poisson_get_the_poisson_fit():
+    # On Poisson counts the NB2 overdispersion sits at zero, where its Hessian cannot be inverted; the fit is
+    # then the Poisson GLM's (statsmodels), with alpha zero.
+    rng = np.random.default_rng(11)
+    index = pd.date_range("2026-03-01", periods=6 * 24, freq="h")
+    counts = pd.Series(rng.poisson(80, len(index)), index=index)
+    onset = index[5 * 24]
+    cf = fit_volume_counterfactual(counts, onset)
+    pre = counts[counts.index < onset]
+    design = np.eye(24)[pre.index.hour]
+    glm = sm.GLM(pre.to_numpy(), design, family=sm.families.Poisson()).fit()
+    assert cf.alpha == 0.0
+    np.testing.assert_allclose(cf.params[:-1], glm.params, rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(cf.cov)[:-1]), glm.bse, rtol=1e-6)

@@ -21,6 +21,7 @@ independent evidence.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,6 +129,47 @@ def _predictive_band(
     return low, high
 
 
+def _poisson_levels(y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson fit of one level per phase (closed form): log means, then alpha = 0, and their covariance.
+
+    The MLE of a phase's mean is its average count and the variance of its log is ``1 / (n_p · mean_p)``; alpha
+    is fixed at zero (no variance).
+    """
+    totals = design.T @ y
+    if np.any(totals <= 0):
+        raise ValueError("the normal level could not be fitted on the days before the onset: a phase of the day "
+                         "has no mention at all")
+    params = np.append(np.log(totals / design.sum(axis=0)), 0.0)
+    return params, np.diag(np.append(1.0 / totals, 0.0))
+
+
+def _fit_levels(y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NB2 fit of one level per phase; the Poisson fit when the overdispersion sits at its boundary (zero).
+
+    On counts no more variable than Poisson the NB2 likelihood is flat at alpha = 0 and its Hessian cannot be
+    inverted; the Poisson model is then the maximum-likelihood answer.
+    """
+    # The MLE of each phase's mean is that phase's average count; starting there (with a moment estimate of
+    # alpha) makes Newton converge in a few steps instead of a long search from zero.
+    phase_mean = (design.T @ y) / design.sum(axis=0)
+    fitted_mean = design @ phase_mean
+    alpha0 = float(np.sum((y - fitted_mean) ** 2 - fitted_mean) / max(np.sum(fitted_mean**2), 1e-9))
+    start = np.append(np.log(np.clip(phase_mean, 1e-3, None)), max(alpha0, 0.01))
+    model = sm.NegativeBinomial(y, design, loglike_method="nb2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a failed inversion is checked below, not printed into a report
+        fitted = model.fit(start_params=start, disp=0, maxiter=200)
+        params = np.asarray(fitted.params, dtype=float)
+        try:
+            cov = np.asarray(fitted.cov_params(), dtype=float)
+        except (ValueError, np.linalg.LinAlgError):
+            return _poisson_levels(y, design)
+    converged = bool(fitted.mle_retvals.get("converged", False))
+    if converged and np.isfinite(params).all() and np.isfinite(cov).all() and params[-1] > 1e-6:
+        return params, cov
+    return _poisson_levels(y, design)
+
+
 def fit_volume_counterfactual(
     counts: pd.Series,
     onset: pd.Timestamp,
@@ -167,26 +209,13 @@ def fit_volume_counterfactual(
     ShortHistory
         If fewer than :data:`MIN_FIT_DAYS` days precede the onset.
     ValueError
-        If the fit gives no finite parameters or covariance (e.g. a phase without a single mention).
+        If a phase of the day has no mention at all before the onset and the negative binomial fit fails.
     """
     fit_start = onset - pd.Timedelta(days=fit_days)
     pre = counts[(counts.index >= fit_start) & (counts.index < onset)]
     if len(pre) < MIN_FIT_DAYS * max(periods_per_day, 1):
         raise ShortHistory(len(pre) / max(periods_per_day, 1))
-    design = _phase_design(pre.index, periods_per_day)
-    model = sm.NegativeBinomial(pre.to_numpy(dtype=float), design, loglike_method="nb2")
-    # The MLE of each phase's mean is that phase's average count; starting there (with a moment estimate of
-    # alpha) makes Newton converge in a few steps instead of a long search from zero.
-    y = pre.to_numpy(dtype=float)
-    phase_mean = (design.T @ y) / design.sum(axis=0)
-    fitted_mean = design @ phase_mean
-    alpha0 = float(np.sum((y - fitted_mean) ** 2 - fitted_mean) / max(np.sum(fitted_mean**2), 1e-9))
-    start = np.append(np.log(np.clip(phase_mean, 1e-3, None)), max(alpha0, 0.01))
-    fitted = model.fit(start_params=start, disp=0, maxiter=200)
-    params = np.asarray(fitted.params, dtype=float)
-    cov = np.asarray(fitted.cov_params(), dtype=float)
-    if not (np.isfinite(params).all() and np.isfinite(cov).all()):
-        raise ValueError("the normal level could not be fitted on the days before the onset")
+    params, cov = _fit_levels(pre.to_numpy(dtype=float), _phase_design(pre.index, periods_per_day))
     design = _phase_design(counts.index, periods_per_day)
     low, high = _predictive_band(params, cov, band_level, n_sims, seed)
     return VolumeCounterfactual(
