@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import sys
+import types
 from urllib.parse import quote
 
 import ibis
@@ -206,3 +207,30 @@ def test_a_url_given_redacted_without_its_original_is_refused(monkeypatch):
     monkeypatch.delenv(engine.ENGINE_URL_ENV, raising=False)
     with pytest.raises(EngineError, match="shown redacted"):
         connect("postgres://analyst:***@host/db")
+
+
+def test_engine_settings_duckdb_cannot_use_are_engine_errors(monkeypatch):
+    monkeypatch.setenv("SOCIALOPS_MEMORY_LIMIT", "lots")
+    with pytest.raises(EngineError, match="cannot start DuckDB .*memory limit lots"):
+        connect(threads=1)
+    monkeypatch.setenv("SOCIALOPS_THREADS", "two")
+    with pytest.raises(EngineError, match="SOCIALOPS_THREADS must be a whole number"):
+        connect()
+
+
+def test_a_spark_that_cannot_start_is_an_engine_error_with_its_master_redacted(monkeypatch):
+    class Builder:
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: self
+
+        def getOrCreate(self):  # noqa: N802 (PySpark's name)
+            raise RuntimeError(f"JAVA_GATEWAY_EXITED while reaching spark://ops:{SECRET}@cluster:7077")
+
+    fake = types.ModuleType("pyspark.sql")
+    fake.SparkSession = types.SimpleNamespace(builder=Builder())
+    monkeypatch.setitem(sys.modules, "pyspark", types.ModuleType("pyspark"))
+    monkeypatch.setitem(sys.modules, "pyspark.sql", fake)
+    monkeypatch.setenv("SOCIALOPS_SPARK_MASTER", f"spark://ops:{SECRET}@cluster:7077")
+    with pytest.raises(EngineError, match=r"cannot start Spark on spark://ops:\*\*\*@cluster:7077: JAVA_GATEWAY") as caught:
+        connect("spark", threads=1)
+    assert SECRET not in str(caught.value)

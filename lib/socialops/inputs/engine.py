@@ -79,7 +79,10 @@ def for_chapters(engine: str) -> str:
 def resolve_threads(threads: int | None = None) -> int:
     """Return `threads`, else ``$SOCIALOPS_THREADS``, else 2."""
     if threads is None:
-        threads = int(os.environ.get("SOCIALOPS_THREADS", DEFAULT_THREADS))
+        text = os.environ.get("SOCIALOPS_THREADS", str(DEFAULT_THREADS))
+        if not text.strip().isdigit():
+            raise EngineError(f"SOCIALOPS_THREADS must be a whole number, not {text!r}")
+        threads = int(text)
     if threads < 1:
         raise EngineError(f"threads must be at least 1, got {threads}")
     return threads
@@ -120,17 +123,21 @@ def connect(engine: str = "duckdb", *, threads: int | None = None, memory_limit:
         password, or a connection that fails; the message names the URL redacted.
     """
     if engine == "duckdb":
-        spill = Path(tempfile.gettempdir()) / f"socialops-duckdb-{os.getpid()}"
-        return ibis.duckdb.connect(
-            threads=resolve_threads(threads),
-            memory_limit=resolve_memory_limit(memory_limit),
-            temp_directory=str(spill),
-        )
+        return _connect_duckdb(resolve_threads(threads), resolve_memory_limit(memory_limit))
     if engine == "spark":
         return _connect_spark(resolve_threads(threads), resolve_memory_limit(memory_limit))
     if "://" in engine:
         return _connect_url(_as_written(engine))
     raise EngineError(f"unknown engine {redact(engine)!r}: use duckdb, spark, or an Ibis connection URL")
+
+
+def _connect_duckdb(threads: int, memory_limit: str):
+    spill = Path(tempfile.gettempdir()) / f"socialops-duckdb-{os.getpid()}"
+    try:
+        return ibis.duckdb.connect(threads=threads, memory_limit=memory_limit, temp_directory=str(spill))
+    except Exception as exc:  # a memory limit DuckDB cannot read, a spill folder it cannot make
+        raise EngineError(f"cannot start DuckDB (threads {threads}, memory limit {memory_limit}): "
+                          f"{_scrubbed(exc, [])}") from None
 
 
 def _as_written(url: str) -> str:
@@ -243,6 +250,9 @@ def _connect_spark(threads: int, memory_limit: str):
     if master.startswith("local"):
         # Spark's default of 200 shuffle partitions is sized for a cluster; a few per core suit one machine
         builder = builder.config("spark.sql.shuffle.partitions", str(4 * threads))
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # no Java runtime, or a master that does not answer
+        raise EngineError(f"cannot start Spark on {redact(master)}: {_scrubbed(exc, [])}") from None
     session.sparkContext.setLogLevel(os.environ.get("SOCIALOPS_SPARK_LOG_LEVEL", "ERROR"))
     return ibis.pyspark.connect(session)
