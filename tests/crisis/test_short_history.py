@@ -55,8 +55,11 @@ def test_a_doubled_sixth_day_is_found_with_five_days_of_history(week_crisis):
 
 def test_the_report_says_how_much_history_it_had(week_crisis, en):
     [note] = present.history_notes(week_crisis)
-    assert note == Message("history_short", {"days": 5.0, "full": 14}, kind="note")
-    assert "Based on 5.0 days of history" in en(note.key, **note.values)
+    assert note == Message("history_short", {"days": 5, "full": 14}, kind="note")
+    assert en(note.key, **note.values).startswith("Based on 5 days of history before the onset")
+    assert "bands are wider" in en(note.key, **note.values)
+    [full] = present.history_notes(replace(week_crisis, settings=CrisisSettings(baseline_days=5)))
+    assert full == Message("history_full", {"days": 5, "full": 5}, kind="note")
     assert present.headlines(week_crisis, en)[0] == (en("headline_onset"), f"{week_crisis.detection.onset:%Y-%m-%d %H:%M}")
 
 
@@ -88,11 +91,11 @@ def test_two_days_of_data_are_not_assessed_and_every_section_says_why(con, en):
     assert not analysis.assessed and not analysis.found
     out = results(analysis)
     assert out["onset"] is None and out["history_days"] == 2.0
-    assert present.headlines(analysis, en) == [(en("headline_none"), "not assessed (2.0 days of history)")]
+    assert present.headlines(analysis, en) == [(en("headline_none"), "not assessed (2 days of history)")]
     skipped = present.skipped_sections(analysis, short.columns, platform_count(short))
     assert list(skipped) == list(present.SECTIONS)
     reason = present.skipped_record(skipped, en)[0]["reason"]
-    assert reason == "2.0 days of history; at least 3 needed before the detector can judge a period"
+    assert reason == "2 days of history; at least 3 needed before the detector can judge a period"
     assert present.history_notes(analysis) == []
 
 

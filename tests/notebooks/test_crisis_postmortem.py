@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from socialops.crisis.analysis import CRISIS_KEYS
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
+from tests.crisis_data import week_mentions_frame
 
 pytestmark = pytest.mark.notebook
 
@@ -57,3 +58,25 @@ def test_quiet_data_give_no_crisis(chapter_run, truths, tmp_path):
     out = run.json
     assert all(out[key] is None for key in CRISIS_KEYS)
     assert "No crisis found" in run.html
+
+
+def test_a_short_export_with_only_the_required_columns(chapter_run, tmp_path):
+    # A week of mentions whose sixth day doubles, as a team exporting the crisis window would send it: no
+    # is_official, reach or text. The crisis is found on five days of history, and the sections that need the
+    # absent columns are listed with what to add.
+    week_mentions_frame().to_csv(tmp_path / "mentions.csv", index=False)
+    run = chapter_run(CHAPTER, data=tmp_path, baseline_days=5)
+    assert run.exit_code == 0, run.stderr
+    out = run.json
+    assert pd.Timestamp("2026-03-06") <= pd.Timestamp(out["onset"]) <= pd.Timestamp("2026-03-06 02:00")
+    assert out["history_days"] == 5.0 and out["history_needed_days"] == 3
+    assert out["met_24h_rule"] is None and out["excess_mentions"] > 0
+    assert [row["section"] for row in out["skipped"]] == ["response", "negative_words"]
+    assert all("add it" in row["reason"] for row in out["skipped"])
+    assert "Based on 5 days of history before the onset" in run.html
+
+
+def test_a_baseline_below_its_range_is_refused_before_the_run(tmp_path):
+    done = run_cli("run", CHAPTER, "--data", str(SAMPLES), "--out", str(tmp_path), "-p", "baseline_days=2")
+    assert done.returncode == 2
+    assert "baseline_days: 2 is outside the documented range 3..90" in done.stdout + done.stderr

@@ -40,8 +40,10 @@ def _hours(delta: pd.Timedelta) -> float:
 SECTIONS = ("detection", "detectors", "response", "impact", "spread", "negative_words", "checklist")
 
 
-def _days(value: float) -> float:
-    return round(value, 1)
+def _days(value: float) -> float | int:
+    """Days as the reader reads them: whole days without a decimal, else to a tenth."""
+    rounded = round(value, 1)
+    return int(rounded) if float(rounded).is_integer() else rounded
 
 
 def headlines(analysis: CrisisAnalysis, t: Translator) -> list[tuple[str, str]]:
@@ -62,10 +64,14 @@ def quiet_period(analysis: CrisisAnalysis) -> Message:
 
 
 def history_notes(analysis: CrisisAnalysis) -> list[Message]:
-    """How much history the detector had, when it had fewer days than ``baseline_days``: its bands are wider."""
-    if not analysis.assessed or not analysis.short_history:
+    """How much history the detector had, and that its bands are wider when it had fewer than ``baseline_days``.
+
+    The history runs to the onset, or over the whole window when no crisis was found; nothing is said when the
+    detector could not score at all (the skipped sections say so).
+    """
+    if not analysis.assessed:
         return []
-    key = "history_short" if analysis.found else "history_short_quiet"
+    key = ("history_short" if analysis.short_history else "history_full") + ("" if analysis.found else "_quiet")
     return [Message(key, {"days": _days(analysis.history_days), "full": analysis.settings.baseline_days},
                     kind="note")]
 
