@@ -11,6 +11,8 @@ test of the e-mail experiment, lifetimes a second BG/NBD fit.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter
+from lifetimes.utils import ConvergenceError
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 HERE = Path(__file__).resolve().parent
@@ -70,10 +73,16 @@ def thai_answers() -> dict:
     }
 
 
-def cdnow_summary(events: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """x, t_x and T in weeks per customer, purchases on distinct days up to `end` (Fader, Hardie & Lee 2005)."""
-    days = events[events.day <= end].drop_duplicates(["sample_id", "day"])
-    by = days.groupby("sample_id").day
+def purchase_summary(events: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """x, t_x and T in weeks per customer, purchases on distinct days up to `end` (Fader, Hardie & Lee 2005).
+
+    `events` has one row per purchase: ``user``, ``day`` (a timestamp) and ``amount``. Days are calendar days, and
+    `end` is taken at its calendar day too.
+    """
+    events = events.assign(day=events.day.dt.normalize())
+    end = end.normalize()
+    days = events[events.day <= end].drop_duplicates(["user", "day"])
+    by = days.groupby("user").day
     first, last, count = by.min(), by.max(), by.size()
     return pd.DataFrame({"x": count - 1, "t_x": (last - first).dt.days / 7, "T": (end - first).dt.days / 7})
 
@@ -81,8 +90,8 @@ def cdnow_summary(events: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 def lifecycle_stages(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     """DESIGN.md's stages for a purchase-only log: churned after 90 days, loyal at 3 purchases in 180 days."""
     seen = events[events.day <= as_of]
-    last = seen.groupby("sample_id").day.max()
-    recent = seen[seen.day > as_of - pd.Timedelta(days=180)].groupby("sample_id").size()
+    last = seen.groupby("user").day.max()
+    recent = seen[seen.day > as_of - pd.Timedelta(days=180)].groupby("user").size()
     churned = last < as_of - pd.Timedelta(days=90)
     loyal = ~churned & (recent.reindex(last.index, fill_value=0) >= 3)
     return {
@@ -96,16 +105,20 @@ def lifecycle_stages(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
 
 def bgnbd_reference(events: pd.DataFrame, end: str, days_per_unit: float) -> dict:
     """BG/NBD parameters fitted by lifetimes on purchase days up to `end`, in units of `days_per_unit` days."""
-    summary = cdnow_summary(events, pd.Timestamp(end))
-    scale = 7 / days_per_unit  # cdnow_summary gives weeks
-    fitter = BetaGeoFitter().fit(summary.x, summary.t_x * scale, summary["T"] * scale)
+    summary = purchase_summary(events, pd.Timestamp(end))
+    scale = 7 / days_per_unit  # purchase_summary gives weeks
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # lifetimes prints the optimiser's report when it fails
+            fitter = BetaGeoFitter().fit(summary.x, summary.t_x * scale, summary["T"] * scale)
+    except ConvergenceError:  # lifetimes gives up where the drop-out parameters are not identified
+        return {"converged": False}
     return {name: round(float(value), 4) for name, value in fitter.params_.items()}
 
 
 def rfm_tiers(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     """DESIGN.md's four tiers: R, F and M each high or low against the mean (high R = more recent)."""
-    by = events[events.day <= as_of].groupby("sample_id")
-    recency, frequency, monetary = (as_of - by.day.max()).dt.days, by.size(), by.dollar_value.sum()
+    by = events[events.day <= as_of].groupby("user")
+    recency, frequency, monetary = (as_of - by.day.max()).dt.days, by.size(), by.amount.sum()
     r_high, f_high, m_high = recency < recency.mean(), frequency > frequency.mean(), monetary > monetary.mean()
     tiers = {
         "high_value": int((r_high & f_high & m_high).sum()),
@@ -117,31 +130,37 @@ def rfm_tiers(events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
 
 
 def cohort_retention(events: pd.DataFrame, months: int = 4) -> dict:
-    """Share of each first-purchase month's customers with a purchase in month 0, 1, … after it."""
-    first = events.groupby("sample_id").day.min().dt.to_period("M")
-    cohort = events.sample_id.map(first)
+    """Share of each first-purchase month's customers with a purchase in month 0, 1, … after it (None past the data)."""
+    first = events.groupby("user").day.min().dt.to_period("M")
+    cohort = events.user.map(first)
     offset = (events.day.dt.to_period("M") - cohort).map(lambda delta: delta.n)
-    active = events.groupby([cohort.astype(str), offset]).sample_id.nunique().unstack(fill_value=0)
+    active = events.groupby([cohort.astype(str), offset]).user.nunique().unstack(fill_value=0)
     size = first.astype(str).value_counts()
-    return {c: [round(active.loc[c, k] / size[c], 6) for k in range(months)] for c in active.index}
+    last = events.day.max().to_period("M")
+    # months after the end of the data are unknown, not zero
+    return {
+        c: [round(active.loc[c, k] / size[c], 6) if pd.Period(c, "M") + k <= last else None for k in range(months)]
+        for c in active.index
+    }
 
 
 def cdnow_answers() -> dict:
     """Counts, totals, the calibration summary and the stages of the CDNOW sample."""
     events = pd.read_csv(HERE / "cdnow" / "events.csv", dtype={"customer_id": str, "sample_id": str, "date": str})
+    events = events.rename(columns={"sample_id": "user", "dollar_value": "amount"})
     events["day"] = pd.to_datetime(events.date, format="%Y%m%d")
-    summary = cdnow_summary(events, pd.Timestamp("1997-09-30"))
+    summary = purchase_summary(events, pd.Timestamp("1997-09-30"))
     reference = pd.read_csv(HERE.parent / "cdnow_customers_summary.csv")
     # the reference is rounded to two decimals
     ours, theirs = summary.sort_index()[["x", "t_x", "T"]].to_numpy(), reference[["x", "t_x", "T"]].to_numpy()
     same = np.allclose(ours, theirs, rtol=0, atol=0.005)
-    first = events.groupby("sample_id").day.min()
+    first = events.groupby("user").day.min()
     return {
         "rows": len(events),
-        "customers": int(events.sample_id.nunique()),
-        "distinct_purchase_days": int(len(events.drop_duplicates(["sample_id", "day"]))),
+        "customers": int(events.user.nunique()),
+        "distinct_purchase_days": int(len(events.drop_duplicates(["user", "day"]))),
         "date_range": [str(events.day.min().date()), str(events.day.max().date())],
-        "dollar_total": round(float(events.dollar_value.sum()), 2),
+        "dollar_total": round(float(events.amount.sum()), 2),
         "first_purchase_by_month": first.dt.strftime("%Y-%m").value_counts().sort_index().to_dict(),
         "calibration_1997_09_30": {
             "repeat_buyers": int((summary.x > 0).sum()),
@@ -155,6 +174,30 @@ def cdnow_answers() -> dict:
         "bgnbd_lifetimes_latest_days": bgnbd_reference(events, "1998-06-30", 1),
         "rfm_tiers_as_of_latest": rfm_tiers(events, pd.Timestamp("1998-06-30")),
         "cohort_retention_months_0_to_3": cohort_retention(events),
+    }
+
+
+def online_retail_answers() -> dict:
+    """Counts, totals, stages, RFM tiers, cohorts and a BG/NBD fit of the Online Retail invoices."""
+    events = pd.read_csv(HERE / "online_retail" / "events.csv", dtype={"CustomerID": str, "InvoiceNo": str})
+    events = events.rename(columns={"CustomerID": "user", "invoice_total": "amount"})
+    events["day"] = pd.to_datetime(events.InvoiceDate, format="%m/%d/%y %H:%M")
+    latest = events.day.max()
+    summary = purchase_summary(events, latest)
+    return {
+        "rows": len(events),
+        "customers": int(events.user.nunique()),
+        "countries": int(events.Country.nunique()),
+        "range": [str(events.day.min()), str(latest)],
+        "amount_total": round(float(events.amount.sum()), 2),
+        "first_purchase_by_month": events.groupby("user").day.min().dt.strftime("%Y-%m").value_counts()
+        .sort_index().to_dict(),
+        "distinct_purchase_days": int(len(events.assign(d=events.day.dt.date).drop_duplicates(["user", "d"]))),
+        "repeat_buyers_by_latest": int((summary.x > 0).sum()),
+        "stages_as_of_latest": lifecycle_stages(events, latest),
+        "rfm_tiers_as_of_latest": rfm_tiers(events, latest),
+        "cohort_retention_months_0_to_3": cohort_retention(events),
+        "bgnbd_lifetimes_days_calendar": bgnbd_reference(events, str(latest), 1),
     }
 
 
@@ -203,6 +246,7 @@ def main() -> None:
         "facebook_metrics": facebook_answers(),
         "thai_live_sellers": thai_answers(),
         "cdnow": cdnow_answers(),
+        "online_retail": online_retail_answers(),
         "broockman_email": broockman_answers(),
         "sanders_apple": sanders_answers(),
     }

@@ -36,6 +36,8 @@ SOURCES = {
     "causaldata-0.1.5.tar.gz": "5604fb84000c6a8ae3e93630b3624e9f2af4f8700e4465ec3586998b3522fd1c",
     # UCI "Facebook Live Sellers in Thailand" (id 488), the CSV as distributed
     "Live_20210128.csv": "5eaf4e97673d36ab18c959ae6ef827318b413d0669326bcaae8fcdc96041f6e0",
+    # UCI "Online Retail" (id 352): its first 240,007 lines as a CSV made them, stored as Parquet (the last line cut)
+    "online_retail.parquet": "723577de4efd6b47724ce627ff5b98b710f041c38d3d5bbc3d5622c1ed51cda9",
     # Sanders Twitter sentiment corpus, classifications only (topic, label, tweet id)
     "corpus.csv": "e04490885d65eb393904ef748f082cfaa0610e706fbab6b5d9650fdc662869df",
 }
@@ -115,6 +117,32 @@ def cdnow(sources: Path) -> None:
     write_csv(HERE / "cdnow" / "events.csv", header, rows)
 
 
+# --------------------------------------------------------------------------------------------- online retail
+def online_retail(sources: Path) -> None:
+    """events.csv: one purchase per invoice of a known customer, up to 2011-06-25, with the invoice's total.
+
+    The copy ends inside 2011-06-26 (its last line cut short), so that day is left out whole. Cancellations
+    (invoice numbers starting with C), lines without a customer and invoices that total nothing are left out:
+    the contract has no return event, and a purchase needs a buyer and an amount.
+    """
+    import pandas as pd  # only this extract needs it (the original is Parquet)
+
+    checked(sources, "online_retail.parquet")
+    lines = pd.read_parquet(sources / "online_retail.parquet")
+    when = pd.to_datetime(lines.InvoiceDate, format="%m/%d/%y %H:%M", errors="coerce")
+    keep = (when < "2011-06-26") & lines.CustomerID.notna() & ~lines.InvoiceNo.str.startswith("C")
+    lines = lines[keep].assign(total=lines.Quantity * lines.UnitPrice)
+    invoices = lines.groupby("InvoiceNo", sort=False).agg(
+        InvoiceDate=("InvoiceDate", "first"), CustomerID=("CustomerID", "first"),
+        Country=("Country", "first"), total=("total", "sum"),
+    )
+    invoices = invoices[invoices.total.round(2) > 0]
+    rows = [[number, r.InvoiceDate, f"{r.CustomerID:.0f}", r.Country, f"{r.total:.2f}", "purchase"]
+            for number, r in invoices.iterrows()]
+    header = ["InvoiceNo", "InvoiceDate", "CustomerID", "Country", "invoice_total", "event"]
+    write_csv(HERE / "online_retail" / "events.csv", header, rows)
+
+
 # --------------------------------------------------------------------------------------------- broockman
 def broockman(sources: Path) -> None:
     """experiment.csv: Broockman's 5,593 e-mailed legislators, with an experiment name and a unit id added."""
@@ -150,7 +178,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 2:
         raise SystemExit(__doc__)
     sources = Path(argv[1])
-    for build in (facebook_metrics, thai_live_sellers, cdnow, broockman, sanders_apple):
+    for build in (facebook_metrics, thai_live_sellers, cdnow, online_retail, broockman, sanders_apple):
         build(sources)
 
 
