@@ -7,6 +7,7 @@ import re
 
 import nbformat
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -216,3 +217,57 @@ def test_hostile_names_shown_by_a_report_make_no_markup_in_the_page(report, show
     assert "href" not in page and "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "**bold**" in page and r"$\evilmacro{x}$" in page  # as written: no escape left behind
     assert "\\*" not in page and "\\_" not in page and "\\#" not in page
+
+
+# platform names a hostile export may carry: a bare address, a TeX macro that matplotlib's math parser rejects,
+# Markdown emphasis and a script link
+HOSTILE_PLATFORMS = {"weibo": "http://evil.example/win", "bilibili": r"$\evilmacro{x}$",
+                     "douyin": "**bold** [x](javascript:alert(1))"}
+CLIENT = "Brand\t+86 139 1234 5678 微信:zhangsan"
+
+
+@pytest.fixture(scope="module")
+def hostile_platform_run(tmp_path_factory):
+    """Chapter 01 for a client on the samples with three platforms renamed, and a client name holding contacts."""
+    import csv
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLES
+
+    data = tmp_path_factory.mktemp("hostile-platforms") / "data"
+    data.mkdir()
+    for name in ("platform_daily.csv", "posts.csv", "audience.csv"):
+        with (SAMPLES / name).open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
+            row["platform"] = HOSTILE_PLATFORMS.get(row["platform"], row["platform"])
+        with (data / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    out = data.parent / "out"
+    done = subprocess.run([sys.executable, "-m", "socialops", "run", "platform_matrix", "--data", str(data), "--out",
+                           str(out), "-p", f"client={CLIENT}"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=900)
+    return done, out
+
+
+@pytest.mark.notebook
+def test_hostile_platform_names_and_client_reach_no_report_as_markup_or_contact(hostile_platform_run):
+    done, out = hostile_platform_run
+    assert done.returncode == 0, done.stderr
+    chapter = "01_platform_matrix"
+    page = (out / f"{chapter}.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    assert not re.search(r"""href=["']?(?:https?:|javascript:|www\.)""", body)
+    assert not re.search(r"<(em|strong)>(bold|x)</\1>", body) and "<script>alert" not in body
+    assert r"$\evilmacro{x}$" in body and "**bold**" in body  # shown as written
+    assert (out / f"{chapter}_figures").is_dir() and any((out / f"{chapter}_figures").glob("*.png"))
+    notebook = (out / f"{chapter}.ipynb").read_text(encoding="utf-8")
+    for text in (page, notebook, (out / f"{chapter}.json").read_text(encoding="utf-8")):
+        assert "1234 5678" not in text and "zhangsan" not in text
+    book = openpyxl.load_workbook(out / f"{chapter}.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "http://evil.example/win" in {c.value for c in cells}
+    assert not any(c.data_type == "f" for c in cells) and not any(sheet._hyperlinks for sheet in book.worksheets)
