@@ -293,7 +293,9 @@ def _stop_on_signals(stop: RunStop):
     if threading.current_thread() is not threading.main_thread():  # handlers belong to the main thread
         yield
         return
-    previous = {signum: signal.signal(signum, stop.request) for signum in (signal.SIGINT, signal.SIGTERM)}
+    # a signal ignored by whoever started the run (SIGINT of a background job) stays ignored
+    previous = {signum: signal.signal(signum, stop.request) for signum in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:
@@ -455,8 +457,9 @@ def overall_code(outcomes: list[ChapterOutcome]) -> int:
 
 
 def _worker_main() -> int:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_stop)
+    signal.signal(signal.SIGTERM, _on_stop)  # how the run, or the lifeline, stops this worker
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # Ctrl-C reaches the whole foreground group
+        signal.signal(signal.SIGINT, _on_stop)
     parent = lifeline.expected_parent()
     lifeline.die_with_parent(signal.SIGTERM, parent)
     skip_slow_optional_imports()
