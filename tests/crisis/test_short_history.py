@@ -140,3 +140,14 @@ def test_mentions_without_sentiment_or_platform(con, week_crisis):
     skipped = present.skipped_sections(analysis, bare.columns, 0)
     assert skipped["spread"].key == "add_platform" and skipped["negative_words"].key == "add_sentiment"
     assert [m.key for m in present.impact_findings(analysis)][0] == "finding_impact_volume"
+
+
+@pytest.mark.parametrize(("freq", "needed"), [("h", 3), ("30min", 3), ("2h", 3), ("3h", 3), ("6h", 4), ("D", 10)])
+def test_every_period_length_runs_on_a_short_export(week, freq, needed):
+    analysis = analyse_crisis(week, settings=CrisisSettings(freq=freq))
+    assert analysis.history_needed_days == needed
+    assert analysis.assessed is (needed < 7)
+    skipped = present.skipped_sections(analysis, week.columns, platform_count(week))
+    assert set(skipped) <= set(present.SECTIONS)
+    if not analysis.assessed:  # a week of daily counts: "7 days of history; at least 10 needed"
+        assert skipped["detection"].values == {"days": 7, "needed": 10}
