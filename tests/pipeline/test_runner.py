@@ -79,6 +79,17 @@ def test_killed_kernel_gives_exit_4(fixture_run):
     assert code == 4
 
 
+def test_a_worker_killed_from_outside_leaves_its_error_page_alone_and_no_kernel(fixture_run):
+    # the kernel kills its own worker: the kernel's lifeline must end it, the run must publish the error page
+    code, out, stderr = fixture_run("import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(60)")
+    assert code == 4 and "kernel" in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html"]
+    assert "status-timeout" in (out / "index.html").read_text(encoding="utf-8").split("</style>")[1]
+    kernels = [p for p in psutil.process_iter(["cmdline", "cwd"]) if "ipykernel_launcher" in " ".join(
+        p.info["cmdline"] or []) and p.info["cwd"] == os.environ["SOCIALOPS_NOTEBOOK_DIR"]]
+    assert not kernels
+
+
 def test_unknown_parameter_stops_before_anything_runs(fixture_run):
     code, out, stderr = fixture_run("rep.result('x', 1)", "-p", "nosuch=1")
     assert code == 2

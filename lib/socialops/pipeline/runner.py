@@ -161,9 +161,11 @@ def _on_stop(signum: int, frame) -> None:  # noqa: ARG001 (a signal handler's si
 
 def _abandon(signum: int) -> None:
     """End this worker now: kill its kernel, remove its staging folder, exit with 128 + the signal's number."""
-    for child in psutil.Process().children(recursive=True):
+    children = psutil.Process().children(recursive=True)
+    for child in children:
         with contextlib.suppress(psutil.Error):
             child.kill()
+    psutil.wait_procs(children, timeout=5)  # gone before the folder they write into is removed
     if _WORKER.stage is not None:
         shutil.rmtree(_WORKER.stage, ignore_errors=True)
     os._exit(128 + signum)
@@ -178,8 +180,8 @@ def _publication(parent: int):
     """
     _WORKER.publishing = True
     try:
-        if _WORKER.pending or not lifeline.parent_alive(parent):
-            _abandon(_WORKER.pending or signal.SIGTERM)
+        if not lifeline.parent_alive(parent):  # the lifeline's signal may still be on its way
+            _abandon(signal.SIGTERM)
         yield
     finally:
         _WORKER.publishing = False
