@@ -18,6 +18,7 @@ from socialops.inputs.engine import connect
 from socialops.inputs.readers import (
     ROW,
     ReadError,
+    ReadSettings,
     detect_encoding,
     find_table_file,
     load_aliases,
@@ -146,6 +147,48 @@ def test_broken_user_alias_file_is_an_error(tmp_path):
     (tmp_path / "aliases.yaml").write_text("columns:\n  events: [a, b]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="aliases.yaml"):
         load_aliases(tmp_path)
+
+
+def test_reading_settings_per_table_from_the_read_section(tmp_path):
+    (tmp_path / "aliases.yaml").write_text(
+        "read:\n  '*':\n    encoding: cp1252\n  events:\n    separator: tab\n    header_row: 3\n"
+        "    date_format: '%m/%d/%Y %H:%M'\n  posts:\n    sheet: Data\n    encoding: utf-16\n",
+        encoding="utf-8",
+    )
+    aliases = load_aliases(tmp_path)
+    assert aliases.read_settings("events") == ReadSettings(
+        encoding="cp1252", separator="\t", header_row=3, date_format="%m/%d/%Y %H:%M"
+    )
+    assert aliases.read_settings("posts") == ReadSettings(encoding="utf-16", sheet="Data")
+    assert aliases.read_settings("mentions") == ReadSettings(encoding="cp1252")
+    assert load_aliases().read_settings("events") == ReadSettings()
+
+
+def test_a_read_section_alone_is_not_taken_for_header_aliases(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("read:\n  events:\n    separator: ';'\n", encoding="utf-8")
+    aliases = load_aliases(tmp_path)
+    assert aliases.read_settings("events").separator == ";"
+    assert aliases.canonical("events", "read") is None
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("events:\n    sep: ';'", r"read\.events: unknown setting 'sep'; the settings are encoding, separator"),
+        ("event:\n    separator: ';'", r"read\.event: no table 'event'"),
+        ("events:\n    header_row: 0", r"read\.events\.header_row must be a line number"),
+        ("events:\n    header_row: two", r"read\.events\.header_row must be a line number"),
+        ("events:\n    encoding: klingon", r"read\.events\.encoding: 'klingon' is not a known encoding"),
+        ("events:\n    separator: ';;'", r"read\.events\.separator must be one character"),
+        ("events:\n    sheet: ''", r"read\.events\.sheet is empty"),
+        ("events: ';'", r"read\.events must map settings to values"),
+    ],
+)
+def test_unknown_or_bad_reading_settings_are_refused_naming_file_and_key(tmp_path, section, message):
+    (tmp_path / "aliases.yaml").write_text(f"read:\n  {section}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        load_aliases(tmp_path)
+    assert "aliases.yaml" in str(info.value)
 
 
 def test_normalize_header():

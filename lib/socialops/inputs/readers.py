@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import yaml
 
-from socialops.inputs.tables import KNOWN_PLATFORMS, Column, table_spec
+from socialops.inputs.tables import KNOWN_PLATFORMS, TABLES, Column, table_spec
 
 log = logging.getLogger("socialops")
 
@@ -68,9 +68,79 @@ def normalize_header(header: object) -> str:
     return text.replace("\ufeff", "").strip().strip("\u3000").strip().casefold()
 
 
+#: Words accepted for a separator besides the character itself.
+_SEPARATOR_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """How to read one table's file: the table's entry in the ``read:`` section of the data folder's ``aliases.yaml``.
+
+    ``read: {events: {encoding: cp1252, separator: ";"}}`` sets two of them for ``events``; an entry under ``"*"``
+    applies to every table (a table's own entry wins). Unset settings are None: the reader detects them.
+
+    Attributes
+    ----------
+    encoding : str or None
+        The CSV's text encoding, a Python codec name (``cp1252``, ``latin-1``, ``utf-16``, ``gb18030`` …).
+    separator : str or None
+        The CSV's field separator, one character (``tab``, ``comma``, ``semicolon``, ``pipe`` are accepted words).
+    sheet : str or None
+        The workbook sheet holding the table: its name, or its position counted from 1 when no sheet has that name.
+    header_row : int or None
+        The spreadsheet row or CSV line holding the headers, counted from 1; the rows above it are skipped.
+    date_format : str or None
+        How the table's dates and times are written (see `parse_table` for the forms it accepts).
+    """
+
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    date_format: str | None = None
+
+
+#: The settings a ``read:`` entry may hold.
+READ_SETTINGS = tuple(ReadSettings.__dataclass_fields__)
+
+
+def _read_setting(source: str, where: str, key: object, value: object) -> object:
+    """One setting of a ``read:`` entry, checked; a ValueError names the file, the entry and the key."""
+    if key not in READ_SETTINGS:
+        raise ValueError(f"{source}: {where}: unknown setting {key!r}; the settings are {', '.join(READ_SETTINGS)}")
+    if key == "header_row":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{source}: {where}.header_row must be a line number from 1, not {value!r}")
+        return value
+    text = "" if value is None else str(value)
+    if not text:
+        raise ValueError(f"{source}: {where}.{key} is empty")
+    if key == "separator":
+        return _separator_setting(source, where, text)
+    if key == "encoding":
+        return _encoding_setting(source, where, text)
+    return text if key == "date_format" else text.strip()
+
+
+def _separator_setting(source: str, where: str, text: str) -> str:
+    separator = _SEPARATOR_WORDS.get(text.strip().lower(), text)
+    if len(separator) != 1 or separator in "\"\r\n":
+        raise ValueError(f"{source}: {where}.separator must be one character (or tab, comma, semicolon, pipe), "
+                         f"not {text!r}")
+    return separator
+
+
+def _encoding_setting(source: str, where: str, text: str) -> str:
+    try:
+        return codecs.lookup(text.strip()).name
+    except LookupError:
+        raise ValueError(f"{source}: {where}.encoding: {text!r} is not a known encoding "
+                         f"(e.g. utf-8, gb18030, cp1252, latin-1, utf-16)") from None
+
+
 @dataclass
 class Aliases:
-    """Header and value aliases, merged from the library's files and the user's ``aliases.yaml``.
+    """Header and value aliases and reading settings, merged from the library's files and the user's ``aliases.yaml``.
 
     Attributes
     ----------
@@ -78,10 +148,27 @@ class Aliases:
         ``{table or "*": {normalized header: canonical column}}``.
     values : dict
         ``{canonical column: {normalized value: canonical value}}``.
+    read : dict
+        ``{table or "*": {setting: value}}``, checked (see `ReadSettings`).
     """
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    read: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def read_settings(self, table: str) -> ReadSettings:
+        """The reading settings of `table`: its own entry over the ``"*"`` entry.
+
+        Parameters
+        ----------
+        table : str
+            Contract table name.
+
+        Returns
+        -------
+        ReadSettings
+        """
+        return ReadSettings(**{**self.read.get("*", {}), **self.read.get(table, {})})
 
     def canonical(self, table: str, header: object) -> str | None:
         """Return the canonical column a header of `table` stands for, or None when it is none of the table's.
@@ -102,15 +189,22 @@ class Aliases:
     def merge(self, data: dict, source: str) -> None:
         """Add the aliases of one YAML document (later sources win).
 
-        A document has ``columns: {table or "*": {header: column}}`` and ``values: {column: {value: value}}``; a
-        flat ``{header: column}`` mapping is read as ``columns: {"*": ...}``.
+        A document has ``columns: {table or "*": {header: column}}``, ``values: {column: {value: value}}`` and
+        ``read: {table or "*": {setting: value}}``; a flat ``{header: column}`` mapping is read as
+        ``columns: {"*": ...}``.
+
+        Raises
+        ------
+        ValueError
+            Naming `source` and the entry, for a malformed section, an unknown table or an unknown or bad setting.
         """
         if not data:
             return
         if not isinstance(data, dict):
             raise ValueError(f"{source}: expected a mapping of aliases")
-        if "columns" not in data and "values" not in data:
+        if not {"columns", "values", "read"} & set(data):
             data = {"columns": {"*": data}}
+        self._merge_read(data.get("read") or {}, source)
         for target, section in (("columns", self.columns), ("values", self.values)):
             for scope, mapping in (data.get(target) or {}).items():
                 if not isinstance(mapping, dict):
@@ -118,6 +212,20 @@ class Aliases:
                 bucket = section.setdefault(str(scope), {})
                 for alias, name in mapping.items():
                     bucket[normalize_header(alias)] = str(name).strip()
+
+    def _merge_read(self, section: object, source: str) -> None:
+        """Add a ``read:`` section, every table and setting checked."""
+        if not isinstance(section, dict):
+            raise ValueError(f"{source}: read must map table names to their settings")
+        for scope, settings in section.items():
+            where = f"read.{scope}"
+            if scope != "*" and scope not in TABLES:
+                raise ValueError(f"{source}: {where}: no table {scope!r}; the tables are {', '.join(TABLES)}")
+            if not isinstance(settings, dict):
+                raise ValueError(f"{source}: {where} must map settings to values, e.g. separator: \";\"")
+            bucket = self.read.setdefault(str(scope), {})
+            for key, value in settings.items():
+                bucket[key] = _read_setting(source, where, key, value)
 
 
 def load_aliases(data_dir: str | os.PathLike | None = None) -> Aliases:
@@ -807,8 +915,10 @@ def drop_raw(con, table: str) -> None:
 
 __all__ = [
     "Aliases",
+    "READ_SETTINGS",
     "RawTable",
     "ReadError",
+    "ReadSettings",
     "already_canonical",
     "canonical_value",
     "detect_encoding",
