@@ -183,7 +183,10 @@ class Report:
         """Return the Ibis table ``name`` with the rows after ``as_of`` removed."""
         table = self.workspace.table(name)
         column = self.workspace.time_column(name)
-        return table if column is None else cut_at(table, self.as_of, column)
+        # a table without its (optional) time column, or a window with no end (no dated rows), is not cut
+        if column is None or not self.has(name, column) or pd.isna(self.as_of):
+            return table
+        return cut_at(table, self.as_of, column)
 
     def data_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """First and last time of the main table, within the window."""
@@ -305,7 +308,7 @@ class Report:
             "params": params,
             "inputs": self.workspace.inputs(),
             "engine": self.params["engine"].split("://")[0],
-            "as_of": self.as_of.isoformat(),
+            "as_of": None if pd.isna(self.as_of) else self.as_of.isoformat(),
             "as_of_source": self.as_of_source,
             "data_range": [low.isoformat() if low is not None else None,
                            high.isoformat() if high is not None else None],
@@ -339,7 +342,8 @@ class Report:
         rows = [
             (self.t("header_client"), self.mask(self.params["client"]) or "—"),
             (self.t("header_data_range"), span),
-            (self.t("header_as_of"), f"{self.as_of:{fmt}} ({source})"),
+            (self.t("header_as_of"),
+             self.t("no_data_range") if pd.isna(self.as_of) else f"{self.as_of:{fmt}} ({source})"),
             (self.t("header_generated"), datetime.now().strftime(fmt)),
             (self.t("header_engine"), self.params["engine"].split("://")[0]),
         ]
