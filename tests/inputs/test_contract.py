@@ -97,6 +97,20 @@ def test_missing_tables_and_columns(tmp_path):
     assert len(report.failures) == 3
 
 
+def test_chapter_01_needs_the_daily_table_or_the_posts(tmp_path):
+    posts = "post_id,platform,published_at,content_type,impressions\np1,weibo,2026-09-01 10:00:00,story,100\n"
+    only_posts, neither = tmp_path / "posts", tmp_path / "neither"
+    for folder in (only_posts, neither):
+        folder.mkdir()
+    (only_posts / "posts.csv").write_text(posts, encoding="utf-8")
+    assert validate(only_posts, chapters=["01_platform_matrix"], now=NOW).ok
+    (neither / "audience.csv").write_text("platform,dimension,bucket,share\nweibo,age,18-24,1\n", encoding="utf-8")
+    report = validate(neither, chapters=["platform_matrix"], now=NOW)
+    assert [(f.table, f.rule) for f in report.failures] == [
+        ("platform_daily or posts",
+         "missing required table: no platform_daily.csv or posts.csv (nor .xlsx or .parquet)")]
+
+
 def test_engagements_may_be_derived_from_their_parts(tmp_path):
     daily = "date,platform,followers,impressions,likes,comments,shares,saves\n2026-09-01,douyin,1,2,3,4,5,6\n"
     assert validate(_folder(tmp_path, platform_daily__csv=daily), chapters=["01_platform_matrix"], now=NOW).ok
@@ -236,11 +250,12 @@ def test_only_the_chosen_chapters_tables_are_checked(tmp_path):
 
 
 def test_tables_to_check():
+    # 01 needs platform_daily or posts: each is optional alone, the group is checked by validate
     assert tables_to_check(chapters=["01_platform_matrix", "lifecycle"]) == {
-        "platform_daily": True, "posts": False, "audience": False, "events": True,
+        "platform_daily": False, "posts": False, "audience": False, "events": True,
     }
     assert tables_to_check(tables=["posts"]) == {"posts": True}
-    assert all(tables_to_check().get(t) for t in ("platform_daily", "events", "experiment", "mentions"))
+    assert all(tables_to_check().get(t) for t in ("events", "experiment", "mentions"))
 
 
 def test_missing_folder(tmp_path):

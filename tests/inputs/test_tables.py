@@ -78,8 +78,15 @@ def test_enums():
 
 
 def test_chapter_tables():
-    assert CHAPTER_TABLES["01_platform_matrix"].required == ("platform_daily",)
-    assert CHAPTER_TABLES["01_platform_matrix"].optional == ("posts", "audience")
+    matrix = CHAPTER_TABLES["01_platform_matrix"]
+    assert matrix.required == () and matrix.any_of == ("platform_daily", "posts")
+    assert matrix.optional == ("audience",) and matrix.all == ("platform_daily", "posts", "audience")
+    assert matrix.lacking(["posts"]) == [] and matrix.lacking(["platform_daily", "audience"]) == []
+    assert matrix.lacking(["audience"]) == ["platform_daily or posts"]
+    assert matrix.main_table(["posts", "platform_daily"]) == "platform_daily"
+    assert matrix.main_table(["posts"]) == "posts"
+    assert CHAPTER_TABLES["02_lifecycle"].lacking(["platform_daily"]) == ["events"]
+    assert CHAPTER_TABLES["02_lifecycle"].main_table([]) == "events"
     assert CHAPTER_TABLES["04_churn"].all == ("events", "experiment")
     assert chapter_tables("crisis_postmortem") is CHAPTER_TABLES["05_crisis_postmortem"]
     with pytest.raises(KeyError, match="known chapters"):

@@ -172,7 +172,7 @@ def tables_to_check(tables: Iterable[str] | None = None, chapters: Iterable[str]
         chapters = list(CHAPTER_TABLES)
     for chapter in chapters or ():
         spec = chapter_tables(chapter)
-        for name in spec.optional:
+        for name in spec.any_of + spec.optional:  # a one-of group is checked as a whole by `validate`
             wanted.setdefault(name, False)
         for name in spec.required:
             wanted[name] = True
@@ -237,7 +237,31 @@ def validate(
     finally:
         if owned:
             con.disconnect()
+    checked = list(CHAPTER_TABLES) if tables is None and chapters is None else list(chapters or ())
+    report.failures.extend(_missing_groups(data_dir, checked))
     return report
+
+
+def _missing_groups(data_dir: Path, chapters: list[str]) -> list[Failure]:
+    """A failure for each chapter's one-of group of which no table has a file (once per group)."""
+    failures, seen = [], set()
+    for chapter in chapters:
+        group = chapter_tables(chapter).any_of
+        if not group or group in seen:
+            continue
+        seen.add(group)
+        if not any(_has_file(data_dir, name) for name in group):
+            files = " or ".join(f"{name}.csv" for name in group)
+            failures.append(Failure(" or ".join(group), None, None, None,
+                                    f"missing required table: no {files} (nor .xlsx or .parquet)"))
+    return failures
+
+
+def _has_file(data_dir: Path, table: str) -> bool:
+    try:
+        return find_table_file(data_dir, table) is not None
+    except ReadError:  # there is a file, already reported as unreadable
+        return True
 
 
 def _validate_table(con, data_dir, table, required, aliases, now, report) -> None:

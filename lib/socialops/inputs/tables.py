@@ -6,6 +6,7 @@ change to this module (and to DESIGN.md's table).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 #: Canonical kinds of column. Each kind fixes the Ibis type a column has once read and the rules its values obey.
@@ -228,19 +229,40 @@ class ChapterTables:
         Tables without which the chapter cannot run.
     optional : tuple of str
         Tables that enable extra sections when present.
+    any_of : tuple of str
+        Tables of which the chapter needs at least one (each enables its own sections); empty: no such group.
     """
 
     required: tuple[str, ...]
     optional: tuple[str, ...] = field(default=())
+    any_of: tuple[str, ...] = field(default=())
 
     @property
     def all(self) -> tuple[str, ...]:
-        """Required then optional table names."""
-        return self.required + self.optional
+        """Required, then one-of, then optional table names."""
+        return self.required + self.any_of + self.optional
+
+    def lacking(self, present: Collection[str]) -> list[str]:
+        """What the chapter lacks to run on the tables `present` (empty when it can run).
+
+        Each missing required table by name, and the one-of group as ``"a or b"`` when none of it is there.
+        """
+        missing = [name for name in self.required if name not in present]
+        if self.any_of and not set(self.any_of) & set(present):
+            missing.append(" or ".join(self.any_of))
+        return missing
+
+    def main_table(self, present: Collection[str]) -> str:
+        """The table that dates the chapter's data: the first required, else the first one-of table present."""
+        candidates = list(self.required) + [name for name in self.any_of if name in present]
+        if not candidates:
+            raise KeyError(f"none of {', '.join(self.any_of)} is present")
+        return candidates[0]
 
 
 CHAPTER_TABLES: dict[str, ChapterTables] = {
-    "01_platform_matrix": ChapterTables(("platform_daily",), ("posts", "audience")),
+    # the platform comparison needs the daily table, the posting sections the posts: either runs alone
+    "01_platform_matrix": ChapterTables((), ("audience",), any_of=("platform_daily", "posts")),
     "02_lifecycle": ChapterTables(("events",), ("platform_daily",)),
     "03_ab_testing": ChapterTables(("experiment",), ()),
     "04_churn": ChapterTables(("events",), ("experiment",)),

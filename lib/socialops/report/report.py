@@ -137,13 +137,13 @@ class Report:
         except ValueError as error:
             raise ValueError(f"as_of: {error}") from None
         needs = CHAPTER_TABLES[chapter]
-        tables = list(needs.required) + list(needs.optional)
+        tables = list(needs.all)
         if os.environ.get(VALIDATED_ENV) != "1":
             from socialops.inputs import contract  # imported only when needed: pandera takes a second to load
 
             contract.validate(data_dir, chapters=[chapter], engine=engine).raise_for_failures()
         workspace = open_workspace(data_dir, tables, engine=engine)
-        main_table = needs.required[0]
+        main_table = needs.main_table([name for name in tables if workspace.has(name)])
         if given is not None:
             resolved, source = given, "given"
         else:
