@@ -415,7 +415,7 @@ def test_alias_files_target_real_columns_and_values():
     assert {"common.yaml", "xiaohongshu.yaml", "douyin.yaml", "wechat.yaml"} <= set(files)
     all_columns = {c for spec in TABLES.values() for c in spec.names}
     allowed = {"platform": set(KNOWN_PLATFORMS), "content_type": set(CONTENT_TYPES), "format": set(FORMATS),
-               "event": set(EVENTS)}
+               "event": set(EVENTS), "sentiment": {"1", "0", "-1"}}
     for name, doc in files.items():
         for scope, mapping in doc.get("columns", {}).items():
             columns = all_columns if scope == "*" else set(TABLES[scope].names)

@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import yaml
 
+from socialops.inputs.dates import formatted_time
 from socialops.inputs.tables import KNOWN_PLATFORMS, TABLES, Column, table_spec
 
 log = logging.getLogger("socialops")
@@ -644,6 +645,9 @@ def _arrow_csv(path: Path, width: int) -> pa.Table:
 
 # ------------------------------------------------------------------------------------------------ parsing
 NUMERIC_KINDS = ("count", "flag01", "float", "share", "sentiment", "amount")
+#: The largest number (in size) a numeric column may hold: a trillion. Sums of millions of such values stay
+#: exact enough in floating point and far from overflowing a 64-bit integer.
+MAX_NUMBER = 1e12
 
 
 def ok_column(name: str) -> str:
@@ -663,7 +667,15 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     an expression referenced several times is computed once in an inner query instead of being repeated.
 
     Text timestamps may use ``/`` or ``年月日``; a zone suffix (``+08:00``, ``Z``) is dropped and the wall-clock
-    time as written is kept, since hour-of-day analyses want the time the audience saw.
+    time as written is kept, since hour-of-day analyses want the time the audience saw. A table whose
+    ``date_format`` reading setting is set reads its dates and times with it instead: a strftime pattern
+    (``%m/%d/%Y %H:%M``, ``%d/%m/%y``, ``%Y%m%d``; ``-``, ``.`` and ``/`` between numbers are interchangeable,
+    a ``%z`` zone is dropped) or ``excel`` for spreadsheet serial day numbers (see `socialops.inputs.dates`).
+
+    Numbers must be finite and at most `MAX_NUMBER` in size (larger ones overflow sums): others are null, so
+    their rows fail validation. A column with value aliases (``values:`` in the alias map) reads its aliased values
+    first: sentiment labels (``positive``, ``负面`` …) become numbers that way, and an experiment's ``variant``
+    codes become names.
 
     Parameters
     ----------
@@ -685,6 +697,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     aliases = aliases or Aliases()
     spec = table_spec(raw.table)
     columns = [spec.column(c) for c in raw.columns]
+    date_format = aliases.read_settings(raw.table).date_format
     t = raw.expr
     # stage 1: trimmed text, blanks as null; the value as written is kept for messages
     stage1 = {}
@@ -707,7 +720,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     for col in columns:
         value = t[col.name]
         norm = t[f"_n_{col.name}"] if f"_n_{col.name}" in t.columns else None
-        parsed[col.name] = _parse(value, norm, col, aliases).cast(col.dtype)
+        parsed[col.name] = _parse(value, norm, col, aliases, date_format=date_format, engine=raw.engine).cast(col.dtype)
     if not checks:
         return t.select(**parsed)
     t = t.select(ROW, *[raw_column(c.name) for c in columns], **parsed, **{f"_in_{c.name}": t[c.name].notnull() for c in columns})
@@ -719,14 +732,17 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     )
 
 
-def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: str) -> ir.Value:
+def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: str,
+                    date_format: str | None = None) -> ir.Value:
     """The canonical value of one raw column as a single expression: the steps of `parse_table` inline.
 
-    Used to test whether a typed file already holds canonical values (`already_canonical`).
+    Used to test whether a typed file already holds canonical values (`already_canonical`); `date_format` is the
+    table's reading setting.
     """
     if value.type().is_string():
         value = _clean_text(value, engine)
-    return _parse(value, _prepared(value, column, engine), column, aliases).cast(column.dtype)
+    norm = _prepared(value, column, engine)
+    return _parse(value, norm, column, aliases, date_format=date_format, engine=engine).cast(column.dtype)
 
 
 def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
@@ -762,14 +778,17 @@ def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
         counts = {name: flag.cast("int64").sum() for name, flag in flags.items()}
         return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum()) if counts else 0
 
+    date_format = aliases.read_settings(raw.table).date_format
+
     def differs(table: ir.Table, c: Column) -> ir.BooleanValue:
-        return ~canonical_value(table[c.name], c, aliases, raw.engine).identical_to(table[c.name])
+        return ~canonical_value(table[c.name], c, aliases, raw.engine, date_format).identical_to(table[c.name])
 
     # Ids and free text are only trimmed, and a trimmed copy of every row costs several times more than comparing
     # its ends: the test below is true of every value trimming would change (and of a few it would not, such as
     # a value starting with a control character, which only sends the table down the converting path). Other
     # text (enums, platforms) is checked on its distinct values, which are few.
-    plain = [c for c in columns if t[c.name].type().is_string() and c.kind in ("id", "text")]
+    plain = [c for c in columns if t[c.name].type().is_string() and c.kind in ("id", "text")
+             and not aliases.values.get(c.name)]
     coded = [c for c in columns if t[c.name].type().is_string() and c not in plain]
     rows = {c.name: differs(t, c) for c in columns if not t[c.name].type().is_string()}
     rows |= {c.name: _untrimmed(t[c.name]) for c in plain}
@@ -820,17 +839,24 @@ def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
     return value.strip() if engine == "duckdb" else value.re_replace(r"^\s+|\s+$", "")
 
 
-def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.Value:
-    """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns)."""
-    if column.kind in ("id", "text"):
+def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases, *,
+           date_format: str | None = None, engine: str = "duckdb") -> ir.Value:
+    """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns).
+
+    `date_format` is the table's reading setting for its dates and times (None: ISO forms).
+    """
+    if column.kind == "id":
         return value if value.type().is_string() else _id_text(value)
+    if column.kind == "text":
+        return _aliased_text(value if value.type().is_string() else _id_text(value), column, aliases)
     if column.kind in ("enum", "platform"):
         return _label_value(value, norm, column, aliases)
     if column.kind in ("date", "timestamp"):
-        return _time_value(value, norm, column.kind)
+        return _time_value(value, norm, column.kind, date_format, engine)
     if column.kind in NUMERIC_KINDS:
-        number = _text_number(norm, column.kind) if norm is not None else _typed_number(value)
-        return _number_value(number, column.kind)
+        if norm is not None:
+            return _number_value(_text_number(_aliased_number(norm, column, aliases), column.kind), column.kind)
+        return _number_value(_typed_number(value), column.kind)
     if column.kind == "bool":
         return _bool_value(value, norm)
     raise ValueError(f"unknown column kind {column.kind!r}")  # pragma: no cover - guarded by the contract's kinds
@@ -850,8 +876,35 @@ def _label_value(value: ir.Value, norm: ir.StringValue | None, column: Column, a
     return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), fallback)
 
 
-def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str) -> ir.Value:
-    """A date (also from a date and time) or a timestamp."""
+def _value_aliases(column: Column, aliases: Aliases) -> dict[str, str]:
+    """The value aliases of `column` that change a value."""
+    return {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
+
+
+def _aliased_text(value: ir.StringValue, column: Column, aliases: Aliases) -> ir.StringValue:
+    """A text value, or its alias where the alias map gives one (matched without regard to case)."""
+    mapping = _value_aliases(column, aliases)
+    if not mapping:
+        return value
+    key = value.lower()
+    return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), value)
+
+
+def _aliased_number(norm: ir.StringValue, column: Column, aliases: Aliases) -> ir.StringValue:
+    """A number's text, or the number a label stands for (``positive`` → ``1`` for sentiment)."""
+    mapping = _value_aliases(column, aliases)
+    if not mapping:
+        return norm
+    key = norm.lower()
+    return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), norm)
+
+
+def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str, date_format: str | None = None,
+                engine: str = "duckdb") -> ir.Value:
+    """A date (also from a date and time) or a timestamp, read as `date_format` says where it is set."""
+    if date_format is not None:
+        stamp = formatted_time(value, date_format, engine)
+        return stamp.date() if kind == "date" else stamp
     if kind == "timestamp":
         return (norm if norm is not None else value).try_cast("timestamp")
     if norm is not None:
@@ -880,12 +933,18 @@ def _typed_number(value: ir.Value) -> ir.FloatingValue:
 
 
 def _number_value(number: ir.FloatingValue, kind: str) -> ir.NumericValue:
-    """Whole numbers for counts and flags (null where not whole), other numbers without NaN or infinity."""
+    """Whole numbers for counts and flags (null where not whole), other numbers without NaN or infinity.
+
+    A number larger than `MAX_NUMBER` in size is null too: its sums would overflow (``1e308`` twice is infinite)
+    and no count or amount of a social media account comes near it. NaN fails the size test as well, and
+    nulling before the cast keeps the engine from casting NaN to an integer (an error, not a null).
+    """
+    number = ibis.ifelse(number.abs() <= MAX_NUMBER, number, ibis.null("float64"))
     if kind in ("count", "flag01"):
         whole = number.round(0)
         # 1.2万 times 1e4 is not exactly 12000 in floating point: a whole number is one within 1e-6
         return ibis.ifelse((number - whole).abs() < 1e-6, whole.cast("int64"), ibis.null("int64"))
-    return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
+    return number
 
 
 def _bool_value(value: ir.Value, norm: ir.StringValue | None) -> ir.BooleanValue:
@@ -915,6 +974,7 @@ def drop_raw(con, table: str) -> None:
 
 __all__ = [
     "Aliases",
+    "MAX_NUMBER",
     "READ_SETTINGS",
     "RawTable",
     "ReadError",
