@@ -20,8 +20,11 @@ import pandera.ibis as pa
 import yaml
 from pandera.errors import SchemaErrors
 
+from socialops.inputs.dates import EARLIEST, FIRST_TWO, date_form, unread_dates_message
 from socialops.inputs.engine import connect
 from socialops.inputs.readers import (
+    MAX_NUMBER,
+    NUMERIC_KINDS,
     ROW,
     Aliases,
     RawTable,
@@ -46,10 +49,15 @@ _PARSE_RULE = {
     "flag01": "not a whole number",
     "float": "not a number",
     "share": "not a number",
-    "sentiment": "not a number",
+    "sentiment": "not a number or a sentiment label (positive, negative, neutral, 正面, 负面, 中性 …)",
     "amount": "not a number",
     "bool": "not true/false",
 }
+#: A number that reads but is too large to be summed safely (see `socialops.inputs.readers.MAX_NUMBER`).
+_TOO_LARGE = f"larger than {MAX_NUMBER:,.0f} in size"
+#: A date before `EARLIEST`: a two-digit year or a day-first date read as ISO gives the year 12 or 31.
+_TOO_EARLY = f"dated before {EARLIEST.year} (a misread date? see date_format in aliases.yaml)"
+_TIME_KINDS = ("date", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -336,9 +344,13 @@ def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: Valid
     if not rules:
         return
     checked = t.mutate(**{f"_bad{i}": bad.fill_null(False) for i, (_, _, bad) in enumerate(rules)})
-    counts = checked.aggregate(**{f"_bad{i}": checked[f"_bad{i}"].cast("int64").sum() for i in range(len(rules))})
-    counts = counts.execute().iloc[0]
+    measures = {f"_bad{i}": checked[f"_bad{i}"].cast("int64").sum() for i in range(len(rules))}
+    counts = checked.aggregate(**measures, **_date_measures(raw, spec, checked)).execute().iloc[0]
+    unread = _unread_dates(raw, spec, checked, counts, rules, aliases)
+    report.failures.extend(unread.values())
     for i, (name, rule, _) in enumerate(rules):
+        if name in unread and rule in (_PARSE_RULE[spec.column(name).kind], _TOO_EARLY):
+            continue  # said once for the column
         n = int(counts[f"_bad{i}"] or 0)
         if n:
             _collect(raw, checked, f"_bad{i}", name, rule, report)
@@ -357,9 +369,61 @@ _DUPLICATE_KEY = "duplicate key"
 
 
 def _parse_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, str, ir.BooleanValue]]:
-    """Values that did not parse as their column's kind, one rule per column."""
-    kinds = {name: spec.column(name).kind for name in raw.columns}
-    return [(name, _PARSE_RULE[kind], ~t[ok_column(name)]) for name, kind in kinds.items() if kind in _PARSE_RULE]
+    """Values that did not parse as their column's kind, one rule per column (two for numbers: too large apart)."""
+    rules = []
+    for name in raw.columns:
+        kind = spec.column(name).kind
+        if kind not in _PARSE_RULE:
+            continue
+        failed = ~t[ok_column(name)]
+        if kind in NUMERIC_KINDS:
+            written = t[raw_column(name)].re_replace(r"[,，¥￥\s]", "").try_cast("float64")
+            # NaN compares above every number in SQL engines: it is not a number, not a large one
+            large = (~written.isinf() & ~written.isnan() & (written.abs() > MAX_NUMBER)).fill_null(False)
+            rules += [(name, _TOO_LARGE, failed & large), (name, _PARSE_RULE[kind], failed & ~large)]
+        else:
+            rules.append((name, _PARSE_RULE[kind], failed))
+    return rules
+
+
+def _date_measures(raw: RawTable, spec: TableSpec, t: ir.Table) -> dict[str, ir.Scalar]:
+    """Per date column: how many values are given, and the largest first and second number of ``D/M/Y`` forms."""
+    measures = {}
+    for name in (n for n in raw.columns if spec.column(n).kind in _TIME_KINDS):
+        written = t[raw_column(name)]
+        measures[f"_given_{name}"] = (t[name].notnull() | ~t[ok_column(name)]).cast("int64").sum()
+        for i, part in ((1, "first"), (2, "second")):
+            measures[f"_{part}_{name}"] = written.re_extract(FIRST_TWO, i).try_cast("int64").max()
+    return measures
+
+
+def _unread_dates(raw: RawTable, spec: TableSpec, t: ir.Table, counts, rules, aliases: Aliases) -> dict[str, Failure]:
+    """One failure per date column none of whose values reads (or all read before 1900): the form seen, the fix.
+
+    `counts` holds the rules' failure counts and `_date_measures`; a column with some values read keeps its
+    failures row by row.
+    """
+    bad: dict[str, int] = defaultdict(int)
+    for i, (name, rule, _) in enumerate(rules):
+        if name in raw.columns and spec.column(name).kind in _TIME_KINDS and rule in (_PARSE_RULE["date"],
+                                                                                     _PARSE_RULE["timestamp"],
+                                                                                     _TOO_EARLY):
+            bad[name] += int(counts[f"_bad{i}"] or 0)
+    date_format = aliases.read_settings(raw.table).date_format
+    unread = {}
+    for name, n in bad.items():
+        if not n or n != int(counts[f"_given_{name}"] or 0):
+            continue
+        sample = str(t.filter(t[raw_column(name)].notnull() & (t[raw_column(name)].strip() != ""))
+                     .order_by(ROW).select(raw_column(name)).limit(1).execute().iloc[0, 0]).strip()
+        first, second = (_whole(counts[f"_{part}_{name}"]) for part in ("first", "second"))
+        message = unread_dates_message(raw.table, sample, date_form(sample, first, second), date_format)
+        unread[name] = Failure(raw.table, raw.file.name, None, name, message)
+    return unread
+
+
+def _whole(value) -> int | None:
+    return None if _missing(value) else int(value)
 
 
 def _value_rules(spec: TableSpec, name: str, t: ir.Table, now: dt.datetime) -> list[tuple[str, str, ir.BooleanValue]]:
@@ -374,6 +438,9 @@ def _value_rules(spec: TableSpec, name: str, t: ir.Table, now: dt.datetime) -> l
     elif column.kind == "enum":
         allowed = ", ".join(column.values)
         rules.append((name, f"unknown value (allowed: {allowed})", ~value.isin(column.values)))
+    if column.kind in _TIME_KINDS:
+        earliest = EARLIEST if column.kind == "date" else dt.datetime.combine(EARLIEST, dt.time())
+        rules.append((name, _TOO_EARLY, value < ibis.literal(earliest)))
     if name == spec.time_column:
         limit = ibis.literal(now.date() if column.kind == "date" else now)
         rules.append((name, f"future-dated (after {now:%Y-%m-%d %H:%M})", value > limit))
