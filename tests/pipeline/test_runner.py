@@ -100,8 +100,8 @@ def test_unknown_parameter_stops_before_anything_runs(fixture_run):
 def test_a_timed_out_chapter_has_its_error_page_alone(fixture_run):
     code, out, _ = fixture_run('import pandas as pd\nrep.result("answer", 1)\nrep.show(pd.DataFrame({"a": [1]}), "t")')
     assert code == 0 and (out / "01_platform_matrix.xlsx").is_file()
-    code, out, _ = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
-    assert code == 4
+    code, out, stderr = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
+    assert code == 4, stderr
     # the previous JSON, workbook and notebook are gone: they would read as this run's
     assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html"]
     assert "status-timeout" in (out / "index.html").read_text(encoding="utf-8").split("</style>")[1]
