@@ -37,7 +37,8 @@ from socialops.pipeline.runner import (
 EXIT_UNEXPECTED = 1
 EXIT_CODES = ("Exit codes: 0 every chapter succeeded; 1 an unexpected error (a bug: --debug shows where); "
               "2 invalid parameters, data, engine or output folder (nothing ran); 3 a chapter failed; "
-              "4 a chapter timed out or its kernel died. Several chapters: the highest code.")
+              "4 a chapter timed out or its kernel died; 130 or 143 stopped by Ctrl-C or SIGTERM (stopped chapters "
+              "keep their previous files). Several chapters: the highest code.")
 #: Errors of the user's setup, not of the program: reported as a message with exit 2.
 OPERATING_ERRORS = (EngineError, ReadError, OSError)
 _DEBUG = "socialops.debug"
