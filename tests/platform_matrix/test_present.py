@@ -354,11 +354,33 @@ def test_recommendations_and_records(totals, posts):
 
 
 def test_recommendations_without_posts_speak_of_roles_only():
-    scored = make_scored(("core", "auxiliary", "deprioritize"))
+    scored = make_scored(("core", "auxiliary", "deprioritize")).merge(
+        make_metrics(platform=["xiaohongshu", "wechat", "weibo"]).assign(audience_fit=[0.5, 0.9, 0.4]), on="platform")
     assert present.recommendations(scored, "brand", EN) == [
         Message("rec_core_brand", {"platforms": "WeChat"}), Message("rec_auxiliary", {"platforms": "Xiaohongshu"}),
         Message("rec_deprioritize", {"platforms": "Weibo"})]
-    assert keys(present.recommendations(make_scored(), "custom", EN)) == ["rec_core", "rec_auxiliary"]
+    assert present.recommendations(make_scored(), "custom", EN)[:2] == [
+        Message("rec_core", {"platforms": "WeChat, Xiaohongshu", "goal": "custom weights"}),
+        Message("rec_auxiliary", {"platforms": "Weibo"})]
+    assert present.recommendations(None, "conversion", EN, mix=MIX) == [
+        Message("rec_mix_over_marketing", {"ad_share": "40%", "target": "30%"})]
+
+
+@pytest.mark.parametrize("goal, drop, kept", [
+    ("conversion", None, True), ("conversion", "conversion_rate", False), ("conversion", "cost_per_follower", False),
+    ("brand", None, True), ("brand", "audience_fit", False), ("awareness", None, False)])
+def test_the_reason_for_the_core_is_given_only_when_the_leader_earns_it(goal, drop, kept):
+    # wechat ranks first: best conversion, cheapest follower, best engagement and fit, but not the widest reach
+    metrics = make_metrics(platform=["xiaohongshu", "wechat", "weibo"]).assign(audience_fit=[0.5, 0.9, 0.4])
+    if drop is not None:
+        metrics = without(metrics, drop) if drop in pm.RATIO_METRICS else metrics.assign(**{drop: NAN})
+    scored = make_scored(("core", "auxiliary", "auxiliary")).merge(metrics, on="platform")
+    first = present.recommendations(scored, goal, EN)[0]
+    if kept:
+        assert first == Message(f"rec_core_{goal}", {"platforms": "WeChat"})
+    else:
+        assert first == Message("rec_core", {"platforms": "WeChat", "goal": EN(f"goal_{goal}")})
+    assert "converts" not in EN(first.key, **first.values) or goal == "conversion"
 
 
 def test_recommendations_word_cadence_mix_and_content():
@@ -372,7 +394,11 @@ def test_recommendations_word_cadence_mix_and_content():
         Message("rec_cadence_above", {"platform": "WeChat", "per_week": "2.3", "low": "2", "high": "3"}),
         Message("rec_mix_balanced", {"ad_share": "25%", "target": "30%"})]
     with_content = present.recommendations(scored, "conversion", EN, content=CONTENT)
-    assert with_content[-1] == Message("rec_content", {"best": "tutorial", "worst": "promotion"})
+    assert with_content[-2:] == [Message("rec_content", {"best": "tutorial"}),
+                                 Message("rec_content_spare", {"worst": "promotion"})]
+    # neither interval clear of the platform average: no advice on content
+    level = make_performance("content_type", ["tutorial", "promotion"], [1.05, 0.95], [0.9, 0.8])
+    assert keys(present.recommendations(scored, "conversion", EN, content=level)) == ["rec_core", "rec_auxiliary"]
 
 
 # ------------------------------------------------------------------ headlines and recorded results

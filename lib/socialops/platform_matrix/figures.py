@@ -170,7 +170,8 @@ def best_time(slots: pd.DataFrame, best: list[int], t: Translator) -> Figure:
     slots : pandas.DataFrame
         Output of :func:`~socialops.platform_matrix.posting.slot_index` by weekday and hour.
     best : list of int
-        The best hours (:func:`~socialops.platform_matrix.posting.best_hours`), named in the title.
+        The best hours (:func:`~socialops.platform_matrix.posting.best_hours`), named in the title; with none
+        (no hour passed the evidence rule) the title only says what the map shows.
     t : Translator
         The report's translator.
     """
@@ -183,7 +184,8 @@ def best_time(slots: pd.DataFrame, best: list[int], t: Translator) -> Figure:
     ax.set_xlabel(t("axis_hour"))
     ax.grid(False)
     fig.colorbar(im, ax=ax, label=t("axis_index"), shrink=0.8)
-    ax.set_title(t("chart_heatmap_title", hours=hours_label(best)), loc="left")
+    title = t("chart_heatmap_title", hours=hours_label(best)) if best else t("chart_heatmap_plain_title")
+    ax.set_title(title, loc="left")
     return fig
 
 
@@ -193,7 +195,8 @@ def content_types(content: pd.DataFrame, t: Translator) -> Figure:
     Parameters
     ----------
     content : pandas.DataFrame
-        Output of :func:`~socialops.platform_matrix.posting.group_performance` by content type (best first).
+        Output of :func:`~socialops.platform_matrix.posting.group_performance` by content type (best first); the
+        title names the best only when there are at least two types to compare.
     t : Translator
         The report's translator.
     """
@@ -204,7 +207,9 @@ def content_types(content: pd.DataFrame, t: Translator) -> Figure:
             color=[ACCENT if i == len(d) - 1 else MUTED for i in range(len(d))])
     ax.axvline(1, color="black", lw=0.8)
     ax.set_xlabel(t("axis_index"))
-    ax.set_title(t("chart_content_title", content=t.label("ct", content.iloc[0]["content_type"])), loc="left")
+    title = (t("chart_content_title", content=t.label("ct", content.iloc[0]["content_type"])) if len(content) > 1
+             else t("chart_content_plain_title"))
+    ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
     return fig
 

@@ -15,7 +15,7 @@ from ibis import _
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from socialops.platform_matrix.analysis import engagement_sum
+from socialops.platform_matrix.analysis import calendar_days, engagement_sum
 
 #: Posts a week recommended per platform (DOMAIN.md §1); platforms not listed have no guidance.
 CADENCE_GUIDANCE: dict[str, tuple[float, float]] = {
@@ -169,17 +169,31 @@ def slot_index(posts: ibis.Table, keys: tuple[str, ...] = ("weekday", "hour"),
                                             weight=eb["weight"])
 
 
-def best_hours(hour_profile: pd.DataFrame, top: int = 2) -> list[int]:
-    """The ``top`` hours of the day with the highest shrunk engagement index, in clock order.
+def best_hours(hour_profile: pd.DataFrame, top: int = 2, min_posts: int = 3) -> list[int]:
+    """The hours of the day that earn the most engagement, by the chapter's evidence rule; in clock order.
+
+    Evidence rule: an hour is named only when it holds at least ``min_posts`` posts and its shrunk index lies
+    above 1 (its posts beat their platforms' average after shrinkage); when the hours do not differ beyond noise
+    (every hour shrunk fully to the mean) none is named. Of the hours that pass, the ``top`` highest.
 
     Parameters
     ----------
     hour_profile : pandas.DataFrame
         Output of ``slot_index(posts, keys=("hour",))``.
     top : int
-        How many hours to return.
+        At most how many hours to return.
+    min_posts : int
+        Fewest posts an hour needs to be named.
+
+    Returns
+    -------
+    list of int
+        The hours, possibly empty.
     """
-    return sorted(int(h) for h in hour_profile.nlargest(top, "shrunk")["hour"])
+    if hour_profile.empty or not hour_profile["weight"].max() > 0:
+        return []
+    eligible = hour_profile[(hour_profile["n"] >= min_posts) & (hour_profile["shrunk"] > 1)]
+    return sorted(int(h) for h in eligible.nlargest(top, "shrunk")["hour"])
 
 
 def _t_interval(n, total, total_sq, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +205,8 @@ def _t_interval(n, total, total_sq, level: float) -> tuple[np.ndarray, np.ndarra
     return mean - half, mean + half
 
 
-def group_performance(posts: ibis.Table, by: str = "content_type", level: float = 0.95) -> pd.DataFrame:
+def group_performance(posts: ibis.Table, by: str = "content_type", level: float = 0.95,
+                      min_posts: int = 1) -> pd.DataFrame:
     """Engagement (and click-through where clicks exist) per content type or format, with t intervals.
 
     Parameters
@@ -202,6 +217,8 @@ def group_performance(posts: ibis.Table, by: str = "content_type", level: float 
         Grouping column, e.g. ``content_type`` or ``format``.
     level : float
         Confidence level.
+    min_posts : int
+        Fewest posts a group needs to be compared; groups with fewer are left out.
 
     Returns
     -------
@@ -222,6 +239,7 @@ def group_performance(posts: ibis.Table, by: str = "content_type", level: float 
         part = pd.DataFrame({by: cells[by], "n": cells["n"], name: cells["total"] / cells["n"],
                              f"{name}_low": lo, f"{name}_high": hi})
         out = part if out is None else out.merge(part.drop(columns="n"), on=by)
+    out = out[out["n"] >= min_posts]
     return out.sort_values("index", ascending=False, ignore_index=True)
 
 
@@ -281,6 +299,29 @@ def content_mix(posts: ibis.Table, target_value_share: float = 0.7, tolerance: f
                "verdict": verdict, "posts": n, "ads": ads, "ad_share_low": float(lo), "ad_share_high": float(hi),
                "basis": "is_ad" if "is_ad" in posts.columns else "content_type"}
     return summary, by_platform
+
+
+def posts_period(posts: ibis.Table, as_of: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days the posting sections count when there is no daily table: the current period, from the first post.
+
+    Parameters
+    ----------
+    posts : ibis.Table
+        The ``posts`` table (already cut at ``as_of``).
+    as_of : pandas.Timestamp
+        End of the observation window.
+    days : int
+        Length of the period in days (the ``period_days`` parameter).
+
+    Returns
+    -------
+    tuple of pandas.Timestamp
+        ``(first_day, last_day)``, both inclusive, at midnight (see
+        :func:`~socialops.platform_matrix.analysis.scored_period` for the daily table's).
+    """
+    start, end = calendar_days(as_of, days)
+    first = posts.published_at.min().to_pandas()
+    return (start if pd.isna(first) else max(start, pd.Timestamp(first).normalize())), end
 
 
 def posting_cadence(posts: ibis.Table, start, end, platforms=(),

@@ -5,17 +5,30 @@ Each function takes outputs of :mod:`~socialops.platform_matrix.analysis` or
 headers and formatted cells, ready for ``rep.show``; what the report says comes back as
 :class:`~socialops.report.findings.Message` objects, ready for ``rep.tell``. A list of findings holds only the
 sentences the data supports: a finding about data that is absent is left out, never said with an empty value.
+
+Evidence rules, one per kind of claim (the report states each where it applies):
+
+* a section whose table or column is absent is replaced by one skip message saying what to add
+  (:func:`skipped_sections`) and listed in the results' ``skipped``;
+* a best hour needs at least ``min_posts_per_slot`` posts and engagement above its platforms' average after
+  shrinkage (:func:`~socialops.platform_matrix.posting.best_hours`);
+* a content type or format is compared only with at least ``min_posts_per_type`` posts; advice to lean on a type
+  needs its interval above the platform average, advice to use one sparingly its interval below it;
+* the reason given for a core platform ("converts best", "wins followers cheapest", ...) is given only when the
+  top-ranked platform leads every metric the reason names; otherwise the advice names the goal alone, and the
+  score's note says which of its parts the data lacked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from socialops.platform_matrix.analysis import RATIO_METRICS
+from socialops.inputs.tables import ENGAGEMENT_PARTS
+from socialops.platform_matrix.analysis import GOAL_WEIGHTS, RATIO_METRICS
 from socialops.report.findings import Message
 from socialops.report.format import is_missing, number, percent, signed, with_interval
 from socialops.report.i18n import Translator
@@ -26,8 +39,80 @@ LABEL_PREFIX = {"content_type": "ct", "format": "fmt"}
 #: The goals with advice of their own for the core platforms (other goals get the plain advice).
 GOALS_WITH_ADVICE = ("awareness", "conversion", "brand")
 
+#: The sections of the chapter, in report order, as named in the results' ``skipped``.
+SECTIONS = ("platforms", "ctr", "conversion_rate", "cost_per_follower", "change", "audience_fit", "score",
+            "cadence", "best_time", "content", "format", "content_mix")
+
+#: The sections that compare the platforms day by day (the ``platform_daily`` table).
+DAILY_SECTIONS = ("platforms", "change", "score")
+
+#: The sections drawn from the ``posts`` table, and those of them that need engagement counts.
+POSTS_SECTIONS = ("cadence", "best_time", "content", "format", "content_mix")
+ENGAGEMENT_SECTIONS = ("best_time", "content", "format")
+
+#: The optional columns of ``platform_daily`` each rate needs (the required ones are always there).
+METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ctr": ("clicks",),
+    "conversion_rate": ("conversions", "clicks"),
+    "cost_per_follower": ("spend", "new_followers"),
+}
+
+#: The metrics each goal's reason for the core platform names, and whether the core must have the highest
+#: (``max``) or the lowest (``min``) value of each.
+CORE_CLAIMS: dict[str, dict[str, str]] = {
+    "conversion": {"conversion_rate": "max", "cost_per_follower": "min"},
+    "awareness": {"impressions": "max"},
+    "brand": {"engagement_rate": "max", "audience_fit": "max"},
+}
+
 _change = partial(signed, digits=1, scale=100, unit="%")
 _two_places = partial(number, digits=2)
+
+
+# ------------------------------------------------------------------ what the data support
+
+
+def skipped_sections(tables: Mapping[str, Collection[str]]) -> dict[str, Message]:
+    """The sections the data cannot support, each with the skip message that says what to add.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{table: its columns}`` for each of ``platform_daily``, ``posts`` and ``audience`` present.
+
+    Returns
+    -------
+    dict
+        Section (one of :data:`SECTIONS`) to its skip :class:`Message`, in report order: the daily sections
+        without ``platform_daily``, a rate without the columns it needs, the audience fit without ``audience``,
+        the posting sections without ``posts``, those needing engagement without any of likes, comments, shares
+        and saves, the format comparison without ``format``.
+    """
+    reasons: dict[str, Message] = {}
+    daily = tables.get("platform_daily")
+    if daily is None:
+        reasons.update(dict.fromkeys(DAILY_SECTIONS, Message("skip_platform_daily", kind="skip")))
+    else:
+        for metric, needed in METRIC_COLUMNS.items():
+            missing = [c for c in needed if c not in daily]
+            if missing:
+                reasons[metric] = Message(f"skip_{metric}", {"columns": ", ".join(missing)}, "skip")
+    if "audience" not in tables:
+        reasons["audience_fit"] = Message("skip_audience", kind="skip")
+    posts = tables.get("posts")
+    if posts is None:
+        reasons.update(dict.fromkeys(POSTS_SECTIONS, Message("skip_posts", kind="skip")))
+    elif not set(ENGAGEMENT_PARTS) & set(posts):
+        reasons.update(dict.fromkeys(ENGAGEMENT_SECTIONS, Message("skip_engagement", kind="skip")))
+    elif "format" not in posts:
+        reasons["format"] = Message("skip_format", kind="skip")
+    return {section: reasons[section] for section in SECTIONS if section in reasons}
+
+
+def skipped_record(skipped: Mapping[str, Message], t: Translator) -> list[dict[str, str]]:
+    """The results' ``skipped``: one {section, reason} per section left out, in report order and language."""
+    return [{"section": section, "reason": t(skipped[section].key, **skipped[section].values)}
+            for section in SECTIONS if section in skipped]
 
 
 # ------------------------------------------------------------------ names
@@ -285,6 +370,31 @@ def score_findings(scored: pd.DataFrame, goal: str, t: Translator) -> list[Messa
                                           "p_top": percent(top["p_top"], 0)})]
 
 
+def score_basis(scored: pd.DataFrame, goal: str, weights: Mapping[str, float] | None,
+                t: Translator) -> list[Message]:
+    """The note naming the parts of the score the data lack (their weight went to the others); empty if none.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
+    goal : str
+        The ``goal`` parameter.
+    weights : mapping, optional
+        Explicit weights, when given (they replace the goal's).
+    t : Translator
+        The report's translator.
+    """
+    parts = weights or GOAL_WEIGHTS.get(goal, {})
+    missing = [c for c in parts if not scored[f"norm_{c}"].notna().any()]
+    if not missing:
+        return []
+    used = [c for c in parts if c not in missing]
+    return [Message("note_score_missing", {
+        "missing": t("list_sep").join(t(f"part_{c}") for c in missing),
+        "used": t("list_sep").join(t(f"part_{c}") for c in used) or t("word_none")}, "note")]
+
+
 # ------------------------------------------------------------------ posting cadence
 
 
@@ -335,6 +445,11 @@ def hours_findings(hour_profile: pd.DataFrame, best: list[int]) -> list[Message]
     return [Message("find_hours", {"hours": hours_label(best), "lift": _two_places(lift)})]
 
 
+def no_best_hours(min_posts: int) -> Message:
+    """The finding when no hour passes the evidence rule of :func:`~socialops.platform_matrix.posting.best_hours`."""
+    return Message("find_hours_none", {"min_posts": min_posts})
+
+
 def best_slots_table(slots: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """Each platform's best hours: posts, raw and shrunk engagement rate.
 
@@ -372,20 +487,25 @@ def content_findings(content: pd.DataFrame, t: Translator, formats: pd.DataFrame
     Returns
     -------
     list of Message
-        ``find_content``, then ``find_format`` when the leading format's interval lies above the platform
-        average, else ``find_format_none``.
+        ``find_content`` (``find_content_none`` when fewer than two types are left to compare), then
+        ``find_format`` when the leading format's interval lies above the platform average, else
+        ``find_format_none``; nothing about formats when no format is left to compare.
     """
-    best, worst = content.iloc[0], content.iloc[-1]
-    found: list[Message] = [Message("find_content", {
-        "best": t.label("ct", best["content_type"]), "index": _two_places(best["index"]),
-        "low": _two_places(best["index_low"]), "high": _two_places(best["index_high"]),
-        "worst": t.label("ct", worst["content_type"]), "worst_index": _two_places(worst["index"])})]
-    if formats is not None:
+    found = [Message("find_content_none")] if len(content) < 2 else [_content_leaders(content, t)]
+    if formats is not None and not formats.empty:
         lead = formats.iloc[0]
         found.append(Message("find_format" if lead["index_low"] > 1 else "find_format_none", {
             "best": t.label("fmt", lead["format"]), "index": _two_places(lead["index"]),
             "low": _two_places(lead["index_low"]), "high": _two_places(lead["index_high"])}))
     return found
+
+
+def _content_leaders(content: pd.DataFrame, t: Translator) -> Message:
+    best, worst = content.iloc[0], content.iloc[-1]
+    return Message("find_content", {
+        "best": t.label("ct", best["content_type"]), "index": _two_places(best["index"]),
+        "low": _two_places(best["index_low"]), "high": _two_places(best["index_high"]),
+        "worst": t.label("ct", worst["content_type"]), "worst_index": _two_places(worst["index"])})
 
 
 def performance_table(performance: pd.DataFrame, by: str, t: Translator) -> pd.DataFrame:
@@ -437,15 +557,16 @@ def mix_findings(mix: Mapping[str, object], t: Translator) -> list[Message]:
 # ------------------------------------------------------------------ recommendations
 
 
-def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.DataFrame | None = None,
+def recommendations(scored: pd.DataFrame | None, goal: str, t: Translator, cadence: pd.DataFrame | None = None,
                     mix: Mapping[str, object] | None = None, content: pd.DataFrame | None = None,
                     hours: list[int] | None = None) -> list[Message]:
     """The chapter's closing advice as messages of the catalog, in reading order.
 
     Parameters
     ----------
-    scored : pandas.DataFrame
-        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
+    scored : pandas.DataFrame or None
+        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`; None without the daily table
+        (no advice on roles then).
     goal : str
         The goal the score favoured (selects the wording of the core-platform advice).
     t : Translator
@@ -461,10 +582,9 @@ def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.
     list of Message
         Keys of ``messages/platform_matrix.yaml`` (prefix ``rec_``) and the values they format.
     """
-    roles = {role: scored.loc[scored["role"] == role, "platform"].tolist()
+    roles = {role: [] if scored is None else scored.loc[scored["role"] == role, "platform"].tolist()
              for role in ("core", "auxiliary", "deprioritize")}
-    recs: list[Message] = [Message(f"rec_core_{goal}" if goal in GOALS_WITH_ADVICE else "rec_core",
-                                   {"platforms": platform_names(roles["core"], t)})]
+    recs: list[Message] = [] if scored is None else [_core_advice(scored, goal, t)]
     recs += [Message(f"rec_{role}", {"platforms": platform_names(roles[role], t)})
              for role in ("auxiliary", "deprioritize") if roles[role]]
     if cadence is not None:
@@ -473,11 +593,38 @@ def recommendations(scored: pd.DataFrame, goal: str, t: Translator, cadence: pd.
         recs.append(Message(f"rec_mix_{mix['verdict']}", {"ad_share": percent(mix["ad_share"], 0),
                                                           "target": percent(1 - mix["target_value_share"], 0)}))
     if content is not None and len(content) > 1:
-        recs.append(Message("rec_content", {"best": t.label("ct", content["content_type"].iloc[0]),
-                                            "worst": t.label("ct", content["content_type"].iloc[-1])}))
+        recs += _content_advice(content, t)
     if hours:
         recs.append(Message("rec_hours", {"hours": hours_label(hours)}))
     return recs
+
+
+def leads(scored: pd.DataFrame, metric: str, direction: str) -> bool:
+    """Whether the top-ranked platform has the highest (``max``) or lowest (``min``) measured value of `metric`."""
+    if metric not in scored or is_missing(scored[metric].iloc[0]):
+        return False
+    best = scored[metric].max() if direction == "max" else scored[metric].min()
+    return bool(scored[metric].iloc[0] == best)
+
+
+def _core_advice(scored: pd.DataFrame, goal: str, t: Translator) -> Message:
+    """The goal's reason for the core platforms when the leader earns it on every metric it names, else the goal."""
+    core = platform_names(scored.loc[scored["role"] == "core", "platform"], t)
+    claims = CORE_CLAIMS.get(goal)
+    if claims and all(leads(scored, metric, direction) for metric, direction in claims.items()):
+        return Message(f"rec_core_{goal}", {"platforms": core})
+    return Message("rec_core", {"platforms": core, "goal": t(f"goal_{goal}")})
+
+
+def _content_advice(content: pd.DataFrame, t: Translator) -> list[Message]:
+    """Lean on the best type when its interval lies above the platform average; spare the worst below it."""
+    best, worst = content.iloc[0], content.iloc[-1]
+    advice = []
+    if best["index_low"] > 1:
+        advice.append(Message("rec_content", {"best": t.label("ct", best["content_type"])}))
+    if worst["index_high"] < 1:
+        advice.append(Message("rec_content_spare", {"worst": t.label("ct", worst["content_type"])}))
+    return advice
 
 
 def _cadence_advice(cadence: pd.DataFrame, weak: list[str], t: Translator) -> list[Message]:
@@ -496,14 +643,16 @@ def _cadence_advice(cadence: pd.DataFrame, weak: list[str], t: Translator) -> li
 # ------------------------------------------------------------------ headline values and recorded results
 
 
-def headlines(scored: pd.DataFrame, t: Translator, mix: Mapping[str, object] | None = None,
+def headlines(scored: pd.DataFrame | None, t: Translator, mix: Mapping[str, object] | None = None,
               best: list[int] | None = None) -> list[tuple[str, str]]:
     """The chapter's headline figures for the summary page: ``(label, value)`` pairs.
 
-    The core platforms always; the advert share where there are posts; the best hours where posts carry
-    engagement.
+    Only what was measured: the core platforms where the daily table scored them; the advert share where there
+    are posts; the best hours where an hour passed the evidence rule.
     """
-    heads = [(t("head_core"), platform_names(scored.loc[scored["role"] == "core", "platform"], t))]
+    heads = []
+    if scored is not None:
+        heads.append((t("head_core"), platform_names(scored.loc[scored["role"] == "core", "platform"], t)))
     if mix is not None:
         heads.append((t("head_ad_share"), percent(mix["ad_share"], 0)))
     if best:
@@ -550,7 +699,7 @@ def _records(frame: pd.DataFrame | None) -> list[dict] | None:
     return None if frame is None else frame.to_dict("records")
 
 
-def chapter_results(scored: pd.DataFrame, stability: pd.DataFrame, change: pd.DataFrame,
+def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None, change: pd.DataFrame | None,
                     period: tuple[pd.Timestamp, pd.Timestamp], period_days: int, goal: str, *,
                     fit: pd.DataFrame | None = None, cadence: pd.DataFrame | None = None,
                     mix: Mapping[str, object] | None = None, best: list[int] | None = None,
@@ -559,14 +708,14 @@ def chapter_results(scored: pd.DataFrame, stability: pd.DataFrame, change: pd.Da
 
     Parameters
     ----------
-    scored : pandas.DataFrame
-        Output of :func:`~socialops.platform_matrix.analysis.score_platforms`.
-    stability : pandas.DataFrame
-        Output of :func:`~socialops.platform_matrix.analysis.score_intervals`.
-    change : pandas.DataFrame
-        Output of :func:`~socialops.platform_matrix.analysis.period_change`.
+    scored, stability, change : pandas.DataFrame or None
+        Outputs of :func:`~socialops.platform_matrix.analysis.score_platforms`,
+        :func:`~socialops.platform_matrix.analysis.score_intervals` and
+        :func:`~socialops.platform_matrix.analysis.period_change`; None without the daily table (``platforms``
+        is then an empty list).
     period : tuple of pandas.Timestamp
-        First and last day scored (see :func:`~socialops.platform_matrix.analysis.scored_period`).
+        First and last day scored (see :func:`~socialops.platform_matrix.analysis.scored_period`, or
+        :func:`~socialops.platform_matrix.posting.posts_period` without the daily table).
     period_days : int
         The ``period_days`` parameter.
     goal : str
@@ -581,12 +730,12 @@ def chapter_results(scored: pd.DataFrame, stability: pd.DataFrame, change: pd.Da
     """
     first_day, last_day = period
     return {
-        "platforms": platform_records(scored, cadence),
+        "platforms": [] if scored is None else platform_records(scored, cadence),
         "content_mix": None if mix is None else {k: mix[k] for k in MIX_KEYS},
         "period": {"start": f"{first_day:%Y-%m-%d}", "end": f"{last_day:%Y-%m-%d}", "days": period_days},
         "goal": goal,
-        "score_intervals": stability.to_dict("records"),
-        "change": change.to_dict("records"),
+        "score_intervals": _records(stability),
+        "change": _records(change),
         "audience_fit": _records(fit),
         "cadence": _records(cadence),
         "best_hours": best,
