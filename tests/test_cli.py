@@ -289,3 +289,15 @@ def test_an_error_is_a_message_and_a_traceback_only_with_debug(monkeypatch, rais
         assert "Permission denied" in done.output
     debugged = runner.invoke(cli_module.app, ["params", "lifecycle", "--debug"])
     assert debugged.exception is raised
+
+
+def test_an_unusable_masking_key_stops_the_run_before_any_chapter(tmp_path, monkeypatch):
+    key = tmp_path / "mask-key"
+    key.write_bytes(b"x" * 32)
+    key.chmod(0o644)  # readable by other users: refused
+    monkeypatch.setenv("SOCIALOPS_MASK_KEY_FILE", str(key))
+    out = tmp_path / "out"
+    done = run_cli("run", "crisis_postmortem", "--data", str(SAMPLES), "--out", str(out))
+    assert done.returncode == 2, done.stderr
+    assert "mask-key" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()

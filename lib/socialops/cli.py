@@ -33,6 +33,7 @@ from socialops.pipeline.runner import (
     run_chapters,
     skip_slow_optional_imports,
 )
+from socialops.report.masking import MaskKeyError, mask_key
 
 EXIT_UNEXPECTED = 1
 EXIT_CODES = ("Exit codes: 0 every chapter succeeded; 1 an unexpected error (a bug: --debug shows where); "
@@ -40,7 +41,7 @@ EXIT_CODES = ("Exit codes: 0 every chapter succeeded; 1 an unexpected error (a b
               "4 a chapter timed out or its kernel died; 130 or 143 stopped by Ctrl-C or SIGTERM (stopped chapters "
               "keep their previous files). Several chapters: the highest code.")
 #: Errors of the user's setup, not of the program: reported as a message with exit 2.
-OPERATING_ERRORS = (EngineError, ReadError, OSError)
+OPERATING_ERRORS = (EngineError, ReadError, MaskKeyError, OSError)
 _DEBUG = "socialops.debug"
 
 err = Console(stderr=True, soft_wrap=True)  # messages unwrapped: a path or a row stays on one line
@@ -150,6 +151,7 @@ def run(
         if "engine" in chapter_values:  # notebooks, JSON and logs get the URL redacted
             chapter_values["engine"] = for_chapters(chapter_values["engine"])
     _check_data(data_dir, selected, values)
+    mask_key()  # an unusable masking key stops the run here (exit 2), not in every chapter's kernel
     _make_out(out_dir)
     job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
     outcomes = _run_with_progress(job_list, jobs)
@@ -288,6 +290,8 @@ def validate(
     for name, info in report.tables.items():
         table.add_row(name, str(info.get("file", "")), f"{info.get('rows', 0):,}", str(info.get("encoding") or ""))
     out.print(table)
+    if report.warnings:
+        err.print(redact(report.format_warnings()), highlight=False, markup=False)
 
 
 @app.command("params")
