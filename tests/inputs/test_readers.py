@@ -67,9 +67,9 @@ def test_ascii_is_read_as_utf8(tmp_path):
     ("content", "message"),
     [
         (b"", "empty"),
-        ("user_id,ts\n".encode("utf-16"), "binary"),
+        ("user_id,ts\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark.*encoding: utf-16-le"),
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "binary"),
-        (b"user_id\n\xff\xfe\xfd\xfc\x80\x81\xff\n", "unknown text encoding"),
+        (b"user_id\n\xff\xfe\xfd\xfc\x80\x81\xff\n", "not UTF-8: line 2 holds the bytes ff fe fd fc; nor GB18030"),
     ],
 )
 def test_undecodable_files_are_errors_naming_the_file(tmp_path, content, message):

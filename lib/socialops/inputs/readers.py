@@ -3,7 +3,9 @@
 A table file is ``<table>.csv``, ``<table>.xlsx`` or ``<table>.parquet`` in the data folder. Files are only ever
 read: a CSV that is not UTF-8 is transcoded to a temporary UTF-8 copy, which is deleted once the engine holds the
 rows. Every raw table carries ``_row``, the row number a spreadsheet shows (header = row 1, first data row = 2), so
-that a failure can point at the line to fix.
+that a failure can point at the line to fix. How a file is read (encoding, separator, sheet, header row, date
+format) may be set per table in the data folder's ``aliases.yaml`` (see `ReadSettings`); what is not set is
+detected, or the file is refused with the setting to add (`socialops.inputs.csvfiles`, `socialops.inputs.workbooks`).
 
 Values are first read as they are (CSV and xlsx cells as text, Parquet in its own types); `parse_column` then turns
 them into the canonical types with checked casts written as Ibis expressions, so the same code runs on every engine.
@@ -12,15 +14,12 @@ them into the canonical types with checked casts written as Ibis expressions, so
 from __future__ import annotations
 
 import codecs
-import csv
-import datetime as dt
 import functools
 import logging
 import operator
 import os
-import shutil
+import re
 import tempfile
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,7 +30,17 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import yaml
 
+from socialops.inputs.csvfiles import (
+    MAX_LINE_BYTES,
+    Dialect,
+    csv_header,
+    detect_encoding,
+    mixed_line_ends,
+    sniff_dialect,
+    utf8_copy,
+)
 from socialops.inputs.dates import formatted_time
+from socialops.inputs.layout import ReadError
 from socialops.inputs.tables import KNOWN_PLATFORMS, TABLES, Column, table_spec
 
 log = logging.getLogger("socialops")
@@ -39,21 +48,11 @@ log = logging.getLogger("socialops")
 FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 USER_ALIASES = "aliases.yaml"
 ROW = "_row"
-_CHUNK = 1 << 20
-#: First bytes of an OLE compound file: what Excel writes for an encrypted workbook (and for old .xls files).
-_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: DuckDB's default line buffer: files with longer lines are read with a buffer that fits them.
+_DUCKDB_LINE_BYTES = 2 << 20
 
 _TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
 _FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
-
-
-class ReadError(Exception):
-    """A table file that cannot be read at all (missing, ambiguous, corrupt, unknown encoding)."""
-
-    def __init__(self, file: str | os.PathLike, message: str):
-        self.file = str(file)
-        self.message = message
-        super().__init__(f"{file}: {message}")
 
 
 # --------------------------------------------------------------------------------------------------- aliases
@@ -310,142 +309,19 @@ def check_inside(data_dir: str | os.PathLike, path: Path, *, allow_outside: bool
                                f"--allow-outside-links or set {ALLOW_OUTSIDE_ENV}=1)")
 
 
-def detect_encoding(path: str | os.PathLike) -> str:
-    """Return the encoding of a CSV file: ``utf-8-sig`` (BOM), ``utf-8`` or ``gb18030``.
+def _read_xlsx(path: Path, table: str, aliases: Aliases) -> tuple[list[str], pa.Table]:
+    """Read the table's sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
+    from socialops.inputs.workbooks import read_sheet
 
-    The whole file is decoded incrementally, so a bad byte deep in a big file is caught without loading it.
-
-    Raises
-    ------
-    ReadError
-        When the file is empty, binary, or in none of these encodings.
-    """
-    path = Path(path)
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if not head:
-        raise ReadError(path, "the file is empty")
-    candidates = ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as fh:
-                while chunk := fh.read(_CHUNK):
-                    if b"\x00" in chunk:
-                        raise ReadError(path, "binary content, not a CSV text file (saved in another format?)")
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ReadError(path, "unknown text encoding; save the file as UTF-8 (or GB18030)")
-
-
-def mixed_line_ends(path: str | os.PathLike) -> bool:
-    r"""Return True when a file ends its lines in more than one way (``\r\n``, ``\n``, ``\r``).
-
-    Files pasted together from Windows and Unix exports have them; the engine's CSV parser expects one.
-    """
-    crlf = lf = cr = 0
-    tail = b""
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            data = tail + chunk
-            # hold back a final \r: its \n may start the next chunk
-            data, tail = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
-            pairs = data.count(b"\r\n")
-            crlf, lf, cr = crlf + pairs, lf + data.count(b"\n") - pairs, cr + data.count(b"\r") - pairs
-    cr += len(tail)
-    return sum(1 for n in (crlf, lf, cr) if n) > 1
-
-
-def _transcode(path: Path, encoding: str, folder: str, *, newlines: bool = False) -> Path:
-    r"""Write a UTF-8 copy of `path` into `folder` (the input itself is never touched).
-
-    With `newlines`, every line end becomes ``\n`` (also inside quoted cells, where a lone ``\r`` means nothing).
-    """
-    out = Path(folder) / f"{path.stem}.utf8.csv"
-    with (path.open("r", encoding=encoding, newline=None if newlines else "") as src,
-          out.open("w", encoding="utf-8", newline="") as dst):
-        shutil.copyfileobj(src, dst, _CHUNK)
-    return out
-
-
-def _csv_header(path: Path) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        try:
-            return next(csv.reader(fh))
-        except StopIteration:
-            return []
-        except csv.Error as exc:
-            raise ReadError(path, f"the header line cannot be read: {exc}") from exc
-
-
-def _cell_text(value: object) -> str | None:
-    """Render an xlsx cell as the text a CSV export would hold (whole floats without ``.0``)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    text = str(value)
-    return text if text.strip() else None
-
-
-def _check_workbook_file(path: Path) -> None:
-    """Refuse, with what to do instead, a file that cannot be an .xlsx workbook (judged by its first bytes)."""
-    with path.open("rb") as fh:
-        magic = fh.read(8)
-    if not magic:
-        raise ReadError(path, "the file is empty (0 bytes), not an .xlsx workbook")
-    if magic == _OLE_MAGIC:
-        raise ReadError(path, "a password-protected (encrypted) workbook or an old .xls file; "
-                              "save it without a password as .xlsx, or export it as .csv")
-    if not magic.startswith(b"PK"):
-        raise ReadError(path, "not an .xlsx workbook (a text or CSV file renamed to .xlsx?); "
-                              "give it the ending of its real format, e.g. .csv")
-
-
-def _sheet_cells(rows: Iterable[tuple]) -> tuple[list[str], list[list[str | None]], list[int]]:
-    """Header, text columns and spreadsheet row numbers of a sheet's rows; blank rows are skipped."""
-    rows = iter(rows)
-    header = [_cell_text(v) or "" for v in next(rows, ())]
-    while header and not header[-1]:
-        header.pop()
-    columns: list[list[str | None]] = [[] for _ in header]
-    numbers: list[int] = []
-    for number, row in enumerate(rows, start=2):
-        cells = [_cell_text(v) for v in row[: len(header)]]
-        if not any(cells):
-            continue
-        cells += [None] * (len(header) - len(cells))
-        for values, cell in zip(columns, cells, strict=True):
-            values.append(cell)
-        numbers.append(number)
-    return header, columns, numbers
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], pa.Table]:
-    """Read the first sheet of a workbook as text cells (workbooks are small; openpyxl streams them)."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    _check_workbook_file(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ReadError(path, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
-    try:
-        header, columns, numbers = _sheet_cells(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
+    settings = aliases.read_settings(table)
+    header, columns, numbers = read_sheet(path, table, settings.sheet, settings.header_row, _known(table, aliases))
     arrays = {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)}
     return header, pa.table({ROW: pa.array(numbers, pa.int64()), **arrays})
+
+
+def _known(table: str, aliases: Aliases):
+    """Whether a header names a column of `table`: what tells a header row from a title or a data row."""
+    return lambda header: aliases.canonical(table, header) is not None
 
 
 # ---------------------------------------------------------------------------------------------- raw tables
@@ -471,6 +347,8 @@ class RawTable:
         ``{canonical column: [headers]}`` where several headers name one column (the first is used).
     engine : str
         Name of the backend holding `expr` ("duckdb", "pyspark" …).
+    separator : str or None
+        The CSV field separator used (None for xlsx and Parquet).
     """
 
     table: str
@@ -481,6 +359,7 @@ class RawTable:
     extra: list[str]
     duplicates: dict[str, list[str]]
     engine: str = ""
+    separator: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -528,7 +407,7 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     path : path
         The ``.csv``, ``.xlsx`` or ``.parquet`` file.
     aliases : Aliases, optional
-        Header and value aliases (default: the library's).
+        Header and value aliases and the table's reading settings (default: the library's aliases, no settings).
 
     Returns
     -------
@@ -537,64 +416,75 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     Raises
     ------
     ReadError
-        When the file cannot be read (empty, corrupt, unknown encoding, malformed CSV).
+        When the file cannot be read (empty, corrupt, doubtful encoding, malformed CSV, a layout to set), naming
+        the file and what to set or do.
     """
     path = Path(path)
     aliases = aliases or load_aliases()
     suffix = path.suffix.lower()
     if suffix not in _READERS:
         raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
-    source, headers, encoding = _READERS[suffix](con, f"_raw_{table}", path)
+    source, headers, encoding, separator = _READERS[suffix](con, table, path, aliases)
     positions, seen, extra, dups = _map_headers(table, headers, aliases)
     # CSV and xlsx columns are named c0, c1 … by position; Parquet keeps the file's own names
     names = headers if suffix == ".parquet" else [f"c{i}" for i in range(len(headers))]
     expr = source.select(ROW, **{canon: source[names[i]] for i, canon in positions.items()})
-    return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con))
+    return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con), separator)
 
 
-def _source_xlsx(con, name: str, path: Path) -> tuple[ir.Table, list[str], None]:
-    """The first sheet of a workbook as text columns ``c0..cN`` with ``_row``; its headers."""
-    headers, arrow = _read_xlsx(path)
-    return _load_arrow(con, name, arrow), headers, None
+def _source_xlsx(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table, list[str], None, None]:
+    """The table's sheet of a workbook as text columns ``c0..cN`` with ``_row``; its headers."""
+    headers, arrow = _read_xlsx(path, table, aliases)
+    return _load_arrow(con, f"_raw_{table}", arrow), headers, None, None
 
 
-def _source_csv(con, name: str, path: Path) -> tuple[ir.Table, list[str], str]:
-    """A CSV file as text columns ``c0..cN`` with ``_row``; its headers and the encoding it was read in."""
-    encoding = detect_encoding(path)
+def _source_csv(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table, list[str], str, str]:
+    """A CSV file as text columns ``c0..cN`` with ``_row``; its headers, encoding and separator."""
+    settings = aliases.read_settings(table)
+    encoding = detect_encoding(path, settings.encoding, table)
     log.info("reading %s as %s", path.name, encoding)
+    name = f"_raw_{table}"
     with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
-        mixed = mixed_line_ends(path)
-        if mixed:
-            log.info("%s mixes line endings; reading a copy with one kind", path.name)
-        utf8 = path if encoding != "gb18030" and not mixed else _transcode(path, encoding, tmp, newlines=mixed)
-        headers = _csv_header(utf8)
+        utf8, longest = utf8_copy(path, encoding, tmp)
+        dialect = sniff_dialect(utf8, path, table, settings.separator, settings.header_row, _known(table, aliases))
+        headers = csv_header(utf8, dialect)
         if not any(normalize_header(h) for h in headers):
             raise ReadError(path, "no header line")
+        first = dialect.header_row + 1  # the row number of the first data line
         try:
             if _backend_name(con) == "duckdb":
-                _duckdb_csv(con, name, utf8, len(headers))
-                source = con.sql(f'SELECT rowid + 2 AS "{ROW}", * FROM "{name}"')
+                _duckdb_csv(con, name, utf8, len(headers), dialect, longest)
+                source = con.sql(f'SELECT rowid + {first} AS "{ROW}", * FROM "{name}"')
             else:
-                source = _load_arrow(con, name, _arrow_csv(utf8, len(headers)))
+                source = _load_arrow(con, name, _arrow_csv(utf8, len(headers), dialect, longest))
         except Exception as exc:  # the engine's parser names the line; pass its words on
             raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
-    return source, headers, encoding
+    return source, headers, encoding, dialect.separator
 
 
-def _source_parquet(con, name: str, path: Path) -> tuple[ir.Table, list[str], None]:
+def engine_path(path: str | os.PathLike) -> str:
+    """A file's path as DuckDB's file readers take it: their globbing characters escaped.
+
+    ``read_csv`` and ``read_parquet`` take a path as a pattern, so a folder named ``exports[2024]`` or ``*new*``
+    would read other files or none; each of ``[``, ``*`` and ``?`` becomes a one-character class.
+    """
+    return re.sub(r"([\[*?])", r"[\1]", str(path))
+
+
+def _source_parquet(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table, list[str], None, None]:
     """A Parquet file queried where it lies, with ``_row``; its column names as headers."""
     try:
         if _backend_name(con) == "duckdb":
             source = con.sql(
                 f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
-                f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
+                f"FROM read_parquet({sql_string(engine_path(path))}, file_row_number = true)"
             )
         else:
             source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
         headers = [c for c in source.columns if c != ROW]
     except Exception as exc:
         raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
-    return source, headers, None
+    return source, headers, None, None
 
 
 _READERS = {".xlsx": _source_xlsx, ".csv": _source_csv, ".parquet": _source_parquet}
@@ -612,35 +502,54 @@ def _load_arrow(con, name: str, arrow: pa.Table) -> ir.Table:
     return ibis.memtable(arrow)
 
 
-def _first_line(exc: Exception, lines: int = 1) -> str:
+def _first_line(exc: Exception, lines: int = 1, width: int = 300) -> str:
+    """The first `lines` lines of an error's text, each cut to `width` characters.
+
+    An engine may quote a whole line of the file in its message, megabytes long.
+    """
     text = str(exc).strip()
-    return "; ".join(text.splitlines()[:lines]) if text else type(exc).__name__
+    cut = [line if len(line) <= width else line[:width] + " …" for line in text.splitlines()[:lines]]
+    return "; ".join(cut) if text else type(exc).__name__
 
 
-def _duckdb_csv(con, name: str, path: Path, width: int) -> None:
+def _duckdb_csv(con, name: str, path: Path, width: int, dialect: Dialect | None = None, longest: int = 0) -> None:
     """Load a UTF-8 CSV into a DuckDB table of text columns ``c0..cN`` in file order (so rowid = line order).
 
-    The dialect is fixed rather than sniffed: a sniffer may take a text starting with ``#`` for a comment line.
+    The dialect is given rather than left to DuckDB's sniffer, which may take a text starting with ``#`` for a
+    comment line; lines longer than DuckDB's default buffer get a buffer that fits them (up to `MAX_LINE_BYTES`).
     """
+    dialect = dialect or Dialect(",", 1, sniffed=False)
     columns = ", ".join(f"{sql_string(f'c{i}')}: 'VARCHAR'" for i in range(width))
+    size = ""
+    if longest >= _DUCKDB_LINE_BYTES:
+        line = min(longest + (1 << 20), MAX_LINE_BYTES + (1 << 20))
+        size = f", max_line_size = {line}, buffer_size = {2 * line}"
     con.raw_sql(
-        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({sql_string(str(path))}, '
-        f"auto_detect = false, header = true, delim = ',', quote = '\"', escape = '\"', "
-        f"columns = {{{columns}}}, strict_mode = true, null_padding = false)"
+        f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM read_csv({sql_string(engine_path(path))}, '
+        f"auto_detect = false, header = true, skip = {dialect.header_row - 1}, "
+        f"delim = {sql_string(dialect.separator)}, quote = '\"', escape = '\"', "
+        f"columns = {{{columns}}}, strict_mode = true, null_padding = false{size})"
     )
 
 
-def _arrow_csv(path: Path, width: int) -> pa.Table:
-    """Read a UTF-8 CSV as text columns with exact row numbers, for engines without a native CSV reader."""
+def _arrow_csv(path: Path, width: int, dialect: Dialect | None = None, longest: int = 0) -> pa.Table:
+    """Read a UTF-8 CSV as text columns with exact row numbers, for engines without a native CSV reader.
+
+    Arrow parses in blocks that must hold a whole row: the block is made larger than the longest line.
+    """
     from pyarrow import csv as pacsv
 
+    dialect = dialect or Dialect(",", 1, sniffed=False)
     names = [f"c{i}" for i in range(width)]
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=dialect.header_row,
+                                       block_size=max(1 << 22, 2 * longest)),
+        parse_options=pacsv.ParseOptions(delimiter=dialect.separator, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
     )
-    return table.add_column(0, ROW, pa.array(range(2, table.num_rows + 2), pa.int64()))
+    first = dialect.header_row + 1
+    return table.add_column(0, ROW, pa.array(range(first, table.num_rows + first), pa.int64()))
 
 
 # ------------------------------------------------------------------------------------------------ parsing
@@ -660,7 +569,7 @@ def raw_column(name: str) -> str:
     return f"_raw_{name}"
 
 
-def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool = True) -> ir.Table:
+def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool = True, row: bool = False) -> ir.Table:
     """Convert a raw table's columns to their canonical types with checked casts.
 
     The conversion is staged (clean the text, prepare it, cast) so that the SQL an engine receives stays small:
@@ -686,6 +595,8 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     checks : bool
         Whether to add the columns validation needs (``_row``, ``ok_column(c)``, ``raw_column(c)``); without
         them the expression is smaller and compiles faster.
+    row : bool
+        Whether to keep ``_row`` without `checks` (to tell which of two rows comes later in the file).
 
     Returns
     -------
@@ -706,7 +617,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         if checks:
             stage1[raw_column(col.name)] = value if value.type().is_string() else value.cast("string")
         stage1[col.name] = _clean_text(value, raw.engine) if value.type().is_string() else value
-    keep = [ROW] if checks else []
+    keep = [ROW] if checks or row else []
     t = t.select(*keep, **stage1)
     # stage 2: text normalised for the cast (numbers without separators, dates with dashes, lower-case words)
     stage2 = {}
@@ -722,7 +633,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
         norm = t[f"_n_{col.name}"] if f"_n_{col.name}" in t.columns else None
         parsed[col.name] = _parse(value, norm, col, aliases, date_format=date_format, engine=raw.engine).cast(col.dtype)
     if not checks:
-        return t.select(**parsed)
+        return t.select(*keep, **parsed)
     t = t.select(ROW, *[raw_column(c.name) for c in columns], **parsed, **{f"_in_{c.name}": t[c.name].notnull() for c in columns})
     return t.select(
         ROW,
@@ -984,6 +895,7 @@ __all__ = [
     "detect_encoding",
     "drop_raw",
     "check_inside",
+    "engine_path",
     "find_table_file",
     "load_aliases",
     "mixed_line_ends",
