@@ -20,13 +20,14 @@ from socialops.ab_testing import (
     intended_split,
     plan_next,
     plan_power_curve,
+    planning_inputs,
     power_curve,
     proportion_test,
     sample_size,
     segment_tests,
     unmatched_splits,
 )
-from socialops.ab_testing.analysis import METRIC_FAMILIES, significant_in_sound_tests
+from socialops.ab_testing.analysis import METRIC_FAMILIES, planned_change, significant_in_sound_tests
 from socialops.ab_testing.sequential import conversion_p_values
 from socialops.stats.decision import MIN_UNITS_PER_ARM
 
@@ -197,6 +198,31 @@ def test_plan_next_and_power_curve():
     assert curve.power.is_monotonic_increasing is False  # two curves stacked
     one = curve[curve.mde == 0.01].set_index("n_per_variant").power
     assert one.loc[6745] == pytest.approx(0.8, abs=1e-3) and one.is_monotonic_increasing
+
+
+def test_the_next_test_is_planned_downwards_when_the_rate_leaves_no_room_above():
+    # power.prop.test's closed form, (z_.975 sqrt(2 pbar qbar) + z_.8 sqrt(p1 q1 + p2 q2))^2 / 0.01^2 with
+    # p1 = .995, p2 = .985, is 1552.90: the same size as planning .985 -> .995 upwards
+    down = plan_next(0.995, 0.01, daily_traffic=100)
+    assert down == {"mde": -0.01, "n_per_variant": 1553, "days_needed": math.ceil(2 * 1553 / 100)}
+    assert sample_size(0.985, 0.01) == 1553
+    assert not plan_power_curve(0.995, down, points=3).empty
+    # no room either way, no rate, or a rate of 0 or 1: no size, no days, no curve
+    for rate, mde in ((0.5, 0.5), (None, 0.01), (0.0, 0.01), (1.0, 0.01)):
+        plan = plan_next(rate, mde, daily_traffic=100)
+        assert plan == {"mde": mde, "n_per_variant": None, "days_needed": None}
+        assert plan_power_curve(0.5, plan).empty
+    assert planned_change(0.3, 0.5) == 0.5 and planned_change(0.6, 0.5) == -0.5
+
+
+def test_planning_inputs_say_when_a_value_is_unknown(table, con):
+    analysis = analyse_experiments(table)
+    assert planning_inputs(analysis)["traffic_source"] == "observed"
+    undated = analyse_experiments(table.drop("assigned_at"))
+    inputs = planning_inputs(undated)
+    assert (inputs["daily_traffic"], inputs["traffic_source"], inputs["baseline_source"]) == (None, "unknown",
+                                                                                             "observed")
+    assert planning_inputs(undated, daily_traffic=500)["traffic_source"] == "given"
 
 
 def test_decide_rules_on_hand_made_rows():

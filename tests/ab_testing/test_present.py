@@ -2,10 +2,12 @@
 
 import math
 
+import ibis
 import pandas as pd
 import pytest
 
-from socialops.ab_testing import plan_next, present
+from socialops.ab_testing import analyse_experiments, plan_next, planning_inputs, present, segment_tests
+from socialops.inputs.tables import TABLES
 from socialops.report.findings import Message
 from socialops.report.format import p_value, percent, signed, small
 from socialops.report.i18n import Translator
@@ -107,7 +109,10 @@ def test_overview_notes_and_srm_findings(every_verdict):
         "n": 4, "names": "bad, flat, good, worse",
         "controls": "bad → control, flat → A, good → control, worse → holdout"})
     assert present.split_notes({"good/control": 1, "good/new": 1}, analysis) == []
-    assert present.split_notes({"typo/x": 1}, analysis) == [Message("splits_unmatched", {"keys": "typo/x"}, "note")]
+    # the note counts the entries and names the experiments in the data, never the entries (a default written
+    # for other data would otherwise name experiments that do not exist)
+    assert present.split_notes({"typo/x": 1, "typo/y": 1}, analysis) == [
+        Message("splits_unmatched", {"n": 2, "names": "bad, flat, good, worse"}, "note")]
     assert present.broken_splits(analysis.srm) == {"bad"}
     found = present.srm_findings(analysis.srm)
     assert [m.key for m in found] == ["srm_mismatch", "srm_all_ok"]
@@ -174,7 +179,9 @@ def test_plan_finding_with_and_without_traffic(en):
     key, values = found.key, found.values
     assert key == "plan_no_traffic" and values["traffic"] == "0"
     assert present.plan_sources(inputs, en) == Message("plan_sources", {
-        "baseline_source": en("source_observed_rate"), "traffic_source": en("source_given")}, "note")
+        "baseline_source": en("source_observed_rate"), "traffic_source": en("source_given_traffic")}, "note")
+    unknown = present.plan_sources({**inputs, "daily_traffic": None, "traffic_source": "unknown"}, en)
+    assert "assigned_at" in en(unknown.key, **unknown.values)
 
 
 def test_headlines(every_verdict, en):
@@ -195,6 +202,24 @@ def test_too_few_units_verdict_reads_in_both_languages(lang):
     assert t("verdict_label_too_few_units") and t("reason_too_few_units")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("reason", "n_needed", "days", "key"), [
+    ("underpowered", 7000, 3, "verdict_keep_running_underpowered"),
+    ("underpowered", 7000, None, "verdict_keep_running_underpowered_no_pace"),
+    ("underpowered", None, None, "verdict_keep_running_underpowered_no_size"),
+    ("too_few_units", 20, None, "verdict_too_few_units_too_few_units_no_pace")])
+def test_a_verdict_says_no_size_or_pace_it_does_not_know(lang, reason, n_needed, days, key):
+    t = Translator(lang, "ab_testing")
+    verdict = pd.Series({"experiment_id": "e", "verdict": "keep_running" if reason == "underpowered" else reason,
+                         "reason": reason, "variant": None, "n_needed": n_needed, "n_smallest_arm": 6,
+                         "days_more": days})
+    found = present.verdict_message(verdict, pd.DataFrame(columns=["experiment_id", "metric"]), pd.DataFrame(), t,
+                                    0.01, 0.05)
+    assert found.key == key
+    text = t(found.key, **found.values)
+    assert "?" not in text and "None" not in text and "nan" not in text and "{" not in text
+
+
 def test_notes_of_excluded_units_and_of_the_shared_level(every_verdict, en):
     every_verdict.excluded = {"flat": 1200}
     try:
@@ -206,3 +231,86 @@ def test_notes_of_excluded_units_and_of_the_shared_level(every_verdict, en):
     note = present.plan_alpha_notes(0.05, 3)[0]
     assert note == Message("plan_alpha_shared", {"arms": 3, "k": 2, "alpha": "0.05", "alpha_each": "0.025"}, "note")
     assert "0.025" in en(note.key, **note.values)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Optional columns absent: the chapter's flow runs and each section that needs a missing column is skipped
+
+#: The optional columns of the experiment table, read from the contract (a new one is covered when added).
+OPTIONAL = [c.name for c in TABLES["experiment"].columns if not c.required]
+SEGMENT = "platform"
+
+
+def _chapter_messages(table, t: Translator, segment_column: str = SEGMENT, **plan) -> tuple[dict, list[str]]:
+    """What the notebook computes and says, without a report: the skipped sections and every sentence shown."""
+    analysis = analyse_experiments(table, splits={"winback/holdout": 10, "winback/coupon": 90})
+    skipped = present.skipped_sections(table.columns, segment_column, analysis)
+    broken = present.broken_splits(analysis.srm)
+    said = [present.overview(analysis), *present.srm_findings(analysis.srm),
+            *present.verdict_findings(analysis, t, 0.01, 0.05)]
+    if "comparisons" not in skipped:
+        said += present.results_summary(analysis.tests, broken, 0.05, "holm", t)
+        present.tests_table(analysis.tests, t)
+    if "cuped" not in skipped:
+        said += present.cuped_findings(analysis.cuped, broken)
+    if "peeking" not in skipped:
+        said += present.peeking_findings(analysis.looks, broken, 0.05)
+    if "segments" not in skipped:
+        segments = segment_tests(table, segment_column, analysis.controls)
+        said.append(present.segments_caution(segments, 0.05))
+    inputs = planning_inputs(analysis, plan.get("baseline_rate", 0.0), plan.get("daily_traffic", 0))
+    result = plan_next(inputs["baseline_rate"], plan.get("mde", 0.01), inputs["daily_traffic"] or 0.0)
+    gap = present.plan_gap(result, inputs)
+    if gap is None:
+        said += [present.plan_finding(result, inputs, 0.8, 0.05, 2, t), present.plan_sources(inputs, t)]
+    else:
+        skipped["plan"] = gap
+    texts = [t(m.key, **m.values) for m in said]
+    for record in present.skipped_record(skipped, t):
+        texts.append(record["reason"])
+    return skipped, texts
+
+
+def _no_unknowns(texts: list[str]) -> None:
+    for text in texts:
+        assert "{" not in text and "None" not in text and "nan" not in text and "?" not in text, text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("column", [*OPTIONAL, SEGMENT, "all"])
+def test_the_chapter_runs_without_each_optional_column(frame, lang, column):
+    gone = OPTIONAL + [SEGMENT] if column == "all" else [column]
+    table = ibis.memtable(frame.drop(columns=gone))
+    t = Translator(lang, "ab_testing")
+    skipped, texts = _chapter_messages(table, t)
+    needs = {"value": {"cuped"}, "pre_value": {"cuped"}, "assigned_at": {"peeking"}, SEGMENT: {"segments"}}
+    expected = set().union(*(needs.get(c, set()) for c in gone))
+    assert set(skipped) == expected
+    # each reason names what to add
+    for section, message in skipped.items():
+        text = t(message.key, **message.values)
+        assert any(f"`{c}`" in text for c in gone), (section, text)
+    _no_unknowns(texts)
+    if "assigned_at" in gone:
+        assert any(t("source_unknown_traffic") in text for text in texts)
+
+
+def test_cuped_is_skipped_with_its_reason_when_no_comparison_has_the_units(frame, en):
+    thin = frame.assign(pre_value=float("nan"))
+    skipped, _ = _chapter_messages(ibis.memtable(thin), en)
+    assert skipped["cuped"] == Message("cuped_no_units", kind="skip")
+
+
+def test_experiments_without_a_variant_skip_the_comparisons_and_the_plan(frame, en):
+    controls = frame[frame["variant"].isin(["control", "A", "holdout"])]
+    skipped, texts = _chapter_messages(ibis.memtable(controls), en)
+    assert skipped["comparisons"] == Message("no_comparisons", kind="skip")
+    assert skipped["plan"] == Message("plan_no_baseline", kind="skip")
+    _no_unknowns(texts)
+
+
+@pytest.mark.parametrize(("baseline", "mde", "gap"), [(0.0, 0.01, None), (0.6, 0.5, None), (0.5, 0.5, "plan_no_room")])
+def test_a_plan_that_fits_no_change_is_skipped_saying_why(frame, en, baseline, mde, gap):
+    skipped, texts = _chapter_messages(ibis.memtable(frame), en, baseline_rate=baseline, mde=mde)
+    assert (skipped["plan"].key if "plan" in skipped else None) == gap
+    _no_unknowns(texts)

@@ -682,16 +682,31 @@ def segment_tests(experiment: ibis.Table, column: str, controls: Mapping[str, st
                                        "p_value", "p_adjusted"])
 
 
-def plan_next(baseline_rate: float, mde: float, daily_traffic: float, alpha: float = 0.05,
+def planned_change(baseline_rate: float | None, mde: float) -> float | None:
+    """The change the next test is sized for: ``mde`` upwards, or downwards when the rate leaves no room above.
+
+    Returns None when neither fits inside (0, 1) (a rate of 0 or 1, a change as large as the rate allows, or
+    no baseline at all): no test can be sized then.
+    """
+    if baseline_rate is None or not 0 < baseline_rate < 1:
+        return None
+    for step in (abs(mde), -abs(mde)):
+        if 0 < baseline_rate + step < 1:
+            return float(step)
+    return None
+
+
+def plan_next(baseline_rate: float | None, mde: float, daily_traffic: float, alpha: float = 0.05,
               power: float = 0.8, n_variants: int = 2) -> dict:
     """Size the next experiment.
 
     Parameters
     ----------
-    baseline_rate : float
-        Expected control conversion rate.
+    baseline_rate : float or None
+        Expected control conversion rate (None when nothing was observed and nothing given).
     mde : float
-        Smallest absolute change worth detecting.
+        Smallest absolute change worth detecting; planned upwards, or downwards when the rate leaves no room
+        above (:func:`planned_change`).
     daily_traffic : float
         Units entering the experiment per day, all variants together.
     alpha, power : float
@@ -705,12 +720,16 @@ def plan_next(baseline_rate: float, mde: float, daily_traffic: float, alpha: flo
     Returns
     -------
     dict
-        ``{"mde", "n_per_variant", "days_needed"}`` (the `power` key of CHAPTER.json); ``days_needed`` is
-        None when the traffic is not positive.
+        ``{"mde", "n_per_variant", "days_needed"}`` (the `power` key of CHAPTER.json); ``mde`` is the planned
+        change, signed; ``n_per_variant`` is None when no change of ``mde`` fits the baseline (and ``mde`` is
+        then the parameter as given); ``days_needed`` is None when the traffic is not positive or no size is known.
     """
-    n = sample_size(baseline_rate, mde, family_alpha(alpha, max(n_variants - 1, 1)), power)
+    step = planned_change(baseline_rate, mde)
+    if step is None:
+        return {"mde": float(mde), "n_per_variant": None, "days_needed": None}
+    n = sample_size(baseline_rate, step, family_alpha(alpha, max(n_variants - 1, 1)), power)
     days = math.ceil(n * n_variants / daily_traffic) if daily_traffic > 0 else None
-    return {"mde": float(mde), "n_per_variant": n, "days_needed": days}
+    return {"mde": step, "n_per_variant": n, "days_needed": days}
 
 
 def power_curve(baseline_rate: float, mdes: Sequence[float], n_per_variant: Sequence[float],
@@ -750,9 +769,12 @@ def plan_power_curve(baseline_rate: float, plan: Mapping[str, float], alpha: flo
     Returns
     -------
     pandas.DataFrame
-        As :func:`power_curve`; changes that would take the rate outside (0, 1) are left out.
+        As :func:`power_curve`; changes that would take the rate outside (0, 1) are left out, and a plan
+        without a size gives no curve.
     """
     mde = plan["mde"]
+    if plan["n_per_variant"] is None:
+        return pd.DataFrame(columns=["mde", "n_per_variant", "power"])
     mdes = [m for m in (mde / 2, mde, 2 * mde) if 0 < baseline_rate + m < 1]
     return power_curve(baseline_rate, mdes, np.linspace(10, 2.5 * plan["n_per_variant"], points),
                        family_alpha(alpha, max(n_variants - 1, 1)))
@@ -789,16 +811,21 @@ def planning_inputs(analysis: Analysis, baseline_rate: float = 0.0, daily_traffi
     Returns
     -------
     dict
-        ``baseline_rate``, ``baseline_source`` ("given" or "observed"), ``daily_traffic`` (None when
-        neither given nor observable), ``traffic_source``.
+        ``baseline_rate``, ``baseline_source``, ``daily_traffic``, ``traffic_source``; a source is "given",
+        "observed", or "unknown" when the value is neither given nor observable (no comparison with control for
+        the rate, no ``assigned_at`` for the traffic), and the value is then None.
     """
     conv = analysis.tests[analysis.tests["metric"] == "conversion"]
-    observed_rate = conv.groupby("experiment_id")["control_rate"].first().median() if len(conv) else None
+    observed_rate = float(conv.groupby("experiment_id")["control_rate"].first().median()) if len(conv) else None
     traffic = traffic_per_day(analysis.moments)
     observed_traffic = float(traffic.median()) if len(traffic) else None
-    return {
-        "baseline_rate": float(baseline_rate) if baseline_rate > 0 else observed_rate,
-        "baseline_source": "given" if baseline_rate > 0 else "observed",
-        "daily_traffic": float(daily_traffic) if daily_traffic > 0 else observed_traffic,
-        "traffic_source": "given" if daily_traffic > 0 else "observed",
-    }
+
+    def pick(given: float, observed: float | None) -> tuple[float | None, str]:
+        if given > 0:
+            return float(given), "given"
+        return observed, "observed" if observed is not None else "unknown"
+
+    (rate, rate_source), (units, units_source) = pick(baseline_rate, observed_rate), pick(daily_traffic,
+                                                                                          observed_traffic)
+    return {"baseline_rate": rate, "baseline_source": rate_source, "daily_traffic": units,
+            "traffic_source": units_source}

@@ -8,7 +8,7 @@ is a :class:`~socialops.report.findings.Message` (a catalog key with its values)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import pandas as pd
 
@@ -48,6 +48,54 @@ def level_of(alpha: float) -> str:
 def split_text(shares: Mapping[str, float]) -> str:
     """A split as "control 50% / variant 50%"."""
     return " / ".join(f"{v} {percent(s)}".replace(".0%", "%") for v, s in shares.items())
+
+
+#: The sections that a missing column or thin data can leave out, in report order, as the results' ``skipped``
+#: names them.
+SECTIONS = ("comparisons", "cuped", "peeking", "segments", "plan")
+
+
+def skipped_sections(columns: Collection[str], segment_column: str, analysis: Analysis) -> dict[str, Message]:
+    """The sections the data cannot support, each with the skip message that replaces it (what to add).
+
+    Parameters
+    ----------
+    columns : collection of str
+        The columns of the ``experiment`` table.
+    segment_column : str
+        The column the segments section breaks results down by.
+    analysis : Analysis
+        The experiments analysed (for comparisons that could be made at all, and CUPED's).
+
+    Returns
+    -------
+    dict
+        Section (one of :data:`SECTIONS`) to its skip :class:`Message`: ``comparisons`` when no experiment has a
+        variant besides its control; ``cuped`` without ``value``, without ``pre_value``, or when no comparison
+        had the units for it; ``peeking`` without ``assigned_at``; ``segments`` without ``segment_column``.
+        The planning section's reason comes later, from :func:`plan_gap`.
+    """
+    present = set(columns)
+    reasons: dict[str, Message] = {}
+    if analysis.tests.empty:
+        reasons["comparisons"] = Message("no_comparisons", kind="skip")
+    if "value" not in present:
+        reasons["cuped"] = Message("value_absent", kind="skip")
+    elif "pre_value" not in present:
+        reasons["cuped"] = Message("cuped_absent", kind="skip")
+    elif analysis.cuped.empty:
+        reasons["cuped"] = Message("cuped_no_units", kind="skip")
+    if "assigned_at" not in present:
+        reasons["peeking"] = Message("add_assigned_at", kind="skip")
+    if not segment_column or segment_column not in present:
+        reasons["segments"] = Message("segments_absent", {"column": segment_column}, "skip")
+    return reasons
+
+
+def skipped_record(skipped: Mapping[str, Message], t: Translator) -> list[dict[str, str]]:
+    """The results' ``skipped``: one {section, reason} per section left out, in report order and language."""
+    return [{"section": section, "reason": t(skipped[section].key, **skipped[section].values)}
+            for section in SECTIONS if section in skipped]
 
 
 def broken_splits(srm: pd.DataFrame) -> set[str]:
@@ -153,9 +201,15 @@ def overview(analysis: Analysis) -> Message:
 
 
 def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list[Message]:
-    """A note when entries of the ``splits`` parameter name no experiment (a typo leaves a split undeclared)."""
+    """A note when entries of the ``splits`` parameter name no experiment (a typo leaves a split undeclared).
+
+    The note counts the entries and names the experiments the data hold, not the entries themselves: a default
+    written for other data would otherwise put experiments that do not exist into the report.
+    """
     unmatched = unmatched_splits(splits, list(analysis.controls))
-    return [Message("splits_unmatched", {"keys": ", ".join(unmatched)}, "note")] if unmatched else []
+    if not unmatched:
+        return []
+    return [Message("splits_unmatched", {"n": len(unmatched), "names": ", ".join(analysis.controls)}, "note")]
 
 
 def srm_findings(srm: pd.DataFrame) -> list[Message]:
@@ -285,10 +339,25 @@ def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, 
     elif reason == "harm":
         values["variants"] = ", ".join(conv["variant"])
     elif reason in ("underpowered", "too_few_units"):
-        values |= {"n_needed": f"{int(verdict['n_needed']):,}" if pd.notna(verdict["n_needed"]) else "?",
-                   "n_have": f"{int(verdict['n_smallest_arm']):,}", "n_min": decision.MIN_UNITS_PER_ARM,
-                   "days": "?" if pd.isna(verdict["days_more"]) else int(verdict["days_more"])}
+        values |= {"n_have": f"{int(verdict['n_smallest_arm']):,}", "n_min": decision.MIN_UNITS_PER_ARM}
+        return Message(f"verdict_{verdict['verdict']}_{reason}{_pace_suffix(verdict, reason, values)}", values)
     return Message(f"verdict_{verdict['verdict']}_{reason}", values)
+
+
+def _pace_suffix(verdict: pd.Series, reason: str, values: dict[str, object]) -> str:
+    """Add the units needed and the days to reach them to ``values`` where known; the key suffix saying which.
+
+    Without assignment times the experiment's pace is unknown (``_no_pace``); at a control rate of 0 or 1 no
+    size fits (``_no_size``, of a test still running). Nothing unknown is put into a sentence.
+    """
+    if reason == "underpowered":
+        if pd.isna(verdict["n_needed"]):
+            return "_no_size"
+        values["n_needed"] = f"{int(verdict['n_needed']):,}"
+    if pd.isna(verdict["days_more"]):
+        return "_no_pace"
+    values["days"] = int(verdict["days_more"])
+    return ""
 
 
 def verdict_findings(analysis: Analysis, t: Translator, mde: float, alpha: float) -> list[Message]:
@@ -315,11 +384,24 @@ def plan_alpha_notes(alpha: float, arms: int) -> list[Message]:
 
 
 def plan_sources(inputs: Mapping[str, object], t: Translator) -> Message:
-    """The note saying where the baseline rate and the daily traffic of the plan come from."""
-    given = t("source_given")
-    return Message("plan_sources", {
-        "baseline_source": given if inputs["baseline_source"] == "given" else t("source_observed_rate"),
-        "traffic_source": given if inputs["traffic_source"] == "given" else t("source_observed_traffic")}, "note")
+    """The note saying where the baseline rate and the daily traffic of the plan come from (or that it is unknown)."""
+    return Message("plan_sources", {"baseline_source": t(f"source_{inputs['baseline_source']}_rate"),
+                                    "traffic_source": t(f"source_{inputs['traffic_source']}_traffic")}, "note")
+
+
+def plan_gap(plan: Mapping[str, object], inputs: Mapping[str, object]) -> Message | None:
+    """Why the next test cannot be sized, as the skip message of the planning section; None when it can.
+
+    No size without a baseline rate (no comparison with control in the data and no ``baseline_rate`` given),
+    nor when a change of ``mde`` fits neither above nor below the baseline (a rate of 0 or 1, or ``mde`` as
+    large as the rate allows).
+    """
+    if plan["n_per_variant"] is not None:
+        return None
+    if inputs["baseline_rate"] is None:
+        return Message("plan_no_baseline", kind="skip")
+    return Message("plan_no_room", {"baseline": percent(inputs["baseline_rate"], 2, missing=""),
+                                    "mde": f"{plan['mde']:g}"}, "skip")
 
 
 def headlines(analysis: Analysis, t: Translator) -> list[tuple[str, object]]:
