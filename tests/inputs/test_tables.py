@@ -47,10 +47,14 @@ def test_required_columns_follow_the_design():
 
 def test_keys_and_id_columns():
     assert {n: s.key for n, s in TABLES.items() if s.key} == {
+        "platform_daily": ("date", "platform"),
         "posts": ("post_id",),
         "experiment": ("experiment_id", "unit_id"),
         "mentions": ("mention_id",),
     }
+    # appended exports repeat rows with newer numbers: kept as the last; a unit assigned twice is refused
+    assert {n: s.repeated_key for n, s in TABLES.items() if s.key} == {
+        "platform_daily": "keep_last", "posts": "keep_last", "experiment": "refuse", "mentions": "keep_last"}
     assert id_columns(TABLES["events"]) == ("user_id", "referrer_id")
     for spec in TABLES.values():
         for name in id_columns(spec):

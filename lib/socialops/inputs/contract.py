@@ -22,6 +22,7 @@ from pandera.errors import SchemaErrors
 
 from socialops.inputs.dates import EARLIEST, FIRST_TWO, date_form, unread_dates_message
 from socialops.inputs.engine import connect
+from socialops.inputs.keys import REPEATED_KEY_KEPT, keeps_last, repeated
 from socialops.inputs.readers import (
     MAX_NUMBER,
     NUMERIC_KINDS,
@@ -120,12 +121,16 @@ class ValidationReport:
         ``{table: {"file", "rows", "encoding", "columns"}}`` for each table file read.
     data_dir : str
         The folder validated.
+    warnings : list of Failure
+        What does not stop a run but changes what it reads: rows whose key is repeated where the chapters keep
+        the last of them (at most `MAX_LISTED` per table, the rest counted in `omitted`).
     """
 
     failures: list[Failure] = field(default_factory=list)
     omitted: dict[tuple[str, str | None, str], int] = field(default_factory=dict)
     tables: dict[str, dict] = field(default_factory=dict)
     data_dir: str = ""
+    warnings: list[Failure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -133,14 +138,38 @@ class ValidationReport:
         return not self.failures
 
     def format(self) -> str:
-        """Human-readable text listing every failure, grouped by table, with the count of those not listed."""
+        """Human-readable text listing every failure, grouped by table, with the count of those not listed.
+
+        Warnings follow the failures (or the word that the data are valid), in the same form.
+        """
         if self.ok:
             names = ", ".join(f"{t} ({info['rows']} rows)" for t, info in self.tables.items()) or "no tables"
-            return f"{self.data_dir}: data valid: {names}"
-        total = len(self.failures) + sum(self.omitted.values())
-        lines = [f"{self.data_dir}: {total} problem{'s' if total != 1 else ''} in the input data"]
+            lines = [f"{self.data_dir}: data valid: {names}"]
+        else:
+            total = self._total(self.failures)
+            lines = [f"{self.data_dir}: {total} problem{'s' if total != 1 else ''} in the input data"]
+            lines += self._listing(self.failures)
+        if self.warnings:
+            lines.append(self.format_warnings())
+        return "\n".join(lines)
+
+    def format_warnings(self) -> str:
+        """The warnings alone, as :meth:`format` lists them (empty when there is none)."""
+        if not self.warnings:
+            return ""
+        total = self._total(self.warnings)
+        lines = [f"{total} warning{'s' if total != 1 else ''} (the run goes on):", *self._listing(self.warnings)]
+        return "\n".join(lines)
+
+    def _total(self, found: list[Failure]) -> int:
+        groups = {(f.table, f.column, f.rule) for f in found}
+        return len(found) + sum(n for group, n in self.omitted.items() if group in groups)
+
+    def _listing(self, found: list[Failure]) -> list[str]:
+        """Lines for `found`, grouped by table, each group's unlisted rest counted after its last line."""
+        lines = []
         by_table: dict[str, list[Failure]] = defaultdict(list)
-        for failure in self.failures:
+        for failure in found:
             by_table[failure.table].append(failure)
         for table, failures in by_table.items():
             lines.append(f"{table}:")
@@ -152,7 +181,7 @@ class ValidationReport:
                 if more and group not in shown and _is_last_of(failures, failure):
                     shown.add(group)
                     lines.append(f"  - … and {more} more {failure.rule!r} in column {failure.column}")
-        return "\n".join(lines)
+        return lines
 
     def raise_for_failures(self) -> None:
         """Raise `ContractError` when there is any failure."""
@@ -448,17 +477,20 @@ def _value_rules(spec: TableSpec, name: str, t: ir.Table, now: dt.datetime) -> l
 
 
 def _key_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, str, ir.BooleanValue]]:
-    """Rows whose key is given and not unique (only when the file has every key column)."""
+    """Rows whose key is given and not unique (only when the file has every key column).
+
+    Where the chapters keep the last row of a repeated key, the rule is `REPEATED_KEY_KEPT`, a warning.
+    """
     if not spec.key or not set(spec.key) <= set(raw.columns):
         return []
-    key = [t[k] for k in spec.key]
-    duplicate = key[0].count().over(group_by=key) > 1
-    return [(",".join(spec.key), _DUPLICATE_KEY, duplicate & ibis.and_(*[k.notnull() for k in key]))]
+    rule = REPEATED_KEY_KEPT if keeps_last(spec, raw.columns) else _DUPLICATE_KEY
+    return [(",".join(spec.key), rule, repeated(t, spec.key))]
 
 
 def _collect(raw: RawTable, checked: ir.Table, flag: str, name: str, rule: str, report: ValidationReport) -> None:
     """Add the first `MAX_LISTED` rows failing one rule to the report, with the values as written."""
-    shown = name.split(",") if rule == _DUPLICATE_KEY else [name]
+    keyed = rule in (_DUPLICATE_KEY, REPEATED_KEY_KEPT)
+    shown = name.split(",") if keyed else [name]
     rows = (
         checked.filter(checked[flag])
         .order_by(ROW)
@@ -468,12 +500,9 @@ def _collect(raw: RawTable, checked: ir.Table, flag: str, name: str, rule: str, 
     )
     for record in rows.itertuples(index=False):
         values = list(record[1:])
-        if rule == _DUPLICATE_KEY:
-            value = ", ".join(f"{c}={v}" for c, v in zip(shown, values, strict=True))
-        else:
-            value = values[0]
+        value = ", ".join(f"{c}={v}" for c, v in zip(shown, values, strict=True)) if keyed else values[0]
         failure = Failure(raw.table, raw.file.name, int(record[0]), name, rule, None if _missing(value) else str(value))
-        report.failures.append(failure)
+        (report.warnings if rule == REPEATED_KEY_KEPT else report.failures).append(failure)
 
 
 def _missing(value) -> bool:

@@ -84,15 +84,20 @@ class TableSpec:
     columns : tuple of Column
         All known columns, required ones flagged.
     key : tuple of str
-        Columns whose combination must be unique (empty: no key).
+        Columns whose combination names one row (empty: no key).
     time_column : str or None
         The column that places a row in time (rows after ``as_of`` are ignored by it); None for timeless tables.
+    repeated_key : str
+        What a key given on several rows means: ``"refuse"`` (a validation failure) or ``"keep_last"`` (a
+        warning; the tables opened for the chapters keep the row lowest in the file, since monthly exports
+        appended to one another repeat rows, the later with the newer numbers).
     """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     time_column: str | None = None
+    repeated_key: str = "refuse"
 
     def column(self, name: str) -> Column:
         """Return the column called `name` (KeyError if the table has none)."""
@@ -139,7 +144,9 @@ TABLES: dict[str, TableSpec] = {
                 _c("revenue", "amount"),
                 _c("spend", "amount"),
             ),
+            key=("date", "platform"),
             time_column="date",
+            repeated_key="keep_last",
         ),
         TableSpec(
             "posts",
@@ -160,6 +167,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("saves", "count"),
             ),
             key=("post_id",),
+            repeated_key="keep_last",
             time_column="published_at",
         ),
         TableSpec(
@@ -209,6 +217,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("is_official", "bool"),
             ),
             key=("mention_id",),
+            repeated_key="keep_last",
             time_column="ts",
         ),
     )

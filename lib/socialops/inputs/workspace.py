@@ -12,7 +12,9 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from socialops.inputs.engine import connect
+from socialops.inputs.keys import find_repeats, has_repeats, keep_last, keeps_last
 from socialops.inputs.readers import (
+    ROW,
     RawTable,
     already_canonical,
     drop_raw,
@@ -40,12 +42,14 @@ class Workspace:
     ``platform_daily.engagements`` from its parts) are filled in; columns a file lacks are absent.
     """
 
-    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True):
+    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True,
+                 warnings: list[dict] | None = None):
         self.data_dir = data_dir
         self.con = con
         self._owns_con = owns_con
         self._tables = tables
         self._inputs = inputs
+        self._warnings = list(warnings or [])
         self._ranges: dict[str, tuple] = {}
 
     def table(self, name: str) -> ir.Table:
@@ -89,6 +93,14 @@ class Workspace:
     def inputs(self) -> dict[str, dict]:
         """``{table: {"file": name, "rows": n, "sha256": hex}}`` for every table read."""
         return {name: dict(info) for name, info in self._inputs.items()}
+
+    def warnings(self) -> list[dict]:
+        """What opening the tables noticed and how it was treated, for the results' ``warnings``.
+
+        Today: keys given on several rows (``"warning": "repeated_key"``), of which only the last row of each
+        was kept (``"treatment": "kept_last"``); see `socialops.inputs.keys.RepeatedKeys.record`.
+        """
+        return [dict(w) for w in self._warnings]
 
     def close(self) -> None:
         """Release the engine connection (one passed in by the caller is left open)."""
@@ -153,24 +165,44 @@ def open_workspace(
     aliases = load_aliases(data_dir)
     opened: dict[str, ir.Table] = {}
     inputs: dict[str, dict] = {}
+    warnings: list[dict] = []
     try:
         for name in names:
             path = find_table_file(data_dir, name)
             if path is None:
                 continue
             raw = read_table(con, name, path, aliases)
-            in_place = _in_place(con, raw, aliases)
+            in_place, rows = _in_place(con, raw, aliases), None
             if in_place is not None:
                 opened[name] = in_place
             else:
-                opened[name] = _materialize(con, name, _derive(name, parse_table(raw, aliases, checks=False)))
+                parsed, rows = _parsed(raw, aliases, warnings)
+                opened[name] = _materialize(con, name, _derive(name, parsed))
             drop_raw(con, name)
-            inputs[name] = {"file": path.name, "rows": int(opened[name].count().execute()), "sha256": file_sha256(path)}
+            rows = int(opened[name].count().execute()) if rows is None else rows
+            inputs[name] = {"file": path.name, "rows": rows, "sha256": file_sha256(path)}
     except BaseException:
         if owns:
             con.disconnect()
         raise
-    return Workspace(data_dir, con, opened, inputs, owns_con=owns)
+    return Workspace(data_dir, con, opened, inputs, owns_con=owns, warnings=warnings)
+
+
+def _parsed(raw: RawTable, aliases, warnings: list[dict]) -> tuple[ir.Table, int | None]:
+    """The typed rows of a raw table and their number where it was counted on the way (else None).
+
+    Of a key given on several rows only the last row is kept, where the contract says so, and `warnings` says so.
+    """
+    spec = table_spec(raw.table)
+    if not keeps_last(spec, raw.columns):
+        return parse_table(raw, aliases, checks=False), None
+    t = parse_table(raw, aliases, checks=False, row=True)
+    rows, repeats = find_repeats(t, spec, raw.file.name)
+    if repeats is not None:
+        warnings.append(repeats.record())
+        t = keep_last(t, spec.key)
+        rows -= repeats.dropped_rows
+    return t.drop(ROW), rows
 
 
 def _derive(name: str, t: ir.Table) -> ir.Table:
@@ -191,6 +223,8 @@ def _in_place(con, raw: RawTable, aliases) -> ir.Table | None:
     if con.name != "duckdb" or raw.file.suffix.lower() != ".parquet" or not already_canonical(raw, aliases):
         return None
     spec = table_spec(raw.table)
+    if keeps_last(spec, raw.columns) and has_repeats(raw.expr, spec.key):
+        return None  # the parsing path keeps the last row of each repeated key
     # a cast to the canonical type is free where the types agree and evens out a timestamp's precision
     expr = _derive(raw.table, raw.expr.select(**{c: raw.expr[c].cast(spec.column(c).dtype) for c in raw.columns}))
     con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{raw.table}" AS {ibis.to_sql(expr, dialect="duckdb")}')

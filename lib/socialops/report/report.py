@@ -313,6 +313,7 @@ class Report:
             "data_range": [low.isoformat() if low is not None else None,
                            high.isoformat() if high is not None else None],
             "headline": self.headlines,
+            "warnings": self.workspace.warnings(),
             **self.results,
         }
 
