@@ -176,10 +176,10 @@ def test_churned_findings():
 
 
 def test_funnel_findings_with_first_order():
-    funnel, first_order = present.funnel_findings(FUNNEL, FIRST_ORDER, 30)
-    steps, values = funnel.key, funnel.values
+    *steps, first_order = present.funnel_findings(FUNNEL, FIRST_ORDER, 30)
+    assert [m.key for m in steps] == ["say_funnel_new", "say_funnel_active", "say_funnel_loyal"]
+    assert steps[2].values == {"rate": "16.7%"}
     first, conversion = first_order.key, first_order.values
-    assert steps == "say_funnel" and values["to_loyal"] == "16.7%"
     assert first == "say_first_order"
     assert conversion == {"new_users": 20, "converted": 5, "days": 30, "rate": "25.0%", "low": "11.0%",
                           "high": "47.0%"}
@@ -188,8 +188,8 @@ def test_funnel_findings_with_first_order():
 def test_funnel_findings_when_nobody_was_new():
     nobody = {"new_users": 0, "converted": 0, "rate": NAN, "ci_low": NAN, "ci_high": NAN}
     got = present.funnel_findings(FUNNEL, nobody, 14)
-    assert [m.key for m in got] == ["say_funnel", "say_first_order_none"]
-    assert got[1].values == {"days": 14}
+    assert [m.key for m in got][-1] == "say_first_order_none"
+    assert got[-1].values == {"days": 14}
 
 
 def test_transition_findings():
@@ -233,19 +233,17 @@ def test_cohort_notes_only_for_a_running_month(as_of, expected):
 
 
 def test_virality_findings():
-    [found] = present.virality_findings(VIRAL, 30)
-    key, values = found.key, found.values
-    assert key == "say_virality"
-    assert values == {
-        "days": 30, "share_rate": "20.0%", "share_low": "10.0%", "share_high": "30.0%", "k": "0.018",
-        "k_low": "0.010", "k_high": "0.030", "per100": "1.8", "share_prev": "25.0%", "k_prev": "0.020",
-    }
+    share, k = present.virality_findings(VIRAL, 30)
+    assert share == Message("say_share_rate", {"days": 30, "share_rate": "20.0%", "share_low": "10.0%",
+                                               "share_high": "30.0%", "share_prev": "25.0%"})
+    assert k == Message("say_k_factor", {"days": 30, "k": "0.018", "k_low": "0.010", "k_high": "0.030",
+                                         "per100": "1.8", "k_prev": "0.020"})
 
 
 def test_virality_findings_without_a_previous_period():
     viral = VIRAL.assign(previous=[NAN, NAN])
-    values = present.virality_findings(viral, 30)[0].values
-    assert values["share_prev"] == "—" and values["k_prev"] == "—"
+    share, k = present.virality_findings(viral, 30)
+    assert share.values["share_prev"] == "—" and k.values["k_prev"] == "—"
 
 
 def test_metrics_finding_names_the_period():

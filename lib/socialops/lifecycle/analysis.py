@@ -122,6 +122,37 @@ def user_stages(
     )
 
 
+#: The pseudo event type :func:`observed_events` adds when a signup or purchase carries a referrer.
+REFERRED = "referred"
+
+
+def observed_events(events: Table, as_of: pd.Timestamp) -> frozenset[str]:
+    """The event types the log holds up to `as_of`, and `REFERRED` when a signup or purchase names a referrer.
+
+    What a report may claim rests on these: a step of the funnel, a rate or the K-factor is measured only when
+    the events that define it occur in the log at all.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The ``events`` table.
+    as_of : pandas.Timestamp
+        End of the observation window.
+
+    Returns
+    -------
+    frozenset of str
+        Values of `EVENTS` seen, plus `REFERRED`.
+    """
+    ev = cut_at(events, as_of)
+    kinds = set(ev.select("event").distinct().to_pandas()["event"].dropna())
+    if _has(ev, "referrer_id"):
+        carried = ev.referrer_id.notnull() & (ev.referrer_id != "") & ev.event.isin(("signup", "purchase"))
+        if int(ev.aggregate(n=ev.count(where=carried)).to_pandas()["n"].iloc[0] or 0):
+            kinds.add(REFERRED)
+    return frozenset(kinds)
+
+
 def _stage_groups(events: Table, as_of: pd.Timestamp, rules: dict) -> pd.DataFrame:
     """Users per (stage, is_customer) at `as_of`: a handful of rows."""
     st = user_stages(events, as_of, **rules)

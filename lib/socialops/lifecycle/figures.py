@@ -51,15 +51,17 @@ def stage_bars(sizes: pd.DataFrame, t: Translator, days: int) -> Figure:
     return fig
 
 
-def funnel_bars(funnel: pd.DataFrame, t: Translator) -> Figure:
-    """The funnel as bars of users reached per step, top to bottom, each with its step conversion.
+def funnel_bars(funnel: pd.DataFrame, t: Translator, buyers: bool = True) -> Figure:
+    """The funnel as bars of users reached per step, top to bottom, each with its step conversion where measured.
 
     Parameters
     ----------
     funnel : pandas.DataFrame
-        From `analysis.stage_funnel`.
+        From `analysis.stage_funnel` (a missing conversion is not written).
     t : Translator
         The report's translator.
+    buyers : bool
+        Whether the log tells buyers from other users; the title states the buyers' share only then.
     """
     fig, ax = plt.subplots(figsize=(8, 3.2))
     y = np.arange(len(funnel))[::-1]
@@ -68,7 +70,8 @@ def funnel_bars(funnel: pd.DataFrame, t: Translator) -> Figure:
     for yi, (reached, rate) in zip(y, funnel[["reached", "conversion"]].itertuples(index=False), strict=True):
         text = f" {number(reached)}" + ("" if is_missing(rate) else f"  ({percent(rate)})")
         ax.text(reached, yi, text, va="center", fontsize=9)
-    ax.set_title(t("chart_funnel", rate=percent(buyer_share(funnel))), loc="left")
+    ax.set_title(t("chart_funnel", rate=percent(buyer_share(funnel))) if buyers else t("chart_funnel_plain"),
+                 loc="left")
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -186,7 +189,8 @@ TREND_SERIES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def virality_trend(trend: pd.DataFrame, t: Translator) -> Figure:
+def virality_trend(trend: pd.DataFrame, t: Translator,
+                   measured: tuple[str, ...] = ("share_rate", "k_factor")) -> Figure:
     """Share rate and K-factor month by month, as lines with their interval bands.
 
     Parameters
@@ -195,15 +199,21 @@ def virality_trend(trend: pd.DataFrame, t: Translator) -> Figure:
         From `virality.virality_trend`, indexed by month label.
     t : Translator
         The report's translator.
+    measured : tuple of str
+        The lines to draw (``share_rate``, ``k_factor``): those the log holds the events of; at least one.
     """
     fig, ax = plt.subplots(figsize=(8, 3.6))
     x = np.arange(len(trend))
     for (key, (rate, low, high)), color in zip(TREND_SERIES.items(), (ACCENT, ALERT), strict=True):
+        if rate not in measured:
+            continue
         ax.plot(x, trend[rate], marker="o", color=color, label=t(key))
         ax.fill_between(x, trend[low], trend[high], color=color, alpha=0.15, linewidth=0)
     ax.set_xticks(x, trend.index, rotation=45, ha="right")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
-    ax.set_title(t("chart_virality"), loc="left")
+    drawn = [key for key, (rate, _, _) in TREND_SERIES.items() if rate in measured]
+    title = t("chart_virality") if len(drawn) > 1 else t("chart_virality_one", metric=t(drawn[0]))
+    ax.set_title(title, loc="left")
     ax.legend(frameon=False)
     return fig

@@ -4,16 +4,128 @@ The analysis modules return raw numbers; the functions here put them into the wo
 report language through the translator ``t`` (a :class:`socialops.report.i18n.Translator`, e.g. ``Report.t``).
 A finding is a :class:`~socialops.report.findings.Message`: a key of the lifecycle catalog with the values it is
 filled with, ready for ``Report.tell``; a function returns a list of them, empty when there is nothing to say.
+
+Evidence rule, one for every claim of the chapter: a claim is made only when the events that define it occur in
+the log (`NEEDS`, `METRIC_NEEDS`; the types seen come from `analysis.observed_events`). A funnel step, the
+first-order conversion, the split of the churned, RFM, cohorts, the share rate and the K-factor each need their
+own event types (and RFM the ``amount`` column); a section that lacks them is replaced by one skip message saying
+what to add (:func:`skipped_sections`) and listed in the results' ``skipped``, and its numbers are null there.
+Stage counts are always shown, with a note where a stage cannot occur in the log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
-from socialops.lifecycle.analysis import STAGES, UNSEEN
+from socialops.inputs.tables import EVENTS
+from socialops.lifecycle.analysis import FUNNEL, REFERRED, STAGES, UNSEEN
 from socialops.report.findings import Message
-from socialops.report.format import number, percent
+from socialops.report.format import is_missing, number, percent
 from socialops.report.i18n import Translator
+
+ACQUISITION = ("follow", "signup")
+BROWSING = ("view", "like", "comment", "share")
+
+#: Every event type and referrals: what a log that holds everything shows (the default of the functions below).
+EVERYTHING = frozenset(EVENTS) | {REFERRED}
+
+#: The sections that rest on particular events, in report order, as named in the results' ``skipped``; each needs
+#: at least one event type of every group. ``funnel_<stage>`` is the funnel's step into that stage.
+NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "churned": (("purchase",), (*ACQUISITION, *BROWSING)),
+    "funnel_new": (ACQUISITION, BROWSING),
+    "funnel_active": (ACQUISITION, ("purchase",)),
+    "funnel_loyal": (("purchase",),),
+    "first_order": (ACQUISITION, ("purchase",)),
+    "rfm": (("purchase",),),
+    "cohorts": (("purchase",),),
+    "share_rate": (("share",),),
+    "k_factor": ((REFERRED,),),
+}
+
+#: Sections listed in ``skipped``, in report order (those of `NEEDS`, then the daily table's awareness metrics).
+SECTIONS = (*NEEDS, "platform_awareness")
+
+#: The events each row of the metric system rests on (rows not listed need no particular event type).
+METRIC_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "reached_users": (("view",),),
+    "follow_to_purchase": (("follow",), ("purchase",)),
+    "first_order_conversion": NEEDS["first_order"],
+    "repurchase_rate": (("purchase",),),
+    "interactions_per_user": (("like", "comment", "share"),),
+    "share_rate": NEEDS["share_rate"],
+    "k_factor": NEEDS["k_factor"],
+    "referred_share_of_new": NEEDS["k_factor"],
+}
+
+
+def _met(groups: tuple[tuple[str, ...], ...], observed: Collection[str]) -> bool:
+    return all(set(group) & set(observed) for group in groups)
+
+
+def skipped_sections(observed: Collection[str], columns: Collection[str],
+                     platform_daily: bool) -> dict[str, Message]:
+    """The sections the data cannot support, each with the skip message that says what to add.
+
+    Parameters
+    ----------
+    observed : collection of str
+        From `analysis.observed_events`.
+    columns : collection of str
+        The columns of the ``events`` table.
+    platform_daily : bool
+        Whether the ``platform_daily`` table is present.
+
+    Returns
+    -------
+    dict
+        Section (one of `SECTIONS`) to its skip :class:`Message`, in report order.
+    """
+    reasons = {section: Message(f"skip_{section}", kind="skip")
+               for section, groups in NEEDS.items() if not _met(groups, observed)}
+    if "rfm" not in reasons and "amount" not in columns:
+        reasons["rfm"] = Message("skip_rfm_amount", kind="skip")
+    if not platform_daily:
+        reasons["platform_awareness"] = Message("reason_platform_daily", kind="skip")
+    return {section: reasons[section] for section in SECTIONS if section in reasons}
+
+
+def skipped_record(skipped: dict[str, Message], t: Translator) -> list[dict[str, str]]:
+    """The results' ``skipped``: one {section, reason} per section left out, in report order and language."""
+    return [{"section": section, "reason": t(skipped[section].key, **skipped[section].values)}
+            for section in SECTIONS if section in skipped]
+
+
+def stage_notes(observed: Collection[str]) -> list[Message]:
+    """Notes for the stages the log cannot hold.
+
+    No potential users without browsing, no new ones without follows or signups, no customers without purchases.
+    """
+    notes = []
+    if not set(BROWSING) & set(observed):
+        notes.append(Message("note_no_browsing", kind="note"))
+    if not set(ACQUISITION) & set(observed):
+        notes.append(Message("note_no_acquisition", kind="note"))
+    if "purchase" not in observed:
+        notes.append(Message("note_no_purchase", kind="note"))
+    return notes
+
+
+def measured_metrics(metrics: pd.DataFrame, observed: Collection[str]) -> pd.DataFrame:
+    """The rows of `virality.metric_system` whose events occur in the log."""
+    keep = [_met(METRIC_NEEDS.get(m, ()), observed) for m in metrics["metric"]]
+    return metrics[keep].reset_index(drop=True) if len(metrics) else metrics
+
+
+def metrics_note(metrics: pd.DataFrame, observed: Collection[str], t: Translator) -> list[Message]:
+    """A note naming the metric-system rows left out for want of their events (empty when none is)."""
+    left = [m for m in metrics["metric"] if not _met(METRIC_NEEDS.get(m, ()), observed)]
+    if not left:
+        return []
+    return [Message("note_metrics_left_out", {"metrics": t("list_sep").join(t.label("metric", m) for m in left)},
+                    "note")]
 
 
 # ---------------------------------------------------------------- results (CHAPTER.json)
@@ -27,9 +139,10 @@ def transition_counts(matrix: pd.DataFrame) -> dict[str, dict[str, int]]:
     return {source: {target: int(n) for target, n in row.items()} for source, row in matrix.iterrows()}
 
 
-def virality_results(viral: pd.DataFrame) -> dict[str, float]:
-    """The K-factor and the share rate of the period, from `virality.virality`."""
-    return {"k_factor": float(viral.loc["k_factor", "value"]), "share_rate": float(viral.loc["share_rate", "value"])}
+def virality_results(viral: pd.DataFrame, observed: Collection[str] = EVERYTHING) -> dict[str, float | None]:
+    """The K-factor and the share rate of the period, from `virality.virality`; null where their events lack."""
+    return {metric: float(viral.loc[metric, "value"]) if _met(NEEDS[metric], observed) else None
+            for metric in ("k_factor", "share_rate")}
 
 
 # ---------------------------------------------------------------- tables
@@ -54,6 +167,22 @@ def churned_table(churned: pd.DataFrame, t: Translator, days: int) -> pd.DataFra
         t.col("previous_users", days=days): churned["previous_users"].tolist(),
         t.col("change"): churned["change"].tolist(),
     })
+
+
+def funnel_steps(observed: Collection[str]) -> list[str]:
+    """The funnel stages whose step into them the log can measure (see `NEEDS`, ``funnel_<stage>``)."""
+    return [stage for stage in FUNNEL[1:] if _met(NEEDS[f"funnel_{stage}"], observed)]
+
+
+def measured_funnel(funnel: pd.DataFrame, observed: Collection[str] = EVERYTHING) -> pd.DataFrame:
+    """`analysis.stage_funnel` with the conversion of each step the log cannot measure (`funnel_steps`) blanked."""
+    unmeasured = ~funnel.index.isin(funnel_steps(observed))
+    return funnel.assign(**{c: funnel[c].mask(unmeasured) for c in ("conversion", "ci_low", "ci_high")})
+
+
+def buyers_measured(observed: Collection[str]) -> bool:
+    """Whether the log can tell buyers from other users: purchases and some other way of being seen."""
+    return _met(NEEDS["churned"], observed)
 
 
 def funnel_table(funnel: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -157,19 +286,21 @@ def churned_findings(churned: pd.DataFrame) -> list[Message]:
     })]
 
 
-def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float], days: int) -> list[Message]:
-    """The step conversions of the funnel, then the first-order conversion of the users new `days` ago.
+def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float] | None, days: int,
+                    observed: Collection[str] = EVERYTHING) -> list[Message]:
+    """The step conversions the log can measure, then the first-order conversion of the users new `days` ago.
 
-    When nobody was new then, the second finding says that the conversion cannot be measured yet.
+    Each step is said only when its events occur in the log (`funnel_steps`); the first-order conversion only when
+    `first_order` is given (None: the log cannot measure it), and when nobody was new then, that it cannot be
+    measured yet.
     """
-    steps = Message("say_funnel", {
-        "to_new": percent(funnel.loc["new", "conversion"]),
-        "to_active": percent(funnel.loc["active", "conversion"]),
-        "to_loyal": percent(funnel.loc["loyal", "conversion"]),
-    })
+    found = [Message(f"say_funnel_{stage}", {"rate": percent(funnel.loc[stage, "conversion"])})
+             for stage in funnel_steps(observed)]
+    if first_order is None:
+        return found
     if not first_order["new_users"]:
-        return [steps, Message("say_first_order_none", {"days": days})]
-    return [steps, Message("say_first_order", {
+        return [*found, Message("say_first_order_none", {"days": days})]
+    return [*found, Message("say_first_order", {
         "new_users": first_order["new_users"],
         "converted": first_order["converted"],
         "days": days,
@@ -219,21 +350,24 @@ def cohort_notes(as_of: pd.Timestamp) -> list[Message]:
     return [Message("say_cohorts_partial", {"month": f"{as_of:%Y-%m}"}, "note")]
 
 
-def virality_findings(viral: pd.DataFrame, days: int) -> list[Message]:
-    """Share rate and K-factor of the last `days` days with their intervals, against the period before."""
-    share, k = viral.loc["share_rate"], viral.loc["k_factor"]
-    return [Message("say_virality", {
-        "days": days,
-        "share_rate": percent(share["value"]),
-        "share_low": percent(share["ci_low"]),
-        "share_high": percent(share["ci_high"]),
-        "k": number(k["value"], 3),
-        "k_low": number(k["ci_low"], 3),
-        "k_high": number(k["ci_high"], 3),
-        "per100": number(100 * k["value"], 1),
-        "share_prev": percent(share["previous"]),
-        "k_prev": number(k["previous"], 3),
-    })]
+def virality_findings(viral: pd.DataFrame, days: int, observed: Collection[str] = EVERYTHING) -> list[Message]:
+    """Share rate and K-factor of the last `days` days with their intervals, against the period before.
+
+    Each is said only when the log holds its events (`NEEDS`); the skip messages say what to add otherwise.
+    """
+    found = []
+    if _met(NEEDS["share_rate"], observed):
+        share = viral.loc["share_rate"]
+        found.append(Message("say_share_rate", {
+            "days": days, "share_rate": percent(share["value"]), "share_low": percent(share["ci_low"]),
+            "share_high": percent(share["ci_high"]), "share_prev": percent(share["previous"])}))
+    if _met(NEEDS["k_factor"], observed):
+        k = viral.loc["k_factor"]
+        found.append(Message("say_k_factor", {
+            "days": days, "k": number(k["value"], 3), "k_low": number(k["ci_low"], 3),
+            "k_high": number(k["ci_high"], 3), "per100": number(100 * k["value"], 1),
+            "k_prev": number(k["previous"], 3)}))
+    return found
 
 
 def metrics_finding(days: int) -> Message:
@@ -252,53 +386,64 @@ def crm_notes(lists: dict[str, pd.DataFrame], audience: str) -> list[Message]:
 def recommendations(
     sizes: pd.DataFrame,
     churned: pd.DataFrame,
-    first_order: dict[str, float],
-    tiers: pd.DataFrame,
-    k_factor: float,
+    first_order: dict[str, float] | None,
+    tiers: pd.DataFrame | None,
+    k_factor: float | None,
 ) -> list[Message]:
     """The chapter's recommended moves, most users concerned first.
 
     Each move is DOMAIN.md's advice for one stage or tier, sized with this client's numbers; groups without users
-    are left out.
+    are left out, and a number the log cannot measure is left out of its move's wording.
 
     Parameters
     ----------
     sizes, churned : pandas.DataFrame
         From `analysis.stage_sizes`.
-    first_order : dict
-        From `analysis.first_order_conversion`.
-    tiers : pandas.DataFrame
-        The tier summary of `stats.rfm.rfm_summary`.
-    k_factor : float
-        The period's K-factor.
+    first_order : dict or None
+        From `analysis.first_order_conversion`; None when the log cannot measure it.
+    tiers : pandas.DataFrame or None
+        The tier summary of `stats.rfm.rfm_summary`; None without RFM (no tier moves then).
+    k_factor : float or None
+        The period's K-factor; None when the log holds no referrals.
 
     Returns
     -------
     list of Message
         Key ``rec_<move>`` of the lifecycle catalog and its values.
     """
+    rate = None if first_order is None or not first_order.get("new_users", 1) else first_order["rate"]
     moves = [
         ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
-        ("rec_first_order", int(sizes.loc["new", "users"]), {"rate": percent(first_order["rate"])}),
+        _with_number("rec_first_order", int(sizes.loc["new", "users"]), "rate", rate, percent),
         ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
-        ("rec_referral", int(sizes.loc["loyal", "users"]), {"k": number(k_factor, 3)}),
-        (
-            "rec_high_value",
-            int(tiers.loc["high_value", "users"]),
-            {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])},
-        ),
-        ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
-        ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
+        _with_number("rec_referral", int(sizes.loc["loyal", "users"]), "k", k_factor, lambda v: number(v, 3)),
     ]
+    if tiers is not None:
+        moves += [
+            ("rec_high_value", int(tiers.loc["high_value", "users"]),
+             {"revenue_share": percent(tiers.loc["high_value", "revenue_share"])}),
+            ("rec_potential_high", int(tiers.loc["potential_high_value", "users"]), {}),
+            ("rec_low_value", int(tiers.loc["low_value", "users"]), {}),
+        ]
     ranked = sorted((m for m in moves if m[1] > 0), key=lambda m: -m[1])
     return [Message(key, {"users": users, **values}) for key, users, values in ranked]
 
 
+def _with_number(key: str, users: int, name: str, value: float | None, fmt) -> tuple[str, int, dict]:
+    """A move that quotes a number, or its plain wording (``<key>_plain``) when the number is not measured."""
+    if value is None or is_missing(value):
+        return f"{key}_plain", users, {}
+    return key, users, {name: fmt(value)}
+
+
 # ---------------------------------------------------------------- headline figures (index.html)
-def headlines(sizes: pd.DataFrame, viral: pd.DataFrame, t: Translator, days: int) -> list[tuple[str, str]]:
-    """Label and value of the chapter's headline figures: loyal and churned users, the K-factor of `days` days."""
-    return [
+def headlines(sizes: pd.DataFrame, viral: pd.DataFrame, t: Translator, days: int,
+              observed: Collection[str] = EVERYTHING) -> list[tuple[str, str]]:
+    """Label and value of the headline figures: loyal and churned users, the K-factor of `days` days if measured."""
+    heads = [
         (t("headline_loyal"), number(sizes.loc["loyal", "users"])),
         (t("headline_churned"), number(sizes.loc["churned", "users"])),
-        (t("headline_k_factor", days=days), number(viral.loc["k_factor", "value"], 3)),
     ]
+    if _met(NEEDS["k_factor"], observed):
+        heads.append((t("headline_k_factor", days=days), number(viral.loc["k_factor", "value"], 3)))
+    return heads
