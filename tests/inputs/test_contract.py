@@ -8,6 +8,7 @@ import pytest
 
 from socialops.inputs import contract, readers
 from socialops.inputs.contract import MAX_LISTED, ContractError, Failure, tables_to_check
+from socialops.inputs.workspace import open_workspace
 
 NOW = dt.datetime(2026, 10, 1, 12, 0)
 
@@ -202,8 +203,10 @@ def test_raise_for_failures_carries_the_formatted_text(tmp_path):
     [
         ("posts.xlsx", b"", "the file is empty (0 bytes)"),
         ("posts.xlsx", VALID["posts.csv"].encode(), "renamed to .xlsx"),
-        ("posts.csv", "post_id\n".encode("utf-16"), "binary content"),
-        ("posts.csv", b"post_id,platform\n\x81\x30\xff\xff,x\n", "unknown text encoding"),
+        ("posts.csv", "post_id\n".encode("utf-16-le"), "binary content: every other byte is zero"),
+        ("posts.csv", b"post_id,platform\n\x81\x30\xff\xff,x\n", "not UTF-8: line 2 holds the bytes 81 30 ff ff"),
+        ("posts.csv", "post_id,platform\nCrème,x\n".encode("latin-1"),
+         "it looks like cp1252 ('Crème,x'); if that is right, set read: {posts: {encoding: cp1252}} in aliases.yaml"),
         ("posts.csv", b"", "the file is empty"),
         ("posts.parquet", b"not parquet", "not a readable Parquet file"),
         ("posts.csv", b"post_id,platform\np1,douyin,extra\n", "malformed CSV"),
@@ -304,8 +307,271 @@ def test_an_alias_map_linking_out_of_the_folder_is_a_failure(tmp_path, monkeypat
     assert "outside the data folder" in report.format()
 
 
+def test_an_unknown_reading_setting_is_a_failure_naming_the_file_and_key(tmp_path):
+    (tmp_path / "aliases.yaml").write_text("read:\n  events:\n    delimiter: ';'\n", encoding="utf-8")
+    report = contract.validate(tmp_path, tables=["events"])
+    (failure,) = report.failures
+    assert failure.file == "aliases.yaml"
+    assert "aliases.yaml: read.events: unknown setting 'delimiter'; the settings are encoding, separator" in failure.rule
+
+
+def test_an_export_read_with_its_settings_validates(tmp_path):
+    # Excel's "Unicode text" of a sheet with a title row: UTF-16, tab-separated, the header on line 2
+    folder = _folder(tmp_path, posts__csv=None)
+    text = "Posts, September\n" + VALID["posts.csv"].replace(",", "\t")
+    (folder / "posts.csv").write_bytes(text.encode("utf-16"))
+    report = validate(folder, chapters=["01_platform_matrix"], now=NOW)
+    assert [f.rule for f in report.failures] == [
+        "a title line above the header (line 1 holds only 'Posts, September'; the column names are on line 2): "
+        "set read: {posts: {header_row: 2}} in aliases.yaml"]
+    (folder / "aliases.yaml").write_text("read:\n  posts:\n    header_row: 2\n", encoding="utf-8")
+    report = validate(folder, chapters=["01_platform_matrix"], now=NOW)
+    assert report.ok, report.format()
+    assert report.tables["posts"]["encoding"] == "utf-16"
+    assert report.tables["posts"]["rows"] == 2
+
+
 def test_an_alias_map_that_is_not_yaml_is_a_failure_not_an_exception(tmp_path):
     (tmp_path / "aliases.yaml").write_text("columns:\n  events: {a: [b\n", encoding="utf-8")
     report = contract.validate(tmp_path, tables=["events"])
     assert [f.file for f in report.failures] == ["aliases.yaml"]
     assert "unreadable alias map" in report.format()
+
+
+# ---------------------------------------------------------------------------------------------- messy values
+def _write(tmp_path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _events(times, amounts=None) -> str:
+    amounts = amounts or [""] * len(times)
+    rows = "".join(f"u{i},{ts},purchase,{a}\n" for i, (ts, a) in enumerate(zip(times, amounts, strict=True)))
+    return "user_id,ts,event,amount\n" + rows
+
+
+US_TIMES = ["12/1/10 8:26", "12/1/10 8:28", "12/13/10 9:01", "1/4/11 17:35"]
+
+
+def test_us_dates_without_a_setting_give_one_message_for_the_column(tmp_path):
+    report = validate(_write(tmp_path, {"events.csv": _events(US_TIMES)}), tables=["events"], now=NOW)
+    assert [(f.file, f.row, f.column) for f in report.failures] == [("events.csv", None, "ts")]
+    assert report.failures[0].rule == (
+        "dates look like M/D/YY H:MM (e.g. '12/1/10 8:26'): set date_format: '%m/%d/%y %H:%M' under read: events "
+        "in aliases.yaml")
+    assert not report.omitted
+    assert "events.csv, column ts: dates look like M/D/YY H:MM" in report.format()
+
+
+def test_us_dates_with_the_setting_are_read(tmp_path):
+    folder = _write(tmp_path, {"events.csv": _events(US_TIMES),
+                               "aliases.yaml": "read:\n  events:\n    date_format: '%m/%d/%y %H:%M'\n"})
+    assert validate(folder, tables=["events"], now=NOW).ok
+    with open_workspace(folder, ["events"], threads=1) as ws:
+        got = ws.table("events").order_by("user_id").execute()["ts"].tolist()
+    assert got == [pd.Timestamp(2010, 12, 1, 8, 26), pd.Timestamp(2010, 12, 1, 8, 28),
+                   pd.Timestamp(2010, 12, 13, 9, 1), pd.Timestamp(2011, 1, 4, 17, 35)]
+
+
+@pytest.mark.parametrize(("times", "says"), [
+    (["31/12/2020", "1/2/2021", "15/3/2021"], "dates look like D/M/YYYY (e.g. '31/12/2020'): set date_format: "
+                                              "'%d/%m/%Y'"),
+    (["01/02/2020", "03/04/2020", "12/11/2020"], "dates look like D/M/YYYY or M/D/YYYY (e.g. '01/02/2020'): day "
+                                                 "and month are 12 or less in every row"),
+    (["19970101", "19970118"], "dates look like YYYYMMDD (e.g. '19970101'): set date_format: '%Y%m%d'"),
+    (["45000.5", "45001"], "dates look like Excel serial day numbers (e.g. '45000.5'): set date_format: 'excel'"),
+    (["yesterday", "today"], "dates not recognised (e.g. 'yesterday'): write dates as YYYY-MM-DD"),
+])
+def test_each_unread_form_is_named_once(tmp_path, times, says):
+    report = validate(_write(tmp_path, {"events.csv": _events(times)}), tables=["events"], now=NOW)
+    assert [(f.row, f.column) for f in report.failures] == [(None, "ts")]
+    assert report.failures[0].rule.startswith(says), report.failures[0].rule
+
+
+@pytest.mark.parametrize(("date_format", "times", "expected"), [
+    ("%d/%m/%Y", ["31/12/2020", "1/2/2021"], [pd.Timestamp(2020, 12, 31), pd.Timestamp(2021, 2, 1)]),
+    ("%Y%m%d", ["19970101", "19980630"], [pd.Timestamp(1997, 1, 1), pd.Timestamp(1998, 6, 30)]),
+    ("excel", ["45000.5", "45001"], [pd.Timestamp(2023, 3, 15, 12), pd.Timestamp(2023, 3, 16)]),
+])
+def test_other_forms_are_read_with_their_setting(tmp_path, date_format, times, expected):
+    folder = _write(tmp_path, {"events.csv": _events(times),
+                               "aliases.yaml": f"read:\n  events:\n    date_format: '{date_format}'\n"})
+    report = validate(folder, tables=["events"], now=NOW)
+    assert report.ok, report.format()
+    with open_workspace(folder, ["events"], threads=1) as ws:
+        assert ws.table("events").order_by("user_id").execute()["ts"].tolist() == expected
+
+
+def test_a_date_column_of_the_contract_reads_its_setting_too(tmp_path):
+    daily = "date,platform,followers,impressions,engagements\n24.09.2026,douyin,1,2,3\n25.09.2026,douyin,1,2,3\n"
+    folder = _write(tmp_path, {"platform_daily.csv": daily,
+                               "aliases.yaml": "read:\n  platform_daily:\n    date_format: '%d.%m.%Y'\n"})
+    assert validate(folder, tables=["platform_daily"], now=NOW).ok
+    with open_workspace(folder, ["platform_daily"], threads=1) as ws:
+        t = ws.table("platform_daily")
+        assert t.schema()["date"].is_date()
+        assert t.execute()["date"].tolist() == [pd.Timestamp(2026, 9, 24), pd.Timestamp(2026, 9, 25)]
+
+
+def test_a_setting_that_reads_nothing_says_so_once_with_what_would(tmp_path):
+    folder = _write(tmp_path, {"events.csv": _events(["19970101", "19970102"]),
+                               "aliases.yaml": "read:\n  events:\n    date_format: '%m/%d/%Y'\n"})
+    report = validate(folder, tables=["events"], now=NOW)
+    assert [f.rule for f in report.failures] == [
+        "no value matches date_format '%m/%d/%Y' (e.g. '19970101'); dates look like YYYYMMDD: set date_format: "
+        "'%Y%m%d' under read: events in aliases.yaml"]
+
+
+def test_a_date_before_1900_is_never_accepted_and_names_its_row(tmp_path):
+    # among ISO times, a two-digit-year row reads as the year 12 and a typo as the year 202
+    times = ["2026-09-01 10:00:00", "12/1/10 8:26", "0202-09-01", "2026-09-02 10:00:00"]
+    report = validate(_write(tmp_path, {"events.csv": _events(times)}), tables=["events"], now=NOW)
+    assert _rules(report) == {("events", 3, "ts", "dated before 1900", "12/1/10 8:26"),
+                              ("events", 4, "ts", "dated before 1900", "0202-09-01")}
+
+
+def test_sentiment_labels_read_as_numbers_and_the_folder_may_add_its_own(tmp_path):
+    mentions = ("mention_id,ts,platform,sentiment\n" + "".join(
+        f"m{i},2026-09-10 09:00:00,weibo,{label}\n"
+        for i, label in enumerate(["正面", "负面", "中性", "积极", "消极", "Positive", "NEGATIVE", "neutral", "pos",
+                                   "neg", "Neu", "0.5", "好评"])))
+    report = validate(_write(tmp_path, {"mentions.csv": mentions}), tables=["mentions"], now=NOW)
+    assert _rules(report) == {("mentions", 14, "sentiment", "not a number or a sentiment label", "好评")}
+    (tmp_path / "aliases.yaml").write_text("values:\n  sentiment:\n    好评: 1\n", encoding="utf-8")
+    assert validate(tmp_path, tables=["mentions"], now=NOW).ok
+    with open_workspace(tmp_path, ["mentions"], threads=1) as ws:
+        got = ws.table("mentions").execute().set_index("mention_id")["sentiment"]
+    assert [got[f"m{i}"] for i in range(13)] == [1, -1, 0, 1, -1, 1, -1, 0, 1, -1, 0, 0.5, 1]
+
+
+NOT_FINITE = ["NaN", "nan", "inf", "-inf", "Infinity", "1e308", "-1e308", "1e13"]
+
+
+@pytest.mark.parametrize("column", ["impressions", "followers", "spend"])
+def test_counts_and_amounts_not_finite_or_too_large_are_row_failures(tmp_path, column):
+    rows = "".join(f"2026-09-{i + 1:02d},douyin,1,2,3,4\n" for i in range(len(NOT_FINITE)))
+    daily = "date,platform,followers,impressions,engagements,spend\n" + rows
+    header = daily.splitlines()[0].split(",")
+    lines = [line.split(",") for line in daily.splitlines()[1:]]
+    for line, value in zip(lines, NOT_FINITE, strict=True):
+        line[header.index(column)] = value
+    text = ",".join(header) + "\n" + "".join(",".join(line) + "\n" for line in lines)
+    report = validate(_write(tmp_path, {"platform_daily.csv": text}), tables=["platform_daily"], now=NOW)
+    number = "not a number" if column == "spend" else "not a whole number"
+    assert _rules(report) == {
+        *{("platform_daily", row, column, number, v) for row, v in zip(range(2, 7), NOT_FINITE[:5], strict=True)},
+        *{("platform_daily", row, column, "larger than 1,000,000,000,000 in size", v)
+          for row, v in zip(range(7, 10), NOT_FINITE[5:], strict=True)},
+    }
+
+
+def test_amounts_too_large_to_sum_are_row_failures_in_events(tmp_path):
+    times = ["2026-09-01 10:00:00"] * 4
+    report = validate(_write(tmp_path, {"events.csv": _events(times, ["1e308", "1e308", "NaN", "12.5"])}),
+                      tables=["events"], now=NOW)
+    assert _rules(report) == {("events", 2, "amount", "larger than 1,000,000,000,000 in size", "1e308"),
+                              ("events", 3, "amount", "larger than 1,000,000,000,000 in size", "1e308"),
+                              ("events", 4, "amount", "not a number", "NaN")}
+
+
+def test_typed_parquet_numbers_not_finite_are_row_failures(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "date": pa.array([dt.date(2026, 9, d) for d in (1, 2, 3, 4)]),
+        "platform": ["douyin"] * 4,
+        "followers": pa.array([1.0, float("nan"), float("inf"), 1e300]),
+        "impressions": pa.array([1, 2, 3, 9_000_000_000_000_000_000], pa.uint64()),
+        "engagements": pa.array([1, 2, 3, 4], pa.int64()),
+    }), tmp_path / "platform_daily.parquet")
+    report = validate(tmp_path, tables=["platform_daily"], now=NOW)
+    assert {(f.row, f.column, f.rule) for f in report.failures} == {
+        (3, "followers", "not a whole number"), (4, "followers", "not a whole number"),
+        (5, "followers", "larger than 1,000,000,000,000 in size"),
+        (5, "impressions", "larger than 1,000,000,000,000 in size")}
+
+
+def test_converted_must_be_0_or_1_and_yes_no_words_are_read(tmp_path):
+    rows = [("2", "not 0 or 1"), ("0.5", "not a whole number"), ("-1", "not 0 or 1"), ("maybe", "not a whole number"),
+            ("NaN", "not a whole number"), ("yes", None), ("no", None), ("1", None), ("0", None)]
+    text = "experiment_id,unit_id,variant,converted\n" + "".join(
+        f"e1,u{i},{'control' if i % 2 else 'b'},{v}\n" for i, (v, _) in enumerate(rows))
+    report = validate(_write(tmp_path, {"experiment.csv": text}), tables=["experiment"], now=NOW)
+    assert _rules(report) == {("experiment", i + 2, "converted", rule, v)
+                              for i, (v, rule) in enumerate(rows) if rule}
+    with open_workspace(tmp_path, ["experiment"], threads=1) as ws:
+        got = ws.table("experiment").execute().set_index("unit_id")["converted"]
+    assert [got[f"u{i}"] for i in (5, 6, 7, 8)] == [1, 0, 1, 0]
+
+
+def test_variant_codes_take_their_names_from_the_alias_map(tmp_path):
+    text = "experiment_id,unit_id,variant,converted\ne1,1,0,1\ne1,2,1,0\ne1,3,2,0\n"
+    folder = _write(tmp_path, {"experiment.csv": text,
+                               "aliases.yaml": "values:\n  variant:\n    '0': control\n    '1': Out Of District\n"})
+    assert validate(folder, tables=["experiment"], now=NOW).ok
+    with open_workspace(folder, ["experiment"], threads=1) as ws:
+        got = ws.table("experiment").order_by("unit_id").execute()["variant"].tolist()
+    assert got == ["control", "Out Of District", "2"]  # an unmapped code stays as written
+
+
+# ------------------------------------------------------------------------------------------- repeated keys
+DAILY = "date,platform,followers,impressions,engagements\n"
+
+
+def test_a_repeated_date_and_platform_is_a_warning_with_its_rows_and_the_last_row_is_kept(tmp_path):
+    # the same day twice, the second time written another way (an appended export with newer numbers)
+    text = (DAILY + "2026-09-01,douyin,100,1000,10\n2026-09-02,douyin,101,1100,11\n2026-09-01,wechat,5,50,1\n"
+            "2026/09/01,抖音,102,1200,12\n")
+    folder = _write(tmp_path, {"platform_daily.csv": text})
+    report = validate(folder, tables=["platform_daily"], now=NOW)
+    assert report.ok
+    assert [(w.file, w.row, w.column, w.rule, w.value) for w in report.warnings] == [
+        ("platform_daily.csv", 2, "date,platform", "repeated key (the chapters keep the last of these rows)",
+         "date=2026-09-01, platform=douyin"),
+        ("platform_daily.csv", 5, "date,platform", "repeated key (the chapters keep the last of these rows)",
+         "date=2026/09/01, platform=抖音")]
+    assert "1 warning" not in report.format() and "2 warnings (the run goes on):" in report.format()
+    with open_workspace(folder, ["platform_daily"], threads=1) as ws:
+        df = ws.table("platform_daily").order_by(["date", "platform"]).execute()
+        assert df[["platform", "followers"]].values.tolist() == [["douyin", 102], ["wechat", 5], ["douyin", 101]]
+        assert ws.inputs()["platform_daily"]["rows"] == 3
+        assert ws.warnings() == [{"warning": "repeated_key", "table": "platform_daily", "file": "platform_daily.csv",
+                                  "key": ["date", "platform"], "rows": [2, 5], "repeated_rows": 2,
+                                  "dropped_rows": 1, "treatment": "kept_last"}]
+
+
+def test_repeated_post_and_mention_ids_keep_their_last_row(tmp_path):
+    posts = ("post_id,platform,published_at,content_type,impressions\n"
+             "p1,douyin,2026-09-01 10:00:00,story,10\np2,douyin,2026-09-01 11:00:00,story,20\n"
+             "p1,douyin,2026-09-01 10:00:00,story,15\np1,douyin,2026-09-01 10:00:00,story,17\n")
+    mentions = "mention_id,ts,platform,sentiment\nm1,2026-09-10 09:00:00,weibo,0.1\nm1,2026-09-10 09:00:00,weibo,-0.5\n"
+    folder = _write(tmp_path, {"posts.csv": posts, "mentions.csv": mentions})
+    report = validate(folder, tables=["posts", "mentions"], now=NOW)
+    assert report.ok
+    assert {(w.table, w.row) for w in report.warnings} == {("posts", 2), ("posts", 4), ("posts", 5),
+                                                           ("mentions", 2), ("mentions", 3)}
+    with open_workspace(folder, ["posts", "mentions"], threads=1) as ws:
+        assert ws.table("posts").order_by("post_id").execute()["impressions"].tolist() == [17, 20]
+        assert ws.table("mentions").execute()["sentiment"].tolist() == [-0.5]
+        assert [(w["table"], w["rows"], w["dropped_rows"]) for w in ws.warnings()] == [
+            ("posts", [2, 4, 5], 2), ("mentions", [2, 3], 1)]
+
+
+def test_a_canonical_parquet_file_with_a_repeated_key_is_not_read_in_place(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"mention_id": ["m1", "m2", "m1"], "ts": pa.array([dt.datetime(2026, 9, 1)] * 3),
+                             "platform": ["weibo"] * 3, "sentiment": [0.1, 0.2, 0.3]}), tmp_path / "mentions.parquet")
+    with open_workspace(tmp_path, ["mentions"], threads=1) as ws:
+        assert ws.table("mentions").order_by("mention_id").execute()["sentiment"].tolist() == [0.3, 0.2]
+        assert ws.warnings()[0]["rows"] == [2, 4]
+
+
+def test_a_unit_assigned_twice_stays_a_failure(tmp_path):
+    text = "experiment_id,unit_id,variant,converted\ne1,u1,control,0\ne1,u1,b,1\n"
+    report = validate(_write(tmp_path, {"experiment.csv": text}), tables=["experiment"], now=NOW)
+    assert {(f.row, f.rule) for f in report.failures} == {(2, "duplicate key"), (3, "duplicate key")}
+    assert report.warnings == []
