@@ -150,6 +150,45 @@ CASES = [
     Case("future-date-only", "platform_daily.csv",
          b"date,platform,followers,impressions,engagements\n2098-12-31,douyin,1,1,1\n", 2,
          ("platform_daily.csv, row 2, column date: future-dated",)),
+    # messy values: read where a setting or an alias says how, else refused once per column or row by row
+    Case("us-dates-without-setting", "events.csv",
+         b"user_id,ts,event\nu1,12/1/10 8:26,purchase\nu2,12/13/10 9:01,purchase\nu3,1/4/11 17:35,purchase\n", 2,
+         ("events.csv, column ts: dates look like M/D/YY H:MM (e.g. '12/1/10 8:26'): set date_format: "
+          "'%m/%d/%y %H:%M' under read: events in aliases.yaml",)),
+    Case("us-dates-with-setting", "events.csv",
+         b"user_id,ts,event\nu1,12/1/10 8:26,purchase\nu2,12/13/10 9:01,purchase\n", 0, ("events.csv",),
+         others={"aliases.yaml": b"read:\n  events:\n    date_format: '%m/%d/%y %H:%M'\n"}),
+    Case("compact-dates-without-setting", "events.csv", b"user_id,ts,event\n0001,19970101,purchase\n", 2,
+         ("events.csv, column ts: dates look like YYYYMMDD (e.g. '19970101'): set date_format: '%Y%m%d'",)),
+    Case("excel-serials-with-setting", "events.csv", b"user_id,ts,event\nu1,45000.5,purchase\n", 0, ("events.csv",),
+         others={"aliases.yaml": b"read:\n  events:\n    date_format: excel\n"}),
+    Case("year-12", "events.csv",
+         b"user_id,ts,event\nu1,2026-09-01 10:00:00,view\nu2,12/1/10 8:26,view\n", 2,
+         ("events.csv, row 3, column ts: dated before 1900", "'12/1/10 8:26'")),
+    Case("sentiment-labels", "mentions.csv",
+         "mention_id,ts,platform,sentiment\nm1,2026-09-10 09:00:00,weibo,负面\nm2,2026-09-10 10:00:00,weibo,Positive\n"
+         "m3,2026-09-10 11:00:00,weibo,中性\n".encode(), 0, ("mentions.csv",)),
+    Case("counts-not-finite", "platform_daily.csv",
+         b"date,platform,followers,impressions,engagements\n2026-09-01,douyin,NaN,5000,120\n"
+         b"2026-09-02,douyin,100,inf,120\n2026-09-03,douyin,100,5000,1e308\n", 2,
+         ("platform_daily.csv, row 2, column followers: not a whole number: 'NaN'",
+          "row 3, column impressions: not a whole number: 'inf'",
+          "row 4, column engagements: larger than 1,000,000,000,000 in size: '1e308'")),
+    Case("amounts-not-finite", "events.csv",
+         b"user_id,ts,event,amount\nu1,2026-09-01 10:00:00,purchase,-inf\nu2,2026-09-01 10:00:00,purchase,1e308\n"
+         b"u3,2026-09-01 10:00:00,purchase,1e308\nu4,2026-09-01 10:00:00,purchase,nan\n", 2,
+         ("events.csv, row 2, column amount: not a number: '-inf'",
+          "row 3, column amount: larger than 1,000,000,000,000 in size: '1e308'", "row 4, column amount",
+          "row 5, column amount: not a number: 'nan'")),
+    Case("converted-half-and-nan", "experiment.csv",
+         b"experiment_id,unit_id,variant,converted\ne1,1,control,0.5\ne1,2,B,NaN\ne1,3,B,no\ne1,4,control,yes\n", 2,
+         ("experiment.csv, row 2, column converted: not a whole number: '0.5'",
+          "row 3, column converted: not a whole number: 'NaN'")),
+    Case("repeated-date-and-platform", "platform_daily.csv",
+         b"date,platform,followers,impressions,engagements\n2026-09-01,douyin,100,5000,120\n"
+         b"2026-09-01,douyin,101,5100,121\n", 0,
+         ("2 warnings (the run goes on)", "platform_daily.csv, row 2, column date,platform: repeated key",
+          "row 3, column date,platform: repeated key (the chapters keep the last of these rows)")),
     # structure
     Case("ragged-row", "mentions.csv",
          b"mention_id,ts,platform,sentiment\nm1,2026-09-10 09:00:00,weibo,0.1,surplus\n", 2,
@@ -201,6 +240,13 @@ def test_corpus_case_gives_its_exit_code_and_says_why(tmp_path, case):
     if case.code:
         assert "Traceback" not in text
     assert _hashes(folder) == before, "an input file was modified"
+
+
+def test_a_column_of_unread_dates_is_named_once_not_row_by_row(tmp_path):
+    case = next(c for c in CASES if c.id == "us-dates-without-setting")
+    done = invoke("validate", case.chapter, "--data", str(write_folder(tmp_path / "data", case)))
+    text = done.stdout + done.stderr
+    assert done.exit_code == 2 and text.count("column ts") == 1, text
 
 
 def test_every_failure_is_counted_not_only_the_first(tmp_path):
