@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from socialops.inputs import readers
+from socialops.inputs import csvfiles, readers
 from socialops.inputs.engine import connect
 from socialops.inputs.readers import (
     ROW,
@@ -481,3 +481,124 @@ def test_an_alias_map_linking_out_of_the_data_folder_is_refused(tmp_path, monkey
     assert caught.value.file == "aliases.yaml"
     monkeypatch.setenv(readers.ALLOW_OUTSIDE_ENV, "1")
     assert load_aliases(tmp_path).canonical("events", "marker-5c1d0e-outside") == "user_id"
+
+
+# ------------------------------------------------------------------------------------------- messy exports
+MESSY_POSTS = "post_id,platform,published_at,content_type,impressions,title\n" \
+              "p1,douyin,2026-01-01 10:00,story,10,Crème brûlée\np2,wechat,2026-01-02 11:00,tutorial,20,奶茶\n"
+
+
+@pytest.fixture(params=["duckdb", "arrow"])
+def engine(request, monkeypatch):
+    """Read through DuckDB's CSV reader, or through Arrow's as engines without one do."""
+    if request.param == "arrow":
+        monkeypatch.setattr(readers, "_backend_name", lambda _con: "other")
+    return request.param
+
+
+def test_excel_unicode_text_is_read(tmp_path, con, engine):
+    # Excel's "Save as Unicode text": UTF-16 with a byte-order mark, tab-separated, CRLF line ends
+    path = tmp_path / "posts.csv"
+    path.write_bytes(MESSY_POSTS.replace(",", "\t").replace("\n", "\r\n").encode("utf-16"))
+    raw, df = _read(con, "posts", path)
+    assert (raw.encoding, raw.separator) == ("utf-16", "\t")
+    assert df[ROW].tolist() == [2, 3]
+    assert df.title.tolist() == ["Crème brûlée", "奶茶"]
+
+
+def test_a_semicolon_file_is_read_and_its_separator_told(tmp_path, con, engine, caplog):
+    caplog.set_level(logging.INFO, logger="socialops")
+    path = tmp_path / "posts.csv"
+    path.write_text(MESSY_POSTS.replace(",", ";").replace("Crème brûlée", "1,5 Mio, Crème"), encoding="utf-8")
+    raw, df = _read(con, "posts", path)
+    assert raw.separator == ";"
+    assert df.title.tolist() == ["1,5 Mio, Crème", "奶茶"]
+    assert "posts.csv: semicolon-separated (found on its first lines)" in caplog.text
+
+
+def test_the_settings_of_aliases_yaml_read_a_latin1_file_under_a_title(tmp_path, con, engine):
+    path = tmp_path / "posts.csv"
+    path.write_bytes(("Export of 2026-01-02\n\n" + MESSY_POSTS.replace("奶茶", "Déjà vu")).encode("cp1252"))
+    with pytest.raises(ReadError, match=r"set read: \{posts: \{encoding: cp1252\}\} in aliases.yaml"):
+        _read(con, "posts", path)
+    (tmp_path / "aliases.yaml").write_text("read:\n  posts:\n    encoding: cp1252\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"a title line above the header \(line 1 holds only 'Export of 2026-01-02'; "
+                                        r"the column names are on line 3\): set read: \{posts: \{header_row: 3\}\}"):
+        _read(con, "posts", path)
+    (tmp_path / "aliases.yaml").write_text("read:\n  posts:\n    encoding: cp1252\n    header_row: 3\n",
+                                           encoding="utf-8")
+    raw, df = _read(con, "posts", path)
+    assert raw.encoding == "cp1252"
+    assert df[ROW].tolist() == [4, 5]  # the lines of the file, title and blank line counted
+    assert df.title.tolist() == ["Crème brûlée", "Déjà vu"]
+
+
+def test_a_50_mb_cell_is_read(tmp_path, con, engine):
+    size = 50 << 20 if engine == "duckdb" else 6 << 20  # Arrow's default block is 1 MB; 6 MB shows it grows
+    path = tmp_path / "mentions.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("mention_id,ts,platform,sentiment,text\nm1,2026-01-01 10:00,weibo,0.1,short\n")
+        fh.write("m2,2026-01-01 11:00,weibo,0.2," + "长" * (size // 3) + "\nm3,2026-01-01 12:00,weibo,0.3,end\n")
+    raw = read_table(con, "mentions", path, load_aliases())
+    df = raw.expr.select(ROW, "mention_id", n=raw.expr.text.length()).order_by(ROW).to_pandas()
+    assert df.mention_id.tolist() == ["m1", "m2", "m3"]
+    assert df.n.tolist() == [5, size // 3, 3]
+
+
+def test_a_line_over_the_limit_is_refused_before_the_engine_reads_it(tmp_path, con, monkeypatch):
+    monkeypatch.setattr(csvfiles, "MAX_LINE_BYTES", 3 << 20)
+    path = tmp_path / "mentions.csv"
+    path.write_text("mention_id,text\nm1,a\nm2," + "x" * (4 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"line 3 is 4 MB long, more than the 3 MB a line may hold"):
+        _read(con, "mentions", path)
+
+
+def test_an_engine_error_quoting_a_huge_line_is_cut_short(tmp_path, con):
+    path = tmp_path / "mentions.csv"
+    path.write_text("mention_id,text\nm1,a,surplus" + "x" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="malformed CSV") as info:
+        _read(con, "mentions", path)
+    assert len(info.value.message) < 1000
+
+
+@pytest.mark.parametrize("folder", ["exports[1]", "all*", "what?", "[a-z]"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_folder_named_like_a_pattern_reads_only_its_own_file(tmp_path, con, folder, suffix):
+    # DuckDB takes a path to read_csv and read_parquet as a glob pattern: unescaped, exports[1] would match
+    # exports1 and all* every folder starting with "all"
+    names = {folder: "mine", "exports1": "other", "all_else": "other", "whatx": "other", "a": "other"}
+    for name, user in names.items():
+        (tmp_path / name).mkdir(exist_ok=True)
+        frame = pd.DataFrame({"user_id": [user], "ts": ["2026-01-01"], "event": ["view"]})
+        if suffix == ".csv":
+            frame.to_csv(tmp_path / name / "events.csv", index=False)
+        else:
+            frame.to_parquet(tmp_path / name / "events.parquet", index=False)
+    raw, df = _read(con, "events", tmp_path / folder / f"events{suffix}")
+    assert df.user_id.tolist() == ["mine"]
+
+
+def test_engine_path_escapes_each_glob_character():
+    assert readers.engine_path("/d/a[1]/*x?.csv") == "/d/a[[]1]/[*]x[?].csv"
+
+
+def test_a_workbook_is_read_from_the_sheet_and_row_set(tmp_path, con):
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["This workbook holds the posts of January"])
+    sheet = book.create_sheet("Posts")
+    sheet.append(["Posts, January 2026"])
+    sheet.append(["post_id", "platform", "published_at", "content_type", "impressions"])
+    sheet.append(["p1", "douyin", "2026-01-01 10:00", "story", 10])
+    path = tmp_path / "posts.xlsx"
+    book.save(path)
+    with pytest.raises(ReadError, match=r"data on sheet 'Posts' \(the first sheet, 'Read me', has no posts header\)"):
+        _read(con, "posts", path)
+    (tmp_path / "aliases.yaml").write_text("read:\n  posts:\n    sheet: Posts\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"sheet 'Posts': a title row above the header .*header_row: 2"):
+        _read(con, "posts", path)
+    (tmp_path / "aliases.yaml").write_text("read:\n  posts:\n    sheet: Posts\n    header_row: 2\n", encoding="utf-8")
+    raw, df = _read(con, "posts", path)
+    assert raw.columns == ["post_id", "platform", "published_at", "content_type", "impressions"]
+    assert df[ROW].tolist() == [3]
+    assert df.impressions.tolist() == ["10"]
