@@ -121,6 +121,24 @@ def test_start_header_and_results_query_the_data_range_once(tmp_path, monkeypatc
                                                    ["2026-01-01T08:00:00", "2026-01-02T09:00:00"])
 
 
+def test_results_record_the_rows_of_a_repeated_key_and_what_was_kept(tmp_path, monkeypatch, shown):
+    (tmp_path / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment\nm1,2026-01-01 08:00:00,weibo,0.5\nm2,2026-01-02 09:00:00,weibo,-0.2\n"
+        "m1,2026-01-01 08:00:00,weibo,0.4\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(VALIDATED_ENV, "1")
+    rep = Report.start("crisis_postmortem", data_dir=str(tmp_path), audience="client")
+    try:
+        document = rep.document()
+        assert rep.table("mentions").count().execute() == 2
+    finally:
+        rep.workspace.close()
+    assert document["warnings"] == [{"warning": "repeated_key", "table": "mentions", "file": "mentions.csv",
+                                     "key": ["mention_id"], "rows": [2, 4], "repeated_rows": 2, "dropped_rows": 1,
+                                     "treatment": "kept_last"}]
+
+
 @pytest.fixture
 def report(tmp_path):
     """A client report of the crisis chapter on three mentions, outside any run (it only displays)."""
