@@ -91,7 +91,12 @@ CASES = [
     Case("neither-utf8-nor-gb18030", "mentions.csv",
          b"mention_id,ts,platform,sentiment\nm1,2026-09-10 09:00:00,weibo,0.1\xff\xfe\n", 2,
          ("mentions.csv", "encoding", "UTF-8")),
-    Case("utf16", "mentions.csv", VALID["mentions.csv"].encode("utf-16"), 2, ("mentions.csv", "binary")),
+    Case("utf16", "mentions.csv", VALID["mentions.csv"].encode("utf-16"), 0, ("mentions.csv", "utf-16")),
+    Case("utf16-without-mark", "mentions.csv", VALID["mentions.csv"].encode("utf-16-le"), 2,
+         ("mentions.csv", "binary", "encoding: utf-16-le")),
+    Case("latin1-not-gb18030", "mentions.csv", (VALID["mentions.csv"] + "m3,2026-09-12 10:00:00,weibo,0.2,Crème\n")
+         .replace("质量太差", "bad").replace("致歉声明", "sorry").encode("latin-1"), 2,
+         ("mentions.csv", "line 4 holds the bytes e8 6d 65", "encoding: cp1252")),
     Case("mixed-line-endings", "mentions.csv",
          b"mention_id,ts,platform,sentiment\r\nm1,2026-09-10 09:00:00,weibo,0.1\nm2,2026-09-10 10:00:00,weibo,0.2\r\n"
          b"m3,2026-09-10 11:00:00,weibo,0.3\rm4,2026-09-10 12:00:00,weibo,0.4\n", 0, ("mentions.csv │ 4 ",)),  # the rows column of the table
