@@ -223,3 +223,12 @@ def test_buyer_share_of_live_users():
     assert lc.buyer_share(f) == pytest.approx(0.2)
     nobody = lc.stage_funnel(pd.Series({"churned": 3}))
     assert lc.buyer_share(nobody) == 0.0
+
+
+def test_observed_events_lists_the_types_and_referrals_up_to_as_of(con):
+    rows = [*buys("a", DAY), ("b", AS_OF - DAY, "signup", None, "a"), ("c", AS_OF + DAY, "share", None, None),
+            ("d", AS_OF - DAY, "view", None, "a")]  # a referrer on a view is no referral
+    assert lc.observed_events(ref.events_table(con, rows), AS_OF) == {"purchase", "signup", "view", lc.REFERRED}
+    assert lc.observed_events(ref.events_table(con, rows[:1] + rows[2:]), AS_OF) == {"purchase", "view"}
+    bare = pd.DataFrame({"user_id": ["a"], "ts": [AS_OF - DAY], "event": ["purchase"]})
+    assert lc.observed_events(con.create_table("bare_observed", bare, overwrite=True), AS_OF) == {"purchase"}

@@ -123,3 +123,17 @@ def test_virality_trend_draws_both_rates():
     assert list(ax.get_lines()[1].get_ydata()) == [0.01, 0.02]
     assert labels(ax, "x") == ["2026-08", "2026-09"]
     plt.close(fig)
+
+
+def test_charts_without_the_events_behind_a_claim_draw_without_it():
+    funnel = pd.DataFrame({"reached": [50, 20], "conversion": [np.nan, np.nan]}, index=["active", "loyal"])
+    fig = charts.funnel_bars(funnel, EN, buyers=False)
+    assert title_of(fig.axes[0]) == "Users who reached each step of the funnel"
+    assert [t.get_text() for t in fig.axes[0].texts] == [" 50", " 20"]
+    plt.close(fig)
+    trend = pd.DataFrame({"share_rate": [0.1], "share_ci_low": [0.05], "share_ci_high": [0.2], "k_factor": [0.0],
+                          "k_ci_low": [0.0], "k_ci_high": [0.01]}, index=["2026-09"])
+    fig = charts.virality_trend(trend, EN, ("share_rate",))
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["Share rate"]
+    assert title_of(fig.axes[0]) == "Share rate by month, with 95% intervals"
+    plt.close(fig)

@@ -318,3 +318,53 @@ def test_catalog_covers_every_label_in_both_languages():
     needed += ["rec_potential_high", "rec_low_value"]
     t = Translator("zh", "lifecycle")
     assert [key for key in needed if not t.has(key)] == []
+
+
+# ---------------------------------------------------------------- evidence: what the log can show
+PURCHASES_ONLY = frozenset({"purchase"})
+
+
+def test_skipped_sections_say_what_to_add_in_report_order():
+    got = present.skipped_sections(PURCHASES_ONLY, ["user_id", "ts", "event", "amount"], platform_daily=False)
+    assert list(got) == ["churned", "funnel_new", "funnel_active", "first_order", "share_rate", "k_factor",
+                         "platform_awareness"]
+    assert all(m.kind == "skip" for m in got.values())
+    assert present.skipped_sections(present.EVERYTHING, ["amount"], platform_daily=True) == {}
+    no_amount = present.skipped_sections(present.EVERYTHING, ["user_id"], platform_daily=True)
+    assert no_amount == {"rfm": Message("skip_rfm_amount", kind="skip")}
+    record = present.skipped_record(got, EN)
+    assert record[5] == {"section": "k_factor", "reason": "no referral events in the data: add referrer_id to "
+                                                          "signups or purchases to measure the K-factor"}
+    assert record[0]["section"] == "churned" and "：" in present.skipped_record(got, ZH)[0]["reason"]
+
+
+def test_a_purchase_log_blanks_the_steps_it_cannot_measure():
+    funnel = present.measured_funnel(FUNNEL, PURCHASES_ONLY)
+    assert funnel.loc[["new", "active"], "conversion"].isna().all()
+    assert funnel.loc["loyal", "conversion"] == FUNNEL.loc["loyal", "conversion"]
+    assert present.funnel_table(funnel, EN).iloc[1, 3] == "—"
+    assert [m.key for m in present.funnel_findings(funnel, None, 30, PURCHASES_ONLY)] == ["say_funnel_loyal"]
+    assert not present.buyers_measured(PURCHASES_ONLY) and present.buyers_measured({"purchase", "view"})
+    assert [m.key for m in present.stage_notes(PURCHASES_ONLY)] == ["note_no_browsing", "note_no_acquisition"]
+
+
+def test_virality_without_its_events_is_null_unsaid_and_out_of_the_headlines():
+    assert present.virality_results(VIRAL, PURCHASES_ONLY) == {"k_factor": None, "share_rate": None}
+    assert present.virality_findings(VIRAL, 30, PURCHASES_ONLY) == []
+    assert [m.key for m in present.virality_findings(VIRAL, 30, {"share"})] == ["say_share_rate"]
+    assert present.headlines(SIZES, VIRAL, EN, 30, PURCHASES_ONLY) == [("Loyal users", "2"), ("Churned users", "8")]
+
+
+def test_recommendations_leave_unmeasured_numbers_out_of_their_wording():
+    recs = {m.key: m.values for m in present.recommendations(SIZES, CHURNED, None, None, None)}
+    assert recs["rec_first_order_plain"] == {"users": 30} and recs["rec_referral_plain"] == {"users": 2}
+    assert not {"rec_high_value", "rec_low_value", "rec_first_order", "rec_referral"} & set(recs)
+
+
+def test_metric_rows_rest_on_their_events():
+    metrics = pd.DataFrame({"metric": ["active_users", "share_rate", "k_factor", "repurchase_rate"]})
+    assert present.measured_metrics(metrics, PURCHASES_ONLY)["metric"].tolist() == ["active_users",
+                                                                                     "repurchase_rate"]
+    assert present.metrics_note(metrics, PURCHASES_ONLY, EN) == [
+        Message("note_metrics_left_out", {"metrics": "Share rate, K-factor"}, "note")]
+    assert present.metrics_note(metrics, present.EVERYTHING, EN) == []

@@ -168,3 +168,13 @@ def test_content_mix_against_the_ceiling():
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["7:3 ceiling"]
     assert ticks(ax, "x")[1:3] == [f"{v:.0%}" for v in np.arange(0.1, 0.3, 0.1)]
     closed(fig)
+
+
+def test_titles_claim_a_best_hour_or_type_only_when_there_is_one():
+    slots = pd.DataFrame([{"weekday": w, "hour": h, "shrunk": 1.0} for w in range(7) for h in (8, 20)])
+    fig = drawn(figures.best_time(slots, [], EN))
+    assert fig.axes[0].get_title(loc="left") == "Engagement by weekday and hour of publication"
+    closed(fig)
+    fig = drawn(figures.content_types(CONTENT.iloc[:1], EN))
+    assert fig.axes[0].get_title(loc="left") == "Engagement by content type"
+    closed(fig)

@@ -172,3 +172,29 @@ def test_posting_cadence_against_guidance(posts, posts_df):
     assert before["platform"].tolist() == sorted(posts_df.platform.unique()) and (before["posts"] == 0).all()
     low = po.posting_cadence(posts, "2026-01-01", "2026-06-29", guidance={"douyin": (100, 200)})
     assert low.set_index("platform").loc["douyin", "status"] == "below"
+
+
+def test_best_hours_need_the_minimum_of_posts_and_a_lift_above_average():
+    profile = pd.DataFrame({"hour": [8, 20, 21, 3], "n": [40, 30, 25, 1], "shrunk": [0.9, 1.3, 1.2, 1.5],
+                            "weight": [0.5, 0.6, 0.5, 0.1]})
+    assert po.best_hours(profile) == [20, 21]
+    assert po.best_hours(profile, min_posts=1) == [3, 20]  # the single post now counts
+    assert po.best_hours(profile, min_posts=26) == [20]
+    assert po.best_hours(profile.assign(shrunk=[0.9, 0.95, 0.8, 0.7])) == []  # nothing above average
+    assert po.best_hours(profile.assign(weight=0.0)) == []  # hours do not differ beyond noise
+    assert po.best_hours(profile.iloc[:0]) == []
+
+
+def test_group_performance_leaves_out_thin_groups(posts):
+    every = po.group_performance(posts, "content_type")
+    assert every["n"].min() > 100
+    assert po.group_performance(posts, "content_type", min_posts=int(every["n"].max()) + 1).empty
+    kept = po.group_performance(posts, "content_type", min_posts=int(every["n"].median()))
+    assert set(kept["content_type"]) == set(every.loc[every["n"] >= every["n"].median(), "content_type"])
+
+
+def test_posts_period_starts_at_the_first_post(posts, posts_df):
+    first, last = po.posts_period(posts, pd.Timestamp("2026-06-29 23:59:59"), 90)
+    assert last == pd.Timestamp("2026-06-29") and first == pd.Timestamp("2026-04-01")
+    first, _ = po.posts_period(posts, pd.Timestamp("2026-06-29 23:59:59"), 3650)
+    assert first == posts_df["published_at"].min().normalize()

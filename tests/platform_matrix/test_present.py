@@ -437,3 +437,47 @@ def test_chapter_results_hold_every_key_and_null_for_absent_tables():
     assert full["content_mix"] == {k: MIX[k] for k in present.MIX_KEYS} and "basis" not in full["content_mix"]
     assert full["best_hours"] == [20, 21] and len(full["content_types"]) == 3
     assert full["cadence"][0]["platform"] == "douyin" and full["audience_fit"][0]["fit_age"] == 0.8
+
+
+# ------------------------------------------------------------------ what the data support
+
+DAILY = ("date", "platform", "followers", "impressions", "engagements", "clicks", "conversions", "spend",
+         "new_followers")
+POSTS = ("post_id", "platform", "published_at", "content_type", "format", "impressions", "likes")
+
+
+def test_skipped_sections_name_what_to_add_in_report_order():
+    assert present.skipped_sections({"platform_daily": DAILY, "posts": POSTS, "audience": ()}) == {}
+    posts_only = present.skipped_sections({"posts": POSTS})
+    assert list(posts_only) == ["platforms", "change", "audience_fit", "score"]
+    assert posts_only["score"] == Message("skip_platform_daily", kind="skip")
+    bare = present.skipped_sections({"platform_daily": DAILY[:5], "posts": POSTS[:4] + ("impressions",)})
+    assert list(bare) == ["ctr", "conversion_rate", "cost_per_follower", "audience_fit", "best_time", "content",
+                          "format"]
+    assert bare["conversion_rate"].values == {"columns": "conversions, clicks"}
+    record = present.skipped_record(bare, EN)
+    assert record[1] == {"section": "conversion_rate",
+                         "reason": "conversion rate: add the columns conversions, clicks to `platform_daily`"}
+    no_format = present.skipped_sections({"posts": tuple(c for c in POSTS if c != "format"), "audience": ()})
+    assert list(no_format) == ["platforms", "change", "score", "format"]
+
+
+def test_score_basis_names_the_missing_parts():
+    scored = pm.score_platforms(without(without(make_metrics(), "conversion_rate"), "cost_per_follower"))
+    [note] = present.score_basis(scored, "conversion", None, EN)
+    assert note.kind == "note"
+    assert note.values == {"missing": "conversion rate, cost per new follower, audience fit",
+                           "used": "click-through rate, engagement rate"}
+    assert present.score_basis(pm.score_platforms(make_metrics()), "conversion", {"ctr": 1.0}, EN) == []
+
+
+def test_content_findings_need_two_types_to_compare():
+    assert present.content_findings(CONTENT.iloc[:1], EN) == [Message("find_content_none")]
+    assert keys(present.content_findings(CONTENT, EN, CONTENT.iloc[:0].rename(columns={"content_type": "format"}))) \
+        == ["find_content"]
+
+
+def test_headlines_without_the_daily_table_name_only_the_posts():
+    assert present.headlines(None, EN, MIX, []) == [("Advert share", "40%")]
+    assert present.chapter_results(None, None, None, (pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30")), 90,
+                                   "conversion", mix=MIX)["platforms"] == []
