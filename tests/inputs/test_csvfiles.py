@@ -172,3 +172,11 @@ def test_an_unknown_header_is_not_taken_for_a_title(tmp_path):
 def test_a_huge_cell_in_the_first_lines_does_not_stop_the_sniffer(tmp_path):
     path = _file(tmp_path, (POSTS.replace(",", ";") + "p1;douyin;x;story;1;" + "y" * 400_000 + "\n").encode())
     assert _sniff(path).separator == ";"
+
+
+def test_excels_separator_line_sets_the_separator_and_the_header_line(tmp_path):
+    path = _file(tmp_path, ("sep=;\r\n" + POSTS.replace(",", ";") + "p1;douyin;x;story;1;a,b\n").encode("utf-8-sig"))
+    dialect = _sniff(path)
+    assert dialect == Dialect(";", 2, sniffed=False)
+    assert csv_header(path, dialect)[:2] == ["post_id", "platform"]
+    assert _sniff(path, header_row=2).separator == ";"  # found as well when the header row is set

@@ -602,3 +602,11 @@ def test_a_workbook_is_read_from_the_sheet_and_row_set(tmp_path, con):
     assert raw.columns == ["post_id", "platform", "published_at", "content_type", "impressions"]
     assert df[ROW].tolist() == [3]
     assert df.impressions.tolist() == ["10"]
+
+
+def test_a_header_row_past_the_end_is_refused_saying_so(tmp_path, con):
+    (tmp_path / "aliases.yaml").write_text("read:\n  posts:\n    header_row: 9\n", encoding="utf-8")
+    path = tmp_path / "posts.csv"
+    path.write_text(MESSY_POSTS, encoding="utf-8")
+    with pytest.raises(ReadError, match="no header line on line 9, the header_row set"):
+        _read(con, "posts", path)

@@ -351,7 +351,8 @@ def sniff_dialect(path: Path, file: Path, table: str, separator: str | None, hea
     """The separator and header line of a UTF-8 CSV, found on its first lines unless set.
 
     The separator is the one of `SEPARATORS` that gives the header line at least two fields and every line the
-    header's number of fields (the most fields, then the order of `SEPARATORS`, decides between several).
+    header's number of fields (the most fields, then the order of `SEPARATORS`, decides between several). A first
+    line ``sep=;``, which Excel reads and writes, sets the separator and puts the header on line 2.
 
     Parameters
     ----------
@@ -377,6 +378,9 @@ def sniff_dialect(path: Path, file: Path, table: str, separator: str | None, hea
         the line to set as ``header_row``.
     """
     text, cut = _head_text(path)
+    hint = _excel_separator_line(text)
+    if hint and header_row is None:  # Excel's "sep=;" line: it names the separator, the header follows it
+        separator, header_row = separator or hint, 2
     first = header_row or 1
     parsed = {sep: _records(text, sep)[first - 1 :] for sep in ((separator,) if separator else SEPARATORS)}
     if not any(rows and is_header(rows[0], known) for rows in parsed.values()):
@@ -389,6 +393,12 @@ def sniff_dialect(path: Path, file: Path, table: str, separator: str | None, hea
     found = max(fits)[-1] if fits else ","
     log.info("%s: %s-separated (found on its first lines)", file.name, SEPARATOR_NAMES[found])
     return Dialect(found, first, sniffed=True)
+
+
+def _excel_separator_line(text: str) -> str | None:
+    """The separator an Excel ``sep=X`` first line names, or None when the file has none."""
+    line = text.split("\n", 1)[0].rstrip("\r")
+    return line[4] if len(line) == 5 and line.lower().startswith("sep=") else None
 
 
 def csv_header(path: Path, dialect: Dialect) -> list[str]:

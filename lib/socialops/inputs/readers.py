@@ -449,7 +449,8 @@ def _source_csv(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table
         dialect = sniff_dialect(utf8, path, table, settings.separator, settings.header_row, _known(table, aliases))
         headers = csv_header(utf8, dialect)
         if not any(normalize_header(h) for h in headers):
-            raise ReadError(path, "no header line")
+            where = f" on line {dialect.header_row}, the header_row set" if settings.header_row else ""
+            raise ReadError(path, f"no header line{where}")
         first = dialect.header_row + 1  # the row number of the first data line
         try:
             if _backend_name(con) == "duckdb":
