@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 
+import pandas as pd
 import pytest
 
 from socialops.lifecycle.analysis import STAGES, UNSEEN
 from socialops.stats.rfm import SEGMENT_ORDER, TIERS
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.notebook
 
@@ -66,3 +69,24 @@ def test_chinese_analyst_edition_with_other_parameters(chapter_run, truths):
         rows = list(csv.DictReader(handle))
     assert len(rows) == stages["loyal"]
     assert {"user_id", "stage", "purchases", "segment", "tier"} <= set(rows[0])
+
+
+def test_a_purchase_log_without_the_daily_table_claims_nothing_it_cannot_show(chapter_run, tmp_path_factory):
+    # a retailer's export: purchases only, no referrer, no platform_daily (the chapter's optional table)
+    data = tmp_path_factory.mktemp("purchases-only")
+    events = pd.read_parquet(SAMPLES / "events.parquet")
+    events[events["event"] == "purchase"].drop(columns="referrer_id").to_parquet(data / "events.parquet")
+    run = chapter_run(CHAPTER, data=data)
+    assert run.exit_code == 0, run.stderr
+    out = run.json
+    assert out["k_factor"] is None and out["share_rate"] is None
+    assert out["stages"]["potential"] == out["stages"]["new"] == 0
+    assert [s["section"] for s in out["skipped"]] == [
+        "churned", "funnel_new", "funnel_active", "first_order", "share_rate", "k_factor", "platform_awareness"]
+    assert [h["label"] for h in out["headline"]] == ["Loyal users", "Churned users"]
+    text = re.sub(r"<[^>]+>", " ", run.html)
+    assert "add referrer_id to signups or purchases to measure the K-factor" in text
+    for claim in ("have followed or signed up", "of active users shared", "never did"):
+        assert claim not in text
+    assert not re.search(r"K-factor is \d|K-factor now", text)
+    assert text.count("Section skipped") == len(out["skipped"])

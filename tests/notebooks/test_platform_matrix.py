@@ -154,4 +154,24 @@ def test_optional_tables_absent_are_skipped_not_errors(chapter_run, tmp_path_fac
     assert run.json["content_mix"] is None and run.json["best_hours"] is None
     assert run.json["platforms"][0]["platform"] == "wechat"
     assert all(p["posts_per_week"] is None for p in run.json["platforms"])
-    assert run.html.count("Section skipped") == 5
+    skipped = [s["section"] for s in run.json["skipped"]]
+    assert skipped == ["audience_fit", "cadence", "best_time", "content", "format", "content_mix"]
+    assert run.html.count("Section skipped") == len(skipped) - 1  # formats share the content section's note
+
+
+def test_posts_alone_run_the_posting_sections_and_claim_nothing_of_the_platforms(chapter_run, tmp_path_factory):
+    data = tmp_path_factory.mktemp("posts-only")
+    (data / "posts.csv").write_bytes((SAMPLES / "posts.csv").read_bytes())
+    run = chapter_run(CHAPTER, data=data)
+    assert run.exit_code == 0, run.stderr
+    out = run.json
+    assert [s["section"] for s in out["skipped"]] == ["platforms", "change", "audience_fit", "score"]
+    assert all("platform_daily" in s["reason"] for s in out["skipped"] if s["section"] != "audience_fit")
+    assert out["platforms"] == [] and out["score_intervals"] is None and out["change"] is None
+    assert out["content_mix"]["verdict"] == "over_marketing" and out["best_hours"] == [20, 21]
+    assert {c["platform"] for c in out["cadence"]} == set(pd.read_csv(SAMPLES / "posts.csv")["platform"])
+    assert [h["label"] for h in out["headline"]] == ["Advert share", "Best hours"]
+    html = run.html
+    assert html.count("Section skipped") == 4
+    for claim in ("converts best", "wins followers cheapest", "Core platforms", "your core"):
+        assert claim not in html
