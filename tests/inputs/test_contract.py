@@ -575,3 +575,11 @@ def test_a_unit_assigned_twice_stays_a_failure(tmp_path):
     report = validate(_write(tmp_path, {"experiment.csv": text}), tables=["experiment"], now=NOW)
     assert {(f.row, f.rule) for f in report.failures} == {(2, "duplicate key"), (3, "duplicate key")}
     assert report.warnings == []
+
+
+def test_a_row_the_setting_does_not_read_names_the_setting(tmp_path):
+    folder = _write(tmp_path, {"events.csv": _events(["12/1/10 8:26", "2010-12-01", "12/2/10 9:00"]),
+                               "aliases.yaml": "read:\n  events:\n    date_format: '%m/%d/%y %H:%M'\n"})
+    report = validate(folder, tables=["events"], now=NOW)
+    assert [(f.row, f.column, f.rule, f.value) for f in report.failures] == [
+        (3, "ts", "does not match date_format '%m/%d/%y %H:%M'", "2010-12-01")]

@@ -59,6 +59,8 @@ _TOO_LARGE = f"larger than {MAX_NUMBER:,.0f} in size"
 #: A date before `EARLIEST`: a two-digit year or a day-first date read as ISO gives the year 12 or 31.
 _TOO_EARLY = f"dated before {EARLIEST.year} (a misread date? see date_format in aliases.yaml)"
 _TIME_KINDS = ("date", "timestamp")
+#: A date or time that its table's date_format setting does not read (the setting follows).
+_NO_MATCH = "does not match date_format"
 
 
 @dataclass(frozen=True)
@@ -366,7 +368,7 @@ def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: Valid
     """
     spec = table_spec(raw.table)
     t = parse_table(raw, aliases)
-    rules = _parse_rules(raw, spec, t)
+    rules = _parse_rules(raw, spec, t, aliases.read_settings(raw.table).date_format)
     for name in raw.columns:
         rules += _value_rules(spec, name, t, now)
     rules += _key_rules(raw, spec, t)
@@ -378,7 +380,7 @@ def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: Valid
     unread = _unread_dates(raw, spec, checked, counts, rules, aliases)
     report.failures.extend(unread.values())
     for i, (name, rule, _) in enumerate(rules):
-        if name in unread and rule in (_PARSE_RULE[spec.column(name).kind], _TOO_EARLY):
+        if name in unread and _is_date_rule(rule):
             continue  # said once for the column
         n = int(counts[f"_bad{i}"] or 0)
         if n:
@@ -397,15 +399,21 @@ _RANGE_RULES = {
 _DUPLICATE_KEY = "duplicate key"
 
 
-def _parse_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, str, ir.BooleanValue]]:
-    """Values that did not parse as their column's kind, one rule per column (two for numbers: too large apart)."""
+def _parse_rules(raw: RawTable, spec: TableSpec, t: ir.Table,
+                 date_format: str | None = None) -> list[tuple[str, str, ir.BooleanValue]]:
+    """Values that did not parse as their column's kind, one rule per column (two for numbers: too large apart).
+
+    Dates and times are said not to match `date_format`, where the table has that reading setting.
+    """
     rules = []
     for name in raw.columns:
         kind = spec.column(name).kind
         if kind not in _PARSE_RULE:
             continue
         failed = ~t[ok_column(name)]
-        if kind in NUMERIC_KINDS:
+        if kind in _TIME_KINDS and date_format is not None:
+            rules.append((name, f"{_NO_MATCH} {date_format!r}", failed))
+        elif kind in NUMERIC_KINDS:
             written = t[raw_column(name)].re_replace(r"[,，¥￥\s]", "").try_cast("float64")
             # NaN compares above every number in SQL engines: it is not a number, not a large one
             large = (~written.isinf() & ~written.isnan() & (written.abs() > MAX_NUMBER)).fill_null(False)
@@ -434,9 +442,7 @@ def _unread_dates(raw: RawTable, spec: TableSpec, t: ir.Table, counts, rules, al
     """
     bad: dict[str, int] = defaultdict(int)
     for i, (name, rule, _) in enumerate(rules):
-        if name in raw.columns and spec.column(name).kind in _TIME_KINDS and rule in (_PARSE_RULE["date"],
-                                                                                     _PARSE_RULE["timestamp"],
-                                                                                     _TOO_EARLY):
+        if _is_date_rule(rule):
             bad[name] += int(counts[f"_bad{i}"] or 0)
     date_format = aliases.read_settings(raw.table).date_format
     unread = {}
@@ -449,6 +455,11 @@ def _unread_dates(raw: RawTable, spec: TableSpec, t: ir.Table, counts, rules, al
         message = unread_dates_message(raw.table, sample, date_form(sample, first, second), date_format)
         unread[name] = Failure(raw.table, raw.file.name, None, name, message)
     return unread
+
+
+def _is_date_rule(rule: str) -> bool:
+    """Whether `rule` says that a date or time did not read (or read before 1900)."""
+    return rule.startswith((_PARSE_RULE["date"], _NO_MATCH, _TOO_EARLY))
 
 
 def _whole(value) -> int | None:
