@@ -610,3 +610,12 @@ def test_a_header_row_past_the_end_is_refused_saying_so(tmp_path, con):
     path.write_text(MESSY_POSTS, encoding="utf-8")
     with pytest.raises(ReadError, match="no header line on line 9, the header_row set"):
         _read(con, "posts", path)
+
+
+def test_a_malformed_line_is_told_with_how_the_file_was_split(tmp_path, con):
+    path = tmp_path / "posts.csv"
+    path.write_text(MESSY_POSTS.replace(",", ";") + "p3;douyin;x;story;1;a;surplus\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"malformed CSV: .*\(read as semicolon-separated, found on its first lines, "
+                                        r"header on line 1; if the separator is wrong, set read: \{posts: "
+                                        r"\{separator: X\}\} in aliases.yaml, X the right one\)"):
+        _read(con, "posts", path)

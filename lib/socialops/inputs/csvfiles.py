@@ -124,7 +124,11 @@ def _binary(head: bytes, table: str) -> str:
     """Why a file with zero bytes is refused; text in UTF-16 without a byte-order mark is named as such."""
     half = max(len(head) // 2, 1)
     even, odd = head[0::2].count(0), head[1::2].count(0)
-    guess = "utf-16-le" if odd > 0.3 * half and even * 10 < odd else "utf-16-be" if even > 0.3 * half and odd * 10 < even else None
+    guess = None
+    if odd > 0.3 * half and even * 10 < odd:  # ASCII text in UTF-16-LE: a zero after every character
+        guess = "utf-16-le"
+    elif even > 0.3 * half and odd * 10 < even:
+        guess = "utf-16-be"
     if guess:
         return (f"binary content: every other byte is zero, as in UTF-16 text without a byte-order mark; if it is "
                 f"text, {how_to_set(table, 'encoding', guess)}")

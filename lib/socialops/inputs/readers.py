@@ -32,6 +32,7 @@ import yaml
 
 from socialops.inputs.csvfiles import (
     MAX_LINE_BYTES,
+    SEPARATOR_NAMES,
     Dialect,
     csv_header,
     detect_encoding,
@@ -40,7 +41,7 @@ from socialops.inputs.csvfiles import (
     utf8_copy,
 )
 from socialops.inputs.dates import formatted_time
-from socialops.inputs.layout import ReadError
+from socialops.inputs.layout import ReadError, how_to_set
 from socialops.inputs.tables import KNOWN_PLATFORMS, TABLES, Column, table_spec
 
 log = logging.getLogger("socialops")
@@ -459,8 +460,16 @@ def _source_csv(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table
             else:
                 source = _load_arrow(con, name, _arrow_csv(utf8, len(headers), dialect, longest))
         except Exception as exc:  # the engine's parser names the line; pass its words on
-            raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)}") from exc
+            raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)} ({_dialect_said(table, dialect)})") from exc
     return source, headers, encoding, dialect.separator
+
+
+def _dialect_said(table: str, dialect: Dialect) -> str:
+    """How a CSV was split, for a message about a line that did not fit, with the setting that changes it."""
+    name = SEPARATOR_NAMES.get(dialect.separator, repr(dialect.separator))
+    how = "found on its first lines" if dialect.sniffed else "as set"
+    return f"read as {name}-separated, {how}, header on line {dialect.header_row}; if the separator is wrong, " \
+           f"{how_to_set(table, 'separator', 'X')}, X the right one"
 
 
 def engine_path(path: str | os.PathLike) -> str:
