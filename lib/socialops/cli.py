@@ -217,6 +217,8 @@ def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) ->
     if not report.ok:
         err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
+    if report.warnings:
+        err.print(redact(report.format_warnings()), highlight=False, markup=False)
     for name, info in report.tables.items():
         if info.get("encoding") not in (None, "", "utf-8", "utf-8-sig"):
             err.print(f"{info.get('file', name)}: read as {info['encoding']}", highlight=False)
