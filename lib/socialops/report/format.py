@@ -2,16 +2,34 @@
 
 Each formatter takes a value that may be missing (None, NaN, NaT, pandas' NA) and returns display text; the text
 for a missing value is the ``missing`` argument (an em dash by default, blank in dense tables).
+
+The rules every report follows, each held by one formatter:
+
+* a share is a percentage (:func:`percent`); a difference of two shares is in percentage points
+  (:func:`points`, a number without "%": the catalog's template names the unit);
+* a ratio such as a K-factor is a plain number (:func:`number`), never a percentage;
+* a count is a whole number (:func:`count`): "991 mentions", not "991.1";
+* a sentence speaks of time in one unit (:func:`time_unit` chooses it for all the durations of the sentence,
+  :func:`duration` writes each);
+* an estimate with an interval is written to the digit where the interval's width begins
+  (:func:`interval_digits`, :func:`estimate`), no more precisely than the data support;
+* zero is never negative: a value that rounds to zero reads "0.0", never "-0.0" (the ``z`` of Python's format
+  specification); an infinite value reads "∞".
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 DASH = "—"
+INFINITY = "∞"
+
+#: The time units a duration is told in, with their length in hours; names match the ``unit_<name>`` catalog keys.
+TIME_UNITS: dict[str, float] = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
 
 
 def is_missing(value: object) -> bool:
@@ -19,25 +37,48 @@ def is_missing(value: object) -> bool:
     return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
 
 
+def _fixed(value: float, spec: str) -> str:
+    """`value` in the format `spec` (without its type's ``z``), infinities as ∞ and zero never negative."""
+    value = float(value)
+    if math.isinf(value):
+        return ("-" if value < 0 else "+" if spec.startswith("+") else "") + INFINITY
+    sign = "+" if spec.startswith("+") else ""
+    return f"{value:{sign}z{spec.removeprefix('+')}}"
+
+
 def percent(value: float | None, digits: int = 1, *, missing: str = DASH) -> str:
     """A share as a percentage (``0.1234`` → ``"12.3%"``)."""
-    return missing if is_missing(value) else f"{value:.{digits}%}"
+    return missing if is_missing(value) else _fixed(value, f".{digits}%").replace(f"{INFINITY}", f"{INFINITY}%")
 
 
 def number(value: float | None, digits: int = 0, *, missing: str = DASH) -> str:
     """A number with thousands separators and fixed decimals (``12345.6`` → ``"12,346"``)."""
-    return missing if is_missing(value) else f"{value:,.{digits}f}"
+    return missing if is_missing(value) else _fixed(value, f",.{digits}f")
+
+
+def count(value: float | None, *, missing: str = DASH) -> str:
+    """A count as a whole number with thousands separators (``991.1`` → ``"991"``), whatever its type."""
+    return number(value, 0, missing=missing)
+
+
+def points(value: float | None, digits: int = 1, *, sign: bool = False, missing: str = DASH) -> str:
+    """A difference of two shares in percentage points, without its unit (``0.1`` → ``"10.0"``).
+
+    The catalog's template carries the unit ("{diff} percentage points more", "多 {diff} 个百分点"), so that a
+    difference of rates is never read as a relative change. With `sign`, a ``+`` marks a rise.
+    """
+    return missing if is_missing(value) else _fixed(100 * value, f"{'+' if sign else ''}.{digits}f")
 
 
 def signed(value: float | None, digits: int = 2, scale: float = 1.0, unit: str = "", *, missing: str = "") -> str:
     """A signed number, scaled, with an optional unit (``0.01, scale=100, unit=" pp"`` → ``"+1.00 pp"``)."""
-    return missing if is_missing(value) else f"{scale * value:+.{digits}f}{unit}"
+    return missing if is_missing(value) else _fixed(scale * value, f"+.{digits}f") + unit
 
 
 def small(value: float, digits: int) -> str:
     """A non-negative number with fixed decimals, or ``"< 0.001"`` below what those decimals show."""
     floor = 10.0**-digits
-    return f"< {floor:.{digits}f}" if value < floor else f"{value:.{digits}f}"
+    return f"< {floor:.{digits}f}" if value < floor else _fixed(value, f".{digits}f")
 
 
 def p_value(p: float | None, *, missing: str = DASH) -> str:
@@ -53,15 +94,104 @@ def p_compared(p: float | None, *, missing: str = DASH) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
+def time_unit(*hours: float | None) -> str:
+    """The one unit to tell these durations (in hours) in: minutes under an hour, hours under three days, else days.
+
+    Missing values are ignored; with none left, hours.
+    """
+    known = [abs(float(h)) for h in hours if not is_missing(h) and math.isfinite(float(h))]
+    longest = max(known, default=1.0)
+    return "minutes" if longest < 1 else "hours" if longest < 72 else "days"
+
+
+def duration(hours: float | None, unit: str | None = None, *, missing: str = DASH) -> str:
+    """A duration given in hours, as a number of `unit` (:func:`time_unit` of it when None), without the unit word.
+
+    Whole numbers read without decimals (``24`` hours → ``"24"``), others with one (``114`` hours in days →
+    ``"4.8"``); the catalog's ``unit_<unit>`` message adds the word.
+    """
+    if is_missing(hours):
+        return missing
+    size = float(hours) / TIME_UNITS[unit or time_unit(hours)]
+    return number(size, 0 if round(size, 1).is_integer() else 1)
+
+
+def interval_digits(low: float | None, high: float | None, scale: float = 1.0, *, most: int = 3) -> int | None:
+    """The decimals an estimate with this interval supports: those down to the first digit of the interval's width.
+
+    Parameters
+    ----------
+    low, high : float
+        The interval's ends.
+    scale : float
+        What the display multiplies the values by (100 for percentages and percentage points).
+    most : int
+        The most decimals ever shown.
+
+    Returns
+    -------
+    int or None
+        Between 0 and `most`; None when the interval has no finite positive width (the caller's usual digits
+        apply then).
+    """
+    if is_missing(low) or is_missing(high):
+        return None
+    width = abs(float(high) - float(low)) * scale
+    if not math.isfinite(width) or width == 0:
+        return None
+    return int(min(max(-math.floor(math.log10(width)), 0), most))
+
+
+#: Each kind of estimate: its formatter, the scale of its display and its decimals without an interval.
+_KINDS: dict[str, tuple[Callable[..., str], float, int]] = {
+    "percent": (percent, 100.0, 1),
+    "points": (points, 100.0, 1),
+    "number": (number, 1.0, 2),
+}
+
+
+def estimate(value: float | None, low: float | None, high: float | None, kind: str = "percent", *,
+             most: int = 3, missing: str = DASH) -> tuple[str, str, str]:
+    """An estimate and its interval's ends, each written to the decimals the interval supports.
+
+    Parameters
+    ----------
+    value, low, high : float
+        The estimate and its interval.
+    kind : str
+        ``"percent"`` (a share), ``"points"`` (a difference of shares) or ``"number"``.
+    most : int
+        The most decimals ever shown.
+    missing : str
+        The text of a missing value.
+
+    Returns
+    -------
+    tuple of str
+        The value, low and high as text (``0.041, 0.040, 0.042`` → ``("4.1%", "4.0%", "4.2%")``).
+    """
+    fmt, scale, usual = _KINDS[kind]
+    digits = interval_digits(low, high, scale, most=most)
+    digits = min(usual, most) if digits is None else digits
+    return tuple(fmt(v, digits, missing=missing) for v in (value, low, high))
+
+
 def span(low: float | None, high: float | None, fmt: Callable[[float], str] = number, *,
          missing: str = DASH) -> str:
     """An interval as ``"low – high"``; `missing` when both ends are missing."""
     return missing if is_missing(low) and is_missing(high) else f"{fmt(low)} – {fmt(high)}"
 
 
-def with_interval(value: float, low: float, high: float, fmt: Callable[[float], str] = percent) -> str:
-    """A value followed by its interval: ``"4.1% (4.0% – 4.2%)"``."""
-    return f"{fmt(value)} ({fmt(low)} – {fmt(high)})"
+def with_interval(value: float, low: float, high: float, fmt: Callable[[float], str] | str = "percent") -> str:
+    """A value followed by its interval: ``"4.1% (4.0% – 4.2%)"``.
+
+    `fmt` is a kind of :func:`estimate` (the decimals then follow the interval) or a formatter of one value.
+    """
+    if isinstance(fmt, str):
+        shown, lo, hi = estimate(value, low, high, fmt)
+    else:
+        shown, lo, hi = fmt(value), fmt(low), fmt(high)
+    return f"{shown} ({lo} – {hi})"
 
 
 def table_cell(value: object) -> str:
@@ -79,10 +209,15 @@ def table_cell(value: object) -> str:
 
 def _float_cell(value: float) -> str:
     magnitude = abs(value)
+    if math.isinf(value):
+        return _fixed(value, ".0f")
     if magnitude >= 1000:
-        return f"{value:,.0f}"
+        return _fixed(value, ",.0f")
     if magnitude >= 10:
-        return f"{value:,.1f}"
-    if magnitude >= 0.01 or magnitude == 0:
-        return f"{value:.3f}".rstrip("0").rstrip(".") if magnitude < 1 else f"{value:.2f}"
-    return f"{value:.2g}"
+        return _fixed(value, ",.1f")
+    if magnitude >= 1:
+        return _fixed(value, ".2f")
+    if magnitude >= 0.01 or magnitude < 0.00005:
+        return _fixed(value, ".3f").rstrip("0").rstrip(".")
+    # two significant digits, written out in full (no "1.2e-05" in a client's table)
+    return _fixed(value, f".{1 - math.floor(math.log10(magnitude))}f")
