@@ -289,3 +289,13 @@ def test_hostile_platform_names_and_client_reach_no_report_as_markup_or_contact(
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "http://evil.example/win" in {c.value for c in cells}
     assert not any(c.data_type == "f" for c in cells) and not any(sheet._hyperlinks for sheet in book.worksheets)
+
+
+def test_start_refuses_an_as_of_outside_the_data_naming_its_range(tmp_path):
+    (tmp_path / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment\nm1,2026-01-01 08:00:00,weibo,0.5\nm2,2026-01-02 09:00:00,weibo,-0.2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"^as_of 2025-06-30 is before the data \(mentions.ts\), which run from "
+                                         r"2026-01-01 08:00:00 to 2026-01-02 09:00:00"):
+        Report.start("crisis_postmortem", data_dir=str(tmp_path), as_of="2025-06-30")

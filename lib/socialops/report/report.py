@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 from socialops import __version__
 from socialops.chapters import resolve_chapter, short_name
 from socialops.inputs.tables import CHAPTER_TABLES
-from socialops.inputs.window import latest_as_of, parse_as_of
+from socialops.inputs.window import parse_as_of, resolve_as_of
 from socialops.report import charts, jsonsafe, masking
 from socialops.report.findings import Message
 from socialops.report.format import is_missing, table_cell
@@ -133,7 +133,7 @@ class Report:
         if audience not in ("client", "analyst"):
             raise ValueError(f"audience must be client or analyst, not {audience!r}")
         try:
-            given = parse_as_of(as_of)
+            parse_as_of(as_of)  # the form, before any data is read
         except ValueError as error:
             raise ValueError(f"as_of: {error}") from None
         needs = CHAPTER_TABLES[chapter]
@@ -144,10 +144,11 @@ class Report:
             contract.validate(data_dir, chapters=[chapter], engine=engine).raise_for_failures()
         workspace = open_workspace(data_dir, tables, engine=engine)
         main_table = needs.main_table([name for name in tables if workspace.has(name)])
-        if given is not None:
-            resolved, source = given, "given"
-        else:
-            resolved, source = latest_as_of(workspace, main_table), "latest"
+        try:
+            resolved, source = resolve_as_of(as_of, workspace, main_table)  # checked against the data's span
+        except ValueError:
+            workspace.close()
+            raise
         stage = os.environ.get(STAGE_ENV)
         report = cls(
             chapter=chapter,
