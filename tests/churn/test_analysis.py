@@ -8,6 +8,9 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from socialops.churn import analysis as churn
+from socialops.churn import present
+from socialops.inputs.tables import TABLES
+from socialops.report.i18n import Translator
 from socialops.stats.bgnbd import BGNBDFit
 
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
@@ -234,3 +237,120 @@ def test_public_api_names():
     fit = churn.fit_bgnbd([0, 1, 2, 0, 3, 1, 0, 2, 0, 0, 1, 4], [0, 3, 5, 0, 8, 2, 0, 6, 0, 0, 1, 9], [10] * 12)
     assert isinstance(fit, BGNBDFit) and set(fit.params) == {"r", "alpha", "a", "b"}
     assert np.isfinite(fit.log_likelihood)
+
+
+# ---------------------------------------------------------------- optional columns and tables absent
+
+#: The optional columns of the events table, read from the contract (a new one is covered when added).
+OPTIONAL = [c.name for c in TABLES["events"].columns if not c.required]
+
+
+def _experiment_table(con, ids=("wb",)):
+    rows = [(exp, f"u{i}", "holdout" if i < 200 else "coupon", int(i % 7 == 0)) for exp in ids for i in range(2000)]
+    frame = pd.DataFrame(rows, columns=["experiment_id", "unit_id", "variant", "converted"])
+    return con.create_table("wb_test", frame, overwrite=True)
+
+
+def _chapter(events, experiment, t, name="wb", control="holdout"):
+    """What the notebook computes and says, without a report: the skipped sections and every sentence shown."""
+    customers = churn.customer_summary(events, AS_OF)
+    skipped = present.skipped_sections(events.columns, customers)
+    said = [present.customers_finding(customers, 90)]
+    overall = churn.overall_survival(customers)
+    said.append(present.survival_finding(overall, 180))
+    for segment in present.survival_segments(events.columns):
+        said += present.segment_findings(segment, churn.survival_by_segment(customers, segment), 180, t)
+    cox = churn.churn_drivers(customers, features=present.driver_features(events.columns))
+    said += present.driver_findings(cox, t)
+    models = churn.purchase_models(customers)
+    answers = present.model_answers(models["bgnbd"], models["mbgnbd"], 1.0)
+    said += present.bgnbd_findings(models["bgnbd"], "day", t, models["mbgnbd"], 1.0)
+    skipped = {**present.value_gap(models["gamma_gamma"], answers), **skipped}
+    value = present.value_measure(events.columns)
+    scored = churn.score_customers(customers, models["mbgnbd"], models["gamma_gamma"])
+    at_risk = churn.at_risk_customers(scored, value=value) if answers else churn.at_risk_by_rule(customers, value=value)
+    said.append(present.at_risk_finding(at_risk, 0.75, 0.5, value=value, churn_days=None if answers else 90))
+    effect = None if experiment is None else churn.winback_effect(experiment, name, control)
+    if effect is None:
+        arms = None if experiment is None else churn.winback_arms(experiment, name)
+        skipped["winback_test"] = present.winback_gap(arms, name, control)
+    elif churn.value_per_comeback(effect, customers) is None:
+        skipped["winback_economics"] = present.economics_gap()
+    said += present.recommendations(at_risk, None, cox.hazard_ratios)
+    texts = [t(m.key, **m.values) for m in said] + [r["reason"] for r in present.skipped_record(skipped, t)]
+    return skipped, texts, at_risk, cox
+
+
+@pytest.mark.parametrize("column", [*OPTIONAL, "all"])
+def test_the_chapter_runs_without_each_optional_column(simulated, con, column):
+    table, _ = simulated
+    gone = OPTIONAL if column == "all" else [column]
+    events = table.drop(*gone)
+    t = Translator("en", "churn")
+    skipped, texts, at_risk, cox = _chapter(events, _experiment_table(con), t)
+    needs = {"platform": {"platform_split"}, "referrer_id": {"referral_split"}, "amount": {"value"}}
+    expected = set().union(*(needs[c] for c in gone))
+    if "amount" in gone:
+        expected.add("winback_economics")  # the test carries no value either
+    assert set(skipped) == expected
+    for section in skipped:
+        assert any(f"`{c}`" in t(skipped[section].key, **skipped[section].values) for c in gone), section
+    for text in texts:
+        assert "{" not in text and "None" not in text and "nan" not in text, text
+    # the list never comes out empty for want of amounts: purchases measure value instead
+    assert len(at_risk) > 0
+    # a behaviour whose column is absent is not in the model (nor said not to vary)
+    assert ("referred" in cox.hazard_ratios.index) == ("referrer_id" not in gone)
+    assert "referred" not in cox.dropped
+
+
+@pytest.mark.parametrize(("ids", "name", "control", "key"), [
+    (None, "q9_test", "kept", "winback_no_table"),
+    (("other",), "q9_test", "kept", "winback_not_found"),
+    (("q9_test",), "q9_test", "kept", "winback_no_control")])
+def test_a_missing_win_back_test_names_the_parameter_not_its_value(simulated, con, ids, name, control, key):
+    table, _ = simulated
+    experiment = None if ids is None else _experiment_table(con, ids)
+    t = Translator("en", "churn")
+    skipped, _, _, _ = _chapter(table, experiment, t, name=name, control=control)
+    reason = t(skipped["winback_test"].key, **skipped["winback_test"].values)
+    assert skipped["winback_test"].key == key
+    assert "`winback_" in reason and name not in reason and control not in reason
+    if key == "winback_not_found":
+        assert "other" in reason
+    if key == "winback_no_control":
+        assert "coupon, holdout" in reason
+
+
+def test_the_win_back_list_falls_back_on_the_churn_rule(sim_summary):
+    listed = churn.at_risk_by_rule(sim_summary, value_quantile=0.75)
+    threshold = sim_summary["total_spend"].quantile(0.75)
+    expected = sim_summary[(sim_summary["churned"] == 1) & (sim_summary["total_spend"] >= threshold)]
+    assert set(listed["user_id"]) == set(expected["user_id"]) and len(listed) > 0
+    assert listed["value_at_risk"].is_monotonic_decreasing and listed["p_alive"].isna().all()
+    by_count = churn.at_risk_by_rule(sim_summary, value="purchases")
+    assert (by_count["value_at_risk"] == by_count["purchases"]).all()
+
+
+def test_early_signs_need_enough_churned_customers(sim_summary):
+    few = sim_summary.assign(churned=0)
+    assert churn.churn_drivers(few) is None
+    assert churn.drivers_sample(few) == {"customers": int((sim_summary["duration_days"] >= 30).sum()), "churned": 0}
+    assert churn.churn_drivers(sim_summary, features=["purchase_days_first"]).hazard_ratios.index.tolist() == [
+        "purchase_days_first"]
+
+
+def test_library_warnings_are_kept_for_the_results_not_printed(recwarn):
+    # a group whose customers all churned takes the survival curve to 0, where statsmodels' interval of the
+    # median warns (log of 0); the warning is recorded, not shown
+    customers = pd.DataFrame({"duration_days": [0.0, 0.0, 5.0, 9.0, 3.0, 40.0], "churned": [1, 1, 1, 1, 0, 0],
+                              "tier": ["low_value"] * 4 + ["general"] * 2})
+    churn.survival_by_segment(customers, "tier")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    assert any(w.startswith("survival_by_segment: RuntimeWarning") for w in churn.run_warnings())
+
+
+def test_value_per_comeback_is_unknown_without_any_amount():
+    customers = pd.DataFrame({"total_spend": [0.0, 0.0], "frequency": [1, 0]})
+    assert churn.value_per_comeback({"value_per_comeback": None}, customers) is None
+    assert churn.value_per_comeback({"value_per_comeback": 12.0}, customers) == 12.0

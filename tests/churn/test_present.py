@@ -57,13 +57,33 @@ def test_survival_headline(t):
 
 
 def test_survival_segments_follow_the_columns_of_the_events():
-    segments, skips = present.survival_segments(["user_id", "ts", "platform", "referrer_id"])
-    assert segments == ["platform", "referred", "tier"] and skips == []
-    segments, skips = present.survival_segments(["user_id", "ts", "referrer_id"])
-    assert segments == ["referred", "tier"]
-    assert skips == [Message("column_absent", {"column": "platform", "table": "events"}, "skip")]
-    segments, skips = present.survival_segments(["user_id", "ts"])
-    assert segments == ["tier"] and [m.values["column"] for m in skips] == ["platform", "referrer_id"]
+    assert present.survival_segments(["user_id", "ts", "platform", "referrer_id"]) == ["platform", "referred", "tier"]
+    assert present.survival_segments(["user_id", "ts", "referrer_id"]) == ["referred", "tier"]
+    assert present.survival_segments(["user_id", "ts"]) == ["tier"]
+
+
+def test_skipped_sections_name_the_column_to_add():
+    customers = pd.DataFrame({"user_id": ["u1"], "churned": [0]})
+    assert present.skipped_sections(["user_id", "ts", "event", "platform", "amount", "referrer_id"], customers) == {}
+    skipped = present.skipped_sections(["user_id", "ts", "event", "referrer_id"], customers)
+    assert skipped == {"platform_split": Message("column_absent", {"column": "platform", "table": "events"}, "skip"),
+                       "value": Message("add_amount_value", kind="skip")}
+    # without a customer every section but the win-back test is left out, for the one reason
+    none = present.skipped_sections(["user_id", "ts", "event"], customers.iloc[:0])
+    assert set(none) == {s for s in present.SECTIONS if not s.startswith("winback")}
+    assert all(m == Message("no_customers", kind="skip") for m in none.values())
+    records = present.skipped_record(none, Translator("zh", "churn"))
+    assert [r["section"] for r in records] == [s for s in present.SECTIONS if s in none]
+    assert all("purchase" in r["reason"] for r in records)
+
+
+def test_survival_finding_does_not_call_a_median_of_zero_a_lifetime(t):
+    overall = {**_overall(0.0, 0.0, 2.0), "churned_at_start": 0.517}
+    found = present.survival_finding(overall, 180)
+    assert found.key == "say_median_zero" and found.values["share"] == "51.7%"
+    text = t(found.key, **found.values)
+    assert "for 0 days" not in text and "no median" in text and not present.median_stated(overall["median"])
+    assert present.median_stated({"median": 12.0}) and not present.median_stated({"median": None})
 
 
 def test_charted_curves_differ_and_group_order():
@@ -215,6 +235,24 @@ def test_bgnbd_findings(t, bg):
         Message("note_mbgnbd", kind="note")]
 
 
+def test_a_model_that_cannot_answer_is_named_as_such(t, bg):
+    # the drop-out drifting to a ~ 0 with a relative standard error in the hundreds (as on UCI Online Retail)
+    loose = BGNBDFit(params={**bg.params, "a": 1e-10, "b": 626.0}, log_likelihood=-1.0,
+                     std_errors={**bg.std_errors, "a": 1.4e-8, "b": 21000.0}, n_customers=250)
+    assert present.model_answers(bg, bg, 1.0) and not present.model_answers(bg, loose, 1.0)
+    table = present.bgnbd_table(loose, t, 1.0)
+    assert table["95% interval"].tolist()[2:] == ["not identified", "not identified"]
+    assert "not identified" not in table["95% interval"].tolist()[0]
+    found = present.bgnbd_findings(bg, "day", t, loose, 1.0)
+    assert found == [Message("say_bgnbd_unidentified", {"params": "a, b", "limit": "1"})]
+    text = t(found[0].key, **found[0].values)
+    assert "cannot tell who has left" in text and "`max_relative_error`" in text and "%" not in text
+    result = present.bgnbd_result(loose, "day", 1.0)
+    assert result["unidentified"] == ["a", "b"] and result["ci"]["a"] is None and result["ci"]["r"] is not None
+    assert present.value_gap(None, False) == {"value": Message("value_needs_model", kind="skip")}
+    assert present.value_gap(None, True) == {"value": Message("note_no_spend_model", kind="skip")}
+
+
 def test_bgnbd_and_fit_results(bg):
     assert present.fit_result(bg) == {"r": 0.5, "alpha": 10.0, "a": 1.0, "b": 3.0, "log_likelihood": -123.4}
     result = present.bgnbd_result(bg, "day")
@@ -317,6 +355,15 @@ def at_risk():
         "total_spend": [812.456, 301.0], "days_since_purchase": [200.4, 149.6], "p_alive": [0.12345, 0.4],
         "expected_purchases": [0.01234, 0.1], "clv": [5.678, 20.0], "value_at_risk": [711.7534, 180.6],
     })
+
+
+def test_at_risk_finding_by_rule_and_by_purchases(t, at_risk):
+    by_rule = present.at_risk_finding(at_risk, 0.75, 0.5, churn_days=90)
+    assert by_rule.key == "say_at_risk_rule" and by_rule.values["days"] == 90
+    assert "90 days" in t(by_rule.key, **by_rule.values)
+    counted = present.at_risk_finding(at_risk, 0.75, 0.5, value="purchases", churn_days=60)
+    assert counted.key == "say_at_risk_rule_purchases" and "spent" not in t(counted.key, **counted.values)
+    assert present.at_risk_finding(at_risk, 0.75, 0.5, value="purchases").key == "say_at_risk_purchases"
 
 
 def test_at_risk_finding_and_headline(t, at_risk):

@@ -13,7 +13,11 @@ is censored at ``as_of``. Repeat purchases are counted on distinct days; recency
 
 from __future__ import annotations
 
+import functools
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import numpy as np
@@ -43,14 +47,18 @@ from socialops.stats.survival import (
 from socialops.stats.timeframe import cut_at, timestamp
 
 __all__ = [
+    "DRIVER_FEATURES",
+    "MIN_COX_EVENTS",
     "MIN_HOLDOUT_CUSTOMERS",
     "TIME_UNITS",
     "HoldoutCheck",
+    "at_risk_by_rule",
     "at_risk_customers",
     "calibration_holdout",
     "churn_drivers",
     "customer_summary",
     "customer_table",
+    "drivers_sample",
     "fit_bgnbd",
     "fit_mbgnbd",
     "holdout_check",
@@ -58,19 +66,62 @@ __all__ = [
     "kaplan_meier",
     "overall_survival",
     "purchase_models",
+    "run_warnings",
     "score_customers",
     "survival_by_segment",
     "value_per_comeback",
+    "winback_arms",
     "winback_economics",
     "winback_effect",
 ]
 
 #: Fewest customers before the holdout period on which the holdout check fits the purchase model.
 MIN_HOLDOUT_CUSTOMERS = 10
+#: Fewest churned customers, among those observed for the early window, before early behaviour is related to churn.
+MIN_COX_EVENTS = 10
+#: The first-30-day behaviours the Cox model relates to churn.
+DRIVER_FEATURES = ("referred", "purchase_days_first", "log_spend_first", "log_interactions_first")
+
+#: What the statistics libraries warned about during the analysis, each message once (see :func:`run_warnings`).
+_NOTICED: list[str] = []
+
+
+def _noticing(analysis: Callable) -> Callable:
+    """Run ``analysis`` with the libraries' warnings caught and kept for the results, never printed into a report.
+
+    statsmodels and scipy warn on the edge of their formulas (a log of 0 where a survival curve reaches 0, an
+    overflow in an optimiser's trial step); the numbers returned are handled where they matter, and the warnings
+    go to the results' ``warnings`` (:func:`run_warnings`), where an analyst can read them.
+    """
+
+    @functools.wraps(analysis)
+    def run(*args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = analysis(*args, **kwargs)
+        for w in caught:
+            text = f"{analysis.__name__}: {w.category.__name__} in {Path(w.filename).name}: {w.message}"
+            if text not in _NOTICED:
+                _NOTICED.append(text)
+        return result
+
+    return run
+
+
+def run_warnings() -> list[str]:
+    """What the libraries warned about in this process's analyses so far, in order, each message once.
+
+    Returns
+    -------
+    list of str
+        ``"<function>: <category> in <file>: <message>"``, for the results' ``warnings``.
+    """
+    return list(_NOTICED)
 
 # ---------------------------------------------------------------- survival
 
 
+@_noticing
 def overall_survival(customers: pd.DataFrame, *, at_days: float = 180, level: float = 0.95) -> dict:
     """The Kaplan–Meier curve of all customers, their median lifetime and the curve read at `at_days`.
 
@@ -87,13 +138,17 @@ def overall_survival(customers: pd.DataFrame, *, at_days: float = 180, level: fl
     -------
     dict
         ``curve`` (time, survival, ci_low, ci_high), ``median`` (as
-        :func:`~socialops.stats.survival.median_lifetime`) and ``at`` (survival, ci_low, ci_high at `at_days`).
+        :func:`~socialops.stats.survival.median_lifetime`), ``at`` (survival, ci_low, ci_high at `at_days`) and
+        ``churned_at_start``: the share of customers who churned with no activity after their first purchase
+        (a lifetime of 0 days; when it reaches half, the median lifetime is 0).
     """
     curve = kaplan_meier(customers["duration_days"], customers["churned"], level=level)
+    gone_at_once = (customers["churned"] == 1) & (customers["duration_days"] == 0)
     return {"curve": curve, "median": median_lifetime(customers["duration_days"], customers["churned"], level=level),
-            "at": survival_at(curve, at_days)}
+            "at": survival_at(curve, at_days), "churned_at_start": float(gone_at_once.mean())}
 
 
+@_noticing
 def survival_by_segment(
     customers: pd.DataFrame, segment: str, *, at_days: float = 180, level: float = 0.95
 ) -> dict:
@@ -140,7 +195,9 @@ def survival_by_segment(
     }
 
 
-def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 0.95) -> CoxResult:
+@_noticing
+def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 0.95,
+                  features: Sequence[str] = DRIVER_FEATURES) -> CoxResult | None:
     """Cox model of the hazard of churning on behaviour in the first `first_days` days after the first purchase.
 
     A landmark analysis: only customers still under observation at day `first_days` enter, so the features are
@@ -148,22 +205,48 @@ def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 
     a window they did not live through). Spend and interactions enter as log(1 + x), so a hazard ratio is per
     e-fold of spend. Columns without variation (e.g. no referrals in the data) are dropped; customers with a
     missing feature are left out and counted in ``excluded``.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The output of :func:`customer_summary`.
+    first_days : int
+        Length of the early window.
+    level : float
+        Confidence level of the hazard ratios' intervals.
+    features : sequence of str
+        The behaviours of :data:`DRIVER_FEATURES` to use: those the data can give (no ``referred`` without a
+        ``referrer_id`` column, no spend without ``amount``).
+
+    Returns
+    -------
+    CoxResult or None
+        None when fewer than :data:`MIN_COX_EVENTS` of the customers observed for `first_days` churned, or when
+        no chosen behaviour varies among them: too little to relate behaviour to churn.
     """
     at_risk = customers[customers["duration_days"] >= first_days]
-    features = pd.DataFrame(
-        {
-            "referred": at_risk["referred"].astype(float),
-            "purchase_days_first": at_risk["purchase_days_first"].astype(float),
-            "log_spend_first": np.log1p(at_risk["spend_first"].astype(float)),
-            "log_interactions_first": np.log1p(at_risk["interactions_first"].astype(float)),
-        }
-    )
-    return fit_cox(at_risk["duration_days"], at_risk["churned"], features, level=level)
+    columns = {
+        "referred": at_risk["referred"].astype(float),
+        "purchase_days_first": at_risk["purchase_days_first"].astype(float),
+        "log_spend_first": np.log1p(at_risk["spend_first"].astype(float)),
+        "log_interactions_first": np.log1p(at_risk["interactions_first"].astype(float)),
+    }
+    chosen = pd.DataFrame({name: columns[name] for name in DRIVER_FEATURES if name in features})
+    if at_risk["churned"].sum() < MIN_COX_EVENTS or chosen.empty or (chosen.nunique() < 2).all():
+        return None
+    return fit_cox(at_risk["duration_days"], at_risk["churned"], chosen, level=level)
+
+
+def drivers_sample(customers: pd.DataFrame, first_days: int = 30) -> dict[str, int]:
+    """Customers observed for `first_days` after their first purchase and how many of them churned later."""
+    at_risk = customers[customers["duration_days"] >= first_days]
+    return {"customers": len(at_risk), "churned": int(at_risk["churned"].sum())}
 
 
 # ---------------------------------------------------------------- purchases and value
 
 
+@_noticing
 def purchase_models(customers: pd.DataFrame) -> dict:
     """Fit BG/NBD (the published model), MBG/NBD (for P(alive) of one-time buyers) and Gamma–Gamma.
 
@@ -181,6 +264,7 @@ def purchase_models(customers: pd.DataFrame) -> dict:
     return {"bgnbd": fit_bgnbd(x, t_x, big_t), "mbgnbd": fit_mbgnbd(x, t_x, big_t), "gamma_gamma": gg}
 
 
+@_noticing
 def score_customers(
     customers: pd.DataFrame,
     alive_model: BGNBDFit,
@@ -213,7 +297,7 @@ def score_customers(
 
 
 def at_risk_customers(
-    scored: pd.DataFrame, *, p_alive_below: float = 0.5, value_quantile: float = 0.75
+    scored: pd.DataFrame, *, p_alive_below: float = 0.5, value_quantile: float = 0.75, value: str = "total_spend"
 ) -> pd.DataFrame:
     """The win-back list: customers worth keeping (past spend in the top share) who are probably gone.
 
@@ -228,20 +312,59 @@ def at_risk_customers(
         P(alive) threshold.
     value_quantile : float
         Customers with total spend at or above this quantile of all customers' spend count as valuable.
+    value : str
+        The measure of a customer's worth to date: ``total_spend``, or ``purchases`` for events without amounts.
 
     Returns
     -------
     pandas.DataFrame
-        The list, sorted by value at risk (spend × (1 − P(alive))): user_id, tier, purchases, total_spend,
+        The list, sorted by value at risk (value × (1 − P(alive))): user_id, tier, purchases, total_spend,
         days_since_purchase, p_alive, expected_purchases, clv, value_at_risk.
     """
-    threshold = scored["total_spend"].quantile(value_quantile)
-    pick = scored[(scored["p_alive"] < p_alive_below) & (scored["total_spend"] >= threshold)
-                  & (scored["total_spend"] > 0)]
-    out = pick.assign(value_at_risk=pick["total_spend"] * (1 - pick["p_alive"]))
+    pick = _valuable(scored, value_quantile, value)
+    pick = pick[pick["p_alive"] < p_alive_below]
+    return _win_back_list(pick.assign(value_at_risk=pick[value] * (1 - pick["p_alive"])))
+
+
+def at_risk_by_rule(customers: pd.DataFrame, *, value_quantile: float = 0.75, value: str = "total_spend"
+                    ) -> pd.DataFrame:
+    """The win-back list without a purchase model: valuable customers who churned by the chapter's rule.
+
+    The fallback when the purchase model cannot tell who has left (its drop-out not identified): a customer
+    counts as gone when the last activity lies more than ``churn_days`` before the end of the window (the
+    ``churned`` flag of :func:`customer_summary`), and the list is ranked by value to date.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The output of :func:`customer_summary`.
+    value_quantile : float
+        Customers at or above this quantile of `value` count as valuable.
+    value : str
+        ``total_spend``, or ``purchases`` for events without amounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`at_risk_customers`; p_alive, expected_purchases and clv are missing (no model), and
+        the value at risk is the value itself.
+    """
+    pick = _valuable(customers, value_quantile, value)
+    pick = pick[pick["churned"] == 1]
+    return _win_back_list(pick.assign(p_alive=np.nan, expected_purchases=np.nan, clv=np.nan,
+                                      value_at_risk=pick[value].astype(float)))
+
+
+def _valuable(customers: pd.DataFrame, value_quantile: float, value: str) -> pd.DataFrame:
+    """Customers whose `value` is positive and at or above its `value_quantile` quantile."""
+    threshold = customers[value].quantile(value_quantile)
+    return customers[(customers[value] >= threshold) & (customers[value] > 0)]
+
+
+def _win_back_list(pick: pd.DataFrame) -> pd.DataFrame:
     cols = ["user_id", "tier", "purchases", "total_spend", "days_since_purchase", "p_alive",
             "expected_purchases", "clv", "value_at_risk"]
-    return out.sort_values(["value_at_risk", "user_id"], ascending=[False, True])[cols].reset_index(drop=True)
+    return pick.sort_values(["value_at_risk", "user_id"], ascending=[False, True])[cols].reset_index(drop=True)
 
 
 def holdout_summary(
@@ -324,6 +447,7 @@ class HoldoutCheck:
         return self.predicted / self.actual - 1 if self.actual else float("nan")
 
 
+@_noticing
 def holdout_check(
     events: Table, as_of: pd.Timestamp, holdout_days: int, *, time_unit: str = "day"
 ) -> HoldoutCheck | None:
@@ -361,6 +485,7 @@ def holdout_check(
 # ---------------------------------------------------------------- win-back test
 
 
+@_noticing
 def winback_effect(
     experiment: Table, name: str = "winback_2026q3", control: str = "holdout", level: float = 0.95
 ) -> dict | None:
@@ -419,6 +544,21 @@ def winback_effect(
                                    if "value_sum" in arms.columns and x_t > 0 else None)}
 
 
+def winback_arms(experiment: Table, name: str) -> dict[str, list[str]]:
+    """The experiments of the table and the variants of experiment `name`: what a missing win-back test lacks.
+
+    Returns
+    -------
+    dict
+        ``experiments`` (every experiment_id, sorted) and ``variants`` (those of `name`, sorted; empty when the
+        table holds no such experiment).
+    """
+    ids = experiment.select(experiment_id=experiment.experiment_id.cast("string")).distinct().to_pandas()
+    test = experiment.filter(experiment.experiment_id == name)
+    variants = test.select(variant=test.variant.cast("string")).distinct().to_pandas()
+    return {"experiments": sorted(ids["experiment_id"]), "variants": sorted(variants["variant"])}
+
+
 def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: float) -> dict:
     """What the offer cost against the value it won back, with the uplift's interval carried through.
 
@@ -447,7 +587,7 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     return out
 
 
-def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float:
+def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float | None:
     """The value of one customer won back: observed in the test, else the mean spend per purchase day.
 
     Parameters
@@ -459,8 +599,11 @@ def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float:
 
     Returns
     -------
-    float
+    float or None
+        None when neither the test nor the purchases carry any amount (no ``value``, no spend recorded): a
+        comeback then has no value to weigh against the coupons.
     """
     if effect["value_per_comeback"] is not None:
         return effect["value_per_comeback"]
-    return float(customers["total_spend"].sum() / (customers["frequency"] + 1).sum())
+    spend = float(customers["total_spend"].sum())
+    return spend / float((customers["frequency"] + 1).sum()) if spend > 0 else None

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from socialops.churn.present import holdout_fits, median_reached, winback_significant
+from socialops.churn.present import holdout_fits, median_stated, winback_significant
 from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
 from socialops.report.format import p_compared, percent
 from socialops.report.i18n import Translator
@@ -50,7 +50,9 @@ def _survival_curves(curves: pd.DataFrame, labels: Mapping[str, str], title: str
 
 
 def survival_overall(overall: dict, at_days: int, t: Translator) -> Figure:
-    """The survival curve of all customers, titled with the median lifetime or, before it, the share still active.
+    """The survival curve of all customers, titled with the median lifetime or the share still active at `at_days`.
+
+    The median titles the chart only when it is stated in the text too (reached, and above 0 days).
 
     Parameters
     ----------
@@ -62,7 +64,7 @@ def survival_overall(overall: dict, at_days: int, t: Translator) -> Figure:
         The report's translator.
     """
     median, at = overall["median"], overall["at"]
-    if median_reached(median):
+    if median_stated(median):
         title = t("chart_km_all", median=f"{median['median']:.0f} d")
     else:
         title = t("chart_km_all_not_reached", share=percent(at["survival"], 0), days=at_days)
@@ -149,7 +151,7 @@ def calibration_holdout(check: HoldoutCheck, t: Translator) -> Figure:
 
 
 def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float,
-                   t: Translator) -> Figure:
+                   t: Translator, value: str = "total_spend") -> Figure:
     """Past spend against P(alive): the customers of the win-back list (valuable, probably gone) highlighted.
 
     Parameters
@@ -162,13 +164,15 @@ def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: 
         The thresholds of the list, drawn as dotted lines.
     t : Translator
         The report's translator.
+    value : str
+        The measure of value on the vertical axis: ``total_spend``, or ``purchases`` for events without amounts.
     """
-    threshold_spend = scored["total_spend"].quantile(value_quantile)
+    threshold_spend = scored[value].quantile(value_quantile)
     fig, ax = plt.subplots(figsize=(8, 4.4))
     risk = scored["user_id"].isin(at_risk["user_id"])
-    ax.scatter(scored.loc[~risk, "p_alive"], scored.loc[~risk, "total_spend"], s=6, color=MUTED, alpha=0.5,
+    ax.scatter(scored.loc[~risk, "p_alive"], scored.loc[~risk, value], s=6, color=MUTED, alpha=0.5,
                label=t("chart_alive_others"), rasterized=True)
-    ax.scatter(scored.loc[risk, "p_alive"], scored.loc[risk, "total_spend"], s=8, color=ALERT, alpha=0.7,
+    ax.scatter(scored.loc[risk, "p_alive"], scored.loc[risk, value], s=8, color=ALERT, alpha=0.7,
                label=t("chart_alive_risk"), rasterized=True)
     ax.axvline(p_alive_below, color="black", linewidth=0.8, linestyle=":")
     ax.axhline(threshold_spend, color="black", linewidth=0.8, linestyle=":")
@@ -179,7 +183,7 @@ def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: 
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(t("chart_alive", n=f"{len(at_risk):,}"), loc="left")
     ax.set_xlabel(t("chart_alive_x"))
-    ax.set_ylabel(t("chart_alive_y"))
+    ax.set_ylabel(t("chart_alive_y" if value == "total_spend" else "chart_alive_y_purchases"))
     ax.legend(loc="lower right", markerscale=3, frameon=True, framealpha=0.9)
     return fig
 

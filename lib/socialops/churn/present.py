@@ -32,6 +32,52 @@ HOLDOUT_TOLERANCE = 0.15
 SEGMENT_COLUMNS = {"platform": "platform", "referred": "referrer_id"}
 #: Segment whose curves describe rather than predict (the tier includes recency, part of the churn rule).
 DESCRIPTIVE_SEGMENT = "tier"
+#: The sections of the chapter that missing data can leave out, in report order, as the results' ``skipped``
+#: names them.
+SECTIONS = ("customers", "survival", "platform_split", "referral_split", "drivers", "purchase_model", "holdout",
+            "value", "win_back_list", "winback_test", "winback_economics")
+#: Optional column of the events table behind each split of the survival curves, by section.
+SPLIT_COLUMNS = {"platform_split": "platform", "referral_split": "referrer_id"}
+
+
+def skipped_sections(columns: Iterable[str], customers: pd.DataFrame) -> dict[str, Message]:
+    """The sections the events cannot support, each with the skip message that replaces it (what to add).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Columns of the events table.
+    customers : pandas.DataFrame
+        The output of :func:`socialops.churn.analysis.customer_summary`.
+
+    Returns
+    -------
+    dict
+        Section (one of :data:`SECTIONS`) to its skip :class:`Message`. Without a customer (no purchase by the end
+        of the window), every section but the win-back test; otherwise the survival splits whose column is absent
+        and, without ``amount``, customer value. Sections that thin data or a model leave out are added later
+        (:func:`drivers_gap`, :func:`value_gap`, :func:`winback_gap`, :func:`economics_gap`).
+    """
+    if customers.empty:
+        gone = Message("no_customers", kind="skip")
+        return dict.fromkeys([s for s in SECTIONS if not s.startswith("winback")], gone)
+    present = set(columns)
+    reasons = {section: Message("column_absent", {"column": column, "table": "events"}, "skip")
+               for section, column in SPLIT_COLUMNS.items() if column not in present}
+    if "amount" not in present:
+        reasons["value"] = Message("add_amount_value", kind="skip")
+    return reasons
+
+
+def skipped_record(skipped: dict[str, Message], t: Translator) -> list[dict[str, str]]:
+    """The results' ``skipped``: one {section, reason} per section left out, in report order and language."""
+    return [{"section": section, "reason": t(skipped[section].key, **skipped[section].values)}
+            for section in SECTIONS if section in skipped]
+
+
+def value_measure(columns: Iterable[str]) -> str:
+    """What "valuable" is measured by: spend to date, or the number of purchases for events without amounts."""
+    return "total_spend" if "amount" in set(columns) else "purchases"
 
 
 # ---------------------------------------------------------------- customers
@@ -57,8 +103,17 @@ def median_reached(median: dict) -> bool:
     return median["median"] is not None
 
 
+def median_stated(median: dict) -> bool:
+    """Whether the median lifetime can be said as "half stay active for N days": known and above 0."""
+    return median_reached(median) and median["median"] > 0
+
+
 def survival_finding(overall: dict, at_days: int) -> Message:
     """The median lifetime with its interval, or the share still active at `at_days` when it is not reached.
+
+    Evidence rule: a median lifetime is stated only when more than half of the customers have churned and it
+    is above 0 days. A median of 0 (half of the customers never active after their first purchase day) is said
+    as that share, with the curve read at `at_days`.
 
     Parameters
     ----------
@@ -72,6 +127,10 @@ def survival_finding(overall: dict, at_days: int) -> Message:
     Message
     """
     median, at = overall["median"], overall["at"]
+    if median_reached(median) and median["median"] == 0:
+        return Message("say_median_zero", {"share": percent(overall["churned_at_start"]), "at": at_days,
+                                           "survival": percent(at["survival"]), "low": percent(at["ci_low"]),
+                                           "high": percent(at["ci_high"])})
     if median_reached(median):
         return Message("say_median", {"median": number(median["median"]), "low": number(median["ci_low"]),
                                       "high": number(median["ci_high"]), "at": at_days,
@@ -85,25 +144,13 @@ def survival_headline(overall: dict, at_days: int, t: Translator) -> tuple[str, 
     return t.col("survival_at", days=at_days), percent(overall["at"]["survival"])
 
 
-def survival_segments(columns: Iterable[str]) -> tuple[list[str], list[Message]]:
-    """The segments to split survival by, and a skip message for each one the events cannot give.
+def survival_segments(columns: Iterable[str]) -> list[str]:
+    """The segments to split survival by: platform and referral where their column is present, then the RFM tier.
 
-    Parameters
-    ----------
-    columns : iterable of str
-        Columns of the events table.
-
-    Returns
-    -------
-    tuple
-        The segments (platform and referral where their column is present, then the RFM tier, always) and the
-        skip messages of the others.
+    The splits left out are in :func:`skipped_sections`, with what to add.
     """
     present = set(columns)
-    segments = [segment for segment, column in SEGMENT_COLUMNS.items() if column in present]
-    skips = [Message("column_absent", {"column": column, "table": "events"}, "skip")
-             for column in SEGMENT_COLUMNS.values() if column not in present]
-    return [*segments, DESCRIPTIVE_SEGMENT], skips
+    return [*(segment for segment, column in SEGMENT_COLUMNS.items() if column in present), DESCRIPTIVE_SEGMENT]
 
 
 def charted(segment: str) -> bool:
@@ -220,6 +267,31 @@ def survival_result(overall: dict, splits: dict[str, dict], at_days: int) -> dic
 # ---------------------------------------------------------------- early signs (Cox)
 
 
+#: The column of the events table each first-30-day behaviour needs, beyond the required ones.
+DRIVER_COLUMNS = {"referred": "referrer_id", "log_spend_first": "amount"}
+
+
+def driver_features(columns: Iterable[str]) -> list[str]:
+    """The first-30-day behaviours the events can give, in the order of the Cox model's features.
+
+    No referral without ``referrer_id``, no spend without ``amount``.
+    """
+    from socialops.churn.analysis import DRIVER_FEATURES
+
+    present = set(columns)
+    return [f for f in DRIVER_FEATURES if DRIVER_COLUMNS.get(f, "user_id") in present]
+
+
+def drivers_gap(sample: dict[str, int], needed: int) -> Message:
+    """Why the early signs are left out: too few customers churned among those observed for 30 days.
+
+    Evidence rule: hazard ratios are estimated only from at least ``needed`` churned customers
+    (:data:`~socialops.churn.analysis.MIN_COX_EVENTS`) among those observed for the whole early window.
+    """
+    return Message("drivers_too_few", {"customers": sample["customers"], "churned": sample["churned"],
+                                       "needed": needed}, "skip")
+
+
 def drivers(cox: CoxResult) -> pd.DataFrame:
     """The hazard ratios with the p-value of each feature's proportional-hazards check (``ph_p_value``)."""
     return cox.hazard_ratios.join(cox.ph_test["p_value"].rename("ph_p_value"))
@@ -298,23 +370,44 @@ def cox_results(cox: CoxResult) -> dict:
 # ---------------------------------------------------------------- purchase models
 
 
-def bgnbd_table(fit: BGNBDFit, t: Translator) -> pd.DataFrame:
-    """The BG/NBD parameters: what each means, its estimate and interval."""
+def model_answers(bg: BGNBDFit, mbg: BGNBDFit, max_relative_error: float) -> bool:
+    """Whether the purchase models can tell who has left: every parameter of both identified.
+
+    Evidence rule: a parameter is identified when its estimate is inside the search, its standard error exists
+    and its relative standard error is at most ``max_relative_error``; a model with any other parameter cannot
+    answer, and the chapter names it as such and falls back on the churn rule.
+    """
+    return not bg.unidentified(max_relative_error) and not mbg.unidentified(max_relative_error)
+
+
+def bgnbd_table(fit: BGNBDFit, t: Translator, max_relative_error: float | None = None) -> pd.DataFrame:
+    """The BG/NBD parameters: what each means, its estimate and interval.
+
+    Where the data cannot pin a parameter down (``max_relative_error`` given), the interval reads "not
+    identified" instead of a span of orders of magnitude.
+    """
     summary = fit.summary()
+    loose = set(fit.unidentified(max_relative_error)) if max_relative_error is not None else set()
     return pd.DataFrame({
         t.col("parameter"): list(summary.index),
         t.col("meaning"): [t(f"param_{k}") for k in summary.index],
         t.col("estimate"): [number(v, 3) for v in summary["estimate"]],
-        t.col("interval"): [span(lo, hi, lambda v: number(v, 3))
-                            for lo, hi in zip(summary["ci_low"], summary["ci_high"], strict=True)],
+        t.col("interval"): [t("not_identified") if k in loose else span(lo, hi, lambda v: number(v, 3))
+                            for k, lo, hi in zip(summary.index, summary["ci_low"], summary["ci_high"], strict=True)],
     })
 
 
-def bgnbd_findings(fit: BGNBDFit, time_unit: str, t: Translator) -> list[Message]:
+def bgnbd_findings(fit: BGNBDFit, time_unit: str, t: Translator, mbg: BGNBDFit | None = None,
+                   max_relative_error: float | None = None) -> list[Message]:
     """The purchase model in words, and why the win-back list uses the modified model.
 
-    The words say how often an active customer buys and how likely each repeat purchase is the last.
+    The words say how often an active customer buys and how likely each repeat purchase is the last. When the
+    models cannot answer (:func:`model_answers`, given ``mbg`` and ``max_relative_error``), they say so instead,
+    naming the parameters and the rule, and that the win-back list follows the churn rule.
     """
+    if mbg is not None and max_relative_error is not None and not model_answers(fit, mbg, max_relative_error):
+        loose = dict.fromkeys([*fit.unidentified(max_relative_error), *mbg.unidentified(max_relative_error)])
+        return [Message("say_bgnbd_unidentified", {"params": ", ".join(loose), "limit": f"{max_relative_error:g}"})]
     p = fit.params
     return [Message("say_bgnbd", {"n": fit.n_customers, "every": number(p["alpha"] / p["r"], 1),
                                   "unit": t(f"unit_{time_unit}"), "dropout": percent(p["a"] / (p["a"] + p["b"]))}),
@@ -326,11 +419,18 @@ def fit_result(fit: BGNBDFit | GammaGammaFit) -> dict:
     return {**fit.params, "log_likelihood": fit.log_likelihood}
 
 
-def bgnbd_result(fit: BGNBDFit, time_unit: str) -> dict:
-    """The ``bgnbd`` entry of CHAPTER.json: parameters, log-likelihood, time unit, customers and intervals."""
+def bgnbd_result(fit: BGNBDFit, time_unit: str, max_relative_error: float | None = None) -> dict:
+    """The ``bgnbd`` entry of CHAPTER.json: parameters, log-likelihood, time unit, customers and intervals.
+
+    With ``max_relative_error``, also ``unidentified``: the parameters the data do not pin down (their interval
+    is then null rather than a span of orders of magnitude).
+    """
     summary = fit.summary()
-    return {**fit_result(fit), "time_unit": time_unit, "customers": fit.n_customers,
-            "ci": {k: [summary.loc[k, "ci_low"], summary.loc[k, "ci_high"]] for k in summary.index}}
+    loose = fit.unidentified(max_relative_error) if max_relative_error is not None else []
+    out = {**fit_result(fit), "time_unit": time_unit, "customers": fit.n_customers,
+           "ci": {k: None if k in loose else [summary.loc[k, "ci_low"], summary.loc[k, "ci_high"]]
+                  for k in summary.index}}
+    return out | ({"unidentified": loose} if max_relative_error is not None else {})
 
 
 def holdout_ran(check: HoldoutCheck | None) -> bool:
@@ -379,6 +479,19 @@ def gamma_gamma_table(fit: GammaGammaFit, t: Translator) -> pd.DataFrame:
     """The Gamma–Gamma parameters: what each means and its estimate."""
     return pd.DataFrame({t.col("parameter"): list(fit.params), t.col("meaning"): [t(f"param_{k}") for k in fit.params],
                          t.col("estimate"): [number(v, 3) for v in fit.params.values()]})
+
+
+def value_gap(spend_model: GammaGammaFit | None, answers: bool) -> dict[str, Message]:
+    """Why customer value is left out, as ``{"value": skip message}``; empty when it is estimated.
+
+    No value without a purchase model that can tell who has left (the value of a customer is their expected
+    purchases, which rest on it), nor without a spend model (too few repeat buyers with an amount).
+    """
+    if not answers:
+        return {"value": Message("value_needs_model", kind="skip")}
+    if spend_model is None:
+        return {"value": Message("note_no_spend_model", kind="skip")}
+    return {}
 
 
 def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_days: int) -> list[Message]:
@@ -431,11 +544,29 @@ def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator) 
 # ---------------------------------------------------------------- win-back list
 
 
-def at_risk_finding(at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float) -> Message:
-    """How many valuable customers are probably gone, and what they spent."""
-    return Message("say_at_risk", {"n": len(at_risk), "top": percent(1 - value_quantile, 0),
-                                   "threshold": percent(p_alive_below, 0),
-                                   "spend": number(at_risk["total_spend"].sum())})
+def at_risk_finding(at_risk: pd.DataFrame, value_quantile: float, p_alive_below: float, *,
+                    value: str = "total_spend", churn_days: int | None = None) -> Message:
+    """How many valuable customers are probably gone, and what they spent.
+
+    Parameters
+    ----------
+    at_risk : pandas.DataFrame
+        The win-back list.
+    value_quantile, p_alive_below : float
+        The thresholds of the list.
+    value : str
+        What "valuable" was measured by: ``total_spend`` or ``purchases``.
+    churn_days : int, optional
+        Given when the list follows the churn rule (the purchase model could not answer): the sentence then
+        says so, with the rule, instead of a probability threshold.
+    """
+    values = {"n": len(at_risk), "top": percent(1 - value_quantile, 0), "threshold": percent(p_alive_below, 0),
+              "spend": number(at_risk["total_spend"].sum())}
+    rule = "" if churn_days is None else "_rule"
+    if churn_days is not None:
+        values["days"] = churn_days
+    measure = "" if value == "total_spend" else "_purchases"
+    return Message(f"say_at_risk{rule}{measure}", values)
 
 
 def at_risk_headline(at_risk: pd.DataFrame, t: Translator) -> tuple[str, str]:
@@ -460,7 +591,7 @@ def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, c
     -------
     pandas.DataFrame
     """
-    return pd.DataFrame({
+    table = pd.DataFrame({
         t.col("user"): at_risk["user_id"], t.col("tier"): [t.label("tier", tier) for tier in at_risk["tier"]],
         t.col("purchases"): at_risk["purchases"], t.col("total_spend"): at_risk["total_spend"].round(2),
         t.col("days_since"): at_risk["days_since_purchase"].round(0).astype(int),
@@ -469,6 +600,9 @@ def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, c
         t.col("clv", days=clv_days): at_risk["clv"].round(2),
         t.col("value_at_risk"): at_risk["value_at_risk"].round(2),
     })
+    # a list made by the churn rule has no model columns: they are left out rather than shown empty
+    model = [t.col("p_alive"), t.col("expected", days=horizon_days), t.col("clv", days=clv_days)]
+    return table.drop(columns=[c for c in model if at_risk.empty or table[c].isna().all()])
 
 
 def export_notes(exported: bool, audience: str) -> list[Message]:
@@ -479,6 +613,31 @@ def export_notes(exported: bool, audience: str) -> list[Message]:
 
 
 # ---------------------------------------------------------------- win-back test
+
+
+def winback_gap(arms: dict[str, list[str]] | None, name: str, control: str) -> Message:
+    """Why there is no win-back test to read, naming the parameter to set and what the data hold.
+
+    Parameters
+    ----------
+    arms : dict or None
+        The output of :func:`socialops.churn.analysis.winback_arms`; None without an experiment table.
+    name, control : str
+        The ``winback_experiment`` and ``winback_control`` parameters (never repeated: a default written for other
+        data would name a test that does not exist).
+    """
+    if arms is None:
+        return Message("winback_no_table", kind="skip")
+    if name not in arms["experiments"]:
+        return Message("winback_not_found", {"names": ", ".join(arms["experiments"])}, "skip")
+    if control not in arms["variants"]:
+        return Message("winback_no_control", {"variants": ", ".join(arms["variants"])}, "skip")
+    return Message("winback_no_outcomes", kind="skip")
+
+
+def economics_gap() -> Message:
+    """Why the offer's economics are left out: nothing values a comeback (no ``value``, no ``amount``)."""
+    return Message("economics_no_value", kind="skip")
 
 
 def winback_significant(effect: dict) -> bool:
@@ -605,30 +764,31 @@ def early_behaviour_protects(hazard_ratios: pd.DataFrame) -> bool:
     return bool((hazard_ratios.drop(index="referred", errors="ignore")["ci_high"] < 1).any())
 
 
-def recommendations(at_risk: pd.DataFrame, economics: dict | None, hazard_ratios: pd.DataFrame) -> list[Message]:
+def recommendations(at_risk: pd.DataFrame | None, economics: dict | None, hazard_ratios: pd.DataFrame | None
+                    ) -> list[Message]:
     """What to do next, from the win-back list, the win-back test and the early signs of leaving.
 
     Parameters
     ----------
-    at_risk : pandas.DataFrame
-        The win-back list.
+    at_risk : pandas.DataFrame or None
+        The win-back list (None when there is none: no customers).
     economics : dict or None
         The output of :func:`socialops.churn.analysis.winback_economics` (None without a win-back test).
-    hazard_ratios : pandas.DataFrame
-        The Cox model's hazard ratios (indexed by feature, with ci_high).
+    hazard_ratios : pandas.DataFrame or None
+        The Cox model's hazard ratios (indexed by feature, with ci_high); None when the early signs were left out.
 
     Returns
     -------
     list of Message
     """
     recs = [Message("rec_reason")]
-    if len(at_risk):
+    if at_risk is not None and len(at_risk):
         recs.append(Message("rec_winback_list", {"n": len(at_risk)}))
     verdict = winback_verdict(economics)
     if verdict is not None:
         recs.append(Message(f"rec_winback_{verdict}"))
-    if referral_protects(hazard_ratios):
+    if hazard_ratios is not None and referral_protects(hazard_ratios):
         recs.append(Message("rec_referral"))
-    if early_behaviour_protects(hazard_ratios):
+    if hazard_ratios is not None and early_behaviour_protects(hazard_ratios):
         recs.append(Message("rec_early"))
     return recs

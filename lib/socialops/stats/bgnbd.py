@@ -20,6 +20,11 @@ from scipy import optimize, special
 from statsmodels.tools.numdiff import approx_hess3
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
+#: The search runs on the log scale within ±LOG_BOUND; an estimate there (or beyond) sits at the edge of the search.
+LOG_BOUND = 12.0
+#: Default limit of a parameter's relative standard error (its standard error on the log scale) above which the
+#: data do not pin the parameter down: at 1, the 95 % interval spans a factor of exp(2 × 1.96) ≈ 50.
+MAX_RELATIVE_ERROR = 1.0
 
 
 def _as_arrays(frequency, recency, T):
@@ -107,6 +112,32 @@ class BGNBDFit:
             )
         return pd.DataFrame(rows, index=list(PARAM_NAMES))
 
+    def unidentified(self, max_relative_error: float = MAX_RELATIVE_ERROR) -> list[str]:
+        """The parameters the data do not pin down, in :data:`PARAM_NAMES` order.
+
+        A parameter is not identified when its estimate sits at the edge of the search (log value at or beyond
+        ±:data:`LOG_BOUND`: the likelihood keeps rising towards 0 or infinity), when its standard error cannot be
+        computed (a singular or indefinite information matrix), or when its relative standard error exceeds
+        ``max_relative_error``. A fit with any such parameter cannot tell customers apart: for a drop-out pair
+        (a, b) drifting to a ≈ 0, P(alive) is about 1 for everyone whatever they did.
+
+        Parameters
+        ----------
+        max_relative_error : float
+            Largest standard error on the log scale (se / estimate) of an identified parameter.
+
+        Returns
+        -------
+        list of str
+        """
+        out = []
+        for k in PARAM_NAMES:
+            est, se = self.params[k], self.std_errors.get(k, np.nan)
+            at_edge = not np.isfinite(est) or est <= 0 or abs(np.log(est)) >= LOG_BOUND - 1e-6
+            if at_edge or not np.isfinite(se) or se / est > max_relative_error:
+                out.append(k)
+        return out
+
     def probability_alive(self, frequency, recency, T) -> np.ndarray:
         """P(the customer has not dropped out by T), given x, t_x and T.
 
@@ -163,7 +194,7 @@ def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bo
         val = -loglik(np.exp(log_params))
         return val if np.isfinite(val) else 1e300
 
-    res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-12, 12)] * len(start))
+    res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start))
     # polish: L-BFGS-B stops on a relative tolerance, Nelder-Mead tightens the last digits
     res2 = optimize.minimize(negll, res.x, method="Nelder-Mead",
                              options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
