@@ -92,6 +92,10 @@ CASES = [
          b"mention_id,ts,platform,sentiment\nm1,2026-09-10 09:00:00,weibo,0.1\xff\xfe\n", 2,
          ("mentions.csv", "encoding", "UTF-8")),
     Case("utf16", "mentions.csv", VALID["mentions.csv"].encode("utf-16"), 0, ("mentions.csv", "utf-16")),
+    Case("excel-unicode-text", "mentions.csv", VALID["mentions.csv"].replace(",", "\t").encode("utf-16"), 0,
+         ("│ mentions.csv │ 2    │ utf-16   │ tab ",)),
+    Case("semicolons", "mentions.csv", VALID["mentions.csv"].replace(",", ";").encode(), 0,
+         ("│ utf-8    │ semicolon ",)),
     Case("utf16-without-mark", "mentions.csv", VALID["mentions.csv"].encode("utf-16-le"), 2,
          ("mentions.csv", "binary", "encoding: utf-16-le")),
     Case("latin1-not-gb18030", "mentions.csv", (VALID["mentions.csv"] + "m3,2026-09-12 10:00:00,weibo,0.2,Crème\n")

@@ -23,6 +23,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from socialops.chapters import CHAPTERS, notebook_path, resolve_chapter
+from socialops.inputs.csvfiles import SEPARATOR_NAMES, read_as
 from socialops.inputs.engine import EngineError, for_chapters, redact
 from socialops.inputs.readers import ALLOW_OUTSIDE_ENV, ReadError
 from socialops.pipeline.runner import (
@@ -220,8 +221,8 @@ def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) ->
     if report.warnings:
         err.print(redact(report.format_warnings()), highlight=False, markup=False)
     for name, info in report.tables.items():
-        if info.get("encoding") not in (None, "", "utf-8", "utf-8-sig"):
-            err.print(f"{info.get('file', name)}: read as {info['encoding']}", highlight=False)
+        if said := read_as(info.get("encoding"), info.get("separator")):
+            err.print(f"{info.get('file', name)}: {said}", highlight=False)
     problems = [f"{c}: {p}" for c in selected for p in preflight.check(c, data_dir, values[c])]
     if problems:
         _fail("\n".join(problems))
@@ -287,10 +288,12 @@ def validate(
         err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
     table = Table(title=f"{data}: all checks passed")
-    for column in ("table", "file", "rows", "encoding"):
+    for column in ("table", "file", "rows", "encoding", "separator"):
         table.add_column(column)
     for name, info in report.tables.items():
-        table.add_row(name, str(info.get("file", "")), f"{info.get('rows', 0):,}", str(info.get("encoding") or ""))
+        separator = info.get("separator")
+        table.add_row(name, str(info.get("file", "")), f"{info.get('rows', 0):,}", str(info.get("encoding") or ""),
+                      SEPARATOR_NAMES.get(separator, separator or ""))
     out.print(table)
     if report.warnings:
         err.print(redact(report.format_warnings()), highlight=False, markup=False)

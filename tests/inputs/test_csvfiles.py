@@ -12,6 +12,7 @@ from socialops.inputs.csvfiles import (
     first_undecodable,
     longest_line,
     mixed_line_ends,
+    read_as,
     sniff_dialect,
     utf8_copy,
 )
@@ -180,3 +181,11 @@ def test_excels_separator_line_sets_the_separator_and_the_header_line(tmp_path):
     assert dialect == Dialect(";", 2, sniffed=False)
     assert csv_header(path, dialect)[:2] == ["post_id", "platform"]
     assert _sniff(path, header_row=2).separator == ";"  # found as well when the header row is set
+
+
+def test_read_as_says_what_is_not_utf8_with_commas():
+    assert read_as("utf-16", "\t") == "read as utf-16, tab-separated"
+    assert read_as("utf-8-sig", ";") == "semicolon-separated"
+    assert read_as("gb18030", ",") == "read as gb18030"
+    assert read_as("utf-8", ",") == read_as(None, None) == ""
+    assert read_as(None, "#") == "'#'-separated"

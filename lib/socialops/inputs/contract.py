@@ -120,7 +120,7 @@ class ValidationReport:
     omitted : dict
         ``{(table, column, rule): count}`` of failures beyond those listed.
     tables : dict
-        ``{table: {"file", "rows", "encoding", "columns"}}`` for each table file read.
+        ``{table: {"file", "rows", "encoding", "separator", "columns"}}`` for each table file read.
     data_dir : str
         The folder validated.
     warnings : list of Failure
@@ -324,7 +324,8 @@ def _validate_table(con, data_dir, table, required, aliases, now, report) -> Non
     except Exception as exc:  # the engine refused the file after reading started (e.g. a malformed row)
         report.failures.append(Failure(table, path.name, None, None, f"unreadable: {str(exc).splitlines()[0]}"))
         return
-    report.tables[table] = {"file": path.name, "rows": rows, "encoding": raw.encoding, "columns": raw.columns}
+    report.tables[table] = {"file": path.name, "rows": rows, "encoding": raw.encoding, "separator": raw.separator,
+                            "columns": raw.columns}
     if rows == 0:  # a chapter given no rows could only fail later, with a less clear message
         report.failures.append(Failure(table, path.name, None, None, "no data rows (only a header line)"))
     try:

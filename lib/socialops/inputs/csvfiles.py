@@ -298,6 +298,27 @@ def utf8_copy(path: Path, encoding: str, folder: str | os.PathLike) -> tuple[Pat
 
 
 # ------------------------------------------------------------------------------------------------- dialect
+def read_as(encoding: str | None, separator: str | None) -> str:
+    """How a CSV was read, in words, where that is not UTF-8 with commas (``""`` where it is).
+
+    Parameters
+    ----------
+    encoding, separator : str or None
+        As a `RawTable` holds them (None for workbooks and Parquet).
+
+    Returns
+    -------
+    str
+        For example ``read as utf-16, tab-separated``.
+    """
+    said = []
+    if encoding not in (None, "", *UTF8_NAMES):
+        said.append(f"read as {encoding}")
+    if separator not in (None, ","):
+        said.append(f"{SEPARATOR_NAMES.get(separator, repr(separator))}-separated")
+    return ", ".join(said)
+
+
 @dataclass(frozen=True)
 class Dialect:
     """How a CSV file is laid out.
