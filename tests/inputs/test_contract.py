@@ -62,6 +62,7 @@ def test_valid_folder(tmp_path):
         "file": "posts.csv",
         "rows": 2,
         "encoding": "utf-8",
+        "separator": ",",
         "columns": ["post_id", "platform", "published_at", "content_type", "format", "is_ad", "impressions", "likes"],
     }
     assert set(report.tables) == {"platform_daily", "posts", "audience", "events", "experiment", "mentions"}
