@@ -8,6 +8,7 @@ import pytest
 
 from socialops.inputs import contract, readers
 from socialops.inputs.contract import MAX_LISTED, ContractError, Failure, tables_to_check
+from socialops.inputs.tables import CHAPTER_TABLES
 from socialops.inputs.workspace import open_workspace
 
 NOW = dt.datetime(2026, 10, 1, 12, 0)
@@ -87,7 +88,7 @@ def test_missing_tables_and_columns(tmp_path):
         mentions__csv="mention_id,ts,platform\nm1,2026-09-10 09:00:00,weibo\n",
         platform_daily__csv="date,platform,followers,impressions,likes\n2026-09-01,douyin,1,2,3\n",
     )
-    report = validate(folder, now=NOW)
+    report = validate(folder, chapters=list(CHAPTER_TABLES), now=NOW)  # every chapter named: each must run
     rules = _rules(report)
     assert ("events", None, None, "missing required table: no events.csv, .xlsx or .parquet", None) in rules
     assert not any(f.table == "posts" for f in report.failures)  # optional for chapter 01
@@ -584,3 +585,42 @@ def test_a_row_the_setting_does_not_read_names_the_setting(tmp_path):
     report = validate(folder, tables=["events"], now=NOW)
     assert [(f.row, f.column, f.rule, f.value) for f in report.failures] == [
         (3, "ts", "does not match date_format '%m/%d/%y %H:%M'", "2010-12-01")]
+
+
+# ------------------------------------------------------------------------------- whole folder: what its tables run
+def test_a_whole_folder_check_runs_what_its_tables_allow_and_lists_the_rest(tmp_path):
+    folder = _folder(tmp_path, **{f"{name}__csv": None for name in ("platform_daily", "posts", "audience", "events",
+                                                                     "experiment")})
+    report = validate(folder, now=NOW)
+    assert report.ok, report.format()
+    assert report.chapters == ["05_crisis_postmortem"] and list(report.tables) == ["mentions"]
+    assert report.left_out == {"01_platform_matrix": ["platform_daily or posts"], "02_lifecycle": ["events"],
+                               "03_ab_testing": ["experiment"], "04_churn": ["events"]}
+    text = report.format()
+    assert "04_churn left out: needs events" in text and "01_platform_matrix left out: needs platform_daily or posts" in text
+
+
+def test_a_whole_folder_with_nothing_usable_fails_naming_what_each_chapter_lacks(tmp_path):
+    (tmp_path / "audience.csv").write_text(VALID["audience.csv"], encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    report = validate(tmp_path, now=NOW)
+    assert not report.ok and report.chapters == []
+    assert [f.rule for f in report.failures] == [contract._NOTHING_RUNS]
+    assert len(report.left_out) == 5 and "03_ab_testing left out: needs experiment" in report.format()
+
+
+def test_a_named_chapter_without_its_tables_is_a_failure_not_left_out(tmp_path):
+    folder = _folder(tmp_path, events__csv=None)
+    report = validate(folder, chapters=["04_churn"], now=NOW)
+    assert not report.ok and report.left_out == {}
+    assert ("events", None, None, "missing required table: no events.csv, .xlsx or .parquet", None) in _rules(report)
+
+
+def test_chapter_coverage_looks_at_files_only(tmp_path):
+    (tmp_path / "posts.csv").write_text("not even a header", encoding="utf-8")
+    (tmp_path / "Events.CSV").write_text("", encoding="utf-8")
+    runnable, left_out = contract.chapter_coverage(tmp_path)
+    assert runnable == ["01_platform_matrix", "02_lifecycle", "04_churn"]
+    assert left_out == {"03_ab_testing": ["experiment"], "05_crisis_postmortem": ["mentions"]}
+    assert contract.chapter_coverage(tmp_path, ["03_ab_testing"]) == ([], {"03_ab_testing": ["experiment"]})
+    assert contract.present_tables(tmp_path / "nowhere") == []

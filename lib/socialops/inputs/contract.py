@@ -126,6 +126,10 @@ class ValidationReport:
     warnings : list of Failure
         What does not stop a run but changes what it reads: rows whose key is repeated where the chapters keep
         the last of them (at most `MAX_LISTED` per table, the rest counted in `omitted`).
+    chapters : list of str
+        The chapters whose tables were checked: those named, else those the folder's tables let run.
+    left_out : dict
+        ``{chapter: [what it lacks]}`` for the chapters a whole-folder check left out (see `chapter_coverage`).
     """
 
     failures: list[Failure] = field(default_factory=list)
@@ -133,6 +137,8 @@ class ValidationReport:
     tables: dict[str, dict] = field(default_factory=dict)
     data_dir: str = ""
     warnings: list[Failure] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)
+    left_out: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -151,9 +157,14 @@ class ValidationReport:
             total = self._total(self.failures)
             lines = [f"{self.data_dir}: {total} problem{'s' if total != 1 else ''} in the input data"]
             lines += self._listing(self.failures)
+        lines += self.format_left_out()
         if self.warnings:
             lines.append(self.format_warnings())
         return "\n".join(lines)
+
+    def format_left_out(self) -> list[str]:
+        """One line per chapter left out, with what it lacks (``04_churn left out: needs events``)."""
+        return [left_out_line(chapter, lacking) for chapter, lacking in self.left_out.items()]
 
     def format_warnings(self) -> str:
         """The warnings alone, as :meth:`format` lists them (empty when there is none)."""
@@ -200,6 +211,45 @@ def _is_last_of(failures: list[Failure], failure: Failure) -> bool:
     return [f for f in failures if (f.column, f.rule) == group][-1] is failure
 
 
+def left_out_line(chapter: str, lacking: list[str]) -> str:
+    """The line saying that `chapter` was left out and what it lacks."""
+    return f"{chapter} left out: needs {' and '.join(lacking)}"
+
+
+def present_tables(data_dir: str | os.PathLike) -> list[str]:
+    """The contract's tables that have a file in `data_dir`, in contract order (an unreadable file counts)."""
+    data_dir = Path(data_dir)
+    return [name for name in TABLES if _has_file(data_dir, name)] if data_dir.is_dir() else []
+
+
+def chapter_coverage(data_dir: str | os.PathLike,
+                     chapters: Iterable[str] | None = None) -> tuple[list[str], dict[str, list[str]]]:
+    """Which chapters the tables of a folder let run, and what each of the others lacks.
+
+    Parameters
+    ----------
+    data_dir : path
+        The data folder; only the presence of table files is looked at, not their content.
+    chapters : iterable of str, optional
+        Chapter ids to consider (default: every chapter).
+
+    Returns
+    -------
+    tuple
+        ``(runnable, left_out)``: the chapter ids whose required tables have files, in order, and
+        ``{chapter: [what it lacks]}`` for the others (``["events"]``, ``["platform_daily or posts"]``).
+    """
+    present = present_tables(data_dir)
+    runnable, left_out = [], {}
+    for chapter in chapters if chapters is not None else CHAPTER_TABLES:
+        lacking = chapter_tables(chapter).lacking(present)
+        if lacking:
+            left_out[chapter] = lacking
+        else:
+            runnable.append(chapter)
+    return runnable, left_out
+
+
 def tables_to_check(tables: Iterable[str] | None = None, chapters: Iterable[str] | None = None):
     """Return ``{table: required}`` for the given tables and chapters.
 
@@ -240,8 +290,10 @@ def validate(
     tables : iterable of str, optional
         Tables to check; each is required.
     chapters : iterable of str, optional
-        Chapters whose tables to check (their optional tables only when present). With neither `tables` nor
-        `chapters`, all chapters.
+        Chapters whose tables to check (their optional tables only when present); a named chapter without its
+        required tables is a failure. With neither `tables` nor `chapters`, the whole folder: the chapters its
+        tables let run are checked and the others listed in the report's ``left_out``, with what they lack; a
+        failure only when no chapter can run.
     engine : str or ibis backend
         Where the checks run (see `socialops.inputs.engine.connect`); a backend object is used as is and left open.
     threads, memory_limit : optional
@@ -255,10 +307,15 @@ def validate(
     """
     data_dir = Path(data_dir)
     report = ValidationReport(data_dir=str(data_dir))
-    wanted = tables_to_check(tables, chapters)
     if not data_dir.is_dir():
         report.failures.append(Failure("*", str(data_dir), None, None, "data folder not found"))
         return report
+    if tables is None and chapters is None:  # the whole folder: what its tables let run
+        chapters, report.left_out = chapter_coverage(data_dir)
+        if not chapters:
+            report.failures.append(Failure("*", None, None, None, _NOTHING_RUNS))
+    wanted = tables_to_check(tables, chapters)
+    report.chapters = list(chapters or ())
     now = now or dt.datetime.now()
     try:
         aliases = load_aliases(data_dir)
@@ -276,9 +333,13 @@ def validate(
     finally:
         if owned:
             con.disconnect()
-    checked = list(CHAPTER_TABLES) if tables is None and chapters is None else list(chapters or ())
-    report.failures.extend(_missing_groups(data_dir, checked))
+    report.failures.extend(_missing_groups(data_dir, list(chapters or ())))
     return report
+
+
+#: The failure of a whole-folder check on a folder no chapter can run on (each chapter's lack follows it).
+_NOTHING_RUNS = ("no chapter can run on this folder: add the tables listed below (a file named after the table: "
+                 "events.csv, .xlsx or .parquet)")
 
 
 def _missing_groups(data_dir: Path, chapters: list[str]) -> list[Failure]:
