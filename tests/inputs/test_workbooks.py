@@ -1,5 +1,6 @@
 """Workbooks: the sheet and header row set, or the layout that would be misread refused saying which it is."""
 
+import re
 import zipfile
 
 import openpyxl
@@ -103,7 +104,7 @@ def _with_saved_values(path, values: dict[str, str]):
     for ref, value in values.items():
         start = xml.index(f'<c r="{ref}"')
         end = xml.index("</c>", start)
-        xml = xml[:start] + xml[start:end].replace("<v />", f"<v>{value}</v>") + xml[end:]
+        xml = xml[:start] + re.sub(r"<v\s*/>|<v></v>", f"<v>{value}</v>", xml[start:end]) + xml[end:]
     parts["xl/worksheets/sheet1.xml"] = xml.encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():
@@ -125,8 +126,9 @@ def test_a_formula_whose_saved_value_is_empty_text_is_read(tmp_path):
     path = _book(tmp_path, {"Sheet1": [HEADER, ["p1", "douyin", "2026-01-01", '=""'], ["p2", "x", "y", 1]]})
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
-        b'<c r="D2"><f>""</f><v />', b'<c r="D2" t="str"><f>""</f><v></v>')
+    # openpyxl writes the empty value as <v /> or <v></v>, depending on its XML writer
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'<c r="D2"><f>""</f>(<v\s*/>|<v></v>)', b'<c r="D2" t="str"><f>""</f><v></v>',
+                                               parts["xl/worksheets/sheet1.xml"])
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
