@@ -233,7 +233,7 @@ class Report:
         """Show one message or several, in order, each with the method its kind names (say, note or skip)."""
         shows = {"say": self.say, "note": self.note, "skip": self.skip}
         for message in [messages] if isinstance(messages, Message) else messages:
-            shows[message.kind](message.key, **message.values)
+            shows[message.kind](message.key, **self.t.texts(message.values))
 
     def show(self, df: pd.DataFrame, name: str, caption: str | None = None) -> None:
         """Display a table (masked for clients, escaped) and keep it for ``CHAPTER.xlsx``.
