@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from socialops.report.findings import Duration
 from socialops.report.i18n import LANGUAGES, MESSAGE_DIR, Translator, load_catalog
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -49,3 +50,20 @@ def test_column_headers_and_data_labels_come_from_the_catalog():
     assert t.col("platform") == t("col_platform")
     assert t.label("ct", "tutorial") == t("ct_tutorial")
     assert t.label("ct", "unboxing") == "unboxing"  # a value the catalog does not know is shown as given
+
+
+@pytest.mark.parametrize("lang, texts", [
+    ("en", ["4.8 days", "1 day", "6 hours", "1 hour", "30 minutes", "—"]),
+    ("zh", ["4.8 天", "1 天", "6 小时", "1 小时", "30 分钟", "—"]),
+])
+def test_durations_are_written_with_their_unit(lang, texts):
+    t = Translator(lang)
+    spans = [Duration(114, "days"), Duration(24, "days"), Duration(6.0), Duration(1.0), Duration(0.5, "minutes"),
+             Duration(float("nan"), "days")]
+    assert [t.text(span) for span in spans] == texts
+
+
+def test_lists_are_joined_in_the_language_and_other_values_kept():
+    assert Translator("en")("section_skipped", reason=("a", "b")) == "Section skipped: a, b"
+    assert Translator("zh")("section_skipped", reason=["微博", "抖音", Duration(2.0)]) == "本节略过：微博、抖音、2 小时"
+    assert Translator("en").texts({"n": 3, "s": "x", "d": Duration(48, "days")}) == {"n": 3, "s": "x", "d": "2 days"}

@@ -13,6 +13,10 @@ Evidence rules, one per kind of claim (the report states each where it applies):
   zero; otherwise the report says the change cannot be told apart from the usual level;
 * recovery is claimed only against a fitted normal band; without one the repair step is "unknown".
 
+Numbers follow the report's rules: counts whole, every span of time of a sentence in one unit (a
+:class:`~socialops.report.findings.Duration`), sentiment to the precision of its interval, lists of platforms and
+words joined in the report's language (tuples).
+
 A section that cannot be computed is replaced by one skip message saying why or what to add
 (:func:`skipped_sections`), and listed in the results' ``skipped``.
 """
@@ -24,8 +28,8 @@ from collections.abc import Callable, Collection
 import pandas as pd
 
 from socialops.crisis.analysis import CrisisAnalysis, results
-from socialops.report.findings import Message
-from socialops.report.format import is_missing, number, percent
+from socialops.report.findings import Duration, Message, durations
+from socialops.report.format import count, estimate, interval_digits, is_missing, number, percent, time_unit
 from socialops.report.i18n import Translator
 
 MOMENT = "%Y-%m-%d %H:%M"
@@ -34,6 +38,11 @@ SHORT_MOMENT = "%m-%d %H:%M"
 
 def _hours(delta: pd.Timedelta) -> float:
     return delta.total_seconds() / 3600
+
+
+def _span(hours: float) -> Duration:
+    """One span of time alone in its sentence, in the unit that suits it."""
+    return Duration(hours, time_unit(hours))
 
 
 #: The sections of the chapter, in report order, as named in the results' ``skipped``.
@@ -159,7 +168,7 @@ def detection_finding(analysis: CrisisAnalysis) -> Message:
     return Message("finding_detection", {
         "onset": f"{d.onset:{MOMENT}}", "peak": f"{d.peak_at:{MOMENT}}", "peak_mentions": int(peak["count"]),
         "ratio": round(peak["count"] / max(peak["expected"], 0.5), 1), "alert": f"{d.alert_at:{MOMENT}}",
-        "delay": _hours(d.alert_at - d.onset)})
+        "delay": _span(_hours(d.alert_at - d.onset))})
 
 
 def detectors_table(compare: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -172,7 +181,7 @@ def detectors_table(compare: pd.DataFrame, t: Translator) -> pd.DataFrame:
 def detectors_finding(compare: pd.DataFrame, naive_k: float) -> Message:
     """The false-alarm comparison of the two detectors."""
     counts = compare.set_index("detector")["false_alarms"]
-    return Message("finding_detectors", {"k": naive_k, "naive": int(counts["naive"]), "robust": int(counts["robust"])})
+    return Message("finding_detectors", {"k": f"{naive_k:g}", "naive": int(counts["naive"]), "robust": int(counts["robust"])})
 
 
 def response_finding(analysis: CrisisAnalysis) -> Message:
@@ -193,16 +202,33 @@ def response_finding(analysis: CrisisAnalysis) -> Message:
     """
     if analysis.first_response_at is None:
         return Message("finding_response_none",
-                       {"hours": round(_hours(analysis.as_of - analysis.detection.onset), 1)})
+                       {"hours": _span(_hours(analysis.as_of - analysis.detection.onset))})
     return Message("finding_response_met" if analysis.met_24h_rule else "finding_response_missed",
-                   {"response": f"{analysis.first_response_at:{MOMENT}}", "hours": round(analysis.response_hours, 1)})
+                   {"response": f"{analysis.first_response_at:{MOMENT}}", "hours": _span(analysis.response_hours)})
 
 
 def impact_table(analysis: CrisisAnalysis, t: Translator) -> pd.DataFrame:
-    """The impact measures (extra mentions, sentiment, negative share), each with its interval."""
-    return pd.DataFrame([{t.col("metric"): t(f"metric_{row['metric']}"), t.col("effect"): row["effect"],
-                          t.col("ci_low"): row["ci_low"], t.col("ci_high"): row["ci_high"]}
-                         for row in results(analysis)["impact"]])
+    """The impact measures, each with its interval and to the precision the interval supports.
+
+    Extra mentions are whole, sentiment on its own scale, the change of the negative share in percentage points
+    (its label says so).
+    """
+    rows = []
+    for row in results(analysis)["impact"]:
+        shown = _impact_numbers(row["metric"], row["effect"], row["ci_low"], row["ci_high"])
+        rows.append(dict(zip([t.col("metric"), t.col("effect"), t.col("ci_low"), t.col("ci_high")],
+                             [t(f"metric_{row['metric']}"), *shown], strict=True)))
+    return pd.DataFrame(rows)
+
+
+def _impact_numbers(metric: str, *values: float) -> list[float | int | None]:
+    """An impact row's effect and interval as shown: whole mentions, else to the digits of its interval."""
+    if metric == "mentions":
+        return [None if is_missing(v) else round(v) for v in values]
+    scale = 100.0 if metric == "negative_share" else 1.0
+    digits = interval_digits(values[1], values[2], scale)
+    # + 0.0 turns a rounded -0.0 into 0.0
+    return [None if is_missing(v) else round(scale * v, 2 if digits is None else digits) + 0.0 for v in values]
 
 
 def _volume_finding(analysis: CrisisAnalysis) -> Message:
@@ -210,7 +236,7 @@ def _volume_finding(analysis: CrisisAnalysis) -> Message:
     ex = analysis.excess
     end = analysis.window_end or analysis.as_of
     values = {"start": f"{analysis.detection.onset:{SHORT_MOMENT}}", "end": f"{end:{SHORT_MOMENT}}",
-              "excess": round(ex["effect"]), "low": round(ex["ci_low"]), "high": round(ex["ci_high"])}
+              "excess": count(ex["effect"]), "low": count(ex["ci_low"]), "high": count(ex["ci_high"])}
     return Message("finding_impact_volume" if ex["ci_low"] > 0 else "finding_impact_volume_unclear", values)
 
 
@@ -219,24 +245,23 @@ def _sentiment_findings(analysis: CrisisAnalysis) -> list[Message]:
     se = analysis.sentiment
     if se is None or se["effect"] is None:
         return []
-    values = {"base": round(se["baseline"], 2), "crisis": round(se["observed"], 2)}
+    values = {"base": number(se["baseline"], 2), "crisis": number(se["observed"], 2)}
     if se["ci_high"] < 0:
-        return [Message("finding_sentiment_fell", {**values, "dip": round(-se["effect"], 2),
-                                                   "dip_low": round(-se["ci_high"], 2),
-                                                   "dip_high": round(-se["ci_low"], 2)})]
-    return [Message("finding_sentiment_unclear", {**values, "change": round(se["effect"], 2),
-                                                  "low": round(se["ci_low"], 2), "high": round(se["ci_high"], 2)})]
+        dip, low, high = estimate(-se["effect"], -se["ci_high"], -se["ci_low"], "number")
+        return [Message("finding_sentiment_fell", {**values, "dip": dip, "dip_low": low, "dip_high": high})]
+    change, low, high = estimate(se["effect"], se["ci_low"], se["ci_high"], "number")
+    return [Message("finding_sentiment_unclear", {**values, "change": change, "low": low, "high": high})]
 
 
 def impact_findings(analysis: CrisisAnalysis) -> list[Message]:
     """The impact over the crisis window (volume, then sentiment), then whether volume settled back in its band."""
     found = [_volume_finding(analysis), *_sentiment_findings(analysis)]
-    hours = analysis.settings.recovery_hours
+    hold = analysis.settings.recovery_hours
     if analysis.recovered_at is None:
-        return [*found, Message("finding_not_recovered", {"hours": hours})]
-    days = round((analysis.recovered_at - analysis.detection.onset).total_seconds() / 86400, 1)
+        return [*found, Message("finding_not_recovered", {"hold": _span(hold)})]
+    after, hold = durations(_hours(analysis.recovered_at - analysis.detection.onset), hold)
     return [*found, Message("finding_recovered", {"recovered": f"{analysis.recovered_at:{MOMENT}}",
-                                                  "hours": hours, "days": days})]
+                                                  "after": after, "hold": hold})]
 
 
 def counterfactual_note(analysis: CrisisAnalysis) -> Message:
@@ -246,7 +271,7 @@ def counterfactual_note(analysis: CrisisAnalysis) -> Message:
 
 def spread_table(spread: pd.DataFrame, t: Translator, label: Callable[[str], str]) -> pd.DataFrame:
     """The spread between platforms with display names, moments as text and translated headers."""
-    shown = spread.assign(platform=spread["platform"].map(label),
+    shown = spread.assign(platform=spread["platform"].map(label), excess=spread["excess"].round().astype("Int64"),
                           started_at=spread["started_at"].dt.strftime(SHORT_MOMENT),
                           peak_at=spread["peak_at"].dt.strftime(SHORT_MOMENT))
     return shown.rename(columns={c: t.col(c) for c in spread.columns})
@@ -268,12 +293,12 @@ def spread_findings(spread: pd.DataFrame, label: Callable[[str], str]) -> list[M
         found = [Message("finding_spread_first", {"first": label(firsts["platform"].iloc[0]),
                                                   "share": percent(firsts["excess_share"].iloc[0], 0)})]
     else:
-        found = [Message("finding_spread_tied", {"firsts": ", ".join(label(p) for p in firsts["platform"]),
+        found = [Message("finding_spread_tied", {"firsts": tuple(label(p) for p in firsts["platform"]),
                                                  "start": f"{earliest:{SHORT_MOMENT}}",
                                                  "share": percent(firsts["excess_share"].sum(), 0)})]
     if len(others):
-        found.append(Message("finding_spread_followed", {"others": ", ".join(label(p) for p in others["platform"]),
-                                                         "lag": round(others["lead_hours"].max(), 1)}))
+        found.append(Message("finding_spread_followed", {"others": tuple(label(p) for p in others["platform"]),
+                                                         "lag": _span(others["lead_hours"].max())}))
     return found
 
 
@@ -284,7 +309,7 @@ def words_table(words: pd.DataFrame, t: Translator) -> pd.DataFrame:
 
 def words_finding(words: pd.DataFrame, shown: int = 6) -> Message:
     """The finding naming the words the negative mentions return to most."""
-    return Message("finding_words", {"words": ", ".join(words["word"].head(shown))})
+    return Message("finding_words", {"words": tuple(words["word"].head(shown))})
 
 
 def checklist_table(check: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -295,8 +320,12 @@ def checklist_table(check: pd.DataFrame, t: Translator) -> pd.DataFrame:
 
 
 def lessons(check: pd.DataFrame) -> list[Message]:
-    """The lesson of each checklist step, chosen by its verdict (hours and days unknown shown as a dash)."""
+    """The lesson of each checklist step, chosen by its verdict.
+
+    ``hours`` is the step's span in the unit that suits it, ``days`` the same span in days (the repair step's
+    unit); an unknown span is shown as a dash.
+    """
     return [Message(f"lesson_{step}_{verdict}",
-                    {"hours": "—" if is_missing(hours) else round(hours, 1),
-                     "days": "—" if is_missing(hours) else round(hours / 24, 1)})
+                    {"hours": _span(None if is_missing(hours) else float(hours)),
+                     "days": Duration(None if is_missing(hours) else float(hours), "days")})
             for step, verdict, hours in check.itertuples(index=False)]

@@ -2,11 +2,16 @@
 
 A chapter's ``present`` functions return :class:`Message` objects; the notebook hands them to
 :meth:`socialops.report.report.Report.tell`, which translates, masks and displays each one.
+
+A value that needs words of the report's language is given as a :class:`Duration` (a span of time with its unit)
+or a tuple (a list of names, joined with the language's separator); the translator writes them out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from socialops.report.format import time_unit
 
 #: How a message can be shown, each the name of the :class:`~socialops.report.report.Report` method that shows it.
 KINDS = ("say", "note", "skip")
@@ -34,3 +39,25 @@ class Message:
         """Refuse a kind the report cannot show."""
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of time to write in one unit, with the unit's word in the report's language.
+
+    Attributes
+    ----------
+    hours : float or None
+        The span in hours (None: unknown, shown as a dash).
+    unit : str
+        ``"minutes"``, ``"hours"`` or ``"days"`` (a key of `socialops.report.format.TIME_UNITS`).
+    """
+
+    hours: float | None
+    unit: str = "hours"
+
+
+def durations(*hours: float | None) -> tuple[Duration, ...]:
+    """The spans of one sentence, all in the one unit `format.time_unit` chooses for them."""
+    unit = time_unit(*hours)
+    return tuple(Duration(h, unit) for h in hours)

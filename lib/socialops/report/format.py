@@ -211,7 +211,8 @@ def _float_cell(value: float) -> str:
     magnitude = abs(value)
     if math.isinf(value):
         return _fixed(value, ".0f")
-    if magnitude >= 1000:
+    if magnitude >= 1000 or (magnitude >= 10 and value.is_integer()):
+        # a whole number stored as a float (a count after arithmetic) reads whole
         return _fixed(value, ",.0f")
     if magnitude >= 10:
         return _fixed(value, ",.1f")

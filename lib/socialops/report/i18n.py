@@ -3,6 +3,10 @@
 Messages live in ``messages/*.yaml`` beside this module: ``common.yaml`` for what all chapters share and one file
 per chapter (named by its short name). Each entry is ``key: {en: "...", zh: "..."}``; values are
 ``str.format`` templates.
+
+A template's value may be a :class:`~socialops.report.findings.Duration` (written with its unit's word,
+``unit_<unit>``) or a tuple or list (its items joined with ``list_sep``, "、" in Chinese); every other value is
+used as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+
+from socialops.report.findings import Duration
+from socialops.report.format import DASH, duration, is_missing
 
 LANGUAGES = ("en", "zh")
 MESSAGE_DIR = Path(__file__).with_name("messages")
@@ -62,7 +69,7 @@ class Translator:
         for catalog in self.catalogs:
             if key in catalog:
                 template = catalog[key][self.lang]
-                return template.format(**values) if values else template
+                return template.format(**self.texts(values)) if values else template
         raise KeyError(f"no message {key!r} in the catalog")
 
     def col(self, name: str, **values: object) -> str:
@@ -77,3 +84,18 @@ class Translator:
         """
         key = f"{prefix}_{value}"
         return self(key) if self.has(key) else str(value)
+
+    def text(self, value: object) -> object:
+        """A template value in this language: a Duration with its unit's word, a tuple or list joined."""
+        if isinstance(value, Duration):
+            if is_missing(value.hours):
+                return DASH
+            shown = duration(value.hours, value.unit)
+            return self(f"unit_{value.unit}_one" if shown == "1" else f"unit_{value.unit}", n=shown)
+        if isinstance(value, tuple | list):
+            return self("list_sep").join(str(self.text(item)) for item in value)
+        return value
+
+    def texts(self, values: dict[str, object]) -> dict[str, object]:
+        """Every value of a template through :meth:`text`."""
+        return {name: self.text(value) for name, value in values.items()}
