@@ -304,8 +304,10 @@ def test_cuped_is_skipped_with_its_reason_when_no_comparison_has_the_units(frame
 def test_experiments_without_a_variant_skip_the_comparisons_and_the_plan(frame, en):
     controls = frame[frame["variant"].isin(["control", "A", "holdout"])]
     skipped, texts = _chapter_messages(ibis.memtable(controls), en)
+    assert set(skipped) == {"comparisons", "cuped", "peeking", "segments", "plan"}
     assert skipped["comparisons"] == Message("no_comparisons", kind="skip")
     assert skipped["plan"] == Message("plan_no_baseline", kind="skip")
+    assert present.headlines(analyse_experiments(ibis.memtable(controls)), en) == [(en("headline_experiments"), 4)]
     _no_unknowns(texts)
 
 

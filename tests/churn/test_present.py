@@ -72,6 +72,7 @@ def test_skipped_sections_name_the_column_to_add():
     none = present.skipped_sections(["user_id", "ts", "event"], customers.iloc[:0])
     assert set(none) == {s for s in present.SECTIONS if not s.startswith("winback")}
     assert all(m == Message("no_customers", kind="skip") for m in none.values())
+    assert present.recommendations(None, None, None) == []
     records = present.skipped_record(none, Translator("zh", "churn"))
     assert [r["section"] for r in records] == [s for s in present.SECTIONS if s in none]
     assert all("purchase" in r["reason"] for r in records)

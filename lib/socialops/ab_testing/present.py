@@ -70,15 +70,15 @@ def skipped_sections(columns: Collection[str], segment_column: str, analysis: An
     Returns
     -------
     dict
-        Section (one of :data:`SECTIONS`) to its skip :class:`Message`: ``comparisons`` when no experiment has a
-        variant besides its control; ``cuped`` without ``value``, without ``pre_value``, or when no comparison
+        Section (one of :data:`SECTIONS`) to its skip :class:`Message`: every section but the plan when no
+        experiment has a variant besides its control; ``cuped`` without ``value``, without ``pre_value``, or when no comparison
         had the units for it; ``peeking`` without ``assigned_at``; ``segments`` without ``segment_column``.
         The planning section's reason comes later, from :func:`plan_gap`.
     """
     present = set(columns)
-    reasons: dict[str, Message] = {}
     if analysis.tests.empty:
-        reasons["comparisons"] = Message("no_comparisons", kind="skip")
+        return dict.fromkeys(["comparisons", "cuped", "peeking", "segments"], Message("no_comparisons", kind="skip"))
+    reasons: dict[str, Message] = {}
     if "value" not in present:
         reasons["cuped"] = Message("value_absent", kind="skip")
     elif "pre_value" not in present:
@@ -405,7 +405,12 @@ def plan_gap(plan: Mapping[str, object], inputs: Mapping[str, object]) -> Messag
 
 
 def headlines(analysis: Analysis, t: Translator) -> list[tuple[str, object]]:
-    """The chapter's headline figures: experiments analysed, variants ready to ship, broken splits."""
+    """The chapter's headline figures: experiments analysed, variants ready to ship, broken splits.
+
+    Without any comparison (no experiment has a variant), only the count: no split was checked, nothing judged.
+    """
+    if analysis.tests.empty:
+        return [(t("headline_experiments"), len(analysis.controls))]
     ship = analysis.verdicts[analysis.verdicts["verdict"] == "ship"]
     return [(t("headline_experiments"), len(analysis.controls)),
             (t("headline_ship"), ", ".join(f"{r.experiment_id}: {r.variant}" for r in ship.itertuples()) or "0"),

@@ -781,8 +781,10 @@ def recommendations(at_risk: pd.DataFrame | None, economics: dict | None, hazard
     -------
     list of Message
     """
+    if at_risk is None:  # no customers: nothing to recommend from
+        return []
     recs = [Message("rec_reason")]
-    if at_risk is not None and len(at_risk):
+    if len(at_risk):
         recs.append(Message("rec_winback_list", {"n": len(at_risk)}))
     verdict = winback_verdict(economics)
     if verdict is not None:
