@@ -1,26 +1,39 @@
 """Dates in other forms than ISO: read with a date_format setting, and named when none is set."""
 
 import datetime as dt
+import importlib.util
+import shutil
 
 import ibis
 import pandas as pd
 import pytest
 
-from socialops.inputs.dates import DateForm, date_form, formatted_time, is_excel, unread_dates_message
+from socialops.inputs.dates import (
+    DateForm,
+    date_form,
+    formatted_time,
+    is_excel,
+    spark_pattern,
+    unread_dates_message,
+)
+from socialops.inputs.engine import connect
+from tests.conftest import require_component
 
 
-def _read(values, date_format):
-    """`values` read with `date_format` by DuckDB, as Python datetimes (None where unread)."""
+def _read(values, date_format, con=None):
+    """`values` read with `date_format` by DuckDB (or the engine `con`), as Python datetimes (None where unread)."""
     t = ibis.memtable({"v": values}, schema={"v": "string"})
-    con = ibis.duckdb.connect()
+    own = con is None
+    con = ibis.duckdb.connect() if own else con
     try:
-        got = con.execute(t.select(ts=formatted_time(t.v, date_format, "duckdb")))["ts"]
+        got = con.execute(t.select(ts=formatted_time(t.v, date_format, engine=con.name)))["ts"]
     finally:
-        con.disconnect()
+        if own:
+            con.disconnect()
     return [None if pd.isna(v) else v.to_pydatetime() for v in got]
 
 
-@pytest.mark.parametrize(("date_format", "values", "expected"), [
+FORMATS = [
     # month first, two-digit year, hour without its leading zero (UCI Online Retail's CSV)
     ("%m/%d/%y %H:%M", ["12/1/10 8:26", "6/24/11 17:35"], [dt.datetime(2010, 12, 1, 8, 26),
                                                             dt.datetime(2011, 6, 24, 17, 35)]),
@@ -36,9 +49,43 @@ def _read(values, date_format):
      [dt.datetime(2026, 9, 1, 10), dt.datetime(2026, 9, 1, 2)]),
     # what does not match is null, not an error
     ("%m/%d/%Y", ["13/45/2020", "yesterday", "2020-01-01 10:00"], [None, None, None]),
-])
+]
+
+
+@pytest.mark.parametrize(("date_format", "values", "expected"), FORMATS)
 def test_formats_read_what_they_describe(date_format, values, expected):
     assert _read(values, date_format) == expected
+
+
+@pytest.mark.parametrize(("date_format", "spark"), [
+    ("%m/%d/%y %H:%M", "M/d/yy H:m"),
+    ("%d.%m.%Y", "d.M.yyyy"),
+    ("%Y-%m-%dT%H:%M:%S.%f", "yyyy-M-d'T'H:m:s.SSSSSS"),
+    ("%b %d %Y, %I %p", "MMM d yyyy, h a"),
+    ("%Y年%m月%d日", "yyyy年M月d日"),
+    ("%Y%m%d", "yyyyMMdd"),
+    ("%d/%m/%Y %H%M", "d/M/yyyy HHmm"),
+    ("it's %Y", "'it''s 'yyyy"),
+])
+def test_spark_patterns_take_one_or_two_digits_and_quote_letters(date_format, spark):
+    assert spark_pattern(date_format) == spark
+
+
+def test_a_directive_spark_cannot_read_is_named():
+    with pytest.raises(ValueError, match="%U cannot be read on Spark"):
+        spark_pattern("%Y week %U")
+
+
+def test_spark_reads_every_format_as_duckdb_does():
+    require_component(importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None,
+                      "PySpark or Java is not installed: run `make setup-spark`")
+    con = connect("spark", threads=1)
+    try:
+        for date_format, values, expected in FORMATS:
+            assert _read(values, date_format, con) == expected, date_format
+        assert _read(["45000.5", "x"], "excel", con) == [dt.datetime(2023, 3, 15, 12), None]
+    finally:
+        con.disconnect()
 
 
 def test_excel_serials_count_days_from_1899_12_30():

@@ -29,6 +29,9 @@ EARLIEST = dt.date(1900, 1, 1)
 #: times, so that the wall-clock time as written is kept.
 _ZONE_TEXT = r"\s*(?:[+-]\d{2}:?\d{2}|UTC|GMT|Z)\b"
 _ZONE_DIRECTIVE = re.compile(r"\s*%[zZ]")
+#: A weekday name (English, as exports write it) and its directive, both dropped before parsing.
+_WEEKDAY_TEXT = r"(?i)\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*"
+_WEEKDAY_DIRECTIVE = re.compile(r"%[aA]\.?,?\s*")
 #: Date separators, made one so that ``4/22/2018`` and ``04-11-2018`` in one column read with one format.
 _SEPARATORS = r"[-./]"
 
@@ -43,7 +46,7 @@ def is_excel(date_format: str) -> bool:
     return date_format.strip().lower() == EXCEL
 
 
-def formatted_time(value: ir.Value, date_format: str, engine: str) -> ir.TimestampValue:
+def formatted_time(value: ir.Value, date_format: str, engine: str | None = None) -> ir.TimestampValue:
     """The timestamp `value` holds when written as `date_format` (null where it is not).
 
     Parameters
@@ -52,9 +55,11 @@ def formatted_time(value: ir.Value, date_format: str, engine: str) -> ir.Timesta
         Cleaned text (or a typed Parquet column).
     date_format : str
         A strftime pattern or ``excel``.
-    engine : str
-        The backend's name: DuckDB gets its ``try_strptime``; other engines their own parser, which gives null
-        where the text does not match.
+    engine : str, optional
+        The name of the backend that will run the expression (default: the one `value` belongs to, which for a
+        table made in memory is Ibis's default, DuckDB). DuckDB gets its ``try_strptime``, Spark its
+        ``try_to_timestamp`` (with the pattern in Spark's own letters); other engines Ibis's translation of the
+        pattern.
 
     Returns
     -------
@@ -68,10 +73,59 @@ def formatted_time(value: ir.Value, date_format: str, engine: str) -> ir.Timesta
     fmt = date_format
     if _ZONE_DIRECTIVE.search(fmt):
         text, fmt = text.re_replace(_ZONE_TEXT, ""), _ZONE_DIRECTIVE.sub("", fmt)
+    if _WEEKDAY_DIRECTIVE.search(fmt):  # the weekday says nothing the date does not (and Spark cannot parse it)
+        text, fmt = text.re_replace(_WEEKDAY_TEXT, ""), _WEEKDAY_DIRECTIVE.sub("", fmt)
     text, fmt = text.re_replace(_SEPARATORS, "/"), re.sub(r"(?<!%)" + _SEPARATORS, "/", fmt)
+    engine = engine or ibis.get_backend(value).name
     if engine == "duckdb":
         return _try_strptime(text, fmt)
+    if engine == "pyspark":
+        return _try_to_timestamp(text, spark_pattern(fmt))
     return text.as_timestamp(fmt)
+
+
+#: strftime directives in Spark's pattern letters. One letter where the field may have one digit or two (Spark
+#: reads ``M`` as 1 or 2 digits but ``MM`` as exactly 2, and ``8:26`` has a one-digit hour).
+_SPARK_LETTERS = {"Y": "yyyy", "y": "yy", "m": "M", "d": "d", "H": "H", "I": "h", "M": "m", "S": "s",
+                  "f": "SSSSSS", "p": "a", "b": "MMM", "h": "MMM", "B": "MMMM", "j": "D", "%": "%"}
+
+
+def spark_pattern(fmt: str) -> str:
+    """A strftime pattern in Spark's datetime pattern letters; other text quoted as literal.
+
+    A field next to another field with nothing between (``%Y%m%d``) keeps its fixed width: without a separator,
+    only the width tells where one ends.
+
+    Raises
+    ------
+    ValueError
+        For a directive Spark cannot parse (a weekday, a week number).
+    """
+    tokens = re.findall(r"%.|[^%]+|%", fmt)
+    out = []
+    for i, token in enumerate(tokens):
+        if len(token) != 2 or token[0] != "%":
+            out.append(_quoted(token))
+            continue
+        if token[1] not in _SPARK_LETTERS:
+            raise ValueError(f"date_format {fmt!r}: {token} cannot be read on Spark")
+        letters = _SPARK_LETTERS[token[1]]
+        packed = any(0 <= j < len(tokens) and tokens[j].startswith("%") and len(tokens[j]) == 2
+                     for j in (i - 1, i + 1))
+        out.append(letters * 2 if packed and len(letters) == 1 and letters in "MdHhms" else letters)
+    return "".join(out)
+
+
+def _quoted(literal: str) -> str:
+    """Text of a Spark pattern read as itself (letters would be pattern letters)."""
+    if not literal:
+        return ""
+    return "'" + literal.replace("'", "''") + "'" if re.search(r"[A-Za-z']", literal) else literal
+
+
+@ibis.udf.scalar.builtin(name="try_to_timestamp")
+def _try_to_timestamp(value: str, fmt: str) -> dt.datetime:  # pragma: no cover - Spark's own function
+    """Spark's to_timestamp returning NULL where the text does not match (also under ANSI mode)."""
 
 
 def _excel_time(value: ir.Value) -> ir.TimestampValue:

@@ -641,7 +641,7 @@ def parse_table(raw: RawTable, aliases: Aliases | None = None, *, checks: bool =
     for col in columns:
         value = t[col.name]
         norm = t[f"_n_{col.name}"] if f"_n_{col.name}" in t.columns else None
-        parsed[col.name] = _parse(value, norm, col, aliases, date_format=date_format, engine=raw.engine).cast(col.dtype)
+        parsed[col.name] = _parse(value, norm, col, aliases, date_format=date_format).cast(col.dtype)
     if not checks:
         return t.select(*keep, **parsed)
     t = t.select(ROW, *[raw_column(c.name) for c in columns], **parsed, **{f"_in_{c.name}": t[c.name].notnull() for c in columns})
@@ -663,7 +663,7 @@ def canonical_value(value: ir.Value, column: Column, aliases: Aliases, engine: s
     if value.type().is_string():
         value = _clean_text(value, engine)
     norm = _prepared(value, column, engine)
-    return _parse(value, norm, column, aliases, date_format=date_format, engine=engine).cast(column.dtype)
+    return _parse(value, norm, column, aliases, date_format=date_format).cast(column.dtype)
 
 
 def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
@@ -761,7 +761,7 @@ def _strip(value: ir.StringValue, engine: str) -> ir.StringValue:
 
 
 def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases, *,
-           date_format: str | None = None, engine: str = "duckdb") -> ir.Value:
+           date_format: str | None = None) -> ir.Value:
     """The canonical value of one column; `norm` is its prepared text (None for typed Parquet columns).
 
     `date_format` is the table's reading setting for its dates and times (None: ISO forms).
@@ -773,7 +773,7 @@ def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases
     if column.kind in ("enum", "platform"):
         return _label_value(value, norm, column, aliases)
     if column.kind in ("date", "timestamp"):
-        return _time_value(value, norm, column.kind, date_format, engine)
+        return _time_value(value, norm, column.kind, date_format)
     if column.kind in NUMERIC_KINDS:
         if norm is not None:
             return _number_value(_text_number(_aliased_number(norm, column, aliases), column.kind), column.kind)
@@ -820,11 +820,10 @@ def _aliased_number(norm: ir.StringValue, column: Column, aliases: Aliases) -> i
     return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), norm)
 
 
-def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str, date_format: str | None = None,
-                engine: str = "duckdb") -> ir.Value:
+def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str, date_format: str | None = None) -> ir.Value:
     """A date (also from a date and time) or a timestamp, read as `date_format` says where it is set."""
     if date_format is not None:
-        stamp = formatted_time(value, date_format, engine)
+        stamp = formatted_time(value, date_format)
         return stamp.date() if kind == "date" else stamp
     if kind == "timestamp":
         return (norm if norm is not None else value).try_cast("timestamp")
