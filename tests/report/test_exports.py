@@ -169,3 +169,126 @@ def test_hostile_names_are_text_cells_in_the_workbook(tmp_path):
                     if cell.value.lstrip(" ")[:1] in ("=", "+", "-", "@"):
                         assert cell.quotePrefix, cell.value
     assert [c.value for c in book["names"]["A"][1:]] == names  # as written
+
+
+# ------------------------------------------------------------------ the report's workbook: numbers as numbers
+
+
+def _typed(values, header="rate", lang="en"):
+    from socialops.report.exports import typed_columns
+    from socialops.report.i18n import Translator
+
+    return typed_columns(pd.DataFrame({header: values}), Translator(lang, "office"))
+
+
+def test_an_estimate_with_its_interval_becomes_three_percent_columns():
+    columns = _typed(["4.1% (4.0% – 4.2%)", "12.35% (11.00% – 13.70%)", "—"], header="Engagement rate")
+    assert [c.header for c in columns] == ["Engagement rate", "Engagement rate (low)", "Engagement rate (high)"]
+    assert columns[0].values[:2] == pytest.approx([0.041, 0.1235], abs=1e-12) and columns[0].values[2] is None
+    assert columns[1].values[:2] == pytest.approx([0.040, 0.11], abs=1e-12)
+    assert columns[2].values[:2] == pytest.approx([0.042, 0.137], abs=1e-12)
+    assert {c.num_format for c in columns} == {"0.00%"}  # the most decimals shown
+    assert {c.unit for c in columns} == {"%"}
+
+
+def test_signed_changes_keep_their_sign_and_a_marker_gets_its_own_column():
+    columns = _typed(["-2.8% (-5.6% – +0.1%)", "+9.4% (+4.2% – +14.8%) *", "-0.0% (-2.9% – +2.9%)"])
+    assert [c.header for c in columns] == ["rate", "rate (low)", "rate (high)", "rate (marked)"]
+    assert columns[0].values == pytest.approx([-0.028, 0.094, 0.0], abs=1e-12)
+    assert columns[0].num_format == "+0.0%;-0.0%;0.0%"  # zero shows without a sign: never "-0.0%"
+    assert columns[3].values == [None, "*", None]
+
+
+@pytest.mark.parametrize(("cells", "values", "fmt"), [
+    (["12,346", "250", "1,000,000"], [12346, 250, 1_000_000], "#,##0"),
+    (["9.96 (9.72 – 10.21)", "1.03 (0.92 – 1.14)"], [9.96, 1.03], "0.00"),
+    (["¥1,234.50", "¥12.00"], [1234.5, 12.0], '"¥"#,##0.00'),
+    (["+1.3 pp", "-0.5 pp"], [1.3, -0.5], '+0.0" pp";-0.0" pp";0.0" pp"'),
+    (["62%", "100%"], [0.62, 1.0], "0%"),
+])
+def test_shown_numbers_are_read_back_with_the_format_they_showed(cells, values, fmt):
+    column = _typed(cells)[0]
+    assert column.values == pytest.approx(values, abs=1e-12)
+    assert column.num_format == fmt
+
+
+@pytest.mark.parametrize("cells", [
+    ["4.1%", "n/a yet"],            # other text
+    ["010", "020"],                 # codes with a leading zero
+    ["4.1%", "3.0"],                # two units in one column
+    ["20:00–21:59", "7–14"],        # hours and ranges without spaces
+    ["2026-01-02", "2026-01-03"],   # dates written as text
+    ["=1+1", "-1"],                 # formulas
+])
+def test_columns_that_are_not_all_shown_numbers_stay_text(cells):
+    columns = _typed(cells)
+    assert len(columns) == 1 and columns[0].values == cells and columns[0].num_format is None
+
+
+def test_raw_numbers_keep_their_precision_with_the_decimals_the_report_shows():
+    from socialops.report.exports import typed_columns
+    from socialops.report.i18n import Translator
+
+    df = pd.DataFrame({"Audience fit": [0.8277777777777778, 0.65], "Posts": [20, 52],
+                       "Cost (yuan)": [1234.5, 99.0], "Posts a week": [1.555, 4.04]})
+    columns = typed_columns(df, Translator("en", "office"))
+    assert columns[0].values[0] == 0.8277777777777778 and columns[0].num_format == "0.000"
+    assert columns[1].num_format == "#,##0"
+    assert columns[2].num_format == "#,##0" and columns[2].unit == "yuan"  # the header's unit in the units row
+    assert columns[3].num_format == "0.00"
+
+
+def _report_book(tmp_path, lang="en", sheets=None):
+    from socialops.report.exports import WorkbookInfo
+
+    sheets = sheets or {"platforms": pd.DataFrame({
+        "Platform": ["Douyin", "WeChat"], "Impressions": [201253560, 7000000],
+        "Engagement rate": ["4.1% (4.0% – 4.2%)", "3.2% (3.0% – 3.4%)"]})}
+    info = WorkbookInfo(lang, "01 Platform matrix · Client: Brand · Period: 2026-07-03 – 2026-09-30 · Source: posts.csv")
+    return openpyxl.load_workbook(write_xlsx(sheets, tmp_path / "book.xlsx", info))
+
+
+def test_the_report_workbook_has_a_title_row_a_units_row_and_typed_numbers(tmp_path):
+    book = _report_book(tmp_path)
+    assert book.sheetnames == ["Platforms"]
+    ws = book["Platforms"]
+    assert ws["A1"].value.startswith("01 Platform matrix · Client: Brand · Period: 2026-07-03")
+    assert [c.value for c in ws[2]] == ["Unit", None, "%", "%", "%"]
+    assert [c.value for c in ws[3]] == ["Platform", "Impressions", "Engagement rate", "Engagement rate (low)",
+                                        "Engagement rate (high)"]
+    assert ws.freeze_panes == "A4"
+    row = ws[4]
+    assert [c.value for c in row[1:]] == [201253560, 0.041, 0.04, 0.042]
+    assert all(c.data_type == "n" for c in row[1:])
+    assert [c.number_format for c in row[1:]] == ["#,##0", "0.0%", "0.0%", "0.0%"]
+
+
+def test_the_chinese_workbook_names_sheets_and_columns_in_chinese(tmp_path):
+    sheets = {"platforms": pd.DataFrame({"平台": ["抖音"], "互动率": ["4.1% (4.0% – 4.2%)"]}),
+              "change": pd.DataFrame({"平台": ["抖音"], "点击率": ["+1.3% (-1.8% – +4.6%)"]})}
+    book = _report_book(tmp_path, "zh", sheets)
+    assert book.sheetnames == ["平台对比", "环比变化"]
+    ws = book["平台对比"]
+    assert [c.value for c in ws[2]][:2] == ["单位", "%"]
+    assert [c.value for c in ws[3]] == ["平台", "互动率", "互动率（下限）", "互动率（上限）"]
+
+
+def test_every_translated_sheet_name_is_valid_in_excel():
+    from socialops.report.i18n import load_catalog
+
+    names = {key: entry for key, entry in load_catalog("office").items() if key.startswith("sheet_")}
+    assert len(names) >= 30
+    for key, entry in names.items():
+        for lang, name in entry.items():
+            assert 0 < len(name) <= 31 and not set(name) & set("[]:*?/\\"), (key, lang)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in entry["zh"]), key
+
+
+def test_formulas_stay_inert_in_the_report_workbook(tmp_path):
+    sheets = {"names": pd.DataFrame({"text": [EVIL, "-1"], "n": ["1", "2"]})}
+    ws = _report_book(tmp_path, sheets=sheets)["names"]
+    assert ws["A4"].value == EVIL and ws["A4"].data_type == "s" and ws["A4"].quotePrefix
+    assert ws["A5"].value == "-1" and ws["A5"].data_type == "s"
+    assert [ws["B4"].value, ws["B5"].value] == [1, 2]
+    assert ws["A1"].data_type == "s"  # the title row too
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

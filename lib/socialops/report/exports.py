@@ -1,5 +1,10 @@
 """Formula-safe spreadsheet exports (``CHAPTER.xlsx`` and analysts' CSV lists).
 
+The workbook is made for consultants who build charts and decks from it: numbers are numbers with Excel number
+formats (an estimate shown with its interval becomes three columns: estimate, low and high), sheet and column names
+are in the report's language, and each sheet opens with a title row (chapter, client, period, source) and a units
+row above the header.
+
 Text from social platforms is untrusted: a comment reading ``=HYPERLINK("http://evil", "click")`` must never
 become a live formula when a client opens the export (CSV injection, OWASP). CSV cells are neutralised with a
 leading apostrophe; xlsx cells are written as typed string cells, never as formulas, with Excel's quote-prefix
@@ -15,6 +20,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +28,11 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from socialops.report.format import is_missing
+from socialops.report.format import DASH, is_missing
+from socialops.report.i18n import Translator
 
-__all__ = ["atomic_path", "neutralize", "write_csv", "write_xlsx"]
+__all__ = ["SheetColumn", "WorkbookInfo", "atomic_path", "neutralize", "sheet_label", "typed_columns", "write_csv",
+           "write_xlsx"]
 
 # The OWASP list of characters that start a formula, plus their full-width forms that Chinese input methods
 # produce. Hand-written: the rule is one line and the maintained packages for it cover CSV only.
@@ -129,6 +137,211 @@ def _cell_text(value: Any) -> str:
     return "" if is_missing(value) else str(value)
 
 
+# ------------------------------------------------------------------ numbers shown as text, read back as numbers
+
+# A number as the report's formatters write it: a sign, an optional currency, digits grouped by thousands (no
+# leading zero, so codes such as "010" stay text), decimals and an optional unit.
+_NUMBER = (r"(?P<sign>[+\-−]?)(?P<cur>[¥$€£])?(?P<int>0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.(?P<dec>\d+))?"
+           r"(?P<unit>%| ?pp| ?百分点| ?[a-zA-Z]{1,5}| ?[\u4e00-\u9fff]{1,3})?")
+_ONE = re.compile(_NUMBER)
+_DASHES = "[–—-]"
+_INTERVAL = re.compile(rf"(?P<est>\S+) [(（](?P<low>\S+) {_DASHES} (?P<high>\S+)[)）](?P<mark> ?[*＊†]+)?")
+_SPAN = re.compile(rf"(?P<low>\S+) {_DASHES} (?P<high>\S+)")
+_HEADER_UNIT = re.compile(r"[(（]([^()（）]+)[)）]\s*$")
+_BLANKS = frozenset({"", DASH, "–", "-", "n/a", "NA"})
+
+
+@dataclass(frozen=True)
+class _Number:
+    value: float
+    unit: str  # "%" for a percentage (value already divided by 100), a currency symbol, a unit word or ""
+    decimals: int
+    signed: bool
+    grouped: bool
+
+
+def _number(text: str) -> _Number | None:
+    match = _ONE.fullmatch(text.strip())
+    if not match:
+        return None
+    digits = match["int"].replace(",", "") + (f".{match['dec']}" if match["dec"] else "")
+    value = float(digits) * (-1 if match["sign"] in ("-", "−") else 1)
+    unit = (match["unit"] or "").strip()
+    if unit == "%":
+        value /= 100
+    return _Number(round(value, 12), match["cur"] or unit, len(match["dec"] or ""), match["sign"] == "+",
+                   "," in match["int"])
+
+
+@dataclass(frozen=True)
+class _Cell:
+    est: _Number | None
+    low: _Number | None = None
+    high: _Number | None = None
+    mark: str = ""
+
+
+def _cell(text: str) -> _Cell | None:
+    """A shown cell read back: a number, a number with its interval, or an interval alone; None for other text."""
+    text = text.strip()
+    if text in _BLANKS:
+        return _Cell(None)
+    if (plain := _number(text)) is not None:
+        return _Cell(plain)
+    for pattern in (_INTERVAL, _SPAN):
+        match = pattern.fullmatch(text)
+        if match:
+            parts = [_number(match[g]) if g in pattern.groupindex else None for g in ("est", "low", "high")]
+            if None not in parts[1:] and (parts[0] is not None or "est" not in pattern.groupindex):
+                return _Cell(parts[0], parts[1], parts[2], (match.groupdict().get("mark") or "").strip())
+    return None
+
+
+def _excel_format(numbers: list[_Number]) -> str:
+    """One Excel number format for a column: the most decimals shown, the sign when any value shows one."""
+    decimals = max(n.decimals for n in numbers)
+    unit = numbers[0].unit
+    grouped = any(n.grouped or abs(n.value) >= 1000 for n in numbers)
+    body = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
+    if unit == "%":
+        body += "%"
+    elif unit in "¥$€£" and unit:
+        body = f'"{unit}"{body}'
+    elif unit:
+        body += f'" {unit}"'
+    if any(n.signed for n in numbers):
+        return f"+{body};-{body};{body}"
+    return body
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """One column as the workbook writes it.
+
+    Attributes
+    ----------
+    header : str
+        Column name.
+    values : list
+        Cell values: numbers, text, dates or None (blank).
+    num_format : str or None
+        Excel number format of the column's numbers.
+    unit : str
+        Text of the units row.
+    """
+
+    header: str
+    values: list
+    num_format: str | None = None
+    unit: str = ""
+
+
+def _unit_text(unit: str, header: str, t: Translator) -> str:
+    if unit == "%":
+        return t("unit_percent")
+    if unit in ("pp", "百分点"):
+        return t("unit_points")
+    if unit:
+        return unit
+    found = _HEADER_UNIT.search(header)
+    return found.group(1) if found else ""
+
+
+def _read_back(header: str, values: list, t: Translator) -> list[SheetColumn] | None:
+    """A text column whose every cell is a shown number, as number columns; None when any cell is other text."""
+    cells = [_cell(v) if isinstance(v, str) else (None if not is_missing(v) else _Cell(None)) for v in values]
+    if any(c is None for c in cells):
+        return None
+    numbers = [n for c in cells for n in (c.est, c.low, c.high) if n is not None]
+    if not numbers or len({n.unit for n in numbers}) > 1:
+        return None
+    fmt, unit = _excel_format(numbers), _unit_text(numbers[0].unit, header, t)
+
+    def column(name: str, part: str) -> SheetColumn:
+        return SheetColumn(name, [None if getattr(c, part) is None else getattr(c, part).value for c in cells],
+                           fmt, unit)
+
+    out = []
+    if any(c.est is not None for c in cells):
+        out.append(column(header, "est"))
+    if any(c.low is not None for c in cells):
+        out += [column(t("xlsx_low", column=header), "low"), column(t("xlsx_high", column=header), "high")]
+    if any(c.mark for c in cells):
+        out.append(SheetColumn(t("xlsx_mark", column=header), [c.mark or None for c in cells]))
+    return out
+
+
+def _float_format(values: list) -> str:
+    """The format of a column of raw numbers: as many decimals as the report's table cells show."""
+    finite = [abs(float(v)) for v in values if not is_missing(v) and np.isfinite(float(v))]
+    if all(float(v).is_integer() for v in finite):
+        return "#,##0"
+    top = max(finite, default=0.0)
+    return "#,##0" if top >= 1000 else "#,##0.0" if top >= 10 else "0.00" if top >= 1 else "0.000"
+
+
+def typed_columns(df: pd.DataFrame, t: Translator) -> list[SheetColumn]:
+    """A shown table's columns as numbers with formats, ready for a workbook.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table as the report shows it: numbers formatted as text (``"4.1% (4.0% – 4.2%)"``, ``"12,346"``,
+        ``"+1.3 pp"``) or raw numbers.
+    t : Translator
+        The report's translator (names of the interval columns, units).
+
+    Returns
+    -------
+    list of SheetColumn
+        A text column whose every cell is a shown number becomes number columns: the estimate, and when the cells
+        carry an interval, its low and high ends in their own columns, all with the Excel format the text showed
+        (percent, decimals, thousands, currency, sign); a marker after an interval (``*``) gets its own column.
+        Raw numbers keep their full precision with the decimals the report shows; other columns are unchanged.
+        Read-back values are the values the report shows, rounded as shown.
+    """
+    out: list[SheetColumn] = []
+    for i, name in enumerate(df.columns):
+        header, series = str(name), df.iloc[:, i]
+        values = series.tolist()
+        if _may_hold_text(series.dtype):
+            out += _read_back(header, values, t) or [SheetColumn(header, values)]
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            out.append(SheetColumn(header, values))
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            out.append(SheetColumn(header, values, _float_format(values), _unit_text("", header, t)))
+        else:
+            out.append(SheetColumn(header, values, unit=t("unit_date")))
+    return out
+
+
+def sheet_label(name: str, t: Translator) -> str:
+    """A table's sheet name in the report's language (catalog ``sheet_<name>``), else the name as given."""
+    key = f"sheet_{name}"
+    return t(key) if t.has(key) else name
+
+
+@dataclass(frozen=True)
+class WorkbookInfo:
+    """What the workbook says above each table.
+
+    Attributes
+    ----------
+    lang : str
+        The report's language (sheet names, interval columns and units).
+    title : str
+        The title row: chapter, client, period and source.
+    """
+
+    lang: str
+    title: str
+
+    @property
+    def translator(self) -> Translator:
+        """The translator of the workbook's labels."""
+        return Translator(self.lang, "office")
+
+
 class _Writer:
     """Writes one DataFrame cell by cell with an explicit type, so no text is ever parsed as a formula."""
 
@@ -138,6 +351,18 @@ class _Writer:
         self.quoted = book.add_format({"quote_prefix": True})
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.title = book.add_format({"bold": True, "font_size": 12})
+        self.unit = book.add_format({"italic": True, "font_color": "#4a5568"})
+        self.book = book
+        self.numbers: dict[str, Any] = {}
+
+    def number_format(self, code: str | None):
+        """The cell format of an Excel number format code (one per code in the workbook)."""
+        if code is None:
+            return None
+        if code not in self.numbers:
+            self.numbers[code] = self.book.add_format({"num_format": code})
+        return self.numbers[code]
 
     def text(self, sheet, row: int, col: int, value: str, header: bool = False) -> None:
         if header:
@@ -146,14 +371,14 @@ class _Writer:
             fmt = self.quoted if _is_risky(value) else None
         sheet.write_string(row, col, value, fmt)
 
-    def cell(self, sheet, row: int, col: int, value: Any) -> None:
+    def cell(self, sheet, row: int, col: int, value: Any, number_format=None) -> None:
         if is_missing(value):
             sheet.write_blank(row, col, None)
         elif isinstance(value, (bool, np.bool_)):
             sheet.write_boolean(row, col, bool(value))
         elif isinstance(value, (int, float, np.integer, np.floating)):
             if np.isfinite(value):
-                sheet.write_number(row, col, float(value))
+                sheet.write_number(row, col, float(value), number_format)
             else:
                 sheet.write_blank(row, col, None)
         elif isinstance(value, (dt.datetime, dt.date)):
@@ -179,8 +404,27 @@ class _Writer:
             sheet.set_column(col, col, min(max(width + 2, _WIDTH_MIN), _WIDTH_MAX))
         sheet.freeze_panes(1, 0)
 
+    def columns(self, sheet, columns: list[SheetColumn], title: str, unit_label: str) -> None:
+        """Title row, units row, header row, then the typed columns; the three rows stay in view."""
+        self.text(sheet, 0, 0, title)
+        sheet.set_row(0, None, self.title)
+        if columns and not columns[0].unit:  # the first column is mostly labels: its units cell names the row
+            self.text(sheet, 1, 0, unit_label)
+        for col, column in enumerate(columns):
+            if column.unit:
+                self.text(sheet, 1, col, column.unit)
+            self.text(sheet, 2, col, column.header, header=True)
+            fmt = self.number_format(column.num_format)
+            width = max(_display_width(column.header), _display_width(column.unit))
+            for row, value in enumerate(column.values, start=3):
+                self.cell(sheet, row, col, value, fmt)
+                width = max(width, _display_width(_cell_text(value)) + (2 if column.num_format else 0))
+            sheet.set_column(col, col, min(max(width + 2, _WIDTH_MIN), _WIDTH_MAX))
+        sheet.set_row(1, None, self.unit)
+        sheet.freeze_panes(3, 0)
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, info: WorkbookInfo | None = None) -> Path:
     """Write tables to one formula-safe workbook, atomically.
 
     Parameters
@@ -190,6 +434,10 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> P
         31 characters, unique ignoring case). A non-default index is written as leading columns.
     path : str or os.PathLike
         The ``.xlsx`` file to write.
+    info : WorkbookInfo, optional
+        The report's workbook: sheet names are translated (:func:`sheet_label`), each sheet starts with the
+        title row and a units row above its header, and numbers shown as text are written as numbers
+        (:func:`typed_columns`). Without it, each table is written as given under a plain header row.
 
     Returns
     -------
@@ -207,9 +455,13 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> P
         options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
         book = xlsxwriter.Workbook(str(tmp), options)
         writer = _Writer(book)
-        names = _sheet_names(list(sheets))
+        t = info.translator if info else None
+        names = _sheet_names([sheet_label(name, t) if t else name for name in sheets])
         for name, df in zip(names, sheets.values(), strict=True):
-            writer.frame(book.add_worksheet(name), _flat(df))
+            if info is None:
+                writer.frame(book.add_worksheet(name), _flat(df))
+            else:
+                writer.columns(book.add_worksheet(name), typed_columns(_flat(df), t), info.title, t("xlsx_unit"))
         if not names:  # a workbook needs one sheet to be valid
             book.add_worksheet()
         book.close()
