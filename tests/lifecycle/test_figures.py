@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from socialops.lifecycle import figures as charts
 from socialops.lifecycle.analysis import STAGES, UNSEEN
@@ -117,11 +118,17 @@ def test_virality_trend_draws_both_rates():
         index=["2026-08", "2026-09"],
     )
     fig = charts.virality_trend(trend, EN)
-    ax = fig.axes[0]
-    assert title_of(ax) == EN("chart_virality")
-    assert [line.get_label() for line in ax.get_lines()] == ["Share rate", "K-factor"]
-    assert list(ax.get_lines()[1].get_ydata()) == [0.01, 0.02]
-    assert labels(ax, "x") == ["2026-08", "2026-09"]
+    share, k = fig.axes
+    assert title_of(share) == EN("chart_virality")
+    assert [line.get_label() for line in share.get_lines()] == ["Share rate"]
+    assert [line.get_label() for line in k.get_lines()] == ["K-factor"]
+    assert list(k.get_lines()[0].get_ydata()) == [0.01, 0.02]
+    # the share rate on a percent axis; the K-factor, a ratio, on a plain one: 0.02 reads 0.02, not 2 %
+    assert isinstance(share.yaxis.get_major_formatter(), PercentFormatter)
+    assert not isinstance(k.yaxis.get_major_formatter(), PercentFormatter)
+    fig.canvas.draw()
+    assert not any("%" in tick.get_text() for tick in k.get_yticklabels())
+    assert labels(k, "x") == ["2026-08", "2026-09"]
     plt.close(fig)
 
 
@@ -134,6 +141,17 @@ def test_charts_without_the_events_behind_a_claim_draw_without_it():
     trend = pd.DataFrame({"share_rate": [0.1], "share_ci_low": [0.05], "share_ci_high": [0.2], "k_factor": [0.0],
                           "k_ci_low": [0.0], "k_ci_high": [0.01]}, index=["2026-09"])
     fig = charts.virality_trend(trend, EN, ("share_rate",))
-    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["Share rate"]
+    assert len(fig.axes) == 1 and [line.get_label() for line in fig.axes[0].get_lines()] == ["Share rate"]
     assert title_of(fig.axes[0]) == "Share rate by month, with 95% intervals"
+    plt.close(fig)
+
+
+def test_the_k_factor_alone_is_never_on_a_percent_axis():
+    trend = pd.DataFrame({"share_rate": [0.1], "share_ci_low": [0.05], "share_ci_high": [0.2],
+                          "k_factor": [0.014], "k_ci_low": [0.010], "k_ci_high": [0.018]}, index=["2026-09"])
+    fig = charts.virality_trend(trend, ZH, ("k_factor",))
+    (ax,) = fig.axes
+    fig.canvas.draw()
+    assert title_of(ax) == ZH("chart_virality_one", metric=ZH("metric_k_factor"))
+    assert not any("%" in tick.get_text() for tick in ax.get_yticklabels())
     plt.close(fig)

@@ -153,8 +153,9 @@ def test_metric_table():
     assert list(table.columns) == ["Layer", "Metric", "Last 30 days", "95% low", "95% high", "Previous 30 days"]
     assert table["Layer"].tolist() == ["Awareness", "Virality"]
     assert table["Metric"].tolist() == ["Impressions", "K-factor"]
-    assert table["Last 30 days"].tolist() == ["12,345", "0.018"]
-    assert table["95% low"].tolist() == ["—", "0.010"]
+    # the K-factor's interval (0.01 – 0.03) supports two decimals
+    assert table["Last 30 days"].tolist() == ["12,345", "0.02"]
+    assert table["95% low"].tolist() == ["—", "0.01"]
     assert table["Previous 30 days"].tolist() == ["1,000", "—"]
 
 
@@ -181,8 +182,8 @@ def test_funnel_findings_with_first_order():
     assert steps[2].values == {"rate": "16.7%"}
     first, conversion = first_order.key, first_order.values
     assert first == "say_first_order"
-    assert conversion == {"new_users": 20, "converted": 5, "days": 30, "rate": "25.0%", "low": "11.0%",
-                          "high": "47.0%"}
+    assert conversion == {"new_users": 20, "converted": 5, "days": 30, "rate": "25%", "low": "11%",
+                          "high": "47%"}  # an interval 36 points wide: whole percentages
 
 
 def test_funnel_findings_when_nobody_was_new():
@@ -215,7 +216,7 @@ def test_rfm_findings():
 def test_cohort_findings():
     repeat = {"rate": 0.5, "ci_low": 0.15, "ci_high": 0.85}
     assert present.cohort_findings(NAN, repeat) == [
-        Message("say_cohorts", {"month1": "—", "rate": "50.0%", "low": "15.0%", "high": "85.0%"})
+        Message("say_cohorts", {"month1": "—", "rate": "50%", "low": "15%", "high": "85%"})
     ]
 
 
@@ -234,10 +235,14 @@ def test_cohort_notes_only_for_a_running_month(as_of, expected):
 
 def test_virality_findings():
     share, k = present.virality_findings(VIRAL, 30)
-    assert share == Message("say_share_rate", {"days": 30, "share_rate": "20.0%", "share_low": "10.0%",
-                                               "share_high": "30.0%", "share_prev": "25.0%"})
-    assert k == Message("say_k_factor", {"days": 30, "k": "0.018", "k_low": "0.010", "k_high": "0.030",
-                                         "per100": "1.8", "k_prev": "0.020"})
+    # each to the digits its interval supports, the period before alike
+    assert share == Message("say_share_rate", {"days": 30, "share_rate": "20%", "share_low": "10%",
+                                               "share_high": "30%", "share_prev": "25%"})
+    assert k == Message("say_k_factor", {"days": 30, "k": "0.02", "k_low": "0.01", "k_high": "0.03",
+                                         "per100": "2", "k_prev": "0.02"})
+    narrow = VIRAL.assign(ci_low=[0.199, 0.0175], ci_high=[0.201, 0.0185])
+    share, k = present.virality_findings(narrow, 30)
+    assert (share.values["share_rate"], k.values["k"], k.values["per100"]) == ("20.0%", "0.018", "1.8")
 
 
 def test_virality_findings_without_a_previous_period():

@@ -182,16 +182,18 @@ def cohort_heatmap(table: pd.DataFrame, t: Translator) -> Figure:
     return fig
 
 
-#: The virality lines: catalog key of the legend entry → (rate column, low column, high column) of the trend.
-TREND_SERIES: dict[str, tuple[str, str, str]] = {
-    "metric_share_rate": ("share_rate", "share_ci_low", "share_ci_high"),
-    "metric_k_factor": ("k_factor", "k_ci_low", "k_ci_high"),
+#: The virality panels: catalog key of the metric → (value column, low column, high column, whether a share).
+#: The share rate is a share of users and reads on a percent axis; the K-factor is a ratio (referred newcomers
+#: per active user), so its axis is a plain number: 0.014 must not read as 1.4 %.
+TREND_SERIES: dict[str, tuple[str, str, str, bool]] = {
+    "metric_share_rate": ("share_rate", "share_ci_low", "share_ci_high", True),
+    "metric_k_factor": ("k_factor", "k_ci_low", "k_ci_high", False),
 }
 
 
 def virality_trend(trend: pd.DataFrame, t: Translator,
                    measured: tuple[str, ...] = ("share_rate", "k_factor")) -> Figure:
-    """Share rate and K-factor month by month, as lines with their interval bands.
+    """Share rate and K-factor month by month, each in its own panel with its interval band and its own axis.
 
     Parameters
     ----------
@@ -202,18 +204,19 @@ def virality_trend(trend: pd.DataFrame, t: Translator,
     measured : tuple of str
         The lines to draw (``share_rate``, ``k_factor``): those the log holds the events of; at least one.
     """
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    drawn = [(key, spec) for key, spec in TREND_SERIES.items() if spec[0] in measured]
+    fig, axes = plt.subplots(len(drawn), 1, figsize=(8, 1.2 + 2.4 * len(drawn)), sharex=True, squeeze=False)
     x = np.arange(len(trend))
-    for (key, (rate, low, high)), color in zip(TREND_SERIES.items(), (ACCENT, ALERT), strict=True):
-        if rate not in measured:
-            continue
+    for ax, (key, (rate, low, high, share)) in zip(axes[:, 0], drawn, strict=True):
+        color = ACCENT if share else ALERT
         ax.plot(x, trend[rate], marker="o", color=color, label=t(key))
         ax.fill_between(x, trend[low], trend[high], color=color, alpha=0.15, linewidth=0)
-    ax.set_xticks(x, trend.index, rotation=45, ha="right")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(bottom=0)
-    drawn = [key for key, (rate, _, _) in TREND_SERIES.items() if rate in measured]
-    title = t("chart_virality") if len(drawn) > 1 else t("chart_virality_one", metric=t(drawn[0]))
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False)
+        if share:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(t(key))
+        ax.legend(frameon=False, loc="upper left")
+    axes[-1, 0].set_xticks(x, trend.index, rotation=45, ha="right")
+    title = t("chart_virality") if len(drawn) > 1 else t("chart_virality_one", metric=t(drawn[0][0]))
+    axes[0, 0].set_title(title, loc="left")
     return fig

@@ -11,6 +11,9 @@ first-order conversion, the split of the churned, RFM, cohorts, the share rate a
 own event types (and RFM the ``amount`` column); a section that lacks them is replaced by one skip message saying
 what to add (:func:`skipped_sections`) and listed in the results' ``skipped``, and its numbers are null there.
 Stage counts are always shown, with a note where a stage cannot occur in the log.
+
+An estimate with an interval (a conversion, the repurchase and share rates, the K-factor) is written to the
+precision its interval supports (`socialops.report.format.estimate`), the period before to the same decimals.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 from socialops.inputs.tables import EVENTS
 from socialops.lifecycle.analysis import FUNNEL, REFERRED, STAGES, UNSEEN
 from socialops.report.findings import Message
-from socialops.report.format import is_missing, number, percent
+from socialops.report.format import count, estimate, interval_digits, is_missing, number, percent
 from socialops.report.i18n import Translator
 
 ACQUISITION = ("follow", "signup")
@@ -232,25 +235,36 @@ def segment_table(segments: pd.DataFrame, t: Translator) -> pd.DataFrame:
     })
 
 
-#: How each kind of metric-system value reads: rates as percentages, factors with three decimals, counts whole.
+#: How each kind of metric-system value reads: rates as percentages, factors and ratios as plain numbers, counts
+#: whole; each with its usual and its most decimals (an interval narrows the digits between them).
 METRIC_FORMATS = {
-    "rate": lambda v: percent(v, 2),
-    "factor": lambda v: number(v, 3),
-    "count": number,
-    "ratio": lambda v: number(v, 2),
+    "rate": (percent, 100.0, 2),
+    "factor": (number, 1.0, 3),
+    "count": (lambda v, _digits=0: count(v), 1.0, 0),
+    "ratio": (number, 1.0, 2),
 }
 
 
-def metric_text(kind: str, value: float) -> str:
+def metric_text(kind: str, value: float, digits: int | None = None) -> str:
     """A metric-system value as display text for its kind (``"rate"``, ``"factor"``, ``"count"``, ``"ratio"``)."""
-    return METRIC_FORMATS[kind](value)
+    fmt, _, usual = METRIC_FORMATS[kind]
+    return fmt(value, usual if digits is None else digits)
+
+
+def metric_digits(kind: str, low: float, high: float) -> int:
+    """The decimals of a metric-system row: those its interval supports, at most the kind's usual ones."""
+    _, scale, usual = METRIC_FORMATS[kind]
+    digits = interval_digits(low, high, scale, most=usual)
+    return usual if digits is None else digits
 
 
 def metric_table(metrics: pd.DataFrame, t: Translator, days: int) -> pd.DataFrame:
     """The metric system layer by layer: each metric over the last `days` days, its interval and the period before."""
+    digits = [metric_digits(kind, lo, hi) for kind, lo, hi in metrics[["kind", "ci_low", "ci_high"]].itertuples(
+        index=False)]
 
     def shown(column: str) -> list[str]:
-        return [metric_text(kind, v) for kind, v in zip(metrics["kind"], metrics[column], strict=True)]
+        return [metric_text(kind, v, d) for kind, v, d in zip(metrics["kind"], metrics[column], digits, strict=True)]
 
     return pd.DataFrame({
         t.col("layer"): [t.label("layer", x) for x in metrics["layer"]],
@@ -300,13 +314,10 @@ def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float] | None, 
         return found
     if not first_order["new_users"]:
         return [*found, Message("say_first_order_none", {"days": days})]
+    rate, low, high = estimate(first_order["rate"], first_order["ci_low"], first_order["ci_high"], most=1)
     return [*found, Message("say_first_order", {
-        "new_users": first_order["new_users"],
-        "converted": first_order["converted"],
-        "days": days,
-        "rate": percent(first_order["rate"]),
-        "low": percent(first_order["ci_low"]),
-        "high": percent(first_order["ci_high"]),
+        "new_users": first_order["new_users"], "converted": first_order["converted"], "days": days,
+        "rate": rate, "low": low, "high": high,
     })]
 
 
@@ -334,12 +345,8 @@ def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> 
 
 def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Message]:
     """The mean share of a cohort buying again the month after, and the repurchase rate with its interval."""
-    return [Message("say_cohorts", {
-        "month1": percent(month_one),
-        "rate": percent(repeat["rate"]),
-        "low": percent(repeat["ci_low"]),
-        "high": percent(repeat["ci_high"]),
-    })]
+    rate, low, high = estimate(repeat["rate"], repeat["ci_low"], repeat["ci_high"], most=1)
+    return [Message("say_cohorts", {"month1": percent(month_one), "rate": rate, "low": low, "high": high})]
 
 
 def cohort_notes(as_of: pd.Timestamp) -> list[Message]:
@@ -358,15 +365,17 @@ def virality_findings(viral: pd.DataFrame, days: int, observed: Collection[str] 
     found = []
     if _met(NEEDS["share_rate"], observed):
         share = viral.loc["share_rate"]
+        digits = metric_digits("rate", share["ci_low"], share["ci_high"])
+        rate, low, high, prev = (percent(share[c], digits) for c in ("value", "ci_low", "ci_high", "previous"))
         found.append(Message("say_share_rate", {
-            "days": days, "share_rate": percent(share["value"]), "share_low": percent(share["ci_low"]),
-            "share_high": percent(share["ci_high"]), "share_prev": percent(share["previous"])}))
+            "days": days, "share_rate": rate, "share_low": low, "share_high": high, "share_prev": prev}))
     if _met(NEEDS["k_factor"], observed):
         k = viral.loc["k_factor"]
+        digits = metric_digits("factor", k["ci_low"], k["ci_high"])
+        value, low, high, prev = (number(k[c], digits) for c in ("value", "ci_low", "ci_high", "previous"))
         found.append(Message("say_k_factor", {
-            "days": days, "k": number(k["value"], 3), "k_low": number(k["ci_low"], 3),
-            "k_high": number(k["ci_high"], 3), "per100": number(100 * k["value"], 1),
-            "k_prev": number(k["previous"], 3)}))
+            "days": days, "k": value, "k_low": low, "k_high": high,
+            "per100": number(100 * k["value"], max(digits - 2, 0)), "k_prev": prev}))
     return found
 
 
