@@ -301,3 +301,77 @@ def test_an_unusable_masking_key_stops_the_run_before_any_chapter(tmp_path, monk
     assert done.returncode == 2, done.stderr
     assert "mask-key" in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+# ----------------------------------------------------------------- whole-folder runs: what the tables present allow
+MENTIONS_ONLY = ("mention_id,ts,platform,sentiment\n"
+                 "m1,2026-09-01 08:00:00,weibo,0.5\nm2,2026-09-02 09:00:00,weibo,-0.6\n")
+
+
+def _fixture_chapters(tmp_path: Path) -> Path:
+    """Every chapter as a small notebook that opens its data and finishes, so a whole run takes seconds."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for chapter in CHAPTERS:
+        write_fixture_notebook(notebooks, chapter, "pass")
+    return notebooks
+
+
+def _only(tmp_path: Path, **files: str) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text, encoding="utf-8")
+    return data
+
+
+def test_a_whole_folder_run_runs_the_chapters_its_tables_allow_and_lists_the_rest(tmp_path):
+    data = _only(tmp_path, **{"mentions.csv": MENTIONS_ONLY})
+    out = tmp_path / "out"
+    done = cli("run", "--data", str(data), "--out", str(out), SOCIALOPS_NOTEBOOK_DIR=str(_fixture_chapters(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    for line in ("01_platform_matrix left out: needs platform_daily or posts", "02_lifecycle left out: needs events",
+                 "03_ab_testing left out: needs experiment", "04_churn left out: needs events"):
+        assert line in done.stderr
+    assert (out / "05_crisis_postmortem.html").exists() and not (out / "04_churn.html").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Left out: needs events in the data folder" in index and 'href="05_crisis_postmortem.html"' in index
+
+
+def test_a_whole_folder_validate_checks_what_can_run_and_lists_the_rest(tmp_path):
+    done = cli("validate", "--data", str(_only(tmp_path, **{"mentions.csv": MENTIONS_ONLY})))
+    assert done.returncode == 0, done.stderr
+    assert "mentions" in done.stdout and "04_churn left out: needs events" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_folder_no_chapter_can_run_on_is_exit_2_naming_what_each_lacks(tmp_path, command):
+    data = _only(tmp_path, **{"audience.csv": "platform,dimension,bucket,share\nweibo,age,18-24,1\n"})
+    out = tmp_path / "out"
+    done = cli(command, "--data", str(data), *(["--out", str(out)] if command == "run" else []))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "no chapter can run" in done.stderr and "05_crisis_postmortem left out: needs mentions" in done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_named_chapter_without_its_tables_is_exit_2(tmp_path, command):
+    data = _only(tmp_path, **{"mentions.csv": MENTIONS_ONLY})
+    out = tmp_path / "out"
+    done = cli(command, "churn", "--data", str(data), *(["--out", str(out)] if command == "run" else []))
+    assert done.returncode == 2 and "missing required table: no events.csv" in done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("as_of", "says"), [
+    ("2020-01-01", "as_of 2020-01-01 is before the data (mentions.ts), which run from 2026-09-01 08:00:00 to "
+                   "2026-09-02 09:00:00"),
+    ("2026-09-04", "as_of 2026-09-04 is more than one day after the data (mentions.ts)"),
+])
+def test_an_as_of_outside_the_data_is_exit_2_before_any_kernel_starts(tmp_path, as_of, says):
+    data = _only(tmp_path, **{"mentions.csv": MENTIONS_ONLY})
+    out = tmp_path / "out"
+    done = cli("run", "crisis_postmortem", "--data", str(data), "--out", str(out), "-p", f"as_of={as_of}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"05_crisis_postmortem: {says}" in done.stderr
+    assert not out.exists()

@@ -119,7 +119,9 @@ def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
 
 @app.command(epilog=EXIT_CODES)
 def run(
-    chapters: Annotated[list[str] | None, typer.Argument(help="chapters to run (id or short name); none = all")] = None,
+    chapters: Annotated[list[str] | None, typer.Argument(
+        help="chapters to run (id or short name), each of which must find its tables; none = every chapter whose "
+             "required tables are in the data folder")] = None,
     data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
     params_file: Annotated[Path | None, typer.Option("--params", help="YAML file of parameter values")] = None,
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="name=value, repeatable")] = None,
@@ -151,17 +153,32 @@ def run(
     for chapter_values in values.values():
         if "engine" in chapter_values:  # notebooks, JSON and logs get the URL redacted
             chapter_values["engine"] = for_chapters(chapter_values["engine"])
+    left_out = {} if chapters else _leave_out(data_dir)
+    selected = [c for c in selected if c not in left_out]
     _check_data(data_dir, selected, values)
     mask_key()  # an unusable masking key stops the run here (exit 2), not in every chapter's kernel
     _make_out(out_dir)
     job_list = [ChapterJob(c, values[c], out_dir.resolve(), timeout) for c in selected]
     outcomes = _run_with_progress(job_list, jobs)
-    _write_index(out_dir, values[selected[0]], outcomes)
+    _write_index(out_dir, values[selected[0]], outcomes, left_out)
     for outcome in outcomes:
         if outcome.code:
             err.print(f"[red]{outcome.chapter}[/]: {escape(redact(outcome.message))}", highlight=False)
     out.print(f"reports in {escape(str(out_dir))}/ (index.html)", highlight=False)
     raise typer.Exit(overall_code(outcomes))
+
+
+def _leave_out(data_dir: Path) -> dict[str, list[str]]:
+    """The chapters a whole-folder run leaves out, each told with what it lacks; exit 2 when none can run."""
+    from socialops.inputs import contract
+
+    runnable, left_out = contract.chapter_coverage(data_dir)
+    lines = [contract.left_out_line(chapter, lacking) for chapter, lacking in left_out.items()]
+    if not runnable:
+        _fail(f"no chapter can run on {data_dir}: add the tables they need\n" + "\n".join(lines))
+    for line in lines:
+        err.print(line, highlight=False, markup=False)
+    return left_out
 
 
 def _allow_outside(allowed: bool) -> None:
@@ -228,7 +245,7 @@ def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) ->
         _fail("\n".join(problems))
 
 
-def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome]) -> None:
+def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome], left_out: dict[str, list[str]]) -> None:
     """The one-page summary across chapters, in the language and for the audience of the first chapter."""
     from socialops.pipeline.publish import write_index
     from socialops.report import masking
@@ -237,7 +254,7 @@ def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome]) -> 
     if first.get("audience", "client") == "client":
         client_name = masking.mask_text(client_name)
     write_index(out_dir, lang=first.get("lang", "en"), client=client_name,
-                statuses={o.chapter: o.status for o in outcomes})
+                statuses={o.chapter: o.status for o in outcomes}, left_out=left_out)
 
 
 def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[ChapterOutcome]:
@@ -271,10 +288,12 @@ def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[Chapte
     return run_chapters(job_list, parallel=parallel, on_event=on_event)
 
 
-@app.command(epilog="Exit codes: 0 the data are valid; 2 they are not (every failure listed); 1 an unexpected "
-                    "error (--debug shows where).")
+@app.command(epilog="Exit codes: 0 the data are valid; 2 they are not (every failure listed), or no chapter can "
+                    "run on them; 1 an unexpected error (--debug shows where).")
 def validate(
-    chapters: Annotated[list[str] | None, typer.Argument(help="chapters whose tables to check; none = all")] = None,
+    chapters: Annotated[list[str] | None, typer.Argument(
+        help="chapters whose tables to check, each of which must find them; none = every chapter whose required "
+             "tables are in the data folder (the others listed with what they lack)")] = None,
     data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
     allow_outside_links: AllowOutside = False,
     debug: Debug = False,
@@ -283,7 +302,7 @@ def validate(
     from socialops.inputs import contract
 
     _allow_outside(allow_outside_links)
-    report = contract.validate(_data_dir(data), chapters=_chapters(chapters))
+    report = contract.validate(_data_dir(data), chapters=_chapters(chapters) if chapters else None)
     if not report.ok:
         err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)
@@ -295,6 +314,8 @@ def validate(
         table.add_row(name, str(info.get("file", "")), f"{info.get('rows', 0):,}", str(info.get("encoding") or ""),
                       SEPARATOR_NAMES.get(separator, separator or ""))
     out.print(table)
+    for line in report.format_left_out():
+        out.print(line, highlight=False, markup=False)
     if report.warnings:
         err.print(redact(report.format_warnings()), highlight=False, markup=False)
 

@@ -8,6 +8,7 @@ import os
 import re
 
 import nbformat
+import pytest
 
 from socialops.pipeline import publish
 
@@ -184,3 +185,20 @@ def test_index_lists_an_error_page_of_an_earlier_run_or_an_interrupted_chapter_a
     cards = re.findall(r'<section class="card">.*?</section>', text)
     assert len(cards) == 2  # an interrupted chapter without files has no card
     assert "status-failed" in cards[0] and "status-ok" in cards[1] and "Users" in cards[1]
+
+
+@pytest.mark.parametrize(("lang", "reason"), [
+    ("en", "Left out: needs platform_daily or posts in the data folder"),
+    ("zh", "未运行：数据目录中缺少 platform_daily 或 posts"),
+])
+def test_index_lists_chapters_left_out_with_what_they_lack_and_no_link(tmp_path, lang, reason):
+    (tmp_path / "01_platform_matrix.html").write_text("an earlier run's report", encoding="utf-8")
+    (tmp_path / "01_platform_matrix.json").write_text("{}", encoding="utf-8")
+    text = publish.write_index(tmp_path, lang=lang, statuses={"05_crisis_postmortem": "failed"},
+                               left_out={"01_platform_matrix": ["platform_daily or posts"],
+                                         "04_churn": ["events"]}).read_text("utf-8")
+    cards = re.findall(r'<section class="card">.*?</section>', text)
+    assert len(cards) == 3
+    assert reason in cards[0] and "href" not in cards[0]
+    assert ("events" in cards[1]) and "status-left-out" in cards[1]
+    assert "05_crisis_postmortem.html" in cards[2]

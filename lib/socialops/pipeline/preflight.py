@@ -1,7 +1,8 @@
 """Checks of data against parameters that must pass before any kernel starts (exit 2 otherwise).
 
 The data contract checks each table on its own; some problems only show when a chapter's parameters meet the
-data, such as an A/B test whose control variant is named in neither.
+data, such as an A/B test whose control variant is named in neither, or an ``as_of`` outside the dates of the
+chapter's main table (checked by `socialops.inputs.window.resolve_as_of`, as the report itself does).
 """
 
 from __future__ import annotations
@@ -29,6 +30,38 @@ def _ab_testing(data_dir: Path, params: dict) -> list[str]:
 CHECKS: dict[str, Callable[[Path, dict], list[str]]] = {"03_ab_testing": _ab_testing}
 
 
+def as_of_problems(chapter: str, data_dir: Path, params: dict) -> list[str]:
+    """An ``as_of`` outside the span of the chapter's main table, as one message naming the span; else nothing.
+
+    Parameters
+    ----------
+    chapter : str
+        Chapter id.
+    data_dir : Path
+        The (already validated) data folder.
+    params : dict
+        The chapter's resolved parameter values; without an ``as_of`` the data are not read.
+
+    Returns
+    -------
+    list of str
+    """
+    if not str(params.get("as_of") or "").strip():
+        return []
+    from socialops.inputs.contract import present_tables
+    from socialops.inputs.tables import chapter_tables
+    from socialops.inputs.window import resolve_as_of
+    from socialops.inputs.workspace import open_workspace
+
+    table = chapter_tables(chapter).main_table(present_tables(data_dir))
+    with open_workspace(data_dir, [table], engine=params.get("engine", "duckdb")) as workspace:
+        try:
+            resolve_as_of(params["as_of"], workspace, table)
+        except ValueError as error:
+            return [str(error)]
+    return []
+
+
 def check(chapter: str, data_dir: Path, params: dict) -> list[str]:
     """Problems that stop ``chapter`` from running on ``data_dir`` with ``params``; empty when there are none.
 
@@ -46,5 +79,6 @@ def check(chapter: str, data_dir: Path, params: dict) -> list[str]:
     list of str
         One message per problem, naming what to change.
     """
+    problems = as_of_problems(chapter, data_dir, params)
     check_chapter = CHECKS.get(chapter)
-    return check_chapter(data_dir, params) if check_chapter else []
+    return problems + (check_chapter(data_dir, params) if check_chapter else [])

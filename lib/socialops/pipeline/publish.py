@@ -362,7 +362,8 @@ def _folder_lock(out_dir: Path):
         os.close(fd)
 
 
-def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "") -> Path:
+def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "",
+                left_out: dict[str, list[str]] | None = None) -> Path:
     """Write ``index.html`` linking every chapter report found in ``out_dir`` with its headline figures.
 
     Parameters
@@ -377,10 +378,16 @@ def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: s
         their page is an error page (an HTML page without its JSON).
     client : str
         Client name for the page title.
+    left_out : dict, optional
+        Chapter id → what it lacks (``["events"]``), for the chapters a whole-folder run left out: each is
+        listed with that reason, without a link (a report found from an earlier run was made on other data).
     """
     t = Translator(lang)
     cards = []
     for chapter in CHAPTERS:
+        if chapter in (left_out or {}):
+            cards.append(_left_out_card(t, chapter, left_out[chapter]))
+            continue
         report, results = out_dir / f"{chapter}.html", out_dir / f"{chapter}.json"
         status = statuses.get(chapter, "interrupted")
         if status == "interrupted":  # the chapter's set is as an earlier run left it: an error page stands alone
@@ -410,10 +417,17 @@ def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: s
         ".card{margin:0}.card h2{margin:.2em 0 .5em 0;font-size:1.2em}.card a{color:#2b6cb0;text-decoration:none}"
         ".card ul{list-style:none;padding:0;margin:.4em 0}.card li{margin:.35em 0}"
         ".card li span{display:block;color:#4a5568;font-size:.85em}.card li strong{font-size:1.15em}"
-        ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}</style></head><body>"
+        ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}.status-left-out{color:#718096}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>"
         f'<div class="cards">{"".join(cards)}</div></body></html>'
     )
     path = out_dir / "index.html"
     write_text_atomic(path, page)
     return path
+
+
+def _left_out_card(t: Translator, chapter: str, lacking: list[str]) -> str:
+    """The index card of a chapter left out: its name and the tables it lacks."""
+    tables = t("index_and").join(t("index_or").join(item.split(" or ")) for item in lacking)
+    return (f'<section class="card"><h2>{html.escape(chapter[:2])} · {html.escape(t(f"ch_{chapter}"))}</h2>'
+            f'<p class="status status-left-out">{html.escape(t("index_left_out", tables=tables))}</p></section>')
