@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import nbformat
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from socialops.ab_testing import SRM_KEYS, TEST_KEYS, sample_size
+from socialops.pipeline.params import ParameterError, read_parameters, resolve
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.notebook
@@ -161,3 +163,13 @@ def test_real_email_experiment_gives_the_independent_answers(chapter_run):
     assert row["p_value"] == pytest.approx(answers["p_value"], rel=1e-3)
     assert done.json["srm"][0]["p_value"] == pytest.approx(0.640, abs=1e-3)
     assert {r["section"] for r in done.json["skipped"]} == {"cuped", "peeking", "segments"}
+
+
+def test_every_numeric_parameter_has_a_range_and_a_value_outside_is_refused():
+    declared = read_parameters(ROOT / "notebooks" / f"{CHAPTER}.ipynb")
+    numeric = [p for p in declared.values() if p.type_name in ("int", "float")]
+    assert numeric and all(re.search(r"range: \S+\.\.\S+$", p.help) for p in numeric)
+    with pytest.raises(ParameterError, match="mde"):
+        resolve(declared, overrides=["mde=0.9"])
+    # the combination that stopped the planning cell (no room for the change above the rate) now plans downwards
+    assert resolve(declared, overrides=["baseline_rate=0.995", "mde=0.01"])["mde"] == 0.01

@@ -12,6 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from socialops.pipeline.params import ParameterError, read_parameters, resolve
 from socialops.report.masking import pseudonym
 from tests.conftest import ROOT, SAMPLES
 
@@ -183,3 +184,12 @@ def test_cdnow_does_not_call_a_median_of_zero_a_lifetime(chapter_run, tmp_path_f
     assert "stay active for 0 days" not in run.html and "no median lifetime is given" in run.html
     assert "RuntimeWarning" not in run.html
     assert any("RuntimeWarning" in w for w in out["warnings"])
+
+
+def test_every_numeric_parameter_has_a_range_and_a_value_outside_is_refused():
+    declared = read_parameters(ROOT / "notebooks" / f"{CHAPTER}.ipynb")
+    numeric = [p for p in declared.values() if p.type_name in ("int", "float")]
+    assert numeric and all(re.search(r"range: \S+\.\.\S+$", p.help) for p in numeric)
+    for bad in ("churn_days=-5", "churn_days=1000000000", "holdout_days=-1", "p_alive_below=1.5"):
+        with pytest.raises(ParameterError, match=bad.split("=")[0]):
+            resolve(declared, overrides=[bad])
