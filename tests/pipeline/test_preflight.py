@@ -65,3 +65,11 @@ def test_as_of_is_checked_against_the_main_table_of_the_chapter(tmp_path, as_of,
     (tmp_path / "posts.csv").write_text(POSTS, encoding="utf-8")  # chapter 01 on posts alone: dated by them
     problems = preflight.check("01_platform_matrix", tmp_path, {"as_of": as_of, "engine": "duckdb"})
     assert problems == [] if problem is None else (len(problems) == 1 and problems[0].startswith(problem))
+
+
+def test_each_chapter_s_parameter_check_runs_before_the_data_are_read(tmp_path):
+    nowhere = tmp_path / "nowhere"  # no data: the parameters alone are refused
+    assert preflight.check("05_crisis_postmortem", nowhere, {"threshold": 2.0, "onset_threshold": 3.0})[0].startswith(
+        "onset_threshold (3.0) is above threshold (2.0)")
+    assert preflight.check("01_platform_matrix", nowhere, {"weights": {"likes": 1.0}})[0].startswith(
+        "weights: unknown component likes")

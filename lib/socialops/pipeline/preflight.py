@@ -1,8 +1,10 @@
-"""Checks of data against parameters that must pass before any kernel starts (exit 2 otherwise).
+"""Checks that must pass before any kernel starts (exit 2 otherwise).
 
-The data contract checks each table on its own; some problems only show when a chapter's parameters meet the
-data, such as an A/B test whose control variant is named in neither, or an ``as_of`` outside the dates of the
-chapter's main table (checked by `socialops.inputs.window.resolve_as_of`, as the report itself does).
+The data contract checks each table on its own, and the parameter reader each value on its own; some problems
+only show when a chapter's parameters meet one another, such as an onset bar above the alarm's (each chapter's
+``params_check.py``), or meet the data, such as an A/B test whose control variant is named in neither, or an
+``as_of`` outside the dates of the chapter's main table (checked by `socialops.inputs.window.resolve_as_of`, as
+the report itself does).
 """
 
 from __future__ import annotations
@@ -27,7 +29,25 @@ def _ab_testing(data_dir: Path, params: dict) -> list[str]:
     return problems
 
 
+def _platform_matrix(params: dict) -> list[str]:
+    from socialops.platform_matrix.params_check import check_params
+
+    return check_params(params)
+
+
+def _crisis(params: dict) -> list[str]:
+    from socialops.crisis.params_check import check_params
+
+    return check_params(params)
+
+
+#: Checks of a chapter's data against its parameters.
 CHECKS: dict[str, Callable[[Path, dict], list[str]]] = {"03_ab_testing": _ab_testing}
+#: Checks of a chapter's parameters taken together, kept in the chapter's package (``params_check.py``).
+PARAM_CHECKS: dict[str, Callable[[dict], list[str]]] = {
+    "01_platform_matrix": _platform_matrix,
+    "05_crisis_postmortem": _crisis,
+}
 
 
 def as_of_problems(chapter: str, data_dir: Path, params: dict) -> list[str]:
@@ -79,6 +99,7 @@ def check(chapter: str, data_dir: Path, params: dict) -> list[str]:
     list of str
         One message per problem, naming what to change.
     """
-    problems = as_of_problems(chapter, data_dir, params)
+    problems = PARAM_CHECKS[chapter](params) if chapter in PARAM_CHECKS else []
+    problems += as_of_problems(chapter, data_dir, params)
     check_chapter = CHECKS.get(chapter)
     return problems + (check_chapter(data_dir, params) if check_chapter else [])
