@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 JOBS ?= 2
 
-.PHONY: help setup setup-spark reports test test-fast lint bench lab course browser-deps clean
+.PHONY: help setup setup-spark reports test test-fast lint bench lab course browser-deps office-deps clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -39,10 +39,18 @@ browser-deps: ## Install headless Chromium and a CJK font for the browser tests 
 	  || echo "warning: could not install chromium and fonts-noto-cjk; browser tests will be skipped"; \
 	else echo "note: install chromium and fonts-noto-cjk (Debian) to run the browser tests"; fi
 
+office-deps: ## Install LibreOffice Impress, poppler-utils and a CJK font for the deck tests (apt-get)
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-impress poppler-utils fonts-noto-cjk >/dev/null) \
+	  || echo "warning: could not install libreoffice-impress, poppler-utils and fonts-noto-cjk; deck tests will be skipped"; \
+	else echo "note: install libreoffice-impress, poppler-utils and fonts-noto-cjk (Debian) to run the deck tests"; fi
+
 lint: setup ## Lint the library, tests and notebooks with ruff
 	$(BIN)/ruff check lib tests notebooks
 
-test: setup setup-spark browser-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser, Spark)
+test: setup setup-spark browser-deps office-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser, deck, Spark)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 test-fast: setup ## Unit tests only (no notebook runs)

@@ -246,8 +246,8 @@ def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) ->
 
 
 def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome], left_out: dict[str, list[str]]) -> None:
-    """The one-page summary across chapters, in the language and for the audience of the first chapter."""
-    from socialops.pipeline.publish import write_index
+    """The one-page summary across chapters and its deck, in the language and for the audience of the first chapter."""
+    from socialops.pipeline.publish import write_index, write_summary_deck
     from socialops.report import masking
 
     client_name = first.get("client", "")
@@ -255,6 +255,7 @@ def _write_index(out_dir: Path, first: dict, outcomes: list[ChapterOutcome], lef
         client_name = masking.mask_text(client_name)
     write_index(out_dir, lang=first.get("lang", "en"), client=client_name,
                 statuses={o.chapter: o.status for o in outcomes}, left_out=left_out)
+    write_summary_deck(out_dir, lang=first.get("lang", "en"), client=client_name)
 
 
 def _run_with_progress(job_list: list[ChapterJob], parallel: int) -> list[ChapterOutcome]:

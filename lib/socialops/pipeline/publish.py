@@ -1,6 +1,6 @@
 """Turning an executed notebook into the report files, each appearing only when complete.
 
-A chapter's files form a set (HTML, JSON, notebook, workbook, figures, exports), and a set is replaced whole.
+A chapter's files form a set (HTML, JSON, notebook, workbook, deck, figures, exports), and a set is replaced whole.
 Everything is first written inside a staging folder within the output folder (same file system) and committed
 there; then the files are moved into place with ``os.replace``, so a reader never sees a half-written file. A
 publication cut short is finished by the next run (`recover_stage`); one that never committed leaves the previous
@@ -45,6 +45,8 @@ MAX_OUTPUT_CHARS = 100_000
 STAGED_SET, COMMITTED_SET = "set.partial", "set"
 #: In a committed set: the list of its names (JSON), which says what the published set holds.
 MANIFEST = ".names"
+#: The run's summary deck, beside ``index.html``.
+SUMMARY_DECK = "summary.pptx"
 STYLE = """
 <style>
 body, .jp-RenderedHTMLCommon, .jp-RenderedMarkdown {
@@ -254,19 +256,19 @@ def chapter_entries(chapter: str) -> tuple[str, ...]:
 
     The HTML comes last: a reader who finds it finds the rest of its set beside it.
     """
-    return (f"{chapter}.json", f"{chapter}.xlsx", f"{chapter}.ipynb", f"{chapter}_figures", f"{chapter}_exports",
-            f"{chapter}.html")
+    return (f"{chapter}.json", f"{chapter}.xlsx", f"{chapter}.pptx", f"{chapter}.ipynb", f"{chapter}_figures",
+            f"{chapter}_exports", f"{chapter}.html")
 
 
 def stage_report(stage: Path, chapter: str, *, html_text: str, notebook) -> Path:
     """Gather a chapter's report under its final names in a folder inside `stage`; return that folder.
 
-    `stage` holds what the notebook wrote there (``results.json``, optional ``tables.xlsx``, ``figures/`` and
-    ``exports/``); the HTML page and the notebook to ship are written beside them.
+    `stage` holds what the notebook wrote there (``results.json``, optional ``tables.xlsx``, ``deck.pptx``,
+    ``figures/`` and ``exports/``); the HTML page and the notebook to ship are written beside them.
     """
     staged = _new_set(stage)
-    for source, suffix in (("results.json", ".json"), ("tables.xlsx", ".xlsx"), ("figures", "_figures"),
-                           ("exports", "_exports")):
+    for source, suffix in (("results.json", ".json"), ("tables.xlsx", ".xlsx"), ("deck.pptx", ".pptx"),
+                           ("figures", "_figures"), ("exports", "_exports")):
         if (stage / source).exists():
             os.replace(stage / source, staged / f"{chapter}{suffix}")
     nbformat.write(notebook, str(staged / f"{chapter}.ipynb"))
@@ -360,6 +362,28 @@ def _folder_lock(out_dir: Path):
         yield
     finally:
         os.close(fd)
+
+
+def write_summary_deck(out_dir: Path, *, lang: str, client: str = "") -> Path:
+    """Write ``summary.pptx`` beside ``index.html``: one slide per chapter report found in `out_dir`.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The report folder.
+    lang : str
+        Language of the deck.
+    client : str
+        Client name as the index shows it (masked by the caller for the client audience).
+
+    Returns
+    -------
+    Path
+        The written deck.
+    """
+    from socialops.report import deck
+
+    return deck.write_deck(deck.run_deck(out_dir, CHAPTERS, lang=lang, client=client), out_dir / SUMMARY_DECK)
 
 
 def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "",

@@ -107,6 +107,10 @@ class Report:
     headlines: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
+    #: The findings as displayed (plain text, masked) and each figure's title: the deck's summary and slide titles.
+    findings: list[str] = field(default_factory=list)
+    figure_titles: dict[str, str] = field(default_factory=dict)
+    deck_images: dict[str, bytes] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ start
     @classmethod
@@ -216,7 +220,9 @@ class Report:
         from IPython.display import HTML, display
 
         shown = {k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in values.items()}
-        display(HTML(f'<div class="so-finding {INERT}">{message_html(self.t, key, shown)}</div>'))
+        finding = message_html(self.t, key, shown)
+        self.findings.append(_plain(finding))
+        display(HTML(f'<div class="so-finding {INERT}">{finding}</div>'))
 
     def note(self, key: str, **values: object) -> None:
         """Display a short muted note (a skipped section, a caveat)."""
@@ -261,6 +267,10 @@ class Report:
 
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
+        title = _title_text(fig)
+        if title is not None and self.stage is not None:  # the deck's slide states the title: the chart omits it
+            self.figure_titles[name] = str(self.mask(title.get_text()))
+            self.deck_images[name] = _without(fig, title)
         plt.close(fig)
         data = buffer.getvalue()
         if self.stage is not None:
@@ -322,15 +332,56 @@ class Report:
         """Write the results, tables and figures to the staging folder (the notebook's last step)."""
         if self.stage is None:
             return
-        from socialops.report import exports
+        from socialops.report import deck, exports
 
         self.stage.mkdir(parents=True, exist_ok=True)
+        document = self.document()
         if self.tables:
-            exports.write_xlsx(self.tables, self.stage / "tables.xlsx")
-        payload = jsonsafe.dumps(self.document(), indent=2, ensure_ascii=False)
+            exports.write_xlsx(self.tables, self.stage / "tables.xlsx", self._workbook_info(document))
+        deck.write_deck(self._deck(document), self.stage / "deck.pptx")
+        payload = jsonsafe.dumps(document, indent=2, ensure_ascii=False)
         tmp = self.stage / "results.json.tmp"
         tmp.write_text(payload, encoding="utf-8")
         os.replace(tmp, self.stage / "results.json")
+
+    # ------------------------------------------------------------------ workbook and deck
+    def _source(self, document: Mapping[str, Any]) -> str:
+        files = ", ".join(info.get("file", name) for name, info in (document.get("inputs") or {}).items()
+                          if isinstance(info, Mapping))
+        return f"{files} · socialops {__version__}" if files else f"socialops {__version__}"
+
+    def _workbook_info(self, document: Mapping[str, Any]):
+        from socialops.report import deck, exports
+
+        t = Translator(self.lang, "office")
+        title = t("xlsx_title", chapter=f"{self.chapter[:2]} {self.t(f'ch_{self.chapter}')}",
+                  client=self.mask(self.params["client"]) or t("no_client"),
+                  period=deck.chapter_period(document) or "—", source=self._source(document))
+        return exports.WorkbookInfo(self.lang, title)
+
+    def _deck(self, document: Mapping[str, Any]):
+        """The chapter's deck: title, executive summary, then one slide per chart the report drew."""
+        from socialops.report import deck, exports
+
+        t = Translator(self.lang, "office")
+        headlines = [(h["label"], h["value"]) for h in self.headlines]
+        points = deck.summary_points(document) or self.findings
+        summary = deck.SummarySlide(t("deck_summary"), headlines, points,
+                                    notes=deck.notes_lines(t("deck_notes_headline"), headlines))
+        slides: list = [summary]
+        for name in self.figures:
+            image = self.deck_images.get(name) or self.stage / "figures" / f"{_safe_name(name)}.png"
+            table = self.tables.get(name)
+            notes = (deck.notes_from_table(table, t("deck_notes_numbers")) if table is not None
+                     else deck.notes_lines(t("deck_notes_headline"), headlines))
+            title = self.figure_titles.get(name) or exports.sheet_label(name, t)
+            slides.append(deck.ChartSlide(title, image, notes))
+        edition = t(f"deck_edition_{self.audience}")
+        footer = f"{edition} · {document['generated_at'][:10]} · {t('deck_source', source=self._source(document))}"
+        subtitle = t("deck_subtitle", client=self.mask(self.params["client"]) or t("no_client"),
+                     period=deck.chapter_period(document) or "—")
+        title = t("deck_chapter_title", number=self.chapter[:2], name=self.t(f"ch_{self.chapter}"))
+        return deck.Deck(self.lang, title, subtitle, footer, slides)
 
     # ------------------------------------------------------------------ header
     def _display_header(self) -> None:
@@ -360,6 +411,34 @@ class Report:
 
 def _fmt(value: object) -> str:
     return table_cell(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
+
+
+def _plain(html_text: str) -> str:
+    """A rendered message as plain text: tags dropped, entities read, white space collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", html_text)).split())
+
+
+def _title_text(fig):
+    """The text artist of a figure's title: its suptitle, else the first axes title wherever the theme put it."""
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        return fig._suptitle
+    for ax in fig.axes:
+        for text in (ax.title, ax._left_title, ax._right_title):
+            if text.get_text():
+                return text
+    return None
+
+
+def _without(fig, title) -> bytes:
+    """The figure as PNG without its title (restored afterwards)."""
+    text = title.get_text()
+    title.set_text("")
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png")
+    finally:
+        title.set_text(text)
+    return buffer.getvalue()
 
 
 def _safe_name(name: str) -> str:
