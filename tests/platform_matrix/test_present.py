@@ -140,9 +140,9 @@ def make_change(significant=(True, False, False)) -> pd.DataFrame:
 def test_change_table_puts_platforms_against_metrics_and_stars_real_changes():
     table = present.change_table(make_change(), EN).set_index("Platform")
     assert list(table.columns) == ["Click-through rate", "Impressions a day"]
-    assert table.loc["WeChat", "Click-through rate"] == "+12.0% (+5.0% – +20.0%) *"
-    assert table.loc["WeChat", "Impressions a day"] == "-1.0% (-10.0% – +8.0%)"
-    assert table.loc["Douyin", "Click-through rate"] == "+2.0% (-3.0% – +7.0%)"
+    assert table.loc["WeChat", "Click-through rate"] == "+12% (+5% – +20%) *"  # an interval 15 points wide: whole percentages
+    assert table.loc["WeChat", "Impressions a day"] == "-1% (-10% – +8%)"
+    assert table.loc["Douyin", "Click-through rate"] == "+2% (-3% – +7%)"
     assert pd.isna(table.loc["Douyin", "Impressions a day"])
 
 
@@ -166,12 +166,15 @@ def make_fit() -> pd.DataFrame:
                          "dimensions": [2, 2, 1], "fit_age": [0.8, 0.7, 0.455], "fit_region": [0.824, 0.7, NAN]})
 
 
-def test_target_text_lists_the_profile_as_given():
-    assert present.target_text({"age:25-34": 0.45, "gender:female": 0.6}) == "age:25-34 = 45%, gender:female = 60%"
-
-
-def test_target_note_names_the_profile():
-    assert present.target_note({"age:25-34": 0.45}) == Message("note_target", {"target": "age:25-34 = 45%"}, "note")
+def test_the_target_profile_is_named_in_the_report_language():
+    target = {"age:25-34": 0.45, "gender:female": 0.6, "interest:knitting": 0.1}
+    note = present.target_note(target)
+    assert note.key == "note_target" and note.kind == "note"
+    assert note.values["target"] == present.target_shares(target)
+    assert EN(note.key, **note.values) == ("Target audience used: age 25-34: 45%, gender female: 60%, "
+                                           "interest knitting: 10%.")
+    # no "age:25-34" in Chinese: dimension and bucket through the catalog, full-width colon and list mark
+    assert ZH(note.key, **note.values) == "所用目标人群：年龄 25-34：45%、性别 女性：60%、兴趣 knitting：10%。"
 
 
 def test_fit_table_names_each_dimension():

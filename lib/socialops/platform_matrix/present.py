@@ -22,6 +22,7 @@ Evidence rules, one per kind of claim (the report states each where it applies):
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 from socialops.inputs.tables import ENGAGEMENT_PARTS
 from socialops.platform_matrix.analysis import GOAL_WEIGHTS, RATIO_METRICS
 from socialops.report.findings import Message
-from socialops.report.format import is_missing, number, percent, signed, with_interval
+from socialops.report.format import interval_digits, is_missing, number, percent, signed, with_interval
 from socialops.report.i18n import Translator
 
 #: Catalog prefix of the display names of each grouping column of the content tables.
@@ -67,6 +68,12 @@ CORE_CLAIMS: dict[str, dict[str, str]] = {
 
 _change = partial(signed, digits=1, scale=100, unit="%")
 _two_places = partial(number, digits=2)
+
+
+def _change_digits(low: float, high: float):
+    """The relative change's formatter, to the decimals its interval supports (at most one)."""
+    digits = interval_digits(low, high, 100, most=1)
+    return partial(signed, digits=1 if digits is None else digits, scale=100, unit="%")
 
 
 # ------------------------------------------------------------------ what the data support
@@ -256,7 +263,7 @@ def change_table(change: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """
     cells = change.assign(
         platform=platform_labels(change["platform"], t), metric=change["metric"].map(lambda m: metric_name(m, t)),
-        text=[with_interval(c, lo, hi, _change) + (" *" if significant else "")
+        text=[with_interval(c, lo, hi, _change_digits(lo, hi)) + (" *" if significant else "")
               for c, lo, hi, significant in change[["change", "ci_low", "ci_high", "significant"]].to_numpy()])
     table = cells.pivot(index="platform", columns="metric", values="text").reset_index().rename_axis(columns=None)
     return table.rename(columns={"platform": t.col("platform")})
@@ -280,14 +287,32 @@ def change_findings(change: pd.DataFrame, t: Translator) -> list[Message]:
 # ------------------------------------------------------------------ audience fit
 
 
-def target_text(target_audience: Mapping[str, float]) -> str:
-    """The target profile as given in the ``target_audience`` parameter: ``"age:25-34 = 45%, ..."``."""
-    return ", ".join(f"{key} = {percent(share, 0)}" for key, share in target_audience.items())
+@dataclass(frozen=True)
+class TargetShare:
+    """One part of the target profile (``"age:25-34": 0.45``), to name in the report's language.
+
+    The dimension and the bucket are written with the catalog's names (a bucket it does not know as given).
+    """
+
+    dimension: str
+    bucket: str
+    share: float
+
+    def words(self, t: Translator) -> str:
+        """The part in the translator's language: ``"age 25-34: 45%"``, ``"年龄 25-34：45%"``."""
+        return t("target_item", dimension=t.label("dim", self.dimension), bucket=t.label("bucket", self.bucket),
+                 share=percent(self.share, 0))
+
+
+def target_shares(target_audience: Mapping[str, float]) -> tuple[TargetShare, ...]:
+    """The ``target_audience`` parameter (``{"dimension:bucket": share}``) as parts to name in the report."""
+    return tuple(TargetShare(key.partition(":")[0], key.partition(":")[2], share)
+                 for key, share in target_audience.items())
 
 
 def target_note(target_audience: Mapping[str, float]) -> Message:
     """The note naming the target profile the audience fit was measured against."""
-    return Message("note_target", {"target": target_text(target_audience)}, "note")
+    return Message("note_target", {"target": target_shares(target_audience)}, "note")
 
 
 def fit_table(fit: pd.DataFrame, t: Translator) -> pd.DataFrame:

@@ -3,15 +3,16 @@
 A chapter's ``present`` functions return :class:`Message` objects; the notebook hands them to
 :meth:`socialops.report.report.Report.tell`, which translates, masks and displays each one.
 
-A value that needs words of the report's language is given as a :class:`Duration` (a span of time with its unit)
-or a tuple (a list of names, joined with the language's separator); the translator writes them out.
+A value that needs words of the report's language is given as an object with a ``words(t)`` method, such as a
+:class:`Duration` (a span of time with its unit), or as a tuple (a list, joined with the language's separator);
+the translator writes them out when the message is shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from socialops.report.format import time_unit
+from socialops.report.format import DASH, duration, is_missing, time_unit
 
 #: How a message can be shown, each the name of the :class:`~socialops.report.report.Report` method that shows it.
 KINDS = ("say", "note", "skip")
@@ -55,6 +56,13 @@ class Duration:
 
     hours: float | None
     unit: str = "hours"
+
+    def words(self, t) -> str:
+        """The span in the language of the translator `t`: ``"4.8 days"``, ``"4.8 天"``, a dash when unknown."""
+        if is_missing(self.hours):
+            return DASH
+        shown = duration(self.hours, self.unit)
+        return t(f"unit_{self.unit}_one" if shown == "1" else f"unit_{self.unit}", n=shown)
 
 
 def durations(*hours: float | None) -> tuple[Duration, ...]:

@@ -4,9 +4,9 @@ Messages live in ``messages/*.yaml`` beside this module: ``common.yaml`` for wha
 per chapter (named by its short name). Each entry is ``key: {en: "...", zh: "..."}``; values are
 ``str.format`` templates.
 
-A template's value may be a :class:`~socialops.report.findings.Duration` (written with its unit's word,
-``unit_<unit>``) or a tuple or list (its items joined with ``list_sep``, "、" in Chinese); every other value is
-used as it is.
+A template's value may be an object with a ``words(t)`` method (such as a
+:class:`~socialops.report.findings.Duration`, written with its unit's word), or a tuple or list (its items
+joined with ``list_sep``, "、" in Chinese); every other value is used as it is.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-
-from socialops.report.findings import Duration
-from socialops.report.format import DASH, duration, is_missing
 
 LANGUAGES = ("en", "zh")
 MESSAGE_DIR = Path(__file__).with_name("messages")
@@ -86,12 +83,9 @@ class Translator:
         return self(key) if self.has(key) else str(value)
 
     def text(self, value: object) -> object:
-        """A template value in this language: a Duration with its unit's word, a tuple or list joined."""
-        if isinstance(value, Duration):
-            if is_missing(value.hours):
-                return DASH
-            shown = duration(value.hours, value.unit)
-            return self(f"unit_{value.unit}_one" if shown == "1" else f"unit_{value.unit}", n=shown)
+        """A template value in this language: what its ``words(t)`` says, a tuple or list joined, else itself."""
+        if callable(getattr(value, "words", None)):
+            return value.words(self)
         if isinstance(value, tuple | list):
             return self("list_sep").join(str(self.text(item)) for item in value)
         return value
