@@ -8,6 +8,7 @@ import pytest
 from socialops.pipeline.params import (
     Parameter,
     ParameterError,
+    documented_range,
     format_parameters,
     read_parameters,
     resolve,
@@ -96,6 +97,13 @@ def test_documented_range_bounds_numbers(tmp_path):
         resolve(d, overrides=["level=1"])
     with pytest.raises(ParameterError, match="bad default"):
         read_parameters(make_notebook(tmp_path, "days: int = 99  # past days, range: 3..60\n"))
+    assert documented_range(d["days"]) == (3, 60) and documented_range(d["level"]) == (0.5, 0.999)
+    assert isinstance(documented_range(d["level"])[0], float)
+
+
+def test_a_parameter_without_a_range_has_none(tmp_path):
+    d = read_parameters(make_notebook(tmp_path, 'days: int = 14  # past days\nname: str = "a"  # range: 1..2\n'))
+    assert documented_range(d["days"]) is None and documented_range(d["name"]) is None
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from socialops.inputs.window import parse_as_of
 __all__ = [
     "Parameter",
     "ParameterError",
+    "documented_range",
     "format_parameters",
     "read_parameters",
     "resolve",
@@ -216,11 +217,30 @@ def _check_choices(param: Parameter, value: Any) -> None:
         raise ValueError(f"{', '.join(map(repr, bad))} is not one of the allowed values ({allowed})")
 
 
-def _check_range(param: Parameter, value: Any) -> None:
+def documented_range(param: Parameter) -> tuple[Any, Any] | None:
+    """The inclusive bounds a numeric parameter's help comment documents (``range: LOW..HIGH``), or None.
+
+    Parameters
+    ----------
+    param : Parameter
+        A declared parameter.
+
+    Returns
+    -------
+    tuple or None
+        ``(low, high)`` of the parameter's type; None for a parameter that is not a number or has no range.
+    """
     match = _RANGE.search(param.help) if param.type_name in ("int", "float") else None
     if match is None:
+        return None
+    return tuple(_text_scalar(match[end], param.type_name) for end in ("low", "high"))
+
+
+def _check_range(param: Parameter, value: Any) -> None:
+    bounds = documented_range(param)
+    if bounds is None:
         return
-    low, high = (_text_scalar(match[end], param.type_name) for end in ("low", "high"))
+    low, high = bounds
     if not low <= value <= high:
         raise ValueError(f"{value!r} is outside the documented range {low}..{high}")
 
