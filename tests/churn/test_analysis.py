@@ -274,8 +274,8 @@ def _chapter(events, experiment, t, name="wb", control="holdout"):
     if effect is None:
         arms = None if experiment is None else churn.winback_arms(experiment, name)
         skipped["winback_test"] = present.winback_gap(arms, name, control)
-    elif churn.value_per_comeback(effect, customers) is None:
-        skipped["winback_economics"] = present.economics_gap()
+    elif present.economics_gap(effect, churn.value_per_comeback(effect, customers)) is not None:
+        skipped["winback_economics"] = present.economics_gap(effect, churn.value_per_comeback(effect, customers))
     said += present.recommendations(at_risk, None, cox.hazard_ratios)
     texts = [t(m.key, **m.values) for m in said] + [r["reason"] for r in present.skipped_record(skipped, t)]
     return skipped, texts, at_risk, cox

@@ -73,6 +73,10 @@ def test_skipped_sections_name_the_column_to_add():
     assert set(none) == {s for s in present.SECTIONS if not s.startswith("winback")}
     assert all(m == Message("no_customers", kind="skip") for m in none.values())
     assert present.recommendations(None, None, None) == []
+    few = {"verdict": "too_few_units"}
+    assert present.economics_gap(few, 10.0) == Message("economics_too_few", {"n_min": 20}, "skip")
+    assert present.economics_gap({"verdict": "ship"}, None) == Message("economics_no_value", kind="skip")
+    assert present.economics_gap({"verdict": "ship"}, 10.0) is None
     records = present.skipped_record(none, Translator("zh", "churn"))
     assert [r["section"] for r in records] == [s for s in present.SECTIONS if s in none]
     assert all("purchase" in r["reason"] for r in records)
@@ -437,6 +441,8 @@ def test_winback_finding_and_headline(t):
         message = present.winback_finding(EFFECT | {"reason": reason}, "wb")[0]
         assert t(message.key, **message.values)
     assert present.winback_headline(EFFECT, t) == ("Comeback rate", "5.0% → 15.0%")
+    assert present.winback_headline(EFFECT | {"verdict": "too_few_units"}, t) == ("Comeback rate",
+                                                                                 "too few customers to judge")
 
 
 def test_winback_economics_table_and_finding(t):

@@ -635,9 +635,18 @@ def winback_gap(arms: dict[str, list[str]] | None, name: str, control: str) -> M
     return Message("winback_no_outcomes", kind="skip")
 
 
-def economics_gap() -> Message:
-    """Why the offer's economics are left out: nothing values a comeback (no ``value``, no ``amount``)."""
-    return Message("economics_no_value", kind="skip")
+def economics_gap(effect: dict, value_per_comeback: float | None) -> Message | None:
+    """Why the offer's economics are left out, or None when they are shown.
+
+    Evidence rule: money is counted only where the uplift could be judged (each arm holds at least
+    :data:`~socialops.stats.decision.MIN_UNITS_PER_ARM` customers) and something values a comeback (the test's
+    ``value``, or the purchases' ``amount``).
+    """
+    if effect["verdict"] == decision.TOO_FEW_UNITS:
+        return Message("economics_too_few", {"n_min": decision.MIN_UNITS_PER_ARM}, "skip")
+    if value_per_comeback is None:
+        return Message("economics_no_value", kind="skip")
+    return None
 
 
 def winback_significant(effect: dict) -> bool:
@@ -712,7 +721,9 @@ def winback_money_finding(economics: dict) -> Message:
 
 
 def winback_headline(effect: dict, t: Translator) -> tuple[str, str]:
-    """Headline label and value: the comeback rate without and with the offer."""
+    """Headline label and value: the comeback rate without and with the offer, or that there are too few to judge."""
+    if effect["verdict"] == decision.TOO_FEW_UNITS:
+        return t("chart_winback_y"), t("headline_too_few")
     return t("chart_winback_y"), f"{percent(effect['holdout_rate'])} → {percent(effect['treated_rate'])}"
 
 
