@@ -27,10 +27,11 @@ ALLOWED_WORDS = frozenset({
     "LTV", "CLV", "ARPU", "K", "k", "p", "z", "n", "x", "h", "pp", "vs", "Q1", "Q2", "Q3", "Q4", "HH", "MM", "DD",
     "YYYY", "ISO", "UTF", "GB", "GB18030", "BOM", "Chromium", "LibreOffice", "PowerPoint", "xlsx", "pptx", "ipynb",
     "md", "yaml", "html", "json", "csv", "parquet", "KM", "NPS", "FAQ", "PR", "CEO", "BD", "DM", "UGC", "PGC",
-    "MCN", "OK", "H5", "Plus", "VIP", "SVIP", "Logo", "logo", "Vlog", "vlog", "Tag", "Top", "TOP",
+    "MCN", "OK", "H5", "Plus", "VIP", "SVIP", "Logo", "logo", "Vlog", "vlog", "Tag", "Top", "TOP", "CUPED", "SRM",
+    "Welch", "Wald", "delta", "mSPRT", "Benjamini", "Hochberg", "Log-rank", "log-rank", "Beta", "Fader", "Hardie", "Lee", "CDNOW", "Gamma–Gamma",
 })
 
-_IGNORED = re.compile(r"`[^`]*`|\{[^{}]*\}|https?://\S+|\[[^\]]*\]\([^)]*\)|<[^>]+>")
+_IGNORED = re.compile(r"`[^`]*`|\{[^{}]*\}|https?://\S+|\]\([^)]*\)|<[^>]+>")
 _MARK_BESIDE_CJK = re.compile(
     rf"[{CJK}][ \t]*[{re.escape(ASCII_MARKS)}]|[{re.escape(ASCII_MARKS)}][ \t]*[{CJK}]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9/]*(?:[-'][A-Za-z0-9]+)*")
@@ -49,8 +50,12 @@ def punctuation_problems(text: str) -> list[str]:
 
 
 def english_words(text: str, allowed: frozenset[str] = ALLOWED_WORDS) -> list[str]:
-    """The Latin words of a Chinese text that are not names or abbreviations in `allowed`."""
-    return [w for w in _WORD.findall(prose(text)) if w not in allowed]
+    """The Latin words of a Chinese text that are not names or abbreviations in `allowed`.
+
+    A single letter is a symbol (a parameter, R, F and M of RFM) and passes; ``KOL/KOC`` passes when each part does.
+    """
+    return [w for w in _WORD.findall(prose(text))
+            if len(w) > 1 and w not in allowed and not all(part in allowed for part in w.split("/"))]
 
 
 def key_like(text: str) -> list[str]:
