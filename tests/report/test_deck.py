@@ -75,17 +75,17 @@ def test_every_run_names_the_cjk_font_for_east_asian_text(chart_png, tmp_path, l
 
 
 def test_points_that_do_not_fit_are_left_out_rather_than_overflowing():
-    long = "A finding that goes on for a while with its number and what to do about it. " * 3
+    long = "A finding that goes on for a while with its number and what to do about it. " * 4
     points, size = deck._fitting([long] * 5, width_in=11.5, height_in=3.6)
     assert 0 < len(points) < 5
     assert deck._points_height(points, 11.5, size) <= 3.6 < deck._points_height([long] * (len(points) + 1), 11.5, 14)
     short, size = deck._fitting(["One.", "Two."], width_in=11.5, height_in=3.6)
-    assert short == ["One.", "Two."] and size == 18  # the largest size when all fit
+    assert short == ["One.", "Two."] and size == 24  # the largest size when all fit
     assert len(deck._fitting(["x"] * 9, width_in=11.5, height_in=6)[0]) == 5  # five findings at most
 
 
 def test_line_estimate_counts_chinese_as_twice_as_wide():
-    assert deck._lines("a" * 100, 5, 18) == 3  # 100 × 0.55 em × 18 pt = 990 pt over 360 pt a line
+    assert deck._lines("a" * 100, 5, 18) == 3  # 100 × 0.5 em × 18 pt = 900 pt over 360 pt a line
     assert deck._lines("中" * 100, 5, 18) == 5  # 1 em each: 1800 pt
     assert deck._lines("one\ntwo", 5, 18) == 2
 

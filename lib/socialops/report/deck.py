@@ -40,7 +40,7 @@ _BLUE, _INK, _GREY, _PALE = (RGBColor(0x2B, 0x6C, 0xB0), RGBColor(0x1A, 0x20, 0x
 _BLANK_LAYOUT = 6
 _MAX_TILES, _MAX_POINTS, _MAX_NOTE_ROWS = 4, 5, 30
 # Width of a character in ems, to tell how many lines a text takes: CJK is square, Latin about half (bold more).
-_LATIN_EM, _BOLD_EM, _WIDE_EM = 0.55, 0.65, 1.0
+_LATIN_EM, _BOLD_EM, _WIDE_EM = 0.5, 0.6, 1.0
 
 
 @dataclass(frozen=True)
@@ -165,11 +165,13 @@ def _bullets(shape) -> None:
 
 
 def _title(slide, lang: str, text: str) -> None:
-    width_in = (_WIDE - 2 * _MARGIN) / 914400
-    size = next((s for s in (28, 24, 20) if _lines(text, width_in, s) <= 2), 18)
-    _box(slide, lang, _MARGIN, Inches(0.35), _WIDE - 2 * _MARGIN, Inches(1.1), [(text, size, True, _INK)],
-         anchor=MSO_ANCHOR.MIDDLE)
-    rule = slide.shapes.add_shape(1, _MARGIN, Inches(1.5), Inches(1.2), Inches(0.06))
+    """The slide's title on one line where a size down allows it, else on two; standing on a short rule."""
+    width_in = (_WIDE - 2 * _MARGIN) / 914400 - 0.1
+    size = next((s for s in (28, 24, 22) if _lines(text, width_in, s, _BOLD_EM) == 1), None)
+    size = size or next((s for s in (24, 20) if _lines(text, width_in, s, _BOLD_EM) <= 2), 18)
+    _box(slide, lang, _MARGIN, Inches(0.25), _WIDE - 2 * _MARGIN, Inches(1.2), [(text, size, True, _INK)],
+         anchor=MSO_ANCHOR.BOTTOM)
+    rule = slide.shapes.add_shape(1, _MARGIN + Inches(0.05), Inches(1.55), Inches(1.2), Inches(0.06))
     rule.fill.solid()
     rule.fill.fore_color.rgb = _BLUE
     rule.line.fill.background()
@@ -232,7 +234,7 @@ def _fitting(points: Sequence[str], width_in: float, height_in: float) -> tuple[
     """The points that fit the box and their font size: the largest size that holds all, else fewer points."""
     points = list(points)[:_MAX_POINTS]
     while points:
-        for size in (18, 16, 14):
+        for size in (24, 20, 18, 16, 14):
             if _points_height(points, width_in, size) <= height_in:
                 return points, size
         points = points[:-1]
