@@ -111,8 +111,9 @@ def test_platform_findings_name_the_leaders():
     found = by_key(present.platform_findings(make_metrics(), EN))
     assert list(found) == ["find_reach", "find_engagement", "find_conversion", "find_cost"]
     assert found["find_reach"] == {"platform": "Douyin", "impressions": "3,000,000", "share": "60%"}
-    assert found["find_engagement"] == {"platform": "WeChat", "rate": "5.00%", "low": "4.50%", "high": "5.50%"}
-    assert found["find_conversion"] == {"platform": "WeChat", "rate": "8.00%", "low": "7.00%", "high": "9.00%",
+    # an interval one point wide: whole percentages
+    assert found["find_engagement"] == {"platform": "WeChat", "rate": "5%", "low": "4%", "high": "6%"}
+    assert found["find_conversion"] == {"platform": "WeChat", "rate": "8%", "low": "7%", "high": "9%",
                                         "worst": "Douyin", "worst_rate": "1.00%"}
     assert found["find_cost"] == {"platform": "WeChat", "cost": "8.00", "worst": "newsite",
                                   "worst_cost": "1,234.50"}
@@ -280,9 +281,9 @@ CONTENT = make_performance("content_type", ["tutorial", "story", "promotion"], [
 def test_content_findings_with_a_format_that_stands_out():
     formats = make_performance("format", ["video", "image_text"], [1.2, 0.9], [1.05, 0.8])
     assert present.content_findings(CONTENT, EN, formats) == [
-        Message("find_content", {"best": "tutorial", "index": "1.40", "low": "1.20", "high": "1.60",
+        Message("find_content", {"best": "tutorial", "index": "1.4", "low": "1.2", "high": "1.6",
                                  "worst": "promotion", "worst_index": "0.60"}),
-        Message("find_format", {"best": "video", "index": "1.20", "low": "1.05", "high": "1.35"})]
+        Message("find_format", {"best": "video", "index": "1.2", "low": "1.0", "high": "1.4"})]
 
 
 def test_content_findings_when_no_format_stands_out_or_there_is_no_format_column():

@@ -81,8 +81,8 @@ def test_zero_is_never_negative(tiny):
     assert points(tiny) == "0.0" and points(tiny, sign=True) == "+0.0"
     assert signed(tiny) == "+0.00" and signed(tiny, 1, 100, " pp") == "+0.0 pp"
     assert duration(tiny) == "0" and table_cell(tiny / 10) == "0"
-    assert with_interval(tiny, tiny, 0.0004) == "0.00% (0.00% – 0.04%)"
-    assert estimate(tiny, -0.00001, 0.001, "points") == ("0.0", "0.0", "0.1")
+    assert with_interval(tiny, 0.0, 0.0004) == "0.00% (0.00% – 0.04%)"
+    assert estimate(tiny, 0.0, 0.001, "points") == ("0.0", "0.0", "0.1")
 
 
 def test_infinite_and_huge_values_read_as_numbers():
@@ -136,7 +136,12 @@ def test_interval_digits_follow_the_width(low, high, scale, digits):
 def test_estimates_are_written_to_the_precision_of_their_interval():
     assert estimate(0.01412, 0.0103, 0.0179, "number") == ("0.014", "0.010", "0.018")
     assert estimate(0.4512, 0.30, 0.60) == ("45%", "30%", "60%")
-    assert estimate(0.04123, 0.0401, 0.0424) == ("4.1%", "4.0%", "4.2%")
+    # the ends are rounded outward: the interval never reads narrower than it is
+    assert estimate(0.04123, 0.0401, 0.0424) == ("4.1%", "4.0%", "4.3%")
+    assert estimate(0.05, 0.045, 0.055) == ("5%", "4%", "6%") and estimate(1.2, 1.05, 1.35, "number") == (
+        "1.2", "1.0", "1.4")
+    assert estimate(0.041, 0.040, 0.042) == ("4.1%", "4.0%", "4.2%")  # ends exact in decimal stay
+    assert estimate(0.0, -1e-12, 0.0004) == ("0.00%", "0.00%", "0.04%")
     assert estimate(0.1, 0.08, 0.12, "points") == ("10", "8", "12")
     assert estimate(0.1, 0.099, 0.101, "points") == ("10.0", "9.9", "10.1")
     # without a usable interval, each kind's usual decimals

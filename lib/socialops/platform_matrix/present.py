@@ -31,7 +31,15 @@ import pandas as pd
 from socialops.inputs.tables import ENGAGEMENT_PARTS
 from socialops.platform_matrix.analysis import GOAL_WEIGHTS, RATIO_METRICS
 from socialops.report.findings import Message
-from socialops.report.format import interval_digits, is_missing, number, percent, signed, with_interval
+from socialops.report.format import (
+    estimate,
+    interval_digits,
+    is_missing,
+    number,
+    percent,
+    signed,
+    with_interval,
+)
 from socialops.report.i18n import Translator
 
 #: Catalog prefix of the display names of each grouping column of the content tables.
@@ -68,6 +76,11 @@ CORE_CLAIMS: dict[str, dict[str, str]] = {
 
 _change = partial(signed, digits=1, scale=100, unit="%")
 _two_places = partial(number, digits=2)
+
+
+def _estimate(row: pd.Series, column: str, kind: str) -> tuple[str, str, str]:
+    """A row's ``column`` with its ``_low`` and ``_high`` ends, to the decimals its interval supports (at most 2)."""
+    return estimate(row[column], row[f"{column}_low"], row[f"{column}_high"], kind, most=2)
 
 
 def _change_digits(low: float, high: float):
@@ -229,14 +242,14 @@ def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
         "share": percent(top["impressions"] / metrics["impressions"].sum(), 0)})]
     if metrics["engagement_rate"].notna().any():
         best, _ = _best_and_worst(metrics, "engagement_rate")
+        rate, low, high = _estimate(best, "engagement_rate", "percent")
         found.append(Message("find_engagement", {
-            "platform": t.label("platform", best["platform"]), "rate": percent(best["engagement_rate"], 2),
-            "low": percent(best["engagement_rate_low"], 2), "high": percent(best["engagement_rate_high"], 2)}))
+            "platform": t.label("platform", best["platform"]), "rate": rate, "low": low, "high": high}))
     if metrics["conversion_rate"].notna().any():
         best, worst = _best_and_worst(metrics, "conversion_rate")
+        rate, low, high = _estimate(best, "conversion_rate", "percent")
         found.append(Message("find_conversion", {
-            "platform": t.label("platform", best["platform"]), "rate": percent(best["conversion_rate"], 2),
-            "low": percent(best["conversion_rate_low"], 2), "high": percent(best["conversion_rate_high"], 2),
+            "platform": t.label("platform", best["platform"]), "rate": rate, "low": low, "high": high,
             "worst": t.label("platform", worst["platform"]),
             "worst_rate": percent(worst["conversion_rate"], 2)}))
     if metrics["cost_per_follower"].notna().any():
@@ -520,16 +533,16 @@ def content_findings(content: pd.DataFrame, t: Translator, formats: pd.DataFrame
     if formats is not None and not formats.empty:
         lead = formats.iloc[0]
         found.append(Message("find_format" if lead["index_low"] > 1 else "find_format_none", {
-            "best": t.label("fmt", lead["format"]), "index": _two_places(lead["index"]),
-            "low": _two_places(lead["index_low"]), "high": _two_places(lead["index_high"])}))
+            "best": t.label("fmt", lead["format"]),
+            **dict(zip(("index", "low", "high"), _estimate(lead, "index", "number"), strict=True))}))
     return found
 
 
 def _content_leaders(content: pd.DataFrame, t: Translator) -> Message:
     best, worst = content.iloc[0], content.iloc[-1]
+    index, low, high = _estimate(best, "index", "number")
     return Message("find_content", {
-        "best": t.label("ct", best["content_type"]), "index": _two_places(best["index"]),
-        "low": _two_places(best["index_low"]), "high": _two_places(best["index_high"]),
+        "best": t.label("ct", best["content_type"]), "index": index, "low": low, "high": high,
         "worst": t.label("ct", worst["content_type"]), "worst_index": _two_places(worst["index"])})
 
 

@@ -12,7 +12,8 @@ The rules every report follows, each held by one formatter:
 * a sentence speaks of time in one unit (:func:`time_unit` chooses it for all the durations of the sentence,
   :func:`duration` writes each);
 * an estimate with an interval is written to the digit where the interval's width begins
-  (:func:`interval_digits`, :func:`estimate`), no more precisely than the data support;
+  (:func:`interval_digits`, :func:`estimate`), no more precisely than the data support, and the interval's ends
+  are rounded outward, so that it never reads narrower than it is;
 * zero is never negative: a value that rounds to zero reads "0.0", never "-0.0" (the ``z`` of Python's format
   specification); an infinite value reads "∞".
 """
@@ -168,12 +169,28 @@ def estimate(value: float | None, low: float | None, high: float | None, kind: s
     Returns
     -------
     tuple of str
-        The value, low and high as text (``0.041, 0.040, 0.042`` → ``("4.1%", "4.0%", "4.2%")``).
+        The value, low and high as text (``0.041, 0.040, 0.042`` → ``("4.1%", "4.0%", "4.2%")``); the low end
+        rounded down and the high end up at the shown decimals.
     """
     fmt, scale, usual = _KINDS[kind]
     digits = interval_digits(low, high, scale, most=most)
     digits = min(usual, most) if digits is None else digits
-    return tuple(fmt(v, digits, missing=missing) for v in (value, low, high))
+    return (fmt(value, digits, missing=missing), fmt(_outward(low, scale, digits, math.floor), digits, missing=missing),
+            fmt(_outward(high, scale, digits, math.ceil), digits, missing=missing))
+
+
+def _outward(end: float | None, scale: float, digits: int, rounding: Callable[[float], int]) -> float | None:
+    """An interval's end rounded away from its middle at `digits` (shown never narrower than it is).
+
+    A millionth of the last digit of tolerance keeps an end that is exact in decimal (0.042 held as
+    0.04200000001) where it is.
+    """
+    if is_missing(end) or not math.isfinite(float(end)):
+        return end
+    step = 10.0**digits
+    shifted = float(end) * scale * step
+    nudged = shifted + 1e-6 if rounding is math.floor else shifted - 1e-6
+    return rounding(nudged) / step / scale
 
 
 def span(low: float | None, high: float | None, fmt: Callable[[float], str] = number, *,
