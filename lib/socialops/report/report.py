@@ -396,7 +396,8 @@ class Report:
             (self.t("header_client"), self.mask(self.params["client"]) or "—"),
             (self.t("header_data_range"), span),
             (self.t("header_as_of"),
-             self.t("no_data_range") if pd.isna(self.as_of) else f"{self.as_of:{fmt}} ({source})"),
+             self.t("no_data_range") if pd.isna(self.as_of)
+             else self.t("header_as_of_value", moment=f"{self.as_of:{fmt}}", source=source)),
             (self.t("header_generated"), datetime.now().strftime(fmt)),
             (self.t("header_engine"), self.params["engine"].split("://")[0]),
         ]
