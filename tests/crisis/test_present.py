@@ -46,7 +46,7 @@ def test_detection_finding(crisis):
     d = crisis.detection
     assert values["onset"] == f"{d.onset:%Y-%m-%d %H:%M}" and values["alert"] == f"{d.alert_at:%Y-%m-%d %H:%M}"
     assert values["peak_mentions"] == int(crisis.scores.loc[d.peak_at, "count"])
-    assert values["ratio"] > 3
+    assert float(values["ratio"]) > 3 and len(values["ratio"].partition(".")[2]) == 1
     assert values["delay"] == Duration((d.alert_at - d.onset) / pd.Timedelta(hours=1), "hours")
 
 

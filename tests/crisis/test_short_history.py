@@ -55,11 +55,11 @@ def test_a_doubled_sixth_day_is_found_with_five_days_of_history(week_crisis):
 
 def test_the_report_says_how_much_history_it_had(week_crisis, en):
     [note] = present.history_notes(week_crisis)
-    assert note == Message("history_short", {"days": 5, "full": 14}, kind="note")
+    assert note == Message("history_short", {"days": "5", "full": 14}, kind="note")
     assert en(note.key, **note.values).startswith("Based on 5 days of history before the onset")
     assert "bands are wider" in en(note.key, **note.values)
     [full] = present.history_notes(replace(week_crisis, settings=CrisisSettings(baseline_days=5)))
-    assert full == Message("history_full", {"days": 5, "full": 5}, kind="note")
+    assert full == Message("history_full", {"days": "5", "full": 5}, kind="note")
     assert present.headlines(week_crisis, en)[0] == (en("headline_onset"), f"{week_crisis.detection.onset:%Y-%m-%d %H:%M}")
 
 
@@ -112,7 +112,7 @@ def test_a_quiet_short_export_says_no_crisis_over_the_span_it_scored(con):
 def test_a_counterfactual_without_enough_history_is_left_out_with_its_reason(week_crisis, en):
     gap = replace(week_crisis, counterfactual=None, counterfactual_gap=ShortHistory(1.5))
     skipped = present.skipped_sections(gap, ["platform", "sentiment", "text", "is_official"], 3)
-    assert skipped == {"impact": Message("counterfactual_too_short", {"days": 1.5, "needed": 2}, kind="skip")}
+    assert skipped == {"impact": Message("counterfactual_too_short", {"days": "1.5", "needed": 2}, kind="skip")}
     assert en("counterfactual_too_short", days=1.5, needed=2).startswith("1.5 days of history before the onset")
     assert checklist(gap).set_index("step").loc["repair", "verdict"] == "unknown"
 
@@ -150,4 +150,4 @@ def test_every_period_length_runs_on_a_short_export(week, freq, needed):
     skipped = present.skipped_sections(analysis, week.columns, platform_count(week))
     assert set(skipped) <= set(present.SECTIONS)
     if not analysis.assessed:  # a week of daily counts: "7 days of history; at least 10 needed"
-        assert skipped["detection"].values == {"days": 7, "needed": 10}
+        assert skipped["detection"].values == {"days": "7", "needed": 10}

@@ -29,7 +29,16 @@ import pandas as pd
 
 from socialops.crisis.analysis import CrisisAnalysis, results
 from socialops.report.findings import Duration, Message, durations
-from socialops.report.format import count, estimate, interval_digits, is_missing, number, percent, time_unit
+from socialops.report.format import (
+    count,
+    duration,
+    estimate,
+    interval_digits,
+    is_missing,
+    number,
+    percent,
+    time_unit,
+)
 from socialops.report.i18n import Translator
 
 MOMENT = "%Y-%m-%d %H:%M"
@@ -49,10 +58,9 @@ def _span(hours: float) -> Duration:
 SECTIONS = ("detection", "detectors", "response", "impact", "spread", "negative_words", "checklist")
 
 
-def _days(value: float) -> float | int:
-    """Days as the reader reads them: whole days without a decimal, else to a tenth."""
-    rounded = round(value, 1)
-    return int(rounded) if float(rounded).is_integer() else rounded
+def _days(value: float) -> str:
+    """Days as the reader reads them: whole days without a decimal, else to a tenth (``"5"``, ``"1.5"``)."""
+    return duration(24 * value, "days")
 
 
 def headlines(analysis: CrisisAnalysis, t: Translator) -> list[tuple[str, str]]:
@@ -167,7 +175,7 @@ def detection_finding(analysis: CrisisAnalysis) -> Message:
     # the usual level is floored at half a mention, so that an hour that is usually silent gives a finite ratio
     return Message("finding_detection", {
         "onset": f"{d.onset:{MOMENT}}", "peak": f"{d.peak_at:{MOMENT}}", "peak_mentions": int(peak["count"]),
-        "ratio": round(peak["count"] / max(peak["expected"], 0.5), 1), "alert": f"{d.alert_at:{MOMENT}}",
+        "ratio": number(peak["count"] / max(peak["expected"], 0.5), 1), "alert": f"{d.alert_at:{MOMENT}}",
         "delay": _span(_hours(d.alert_at - d.onset))})
 
 
