@@ -215,7 +215,7 @@ def test_shown_numbers_are_read_back_with_the_format_they_showed(cells, values, 
 @pytest.mark.parametrize("cells", [
     ["4.1%", "n/a yet"],            # other text
     ["010", "020"],                 # codes with a leading zero
-    ["4.1%", "3.0"],                # two units in one column
+    ["8.00% vs 5.99%", "3,136 / 3,253"],  # two numbers in a cell
     ["20:00–21:59", "7–14"],        # hours and ranges without spaces
     ["2026-01-02", "2026-01-03"],   # dates written as text
     ["=1+1", "-1"],                 # formulas
@@ -223,6 +223,23 @@ def test_shown_numbers_are_read_back_with_the_format_they_showed(cells, values, 
 def test_columns_that_are_not_all_shown_numbers_stay_text(cells):
     columns = _typed(cells)
     assert len(columns) == 1 and columns[0].values == cells and columns[0].num_format is None
+
+
+def test_p_values_shown_as_bounds_stay_text_among_numbers_and_bracketed_intervals_split():
+    p = _typed(["< 0.001", "0.230", "0.874"], header="p-value")[0]
+    assert p.values == ["< 0.001", 0.23, 0.874] and p.num_format == "0.000"
+    low, high = _typed(["[+0.76, +3.27]", "[-1.03, +0.60]"], header="Interval")
+    assert (low.header, low.values, high.values) == ("Interval (low)", [0.76, -1.03], [3.27, 0.6])
+    assert low.num_format == "+0.00;-0.00;0.00"
+    low, high = _typed(["214 – —", "38 – 46"], header="95% interval (days)")  # an end not reached yet
+    assert (low.values, high.values, low.unit) == ([214, 38], [None, 46], "days")
+
+
+def test_a_column_of_metrics_in_different_units_gets_a_format_per_cell():
+    column = _typed(["109,459,561", "1.24%", "4,445", "42%"], header="Last 30 days")[0]
+    assert column.values == pytest.approx([109459561, 0.0124, 4445, 0.42], abs=1e-12)
+    assert column.num_format is None and column.unit == ""
+    assert column.cell_formats == ("#,##0", "0.00%", "#,##0", "0%")
 
 
 def test_raw_numbers_keep_their_precision_with_the_decimals_the_report_shows():

@@ -147,6 +147,9 @@ _ONE = re.compile(_NUMBER)
 _DASHES = "[–—-]"
 _INTERVAL = re.compile(rf"(?P<est>\S+) [(（](?P<low>\S+) {_DASHES} (?P<high>\S+)[)）](?P<mark> ?[*＊†]+)?")
 _SPAN = re.compile(rf"(?P<low>\S+) {_DASHES} (?P<high>\S+)")
+_BRACKETS = re.compile(r"\[(?P<low>[^,\s]+), ?(?P<high>[^,\s]+)\]")
+# A value known only as a bound ("< 0.001"): kept as text among the column's numbers.
+_BOUND = re.compile(r"[<>≤≥] ?\S+(?: \S+)?")
 _HEADER_UNIT = re.compile(r"[(（]([^()（）]+)[)）]\s*$")
 _BLANKS = frozenset({"", DASH, "–", "-", "n/a", "NA"})
 
@@ -179,21 +182,31 @@ class _Cell:
     low: _Number | None = None
     high: _Number | None = None
     mark: str = ""
+    text: str | None = None  # a bound, kept as written
+
+
+def _end(text: str) -> _Number | None | bool:
+    """One end of an interval: a number, None when shown missing, False when not a number."""
+    return None if text in _BLANKS else (_number(text) or False)
 
 
 def _cell(text: str) -> _Cell | None:
-    """A shown cell read back: a number, a number with its interval, or an interval alone; None for other text."""
+    """A shown cell read back: a number, a number with its interval, an interval alone or a bound; None else."""
     text = text.strip()
     if text in _BLANKS:
         return _Cell(None)
     if (plain := _number(text)) is not None:
         return _Cell(plain)
-    for pattern in (_INTERVAL, _SPAN):
+    for pattern in (_INTERVAL, _SPAN, _BRACKETS):
         match = pattern.fullmatch(text)
-        if match:
-            parts = [_number(match[g]) if g in pattern.groupindex else None for g in ("est", "low", "high")]
-            if None not in parts[1:] and (parts[0] is not None or "est" not in pattern.groupindex):
-                return _Cell(parts[0], parts[1], parts[2], (match.groupdict().get("mark") or "").strip())
+        if not match:
+            continue
+        low, high = _end(match["low"]), _end(match["high"])
+        est = _number(match["est"]) if "est" in pattern.groupindex else None
+        if low is not False and high is not False and (est is not None or "est" not in pattern.groupindex):
+            return _Cell(est, low, high, (match.groupdict().get("mark") or "").strip())
+    if _BOUND.fullmatch(text) and _number(text[1:]) is not None:
+        return _Cell(None, text=text)
     return None
 
 
@@ -228,12 +241,15 @@ class SheetColumn:
         Excel number format of the column's numbers.
     unit : str
         Text of the units row.
+    cell_formats : tuple, optional
+        One number format per cell, for a column whose rows hold different units.
     """
 
     header: str
     values: list
     num_format: str | None = None
     unit: str = ""
+    cell_formats: tuple[str | None, ...] | None = None
 
 
 def _unit_text(unit: str, header: str, t: Translator) -> str:
@@ -248,21 +264,30 @@ def _unit_text(unit: str, header: str, t: Translator) -> str:
 
 
 def _read_back(header: str, values: list, t: Translator) -> list[SheetColumn] | None:
-    """A text column whose every cell is a shown number, as number columns; None when any cell is other text."""
+    """A text column whose every cell is a shown number, as number columns; None when any cell is other text.
+
+    A column of one unit gets one format; a column whose rows hold different units (a table of metrics) gets each
+    cell the format its row showed.
+    """
     cells = [_cell(v) if isinstance(v, str) else (None if not is_missing(v) else _Cell(None)) for v in values]
     if any(c is None for c in cells):
         return None
     numbers = [n for c in cells for n in (c.est, c.low, c.high) if n is not None]
-    if not numbers or len({n.unit for n in numbers}) > 1:
+    if not numbers:
         return None
-    fmt, unit = _excel_format(numbers), _unit_text(numbers[0].unit, header, t)
+    units = {n.unit for n in numbers}
+    unit = _unit_text(numbers[0].unit, header, t) if len(units) == 1 else ""
 
     def column(name: str, part: str) -> SheetColumn:
-        return SheetColumn(name, [None if getattr(c, part) is None else getattr(c, part).value for c in cells],
-                           fmt, unit)
+        parts = [getattr(c, part) for c in cells]
+        shown = [n.value if n is not None else (c.text if part == "est" else None) for n, c in zip(parts, cells, strict=True)]
+        if len(units) == 1:
+            return SheetColumn(name, shown, _excel_format(numbers), unit)
+        rows = [[n for n in (c.est, c.low, c.high) if n is not None] for c in cells]
+        return SheetColumn(name, shown, None, unit, tuple(_excel_format(r) if r else None for r in rows))
 
     out = []
-    if any(c.est is not None for c in cells):
+    if any(c.est is not None or c.text for c in cells):
         out.append(column(header, "est"))
     if any(c.low is not None for c in cells):
         out += [column(t("xlsx_low", column=header), "low"), column(t("xlsx_high", column=header), "high")]
@@ -414,10 +439,10 @@ class _Writer:
             if column.unit:
                 self.text(sheet, 1, col, column.unit)
             self.text(sheet, 2, col, column.header, header=True)
-            fmt = self.number_format(column.num_format)
+            formats = column.cell_formats or [column.num_format] * len(column.values)
             width = max(_display_width(column.header), _display_width(column.unit))
-            for row, value in enumerate(column.values, start=3):
-                self.cell(sheet, row, col, value, fmt)
+            for row, (value, code) in enumerate(zip(column.values, formats, strict=True), start=3):
+                self.cell(sheet, row, col, value, self.number_format(code))
                 width = max(width, _display_width(_cell_text(value)) + (2 if column.num_format else 0))
             sheet.set_column(col, col, min(max(width + 2, _WIDTH_MIN), _WIDTH_MAX))
         sheet.set_row(1, None, self.unit)
