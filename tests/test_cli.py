@@ -375,3 +375,16 @@ def test_an_as_of_outside_the_data_is_exit_2_before_any_kernel_starts(tmp_path, 
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"05_crisis_postmortem: {says}" in done.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("chapter", "params", "says"), [
+    ("platform_matrix", ["weights={likes: 1, reach: 1}"], "01_platform_matrix: weights: unknown component likes"),
+    ("platform_matrix", ["target_audience={age: 0.5}"], "01_platform_matrix: target_audience: "),
+    ("crisis_postmortem", ["threshold=2", "onset_threshold=3"],
+     "05_crisis_postmortem: onset_threshold (3.0) is above threshold (2.0)"),
+])
+def test_parameters_that_used_to_stop_a_kernel_are_exit_2_before_any(tmp_path, chapter, params, says):
+    out = tmp_path / "out"
+    done = cli("run", chapter, "--data", str(SAMPLES), "--out", str(out), *[a for p in params for a in ("-p", p)])
+    assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
