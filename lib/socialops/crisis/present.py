@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection
 import pandas as pd
 
 from socialops.crisis.analysis import CrisisAnalysis, results
-from socialops.report.findings import Duration, Message, durations
+from socialops.report.findings import Duration, Message
 from socialops.report.format import (
     count,
     duration,
@@ -267,7 +267,8 @@ def impact_findings(analysis: CrisisAnalysis) -> list[Message]:
     hold = analysis.settings.recovery_hours
     if analysis.recovered_at is None:
         return [*found, Message("finding_not_recovered", {"hold": _span(hold)})]
-    after, hold = durations(_hours(analysis.recovered_at - analysis.detection.onset), hold)
+    # two sentences, each in the unit that suits its span ("4.8 days after the onset", "12 hours in a row")
+    after, hold = _span(_hours(analysis.recovered_at - analysis.detection.onset)), _span(hold)
     return [*found, Message("finding_recovered", {"recovered": f"{analysis.recovered_at:{MOMENT}}",
                                                   "after": after, "hold": hold})]
 
