@@ -82,7 +82,7 @@ def chapter_state(out: Path, chapter: str) -> tuple[str, int | None]:
     if names == {f"{chapter}.html"}:
         assert "could not be completed" in page, f"{chapter}: a page alone that is no error page"
         return "error", None
-    assert names == {f"{chapter}{s}" for s in (".html", ".json", ".ipynb", ".xlsx", "_figures")}, names
+    assert names == {f"{chapter}{s}" for s in (".html", ".json", ".ipynb", ".xlsx", ".pptx", "_figures")}, names
     generation = json.loads((out / f"{chapter}.json").read_text(encoding="utf-8"))["gen"]
     cells = {cell for row in openpyxl.load_workbook(out / f"{chapter}.xlsx").active.iter_rows(values_only=True)
              for cell in row}

@@ -83,7 +83,7 @@ def test_a_worker_killed_from_outside_leaves_its_error_page_alone_and_no_kernel(
     # the kernel kills its own worker: the kernel's lifeline must end it, the run must publish the error page
     code, out, stderr = fixture_run("import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(60)")
     assert code == 4 and "kernel" in stderr
-    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html", "summary.pptx"]
     assert "status-timeout" in (out / "index.html").read_text(encoding="utf-8").split("</style>")[1]
     kernels = [p for p in psutil.process_iter(["cmdline", "cwd"]) if "ipykernel_launcher" in " ".join(
         p.info["cmdline"] or []) and p.info["cwd"] == os.environ["SOCIALOPS_NOTEBOOK_DIR"]]
@@ -103,7 +103,7 @@ def test_a_timed_out_chapter_has_its_error_page_alone(fixture_run):
     code, out, stderr = fixture_run("import time\ntime.sleep(600)", "--timeout", "20")
     assert code == 4, stderr
     # the previous JSON, workbook and notebook are gone: they would read as this run's
-    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["01_platform_matrix.html", "index.html", "summary.pptx"]
     assert "status-timeout" in (out / "index.html").read_text(encoding="utf-8").split("</style>")[1]
 
 
