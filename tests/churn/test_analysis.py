@@ -354,3 +354,20 @@ def test_value_per_comeback_is_unknown_without_any_amount():
     customers = pd.DataFrame({"total_spend": [0.0, 0.0], "frequency": [1, 0]})
     assert churn.value_per_comeback({"value_per_comeback": None}, customers) is None
     assert churn.value_per_comeback({"value_per_comeback": 12.0}, customers) == 12.0
+
+
+def test_resource_warnings_of_an_engine_are_not_results():
+    # Spark's py4j leaves sockets to the collector; their ResourceWarning names a port that changes every run
+    import warnings
+
+    def leaky(customers, segment):
+        warnings.warn("unclosed <socket.socket laddr=('127.0.0.1', 42424)>", ResourceWarning, stacklevel=1)
+        return original(customers, segment)
+
+    original = churn.survival_by_segment.__wrapped__
+    noticed = churn._noticing(leaky)
+    before = list(churn.run_warnings())
+    customers = pd.DataFrame({"duration_days": [1.0, 5.0, 9.0, 40.0], "churned": [1, 1, 0, 0],
+                              "tier": ["general"] * 4})
+    noticed(customers, "tier")
+    assert [w for w in churn.run_warnings() if w not in before and "ResourceWarning" in w] == []

@@ -100,6 +100,8 @@ def _noticing(analysis: Callable) -> Callable:
             warnings.simplefilter("always")
             result = analysis(*args, **kwargs)
         for w in caught:
+            if issubclass(w.category, ResourceWarning):  # an engine's sockets and files, not the statistics
+                continue
             text = f"{analysis.__name__}: {w.category.__name__} in {Path(w.filename).name}: {w.message}"
             if text not in _NOTICED:
                 _NOTICED.append(text)
