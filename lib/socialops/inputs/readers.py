@@ -769,14 +769,14 @@ def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases
     if column.kind == "id":
         return value if value.type().is_string() else _id_text(value)
     if column.kind == "text":
-        return _aliased_text(value if value.type().is_string() else _id_text(value), column, aliases)
+        return _aliased(value if value.type().is_string() else _id_text(value), column, aliases)
     if column.kind in ("enum", "platform"):
         return _label_value(value, norm, column, aliases)
     if column.kind in ("date", "timestamp"):
         return _time_value(value, norm, column.kind, date_format)
     if column.kind in NUMERIC_KINDS:
         if norm is not None:
-            return _number_value(_text_number(_aliased_number(norm, column, aliases), column.kind), column.kind)
+            return _number_value(_text_number(_aliased(norm, column, aliases), column.kind), column.kind)
         return _number_value(_typed_number(value), column.kind)
     if column.kind == "bool":
         return _bool_value(value, norm)
@@ -786,10 +786,14 @@ def _parse(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases
 def _label_value(value: ir.Value, norm: ir.StringValue | None, column: Column, aliases: Aliases) -> ir.StringValue:
     """An enum or platform value: its alias where it has one, lower case, an unknown platform as given."""
     key = norm if norm is not None else value.cast("string").lower()
-    mapping = {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
     fallback = key
     if column.kind == "platform":  # a known id in any case becomes the id; an unknown one is shown as given
         fallback = ibis.ifelse(key.isin(KNOWN_PLATFORMS), key, value if norm is not None else value.cast("string"))
+    return _substituted(key, _value_aliases(column, aliases), fallback)
+
+
+def _substituted(key: ir.StringValue, mapping: dict[str, str], fallback: ir.StringValue) -> ir.StringValue:
+    """`mapping`'s value of `key` where it has one, else `fallback`."""
     if not mapping:
         return fallback
     # DuckDB re-evaluates the key of `CASE key WHEN …` for every branch (30 string passes for platforms);
@@ -802,22 +806,13 @@ def _value_aliases(column: Column, aliases: Aliases) -> dict[str, str]:
     return {k: v for k, v in aliases.values.get(column.name, {}).items() if k != v}
 
 
-def _aliased_text(value: ir.StringValue, column: Column, aliases: Aliases) -> ir.StringValue:
-    """A text value, or its alias where the alias map gives one (matched without regard to case)."""
-    mapping = _value_aliases(column, aliases)
-    if not mapping:
-        return value
-    key = value.lower()
-    return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), value)
+def _aliased(text: ir.StringValue, column: Column, aliases: Aliases) -> ir.StringValue:
+    """A text, or what its alias stands for where the alias map gives one (matched without regard to case).
 
-
-def _aliased_number(norm: ir.StringValue, column: Column, aliases: Aliases) -> ir.StringValue:
-    """A number's text, or the number a label stands for (``positive`` → ``1`` for sentiment)."""
-    mapping = _value_aliases(column, aliases)
-    if not mapping:
-        return norm
-    key = norm.lower()
-    return ibis.ifelse(key.isin(list(mapping)), key.substitute(mapping), norm)
+    Text columns take their codes' names this way (an experiment's ``variant``), numbers their labels
+    (``positive`` → ``1`` for sentiment).
+    """
+    return _substituted(text.lower(), _value_aliases(column, aliases), text)
 
 
 def _time_value(value: ir.Value, norm: ir.StringValue | None, kind: str, date_format: str | None = None) -> ir.Value:

@@ -145,11 +145,13 @@ def observed_events(events: Table, as_of: pd.Timestamp) -> frozenset[str]:
         Values of `EVENTS` seen, plus `REFERRED`.
     """
     ev = cut_at(events, as_of)
-    kinds = set(ev.select("event").distinct().to_pandas()["event"].dropna())
+    carried = ibis.literal(False)
     if _has(ev, "referrer_id"):
         carried = ev.referrer_id.notnull() & (ev.referrer_id != "") & ev.event.isin(("signup", "purchase"))
-        if int(ev.aggregate(n=ev.count(where=carried)).to_pandas()["n"].iloc[0] or 0):
-            kinds.add(REFERRED)
+    per_event = ev.group_by("event").aggregate(referred=ev.count(where=carried)).to_pandas()  # one scan
+    kinds = set(per_event["event"].dropna())
+    if int(per_event["referred"].sum()):
+        kinds.add(REFERRED)
     return frozenset(kinds)
 
 

@@ -160,8 +160,28 @@ def scored_period(totals: pd.DataFrame, as_of: pd.Timestamp, days: int) -> tuple
     tuple of pandas.Timestamp
         ``(first_day, last_day)``, both inclusive.
     """
+    return period_from(totals["date"].min(), as_of, days)
+
+
+def period_from(first, as_of: pd.Timestamp, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The current period of :func:`calendar_days`, starting at `first` when the data begin later.
+
+    Parameters
+    ----------
+    first : timestamp-like or None
+        The first time with data (NaT or None: no data, the whole period).
+    as_of : pandas.Timestamp
+        End of the observation window.
+    days : int
+        Length of the period in days.
+
+    Returns
+    -------
+    tuple of pandas.Timestamp
+        ``(first_day, last_day)``, both inclusive, at midnight.
+    """
     start, end = calendar_days(as_of, days)
-    return max(start, totals["date"].min()), end
+    return (start if pd.isna(first) else max(start, pd.Timestamp(first).normalize())), end
 
 
 def platform_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 0.95) -> pd.DataFrame:

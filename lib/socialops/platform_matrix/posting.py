@@ -15,7 +15,7 @@ from ibis import _
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from socialops.platform_matrix.analysis import calendar_days, engagement_sum
+from socialops.platform_matrix.analysis import engagement_sum, period_from
 
 #: Posts a week recommended per platform (DOMAIN.md §1); platforms not listed have no guidance.
 CADENCE_GUIDANCE: dict[str, tuple[float, float]] = {
@@ -319,9 +319,7 @@ def posts_period(posts: ibis.Table, as_of: pd.Timestamp, days: int) -> tuple[pd.
         ``(first_day, last_day)``, both inclusive, at midnight (see
         :func:`~socialops.platform_matrix.analysis.scored_period` for the daily table's).
     """
-    start, end = calendar_days(as_of, days)
-    first = posts.published_at.min().to_pandas()
-    return (start if pd.isna(first) else max(start, pd.Timestamp(first).normalize())), end
+    return period_from(posts.published_at.min().to_pandas(), as_of, days)
 
 
 def posting_cadence(posts: ibis.Table, start, end, platforms=(),
