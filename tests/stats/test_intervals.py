@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from socialops.stats.intervals import wilson_interval
+from socialops.stats.intervals import wilson_bounds, wilson_interval
 
 TRIALS = [1, 2, 3, 7, 10, 50, 2000]
 
@@ -40,3 +41,14 @@ def test_default_is_95_percent():
 @pytest.mark.parametrize("trials", [0, -1])
 def test_no_trials_gives_no_interval(trials):
     assert all(math.isnan(bound) for bound in wilson_interval(0, trials))
+
+
+def test_bounds_of_arrays_match_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    x, n = np.array([0, 1, 30, 165, 7]), np.array([10, 10, 10_000, 165, 34])
+    for alpha in (0.01, 0.05, 0.2):
+        low, high = wilson_bounds(x, n, alpha)
+        ref_low, ref_high = proportion_confint(x, n, alpha=alpha, method="wilson")
+        np.testing.assert_allclose(low, ref_low, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(high, ref_high, rtol=1e-12, atol=1e-15)

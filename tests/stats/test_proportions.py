@@ -9,7 +9,6 @@ import pytest
 from scipy import optimize, stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
-from socialops.stats.intervals import wilson_interval
 from socialops.stats.proportions import (
     MIN_EXPECTED_COUNT,
     count_of,
@@ -19,7 +18,6 @@ from socialops.stats.proportions import (
     needs_exact,
     newcombe_interval,
     proportion_test,
-    wilson_bounds,
 )
 
 # Newcombe (1998), "Interval estimation for the difference between independent proportions: comparison of
@@ -51,13 +49,6 @@ def test_newcombe_interval_matches_statsmodels_on_a_grid_of_tables():
         ref = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff")
         got = newcombe_interval(x0, n0, x1, n1)
         np.testing.assert_allclose([float(v) for v in got], ref, rtol=1e-9, atol=1e-12)
-
-
-def test_wilson_bounds_match_the_project_interval_and_statsmodels():
-    for x, n in [(0, 10), (1, 10), (30, 10_000), (165, 165), (7, 34)]:
-        ref = proportion_confint(x, n, method="wilson")
-        np.testing.assert_allclose([float(v) for v in wilson_bounds(x, n)], ref, rtol=1e-12, atol=1e-15)
-        assert [float(v) for v in wilson_bounds(x, n)] == pytest.approx(wilson_interval(x, n), rel=1e-12)
 
 
 def _mover_by_root_finding(x0, n0, x1, n1):

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from socialops.stats.intervals import wilson_bounds
+
 #: Smallest expected cell count of the 2 × 2 table for which the normal approximation is used.
 MIN_EXPECTED_COUNT = 5.0
 
@@ -100,17 +102,6 @@ def needs_exact(x0, n0, x1, n1):
     pooled = (x0 + x1) / (n0 + n1)
     smallest = np.minimum(n0, n1) * np.minimum(pooled, 1 - pooled)
     return smallest < MIN_EXPECTED_COUNT
-
-
-def wilson_bounds(x, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``x / n`` in closed form (arrays broadcast; ``n > 0``)."""
-    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
-    z = z_of(alpha)
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # at a share of 0 or 1 the bound is exactly 0 or 1; rounding would leave it a last bit inside
-    return np.where(x == 0, 0.0, centre - half), np.where(x == n, 1.0, centre + half)
 
 
 def newcombe_interval(x0, n0, x1, n1, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
