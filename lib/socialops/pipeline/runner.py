@@ -43,6 +43,7 @@ EXIT_SIGINT, EXIT_SIGTERM = 128 + signal.SIGINT, 128 + signal.SIGTERM
 STOP_GRACE = 10.0
 #: Seconds between two looks, while a worker runs, at its time limit and at a stop asked of the run.
 POLL_INTERVAL = 0.25
+JOB_ENV = "SOCIALOPS_WORKER_JOB"  # the chapter, parameters and output folder a worker runs
 KERNEL_NAME = "socialops-run"
 
 
@@ -333,20 +334,21 @@ def _start_worker(job: ChapterJob, threads: int | None) -> subprocess.Popen:
     if threads and "SOCIALOPS_THREADS" not in env:
         env["SOCIALOPS_THREADS"] = str(threads)
     env[lifeline.PARENT_ENV] = str(os.getpid())
+    # The job goes in the environment, not on standard input: ``communicate`` with a timeout can time out before
+    # its first write on a loaded machine and then never send the input, leaving the worker an empty job.
+    env[JOB_ENV] = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
     return subprocess.Popen(
-        [sys.executable, "-m", "socialops.pipeline.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "socialops.pipeline.runner"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env=env,
     )
 
 
-def _await_worker(process: subprocess.Popen, payload: str, deadline: float | None, stop: RunStop) -> str | None:
+def _await_worker(process: subprocess.Popen, deadline: float | None, stop: RunStop) -> str | None:
     """Wait for a worker to end; its standard error, or None once its time is up or the run is asked to stop."""
-    data: str | None = payload
     while True:
         try:
-            return process.communicate(data, timeout=POLL_INTERVAL)[1]
+            return process.communicate(timeout=POLL_INTERVAL)[1]
         except subprocess.TimeoutExpired:
-            data = None  # sent already: communicate goes on where it was
             if stop.code or (deadline is not None and time.monotonic() > deadline):
                 return None
 
@@ -361,9 +363,8 @@ def run_in_worker(job: ChapterJob, *, threads: int | None = None, stop: RunStop 
     """
     start = time.monotonic()
     stop = stop or RunStop()
-    payload = json.dumps({"chapter": job.chapter, "params": job.params, "out_dir": str(job.out_dir)})
     process = _start_worker(job, threads)
-    stderr = _await_worker(process, payload, start + job.timeout if job.timeout else None, stop)
+    stderr = _await_worker(process, start + job.timeout if job.timeout else None, stop)
     if stderr is None:
         _stop_worker(process)
         clean_stale(job.out_dir)  # finishes a publication the worker had committed, or drops its staging folder
@@ -465,7 +466,7 @@ def _worker_main() -> int:
     parent = lifeline.expected_parent()
     lifeline.die_with_parent(signal.SIGTERM, parent)
     skip_slow_optional_imports()
-    spec = json.loads(sys.stdin.read())
+    spec = json.loads(os.environ.pop(JOB_ENV))
     job = ChapterJob(spec["chapter"], spec["params"], Path(spec["out_dir"]))
     return execute_chapter(job, parent)
 
