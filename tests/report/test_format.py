@@ -21,6 +21,7 @@ from socialops.report.format import (
     small,
     span,
     table_cell,
+    table_column,
     time_unit,
     with_interval,
 )
@@ -30,13 +31,43 @@ INF = float("inf")
 
 @pytest.mark.parametrize("value, text", [
     (1234567, "1,234,567"), (np.int64(3075), "3,075"), (0.1234, "0.123"), (12.345, "12.3"),
-    (1234.5, "1,234"), (np.float64(2.5), "2.50"), (None, ""), (float("nan"), ""), (0.0012, "0.0012"),
+    (1234.5, "1,234"), (np.float64(2.5), "2.5"), (None, ""), (float("nan"), ""), (0.0012, "0.0012"),
     (pd.NA, ""), (pd.NaT, ""),
-    (-0.0, "0"), (-1e-12, "0"), (-0.0004, "-0.00040"), (0.00003, "0"), (INF, "∞"), (-INF, "-∞"),
-    (1e300, f"{1e300:,.0f}"), (-0.5, "-0.5"), (991.0, "991"), (991.1, "991.1"), (2.0, "2.00"),
+    (-0.0, "0"), (-1e-12, "0"), (-0.0004, "-0.0004"), (0.00003, "0"), (INF, "∞"), (-INF, "-∞"),
+    (1e300, f"{1e300:,.0f}"), (-0.5, "-0.5"), (991.0, "991"), (991.1, "991.1"),
+    # a whole number held as a float is a count: no decimals
+    (2.0, "2"), (True, "True"), ("12", "12"),
 ])
 def test_table_cell(value, text):
     assert table_cell(value) == text
+
+
+@pytest.mark.parametrize("values, texts", [
+    # a whole column of whole numbers reads whole, a float 1.0 beside a 0 included
+    ([1.0, 0.0, None], ["1", "0", ""]),
+    (pd.Series([1500, 2], dtype="Int64"), ["1,500", "2"]),
+    (pd.Series([1500.0, np.nan, 3.0]), ["1,500", "", "3"]),
+    # the typical value sets the decimals for every cell: 0.5 needs three, the zero the cells share is dropped
+    ([0.25, 0.5, 12.0], ["0.25", "0.50", "12.00"]),
+    ([0.0012, 0.5, 0.7], ["0.001", "0.500", "0.700"]),
+    ([1.0, 0.0, 0.5], ["1.0", "0.0", "0.5"]),
+    ([12.34, 1500.0, 0.0], ["12.3", "1,500.0", "0.0"]),
+    ([0.0004, 0.00012], ["0.00040", "0.00012"]),
+    # zero is never negative, infinity reads as such, text and flags stay as they are
+    ([-0.00001, 0.25], ["0.00", "0.25"]),
+    ([INF, 0.5, -0.04], ["∞", "0.50", "-0.04"]),
+    (["Total", 3, 4.5], ["Total", "3.0", "4.5"]),
+    ([True, False], ["True", "False"]),
+    ([], []),
+])
+def test_table_column_has_one_precision(values, texts):
+    assert table_column(values) == texts
+
+
+def test_table_column_decimals_are_the_same_in_every_number_cell():
+    texts = table_column(pd.Series([-0.00003, 0.1234, 7.0, 2.5, -0.01]))
+    assert texts == ["0.000", "0.123", "7.000", "2.500", "-0.010"]
+    assert len({len(t.partition(".")[2]) for t in texts}) == 1
 
 
 @pytest.mark.parametrize("value", [None, float("nan"), np.nan, pd.NA, pd.NaT])

@@ -16,18 +16,21 @@ The rules every report follows, each held by one formatter:
   are rounded outward, so that it never reads narrower than it is;
 * zero is never negative: a value that rounds to zero reads "0.0", never "-0.0" (the ``z`` of Python's format
   specification); an infinite value reads "∞".
+* a table column has one number of decimals (:func:`table_column`): "1" beside "0", not "1.00" beside "0".
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 DASH = "—"
 INFINITY = "∞"
+#: Below this magnitude a table's typical value reads as zero.
+_TINY = 5e-5
 
 #: The time units a duration is told in, with their length in hours; names match the ``unit_<name>`` catalog keys.
 TIME_UNITS: dict[str, float] = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
@@ -212,30 +215,55 @@ def with_interval(value: float, low: float, high: float, fmt: Callable[[float], 
 
 
 def table_cell(value: object) -> str:
-    """A number in a report table: thousands separators, few decimals, blank when missing."""
-    if is_missing(value):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return str(value)
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    if isinstance(value, float | np.floating):
-        return _float_cell(float(value))
-    return str(value)
+    """One number in a report table, as :func:`table_column` writes a column holding only it."""
+    return table_column([value])[0]
 
 
-def _float_cell(value: float) -> str:
-    magnitude = abs(value)
-    if math.isinf(value):
-        return _fixed(value, ".0f")
-    if magnitude >= 1000 or (magnitude >= 10 and value.is_integer()):
-        # a whole number stored as a float (a count after arithmetic) reads whole
-        return _fixed(value, ",.0f")
-    if magnitude >= 10:
-        return _fixed(value, ",.1f")
-    if magnitude >= 1:
-        return _fixed(value, ".2f")
-    if magnitude >= 0.01 or magnitude < 0.00005:
-        return _fixed(value, ".3f").rstrip("0").rstrip(".")
+def table_column(values: Iterable[object]) -> list[str]:
+    """The cells of one report table column, every number in it with the same decimals.
+
+    A column of whole numbers (counts, even when held as floats after arithmetic) reads whole; otherwise the
+    decimals are those a typical value of the column needs (its median magnitude: none from 1,000, one from 10,
+    two from 1, three below, two significant digits below 0.01), less any trailing zero every cell shares.
+    Thousands are separated, zero is never negative, missing values are blank, text and flags stay as they are.
+
+    Parameters
+    ----------
+    values : iterable
+        The column's values (a pandas Series, a list).
+
+    Returns
+    -------
+    list of str
+        One text per value, in order.
+    """
+    values = list(values)
+    numbers = [float(v) for v in values if _is_number(v)]
+    finite = [v for v in numbers if math.isfinite(v)]
+    digits = 0 if all(v.is_integer() for v in finite) else _decimals(finite)
+    while digits > 0 and all(_fixed(v, f".{digits}f").endswith("0") for v in finite):
+        digits -= 1
+    return ["" if is_missing(v) else _fixed(float(v), f",.{digits}f") if _is_number(v) else str(v) for v in values]
+
+
+def _is_number(value: object) -> bool:
+    """Whether a table value is a number to format (not a flag, not missing)."""
+    return (isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+            and not is_missing(value))
+
+
+def _decimals(finite: list[float]) -> int:
+    """The decimals of a column whose typical (median non-zero) magnitude is that of `finite`'s values."""
+    magnitudes = [abs(v) for v in finite if v != 0]
+    typical = float(np.median(magnitudes)) if magnitudes else 0.0
+    if typical >= 1000:
+        return 0
+    if typical >= 10:
+        return 1
+    if typical >= 1:
+        return 2
+    if typical >= 0.01 or typical < _TINY:
+        return 3
     # two significant digits, written out in full (no "1.2e-05" in a client's table)
-    return _fixed(value, f".{1 - math.floor(math.log10(magnitude))}f")
+    return 1 - math.floor(math.log10(typical))
+

@@ -30,7 +30,7 @@ from socialops.inputs.tables import CHAPTER_TABLES
 from socialops.inputs.window import parse_as_of, resolve_as_of
 from socialops.report import charts, jsonsafe, masking
 from socialops.report.findings import Message
-from socialops.report.format import is_missing, table_cell
+from socialops.report.format import table_cell, table_column
 from socialops.report.i18n import Translator
 from socialops.stats.timeframe import cut_at
 
@@ -75,15 +75,15 @@ def message_html(t: Translator, key: str, values: Mapping[str, str]) -> str:
 
 
 def table_html(df: pd.DataFrame) -> str:
-    """An escaped HTML table: numbers formatted and right-aligned, text left-aligned."""
+    """An escaped HTML table: numbers right-aligned with one number of decimals per column, text left-aligned."""
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
     cls = ['class="num"' if flag else 'class="txt"' for flag in numeric]
     header = "".join(f"<th {c}>{html.escape(str(name))}</th>" for c, name in zip(cls, df.columns, strict=True))
+    # positional: a table may repeat a header
+    columns = [table_column(df.iloc[:, i]) for i in range(df.shape[1])]
     rows = []
-    for values in df.itertuples(index=False):
-        cells = "".join(
-            f"<td {c}>{html.escape(table_cell(v) if flag or is_missing(v) else str(v))}</td>"
-            for c, flag, v in zip(cls, numeric, values, strict=True))
+    for texts in zip(*columns, strict=True):
+        cells = "".join(f"<td {c}>{html.escape(text)}</td>" for c, text in zip(cls, texts, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="so-table {INERT}"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
