@@ -73,3 +73,11 @@ def test_each_chapter_s_parameter_check_runs_before_the_data_are_read(tmp_path):
         "onset_threshold (3.0) is above threshold (2.0)")
     assert preflight.check("01_platform_matrix", nowhere, {"weights": {"likes": 1.0}})[0].startswith(
         "weights: unknown component likes")
+
+
+@pytest.mark.parametrize("chapter", ["01_platform_matrix", "02_lifecycle", "04_churn"])
+def test_a_currency_that_is_no_iso_code_is_refused_before_the_data_are_read(tmp_path, chapter):
+    nowhere = tmp_path / "nowhere"
+    assert preflight.check(chapter, nowhere, {"currency": "CNY"}) == []
+    problems = preflight.check(chapter, nowhere, {"currency": "RMB"})
+    assert len(problems) == 1 and problems[0].startswith("currency: 'RMB' is not an ISO 4217 currency code")

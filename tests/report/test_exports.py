@@ -309,3 +309,20 @@ def test_formulas_stay_inert_in_the_report_workbook(tmp_path):
     assert [ws["B4"].value, ws["B5"].value] == [1, 2]
     assert ws["A1"].data_type == "s"  # the title row too
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_amounts_with_a_currency_code_become_numbers_with_the_code_in_their_format():
+    from socialops.report.exports import typed_columns
+    from socialops.report.i18n import Translator
+
+    t = Translator("en", "office")
+    df = pd.DataFrame({"Spend": ["CNY 1,234", "CNY -756", ""],
+                       "Cost per follower": ["CNY 3.12 (CNY 2.90 – CNY 3.40)", "CNY 30.05 (CNY 29.10 – CNY 31.00)",
+                                             ""]})
+    spend, cost, low, high = typed_columns(df, t)
+    assert spend.values == [1234.0, -756.0, None]
+    assert spend.num_format == '"CNY "#,##0' and spend.unit == "CNY"
+    assert cost.values == [3.12, 30.05, None] and low.values == [2.9, 29.1, None] and high.values == [3.4, 31.0, None]
+    assert cost.num_format == low.num_format == '"CNY "0.00'
+    # three capitals that are no currency stay text
+    assert typed_columns(pd.DataFrame({"x": ["ABC 12"]}), t)[0].values == ["ABC 12"]

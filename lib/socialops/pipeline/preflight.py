@@ -13,6 +13,8 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
+from socialops.report.format import currency_problems
+
 
 def _ab_testing(data_dir: Path, params: dict) -> list[str]:
     from socialops.ab_testing import ControlNotFoundError, choose_control
@@ -63,8 +65,9 @@ def as_of_problems(chapter: str, data_dir: Path, params: dict) -> list[str]:
     from socialops.inputs.window import resolve_as_of
     from socialops.inputs.workspace import open_workspace
 
-    table = chapter_tables(chapter).main_table(present_tables(data_dir))
-    with open_workspace(data_dir, [table], engine=params.get("engine", "duckdb")) as workspace:
+    engine = params.get("engine", "duckdb")
+    table = chapter_tables(chapter).main_table(present_tables(data_dir, engine=engine))
+    with open_workspace(data_dir, [table], engine=engine) as workspace:
         try:
             resolve_as_of(params["as_of"], workspace, table)
         except ValueError as error:
@@ -90,6 +93,8 @@ def check(chapter: str, data_dir: Path, params: dict) -> list[str]:
         One message per problem, naming what to change.
     """
     problems = import_module(PARAM_CHECKS[chapter]).check_params(params) if chapter in PARAM_CHECKS else []
+    if "currency" in params:  # every chapter that shows amounts names them in this ISO 4217 code
+        problems += currency_problems(params["currency"])
     problems += as_of_problems(chapter, data_dir, params)
     check_chapter = CHECKS.get(chapter)
     return problems + (check_chapter(data_dir, params) if check_chapter else [])

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from socialops.report.format import DASH, is_missing
+from socialops.report.format import CURRENCIES, DASH, is_missing
 from socialops.report.i18n import Translator
 
 __all__ = ["SheetColumn", "WorkbookInfo", "atomic_path", "neutralize", "sheet_label", "typed_columns", "write_csv",
@@ -139,14 +139,19 @@ def _cell_text(value: Any) -> str:
 
 # ------------------------------------------------------------------ numbers shown as text, read back as numbers
 
-# A number as the report's formatters write it: a sign, an optional currency, digits grouped by thousands (no
-# leading zero, so codes such as "010" stay text), decimals and an optional unit.
-_NUMBER = (r"(?P<sign>[+\-−]?)(?P<cur>[¥$€£])?(?P<int>0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.(?P<dec>\d+))?"
+# A number as the report's formatters write it: a sign, an optional currency (a symbol, or an ISO 4217 code and a
+# space as `format.money` writes amounts), digits grouped by thousands (no leading zero, so codes such as "010"
+# stay text), decimals and an optional unit.
+_CODE = "(?:" + "|".join(sorted(CURRENCIES)) + ") "
+_NUMBER = (rf"(?P<cur>{_CODE})?(?P<sign>[+\-−]?)(?P<sym>[¥$€£])?"
+           r"(?P<int>0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.(?P<dec>\d+))?"
            r"(?P<unit>%| ?pp| ?百分点| ?[a-zA-Z]{1,5}| ?[\u4e00-\u9fff]{1,3})?")
 _ONE = re.compile(_NUMBER)
 _DASHES = "[–—-]"
-_INTERVAL = re.compile(rf"(?P<est>\S+) [(（](?P<low>\S+) {_DASHES} (?P<high>\S+)[)）](?P<mark> ?[*＊†]+)?")
-_SPAN = re.compile(rf"(?P<low>\S+) {_DASHES} (?P<high>\S+)")
+_VALUE = rf"(?:{_CODE})?\S+"  # one shown value, an amount's currency code included
+_INTERVAL = re.compile(
+    rf"(?P<est>{_VALUE}) [(（](?P<low>{_VALUE}) {_DASHES} (?P<high>{_VALUE})[)）](?P<mark> ?[*＊†]+)?")
+_SPAN = re.compile(rf"(?P<low>{_VALUE}) {_DASHES} (?P<high>{_VALUE})")
 _BRACKETS = re.compile(r"\[(?P<low>[^,\s]+), ?(?P<high>[^,\s]+)\]")
 # A value known only as a bound ("< 0.001"): kept as text among the column's numbers.
 _BOUND = re.compile(r"[<>≤≥] ?\S+(?: \S+)?")
@@ -157,7 +162,8 @@ _BLANKS = frozenset({"", DASH, "–", "-", "n/a", "NA"})
 @dataclass(frozen=True)
 class _Number:
     value: float
-    unit: str  # "%" for a percentage (value already divided by 100), a currency symbol, a unit word or ""
+    unit: str  # "%" for a percentage (value already divided by 100), a currency symbol, "CNY " (a code written
+    # before the amount), a unit word or ""
     decimals: int
     signed: bool
     grouped: bool
@@ -172,8 +178,8 @@ def _number(text: str) -> _Number | None:
     unit = (match["unit"] or "").strip()
     if unit == "%":
         value /= 100
-    return _Number(round(value, 12), match["cur"] or unit, len(match["dec"] or ""), match["sign"] == "+",
-                   "," in match["int"])
+    return _Number(round(value, 12), match["cur"] or match["sym"] or unit, len(match["dec"] or ""),
+                   match["sign"] == "+", "," in match["int"])
 
 
 @dataclass(frozen=True)
@@ -218,7 +224,7 @@ def _excel_format(numbers: list[_Number]) -> str:
     body = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
     if unit == "%":
         body += "%"
-    elif unit in "¥$€£" and unit:
+    elif unit.endswith(" ") or (unit in "¥$€£" and unit):
         body = f'"{unit}"{body}'
     elif unit:
         body += f'" {unit}"'
@@ -258,7 +264,7 @@ def _unit_text(unit: str, header: str, t: Translator) -> str:
     if unit in ("pp", "百分点"):
         return t("unit_points")
     if unit:
-        return unit
+        return unit.strip()
     found = _HEADER_UNIT.search(header)
     return found.group(1) if found else ""
 

@@ -9,6 +9,7 @@ The rules every report follows, each held by one formatter:
   (:func:`points`, a number without "%": the catalog's template names the unit);
 * a ratio such as a K-factor is a plain number (:func:`number`), never a percentage;
 * a count is a whole number (:func:`count`): "991 mentions", not "991.1";
+* an amount of money carries its currency's ISO 4217 code (:func:`money`): "CNY 1,234" in every language;
 * a sentence speaks of time in one unit (:func:`time_unit` chooses it for all the durations of the sentence,
   :func:`duration` writes each);
 * an estimate with an interval is written to the digit where the interval's width begins
@@ -267,3 +268,66 @@ def _decimals(finite: list[float]) -> int:
     # two significant digits, written out in full (no "1.2e-05" in a client's table)
     return 1 - math.floor(math.log10(typical))
 
+
+# ------------------------------------------------------------------ money
+
+#: The currencies of ISO 4217 in use (funds, precious metals and test codes left out), each with its minor units:
+#: the decimals its prices are written to. Held here rather than read from a locale database, so that a run never
+#: depends on the machine's locales.
+_MINOR_UNITS: dict[int, str] = {
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF",
+    2: "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY "
+       "COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR "
+       "ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK "
+       "MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE "
+       "SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VED VES WST XCD XCG YER ZAR "
+       "ZMW ZWG",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+}
+CURRENCIES: dict[str, int] = {code: digits for digits, codes in _MINOR_UNITS.items() for code in codes.split()}
+
+
+def currency_problems(code: object) -> list[str]:
+    """Why `code` is not a currency a report can show amounts in (empty when it is one).
+
+    Parameters
+    ----------
+    code : object
+        The ``currency`` parameter: an ISO 4217 code in capitals, such as ``CNY`` or ``USD``.
+
+    Returns
+    -------
+    list of str
+        One message naming the parameter and what to give instead, or nothing.
+    """
+    if isinstance(code, str) and code in CURRENCIES:
+        return []
+    hint = f" (did you mean {code.upper()}?)" if isinstance(code, str) and code.upper() in CURRENCIES else ""
+    return [f"currency: {code!r} is not an ISO 4217 currency code such as CNY, USD or EUR{hint}"]
+
+
+def money(value: float | None, currency: str, digits: int | None = None, *, missing: str = DASH) -> str:
+    """An amount with its currency's code in front, the same in every language (``1234.5, "CNY"`` → ``"CNY 1,235"``).
+
+    Parameters
+    ----------
+    value : float or None
+        The amount.
+    currency : str
+        Its ISO 4217 code (:data:`CURRENCIES`).
+    digits : int, optional
+        Decimals; by default the currency's minor units (two for yuan, none for yen). Totals are usually written
+        whole (``digits=0``), amounts per customer or per follower to the minor unit.
+    missing : str
+        The text of a missing value.
+
+    Raises
+    ------
+    ValueError
+        For a code that is not in :data:`CURRENCIES`.
+    """
+    if currency not in CURRENCIES:
+        raise ValueError(currency_problems(currency)[0])
+    if is_missing(value):
+        return missing
+    return f"{currency} {number(value, CURRENCIES[currency] if digits is None else digits)}"
