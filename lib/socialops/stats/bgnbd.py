@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
-from statsmodels.tools.numdiff import approx_hess3
+from statsmodels.tools.numdiff import approx_fprime, approx_hess3
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
 #: The search runs on the log scale within ±LOG_BOUND; an estimate there (or beyond) sits at the edge of the search.
@@ -42,25 +42,71 @@ def _as_arrays(frequency, recency, T):
 
 def _loglik_terms(params, x, t_x, big_t, modified):
     """Per-customer log-likelihood."""
+    return _loglik_and_gradient(params, x, t_x, big_t, modified, gradient=False)[0]
+
+
+def _loglik_and_gradient(params, x, t_x, big_t, modified, gradient=True, x_groups=None):
+    """Per-customer log-likelihood and, if asked, its derivatives in (r, alpha, a, b) (one row each).
+
+    Both models are ``base + log(exp(stay) + exp(drop))`` with beta functions whose arguments shift by model:
+    BG/NBD's stay term is B(a, b+x)/B(a, b) and its drop-out term B(a+1, b+x-1)/B(a, b), present only after a
+    repeat purchase; MBG/NBD's are B(a, b+x+1)/B(a, b) and B(a+1, b+x)/B(a, b). The derivatives of a log beta
+    function are differences of digammas, so the gradient costs about as much as the likelihood. The gamma and
+    beta functions depend on x alone, which takes few values: they are computed once per distinct x
+    (``x_groups``, from ``numpy.unique(x, return_inverse=True)``) and spread to the rows.
+    """
     r, alpha, a, b = params
-    # common factor Gamma(r + x) alpha^r / Gamma(r)
-    base = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    if modified:
-        # MBG/NBD: B(a, b+x+1)/B(a,b) (alpha+T)^-(r+x) + B(a+1, b+x)/B(a,b) (alpha+t_x)^-(r+x)
-        stay = special.betaln(a, b + x + 1) - special.betaln(a, b) - (r + x) * np.log(alpha + big_t)
-        drop = special.betaln(a + 1, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + t_x)
-        return base + np.logaddexp(stay, drop)
-    # BG/NBD: the drop-out term exists only after a repeat purchase (x > 0)
-    stay = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + big_t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drop = np.where(
-            x > 0,
-            special.betaln(a + 1, b + np.maximum(x, 1) - 1)
-            - special.betaln(a, b)
-            - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
-    return base + np.logaddexp(stay, drop)
+    shift = 1.0 if modified else 0.0
+    xs, at = np.unique(x, return_inverse=True) if x_groups is None else x_groups
+    has_drop = (xs > 0) | modified
+    drop_b = np.where(has_drop, b + xs - 1 + shift, b)  # kept positive where BG/NBD has no drop-out term
+    # common factor Gamma(r + x) alpha^r / Gamma(r), and the beta-function ratios, per distinct x
+    base = (special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha))[at]
+    stay_x = (special.betaln(a, b + xs + shift) - special.betaln(a, b))[at]
+    with np.errstate(divide="ignore"):
+        drop_x = np.where(has_drop, special.betaln(a + 1, drop_b) - special.betaln(a, b), -np.inf)[at]
+    log_at_t = np.log(alpha + big_t)
+    log_at_tx = np.log(alpha + t_x)
+    stay = stay_x - (r + x) * log_at_t
+    drop = drop_x - (r + x) * log_at_tx
+    mix = np.logaddexp(stay, drop)
+    if not gradient:
+        return base + mix, None
+    p_drop = np.exp(drop - mix)  # the drop-out term's share of the likelihood
+    p_stay = 1.0 - p_drop
+    psi_ab = special.digamma(a + b)
+    psi_stay_sum = special.digamma(a + b + xs + shift)[at]
+    d_r = (special.digamma(r + xs) - special.digamma(r))[at] + np.log(alpha) - p_stay * log_at_t - p_drop * log_at_tx
+    d_alpha = r / alpha - (r + x) * (p_stay / (alpha + big_t) + p_drop / (alpha + t_x))
+    d_a = (psi_ab - psi_stay_sum) + p_drop * (1.0 / a)  # digamma(a + 1) - digamma(a) = 1 / a
+    d_b = (p_stay * special.digamma(b + xs + shift)[at] + p_drop * special.digamma(drop_b)[at]
+           - psi_stay_sum - special.digamma(b) + psi_ab)
+    return base + mix, np.stack([d_r, d_alpha, d_a, d_b])
+
+
+def distinct_rows(*columns, weights=None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct value combinations of `columns` and how many rows (or how much weight) each stands for.
+
+    The BG/NBD and Gamma-Gamma likelihoods depend on a customer only through (x, t_x, T) or (x, mean spend), and
+    on a day or week time scale most customers share their combination with others: fitting on the distinct
+    combinations, each weighted by its count, gives the same likelihood in a fraction of the time.
+
+    Parameters
+    ----------
+    *columns : array-like
+        Equal-length columns.
+    weights : array-like, optional
+        Rows each input row stands for (default one).
+
+    Returns
+    -------
+    tuple
+        The distinct combinations (one array per column) and their summed weights.
+    """
+    frame = pd.DataFrame({i: np.asarray(c, dtype=float) for i, c in enumerate(columns)})
+    frame["_weight"] = 1.0 if weights is None else np.asarray(weights, dtype=float)
+    grouped = frame.groupby(list(range(len(columns))), sort=False)["_weight"].sum().reset_index()
+    return [grouped[i].to_numpy() for i in range(len(columns))], grouped["_weight"].to_numpy()
 
 
 @dataclass
@@ -172,7 +218,7 @@ class BGNBDFit:
         return lead * (1 - decay * hyp) * self.probability_alive(x, t_x, big_t)
 
 
-def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bool]:
+def maximise_log_scale(loglik, start, with_gradient=None) -> tuple[np.ndarray, float, np.ndarray, bool]:
     """Maximum likelihood for positive parameters, searched on the log scale.
 
     Parameters
@@ -181,6 +227,10 @@ def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bo
         The log-likelihood of a parameter vector.
     start : sequence of float
         Starting values (positive).
+    with_gradient : callable, optional
+        The log-likelihood and its gradient in the parameters (not their logs), as a pair. With it the search is
+        a quasi-Newton one on exact derivatives and the information matrix comes from differences of gradients;
+        without, a quasi-Newton search on differences of the likelihood, polished by Nelder-Mead.
 
     Returns
     -------
@@ -194,40 +244,62 @@ def maximise_log_scale(loglik, start) -> tuple[np.ndarray, float, np.ndarray, bo
         val = -loglik(np.exp(log_params))
         return val if np.isfinite(val) else 1e300
 
-    res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start))
-    # polish: L-BFGS-B stops on a relative tolerance, Nelder-Mead tightens the last digits
-    res2 = optimize.minimize(negll, res.x, method="Nelder-Mead",
-                             options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
-    best = res2 if res2.fun <= res.fun else res
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+    if with_gradient is not None:
+        def negll_and_grad(log_params):
+            params = np.exp(log_params)
+            val, grad = with_gradient(params)
+            grad = -np.asarray(grad) * params  # chain rule to the log scale
+            return (-val, grad) if np.isfinite(val) and np.all(np.isfinite(grad)) else (1e300, np.zeros_like(grad))
+
+        best = optimize.minimize(negll_and_grad, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds,
+                                 options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000})
+        converged = bool(best.success)
+        hessian = approx_fprime(best.x, lambda v: negll_and_grad(v)[1], centered=True)
+        hessian = (hessian + hessian.T) / 2
+    else:
+        res = optimize.minimize(negll, np.log(start), method="L-BFGS-B", bounds=bounds)
+        # polish: L-BFGS-B stops on a relative tolerance, Nelder-Mead tightens the last digits
+        res2 = optimize.minimize(negll, res.x, method="Nelder-Mead",
+                                 options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
+        best = res2 if res2.fun <= res.fun else res
+        converged = bool(res.success or res2.success)
+        hessian = approx_hess3(best.x, negll)
     est = np.exp(best.x)
     try:
-        cov = np.linalg.inv(approx_hess3(best.x, negll))
+        cov = np.linalg.inv(hessian)
         log_se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
     except np.linalg.LinAlgError:
         log_se = np.full(len(start), np.nan)
-    return est, float(-best.fun), est * log_se, bool(res.success or res2.success)
+    return est, float(-best.fun), est * log_se, converged
 
 
-def _fit(frequency, recency, T, modified: bool) -> BGNBDFit:
+def _fit(frequency, recency, T, modified: bool, weights=None) -> BGNBDFit:
     x, t_x, big_t = _as_arrays(frequency, recency, T)
     if x.size == 0:
         raise ValueError("no customers to fit")
+    (x, t_x, big_t), w = distinct_rows(x, t_x, big_t, weights=weights)
+    x_groups = np.unique(x, return_inverse=True)
+
+    def with_gradient(values):
+        terms, grads = _loglik_and_gradient(values, x, t_x, big_t, modified, x_groups=x_groups)
+        return float(w @ terms), grads @ w
 
     # start from moment-like values on the data's time scale
-    start = [1.0, max(float(np.mean(big_t)), 1e-3), 1.0, 1.0]
+    start = [1.0, max(float(np.average(big_t, weights=w)), 1e-3), 1.0, 1.0]
     est, log_likelihood, std_errors, converged = maximise_log_scale(
-        lambda values: loglik(dict(zip(PARAM_NAMES, values, strict=True)), x, t_x, big_t, modified), start)
+        lambda values: float(w @ _loglik_terms(values, x, t_x, big_t, modified)), start, with_gradient)
     return BGNBDFit(
         params=dict(zip(PARAM_NAMES, map(float, est), strict=True)),
         log_likelihood=log_likelihood,
         std_errors=dict(zip(PARAM_NAMES, map(float, std_errors), strict=True)),
-        n_customers=int(x.size),
+        n_customers=int(round(w.sum())),
         modified=modified,
         converged=converged,
     )
 
 
-def fit_bgnbd(frequency, recency, T) -> BGNBDFit:
+def fit_bgnbd(frequency, recency, T, weights=None) -> BGNBDFit:
     """Fit the BG/NBD model by maximum likelihood.
 
     Parameters
@@ -238,24 +310,27 @@ def fit_bgnbd(frequency, recency, T) -> BGNBDFit:
         Time from the first to the last purchase (t_x), 0 when x = 0.
     T : array-like
         Time from the first purchase to the end of the observation window, same unit as ``recency``.
+    weights : array-like, optional
+        Customers each row stands for (default one): rows may be distinct (x, t_x, T) combinations counted in
+        the engine, which gives the same fit as one row per customer.
 
     Returns
     -------
     BGNBDFit
         ``params`` = {r, alpha, a, b}, ``log_likelihood``, standard errors and prediction methods.
     """
-    return _fit(frequency, recency, T, modified=False)
+    return _fit(frequency, recency, T, modified=False, weights=weights)
 
 
-def fit_mbgnbd(frequency, recency, T) -> BGNBDFit:
+def fit_mbgnbd(frequency, recency, T, weights=None) -> BGNBDFit:
     """Fit the modified BG/NBD (MBG/NBD) model, which lets one-time buyers be inactive.
 
     Parameters and result as in :func:`fit_bgnbd`.
     """
-    return _fit(frequency, recency, T, modified=True)
+    return _fit(frequency, recency, T, modified=True, weights=weights)
 
 
-def loglik(params: dict, frequency, recency, T, modified: bool = False) -> float:
+def loglik(params: dict, frequency, recency, T, modified: bool = False, weights=None) -> float:
     """The (M)BG/NBD log-likelihood of the data at given parameters: what :func:`fit_bgnbd` maximises.
 
     Parameters
@@ -266,10 +341,13 @@ def loglik(params: dict, frequency, recency, T, modified: bool = False) -> float
         Per-customer x, t_x and T, as for :func:`fit_bgnbd`.
     modified : bool
         True for the MBG/NBD likelihood.
+    weights : array-like, optional
+        Customers each row stands for, as for :func:`fit_bgnbd`.
 
     Returns
     -------
     float
     """
     x, t_x, big_t = _as_arrays(frequency, recency, T)
-    return float(_loglik_terms(tuple(params[k] for k in PARAM_NAMES), x, t_x, big_t, modified).sum())
+    terms = _loglik_terms(tuple(params[k] for k in PARAM_NAMES), x, t_x, big_t, modified)
+    return float(terms.sum() if weights is None else np.asarray(weights, dtype=float) @ terms)

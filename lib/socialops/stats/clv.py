@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from socialops.stats.bgnbd import BGNBDFit, maximise_log_scale
+from socialops.stats.bgnbd import BGNBDFit, distinct_rows, maximise_log_scale
 
 GG_PARAM_NAMES = ("p", "q", "gamma")
 
@@ -29,6 +29,30 @@ def _gg_terms(params, x, zbar):
         + px * np.log(x)
         - (px + q) * np.log(gamma + x * zbar)
     )
+
+
+def _gg_loglik_and_gradient(params, x_groups, log_x, log_zbar, x_zbar):
+    """Per-customer log-likelihood of :func:`_gg_terms` and its derivatives in (p, q, gamma), one row each.
+
+    The gamma functions depend on x alone, which takes few values: they are computed once per distinct x
+    (``x_groups``, from ``numpy.unique(x, return_inverse=True)``) and spread to the rows; the logarithms of the
+    data are computed once per fit by the caller.
+    """
+    p, q, gamma = params
+    xs, at = x_groups
+    x = xs[at]
+    px = p * x
+    pooled = gamma + x_zbar
+    log_pooled = np.log(pooled)
+    terms = ((special.gammaln(p * xs + q) - special.gammaln(p * xs) - special.gammaln(q))[at]
+             + q * np.log(gamma) + (px - 1) * log_zbar + px * log_x - (px + q) * log_pooled)
+    psi_sum = special.digamma(p * xs + q)[at]
+    gradient = np.stack([
+        x * (psi_sum - special.digamma(p * xs)[at] + log_zbar + log_x - log_pooled),
+        psi_sum - special.digamma(q) + np.log(gamma) - log_pooled,
+        q / gamma - (px + q) / pooled,
+    ])
+    return terms, gradient
 
 
 @dataclass
@@ -62,7 +86,7 @@ class GammaGammaFit:
         return (p * gamma + p * x * zbar) / (p * x + q - 1)
 
 
-def fit_gamma_gamma(frequency, mean_value) -> GammaGammaFit:
+def fit_gamma_gamma(frequency, mean_value, weights=None) -> GammaGammaFit:
     """Fit the Gamma–Gamma model of spend per transaction by maximum likelihood.
 
     Parameters
@@ -71,6 +95,8 @@ def fit_gamma_gamma(frequency, mean_value) -> GammaGammaFit:
         Repeat purchases per customer; only customers with at least one (and a positive mean) are used.
     mean_value : array-like
         Mean spend of each customer's repeat purchases.
+    weights : array-like, optional
+        Customers each row stands for (default one), as for :func:`socialops.stats.bgnbd.fit_bgnbd`.
 
     Returns
     -------
@@ -78,18 +104,26 @@ def fit_gamma_gamma(frequency, mean_value) -> GammaGammaFit:
     """
     x = np.asarray(frequency, dtype=float)
     zbar = np.asarray(mean_value, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
     keep = (x > 0) & np.isfinite(zbar) & (zbar > 0)
-    x, zbar = x[keep], zbar[keep]
-    if x.size < 3:
+    if w[keep].sum() < 3:
         raise ValueError("need at least three repeat buyers with positive spend")
+    (x, zbar), w = distinct_rows(x[keep], zbar[keep], weights=w[keep])
+
+    data = (np.unique(x, return_inverse=True), np.log(x), np.log(zbar), x * zbar)
+
+    def with_gradient(params):
+        terms, gradient = _gg_loglik_and_gradient(params, *data)
+        return float(w @ terms), gradient @ w
 
     est, log_likelihood, std_errors, _ = maximise_log_scale(
-        lambda params: _gg_terms(params, x, zbar).sum(), [1.0, 2.0, float(np.mean(zbar))])
+        lambda params: float(w @ _gg_terms(params, x, zbar)), [1.0, 2.0, float(np.average(zbar, weights=w))],
+        with_gradient)
     return GammaGammaFit(
         params=dict(zip(GG_PARAM_NAMES, map(float, est), strict=True)),
         log_likelihood=log_likelihood,
         std_errors=dict(zip(GG_PARAM_NAMES, map(float, std_errors), strict=True)),
-        n_customers=int(x.size),
+        n_customers=int(round(w.sum())),
     )
 
 
