@@ -18,6 +18,7 @@ from socialops.report.format import currency_problems
 
 def _ab_testing(data_dir: Path, params: dict) -> list[str]:
     from socialops.ab_testing import ControlNotFoundError, choose_control
+    from socialops.ab_testing.params_check import split_variant_problems
     from socialops.inputs.workspace import open_workspace
 
     with open_workspace(data_dir, ["experiment"], engine=params.get("engine", "duckdb")) as workspace:
@@ -29,7 +30,8 @@ def _ab_testing(data_dir: Path, params: dict) -> list[str]:
             choose_control(sorted(group["variant"].astype(str)), params["control"], str(experiment_id))
         except ControlNotFoundError as error:
             problems.append(str(error))
-    return problems
+    variants = {str(e): list(g["variant"].astype(str)) for e, g in pairs.groupby("experiment_id")}
+    return problems + split_variant_problems(params.get("splits"), variants)
 
 
 #: Checks of a chapter's data against its parameters.
@@ -38,6 +40,7 @@ CHECKS: dict[str, Callable[[Path, dict], list[str]]] = {"03_ab_testing": _ab_tes
 #: (imported only for the chapter that runs).
 PARAM_CHECKS: dict[str, str] = {
     "01_platform_matrix": "socialops.platform_matrix.params_check",
+    "03_ab_testing": "socialops.ab_testing.params_check",
     "05_crisis_postmortem": "socialops.crisis.params_check",
 }
 
