@@ -299,3 +299,53 @@ def test_start_refuses_an_as_of_outside_the_data_naming_its_range(tmp_path):
     with pytest.raises(ValueError, match=r"^as_of 2025-06-30 is before the data \(mentions.ts\), which run from "
                                          r"2026-01-01 08:00:00 to 2026-01-02 09:00:00"):
         Report.start("crisis_postmortem", data_dir=str(tmp_path), as_of="2025-06-30")
+
+
+class _Display:
+    """Stands for the display the report leaves under its header: keeps what it is updated with."""
+
+    def __init__(self):
+        self.pages = []
+
+    def update(self, page):
+        self.pages.append(page.data)
+
+
+def test_summarize_fills_the_display_under_the_header_and_records_summary_and_actions(report):
+    from socialops.report.summary import Action, Finding, Size, Summary
+
+    assert report.summary_display is not None  # left by start, before any section
+    report.summary_display = _Display()
+    finding = Finding(Message("no_crisis", {"start": "call 13812345678", "end": "2026-01-02"}), {"n": 3}, "detection")
+    size = Size(0.01, 0.004, 0.016, "points", Message("size_points_interval",
+                                                      {"estimate": "+1.00", "low": "+0.40", "high": "+1.60",
+                                                       "level": "95"}))
+    action = Action(Message("no_text"), Message("table_absent", {"table": "mentions"}), "header_client", "high", size)
+    report.summarize(Summary([finding], [action], Message("summary_more_data", {"reason": "x", "n": 1}, "note")))
+    summary, actions = report.results["summary"], report.results["actions"]
+    masked = report.mask("call 13812345678")
+    assert "13812345678" not in masked
+    text = _plain_text(message_html(report.t, "no_crisis", {"start": masked, "end": "2026-01-02"}))
+    assert summary == [{"key": "no_crisis", "text": text, "value": {"n": 3}, "section": "detection"}]
+    assert masked in text
+    assert actions == [{"key": "no_text", "what": _plain_text(message_html(report.t, "no_text", {})), "where": report.t("table_absent", table="mentions"),
+                        "kpi": "header_client", "kpi_label": report.t("header_client"),
+                        "expected": {"estimate": 0.01, "low": 0.004, "high": 0.016, "unit": "points"},
+                        "expected_text": "+1.00 pp (95% interval +0.40 to +1.60)", "priority": "high"}]
+    [page] = report.summary_display.pages
+    assert page.index(report.t("summary_title")) < page.index("<ol") < page.index(report.t("actions_title"))
+    assert report.t("priority_high") in page and "13812345678" not in page
+
+
+def test_a_summary_without_findings_says_no_finding_passed_its_rule(report):
+    from socialops.report.summary import Summary
+
+    report.summary_display = _Display()
+    report.summarize(Summary())
+    assert report.results["summary"] == [] and report.results["actions"] == []
+    [page] = report.summary_display.pages
+    assert html.escape(report.t("summary_none")) in page and "<ol" not in page and "<table" not in page
+
+
+def _plain_text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())

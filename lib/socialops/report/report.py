@@ -32,6 +32,7 @@ from socialops.report import charts, jsonsafe, masking
 from socialops.report.findings import Message
 from socialops.report.format import table_cell, table_column
 from socialops.report.i18n import Translator
+from socialops.report.summary import MAX_FINDINGS, Action, Finding, Said, Summary
 from socialops.stats.timeframe import cut_at
 
 STAGE_ENV = "SOCIALOPS_STAGE"
@@ -43,6 +44,8 @@ INERT = "tex2jax_ignore"
 _SLOT = "\ue000{}\ue001"
 _SLOT_FOUND = re.compile("\ue000(\\d+)\ue001")
 _MAX_NAME = 80
+#: The summary's box: set apart from the sections below it.
+_SUMMARY_STYLE = "border-left:4px solid #2b6cb0;background:#f7fafc;padding:0.4em 1em;margin:0.8em 0"
 
 
 @cache
@@ -111,6 +114,8 @@ class Report:
     findings: list[str] = field(default_factory=list)
     figure_titles: dict[str, str] = field(default_factory=dict)
     deck_images: dict[str, bytes] = field(default_factory=dict)
+    #: The display under the header that the executive summary fills in once the chapter has computed it.
+    summary_display: Any = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ start
     @classmethod
@@ -167,6 +172,7 @@ class Report:
         )
         charts.apply_theme()
         report._display_header()
+        report._open_summary()
         return report
 
     # ------------------------------------------------------------------ data
@@ -280,6 +286,74 @@ class Report:
         self.figures.append(name)
         display(Image(data=data, format="png"))
 
+    def summarize(self, summary: Summary) -> None:
+        """Show the executive summary at the top of the report and record it as ``summary`` and ``actions``.
+
+        The findings and the action table fill the display left under the header by :meth:`start` (the executed
+        notebook keeps the updated display, so the summary opens the report even though it is computed last).
+
+        Parameters
+        ----------
+        summary : Summary
+            The chapter's findings (at most five are shown), its actions and, on thin data, the line on what data
+            would add more.
+        """
+        from IPython.display import HTML, display
+
+        findings = [self._finding_record(f) for f in summary.findings[:MAX_FINDINGS]]
+        actions = [self._action_record(a) for a in summary.actions]
+        self.record({"summary": [{k: v for k, v in f.items() if k != "html"} for f in findings],
+                     "actions": actions})
+        page = HTML(self._summary_html(findings, actions, summary.more_data))
+        if self.summary_display is not None:
+            self.summary_display.update(page)
+        else:
+            display(page)
+
+    def _shown(self, values: Mapping[str, object]) -> dict[str, str]:
+        """A template's values as a finding shows them: in the report's language, masked, numbers formatted."""
+        return {k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in self.t.texts(dict(values)).items()}
+
+    def _finding_record(self, finding: Finding) -> dict[str, Any]:
+        page = message_html(self.t, finding.message.key, self._shown(finding.message.values))
+        return {"key": finding.message.key, "text": _plain(page), "value": finding.value,
+                "section": finding.section, "html": page}
+
+    def _action_record(self, action: Action) -> dict[str, Any]:
+        size = action.size
+        return {
+            "key": action.what.key,
+            "what": _plain(message_html(self.t, action.what.key, self._shown(action.what.values))),
+            "where": self._shown({"where": Said(action.where) if isinstance(action.where, Message)
+                                  else action.where})["where"],
+            "kpi": action.kpi,
+            "kpi_label": self.t(action.kpi),
+            "expected": None if size is None else {"estimate": size.estimate, "low": size.low, "high": size.high,
+                                                   "unit": size.unit},
+            "expected_text": "" if size is None else _plain(message_html(self.t, size.text.key,
+                                                                         self._shown(size.text.values))),
+            "priority": action.priority,
+        }
+
+    def _summary_html(self, findings: list[dict[str, Any]], actions: list[dict[str, Any]],
+                      more: Message | None) -> str:
+        t = self.t
+        items = "".join(f"<li>{f['html']}</li>" for f in findings)
+        body = f'<ol class="so-summary-findings">{items}</ol>' if findings else f"<p>{html.escape(t('summary_none'))}</p>"
+        if more is not None:
+            body += f'<p class="so-note">{html.escape(t(more.key, **self._shown(more.values)))}</p>'
+        if actions:
+            rows = pd.DataFrame({
+                t("action_col_what"): [a["what"] for a in actions],
+                t("action_col_where"): [a["where"] for a in actions],
+                t("action_col_kpi"): [a["kpi_label"] for a in actions],
+                t("action_col_size"): [a["expected_text"] or "—" for a in actions],
+                t("action_col_priority"): [t(f"priority_{a['priority']}") for a in actions],
+            })
+            body += f'<p class="so-caption"><strong>{html.escape(t("actions_title"))}</strong></p>{table_html(rows)}'
+        return (f'<div class="so-summary {INERT}" style="{_SUMMARY_STYLE}">'
+                f'<p class="so-summary-title"><strong>{html.escape(t("summary_title"))}</strong></p>{body}</div>')
+
     # ------------------------------------------------------------------ outputs
     def result(self, key: str, value: Any) -> None:
         """Record a key of ``CHAPTER.json``."""
@@ -384,6 +458,13 @@ class Report:
         return deck.Deck(self.lang, title, subtitle, footer, slides)
 
     # ------------------------------------------------------------------ header
+    def _open_summary(self) -> None:
+        """Leave an empty display under the header for :meth:`summarize` to fill in."""
+        from IPython.display import HTML, DisplayHandle
+
+        self.summary_display = DisplayHandle()
+        self.summary_display.display(HTML(f'<div class="so-summary {INERT}"></div>'))
+
     def _display_header(self) -> None:
         from IPython.display import HTML, display
 
