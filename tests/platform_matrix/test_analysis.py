@@ -260,3 +260,31 @@ def test_score_intervals_bracket_the_point_scores(totals):
     score = point["score"].reindex(iv.index)
     inside = (iv["score_low"] <= score + 1e-9) & (score <= iv["score_high"] + 1e-9)
     assert inside.all()
+
+
+# -- money -----------------------------------------------------------------------------------------------
+
+
+def test_money_metrics_are_sums_and_ratios_of_sums_with_the_regression_interval(con):
+    raw = make_daily(days=60)
+    raw["revenue"] = raw["spend"] * np.random.default_rng(5).lognormal(0.3, 0.4, len(raw))
+    money = pm.money_metrics(pm.daily_totals(con.create_table("daily_money", raw, overwrite=True)))
+    money = money.set_index("platform")
+    w = raw[raw.platform == "weibo"]
+    assert money.loc["weibo", "spend"] == pytest.approx(w.spend.sum(), rel=1e-12)
+    assert money.loc["weibo", "revenue"] == pytest.approx(w.revenue.sum(), rel=1e-12)
+    assert money.loc["weibo", "roi"] == pytest.approx((w.revenue.sum() - w.spend.sum()) / w.spend.sum(), rel=1e-9)
+    assert money.loc["weibo", "cost_per_conversion"] == pytest.approx(w.spend.sum() / w.conversions.sum(), rel=1e-9)
+    # independent reference of the ROI's interval: WLS of revenue on spend with weights 1/spend, HC1, less one
+    fit = sm.WLS(w.revenue.to_numpy(), w.spend.to_numpy(), weights=1 / w.spend.to_numpy()).fit(cov_type="HC1")
+    low, high = fit.conf_int(alpha=0.05)[0] - 1
+    assert (money.loc["weibo", "roi_low"], money.loc["weibo", "roi_high"]) == pytest.approx((low, high), rel=1e-9)
+    assert (money["cost_per_follower_low"] < money["cost_per_follower"]).all()
+
+
+def test_money_metrics_without_revenue_or_conversions_leave_them_empty(con):
+    raw = make_daily(days=20).drop(columns=["conversions"])
+    money = pm.money_metrics(pm.daily_totals(con.create_table("daily_spend", raw, overwrite=True)))
+    assert money["spend"].gt(0).all()
+    assert money[["revenue", "roi", "roi_low", "cost_per_conversion", "cost_per_conversion_high"]].isna().all().all()
+    assert money["cost_per_follower"].notna().all()

@@ -22,6 +22,7 @@ from tests.platform_matrix.test_present import (
     make_cadence,
     make_fit,
     make_metrics,
+    make_money,
     make_scored,
     without,
 )
@@ -177,4 +178,22 @@ def test_titles_claim_a_best_hour_or_type_only_when_there_is_one():
     closed(fig)
     fig = drawn(figures.content_types(CONTENT.iloc[:1], EN))
     assert fig.axes[0].get_title(loc="left") == "Engagement by content type"
+    closed(fig)
+
+
+def test_money_bars_are_thousands_of_the_currency_spend_beside_revenue():
+    fig = drawn(figures.money(make_money(), EN, "USD"))
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Spend and revenue per platform"
+    assert ax.get_xlabel() == "Thousands of USD"
+    assert ticks(ax) == ["WeChat", "Weibo", "Douyin"]  # largest spend on top
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == pytest.approx([100.12214, 662.12158, 2193.73887, 2029.65137, 618.393, 783.617])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Spend", "Revenue"]
+    closed(fig)
+    no_revenue = make_money().assign(revenue=np.nan)
+    with plt.rc_context():
+        charts.apply_theme()  # the CJK font, as in the report
+        fig = drawn(figures.money(no_revenue, ZH, "CNY"))
+    assert len(fig.axes[0].patches) == 3 and fig.axes[0].get_xlabel() == "金额（千 CNY）"
     closed(fig)

@@ -26,8 +26,9 @@ _names = itertools.count()
 #: What removing one optional column leaves out (any column not listed leaves out nothing).
 COLUMN_SKIPS = {
     ("platform_daily", "clicks"): {"ctr", "conversion_rate"},
-    ("platform_daily", "conversions"): {"conversion_rate"},
-    ("platform_daily", "spend"): {"cost_per_follower"},
+    ("platform_daily", "conversions"): {"conversion_rate", "cost_per_conversion"},
+    ("platform_daily", "spend"): {"cost_per_follower", "money"},
+    ("platform_daily", "revenue"): {"roi"},
     ("platform_daily", "new_followers"): {"cost_per_follower"},
     ("posts", "format"): {"format"},
 }
@@ -52,7 +53,7 @@ def run_chapter(con, frames: dict[str, pd.DataFrame], *, period_days: int = 90, 
     as_of = as_of.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     skipped = present.skipped_sections({name: t.columns for name, t in tables.items()})
     said: list = []
-    metrics = scored = stability = change = fit = cadence = mix = content = best = None
+    metrics = money = scored = stability = change = fit = cadence = mix = content = best = None
     posts = tables.get("posts")
     if "platforms" in skipped:
         first_day, end = po.posts_period(posts, as_of, period_days)
@@ -60,8 +61,12 @@ def run_chapter(con, frames: dict[str, pd.DataFrame], *, period_days: int = 90, 
         totals = pm.daily_totals(tables["platform_daily"])
         first_day, end = pm.scored_period(totals, as_of, period_days)
         metrics = pm.platform_metrics(totals, first_day, end)
-        said += present.platform_findings(metrics, EN)
+        said += present.platform_findings(metrics, EN, "CNY")
         figures.rates(metrics, EN)
+        if "money" not in skipped:
+            money = pm.money_metrics(totals, first_day, end)
+            said += present.money_findings(money, EN, "CNY")
+            figures.money(money, EN, "CNY")
         change = pm.period_change(totals, as_of, period_days)
         said += present.change_findings(change, EN)
     if "audience_fit" not in skipped:
@@ -89,7 +94,8 @@ def run_chapter(con, frames: dict[str, pd.DataFrame], *, period_days: int = 90, 
         said += present.mix_findings(mix, EN)
     said += present.recommendations(scored, goal, EN, cadence=cadence, mix=mix, content=content, hours=best)
     results = present.chapter_results(scored, stability, change, (first_day, end), period_days, goal, fit=fit,
-                                      cadence=cadence, mix=mix, best=best, content=content)
+                                      cadence=cadence, mix=mix, best=best, content=content, metrics=metrics,
+                                      money=money, currency="CNY")
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -113,7 +119,9 @@ def test_each_optional_column_removed_leaves_out_only_its_sections(con, frames, 
     if "conversion_rate" in expected:
         assert "converts best" not in _text(run) and "turns clicks into customers" not in _text(run)
     if "cost_per_follower" in expected:
-        assert "costs least" not in _text(run) and "cheapest" not in _text(run)
+        assert "follower costs least" not in _text(run) and "cheapest" not in _text(run)
+    if "cost_per_conversion" in expected or "money" in expected:
+        assert "conversion costs least" not in _text(run)
 
 
 def test_engagement_parts_removed_together_skip_what_needs_engagement(con, frames):
@@ -153,6 +161,18 @@ def test_the_daily_table_without_conversions_or_spend_names_only_what_was_measur
     assert "converts best" not in text and "cheapest" not in text
     assert "The data lack conversion rate, cost per new follower" in text
     assert all(r["conversion_rate"] is None and r["cost_per_follower"] is None for r in run["results"]["platforms"])
+    assert all(r["spend"] is None and r["roi"] is None for r in run["results"]["platforms"])
+    assert "platforms cost" not in text and {"money", "cost_per_follower"} <= set(run["skipped"])
+
+
+def test_spend_without_revenue_says_what_it_cost_and_names_the_missing_revenue(con, frames):
+    run = run_chapter(con, {**frames, "platform_daily": frames["platform_daily"].drop(columns="revenue")})
+    assert set(run["skipped"]) == {"roi"}
+    assert [r["reason"] for r in run["record"]] == [
+        "revenue and return on spend: add the column revenue to `platform_daily`"]
+    keys = [m.key for m in run["said"]]
+    assert "find_spend" in keys and "find_money" not in keys and "find_roi" not in keys
+    assert all(r["revenue"] is None and r["roi"] is None and r["spend"] > 0 for r in run["results"]["platforms"])
 
 
 def test_best_hours_from_thin_slots_are_not_named(con, frames):

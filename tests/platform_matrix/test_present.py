@@ -94,36 +94,38 @@ def test_period_findings_count_both_ends():
 
 
 def test_platform_table_shows_rates_with_intervals_and_blanks_for_absent_metrics():
-    table = present.platform_table(without(make_metrics(), "conversion_rate"), EN)
+    table = present.platform_table(without(make_metrics(), "conversion_rate"), EN, "CNY")
     assert list(table.columns) == ["Platform", "Impressions", "Engagement rate", "Click-through rate",
-                                   "Conversion rate (per click)", "Cost per new follower (yuan)",
-                                   "Follower growth"]
+                                   "Conversions per click", "Cost per new follower", "Follower growth"]
     wechat = table.iloc[1]
     assert wechat["Platform"] == "WeChat" and wechat["Impressions"] == 1_000_000
-    assert wechat["Engagement rate"] == "5.0% (4.5% – 5.5%)"
-    assert wechat["Cost per new follower (yuan)"] == "8.00 (7.00 – 9.00)"
-    assert wechat["Conversion rate (per click)"] == ""
+    # each estimate to the digit its interval supports, the ends rounded outward
+    assert wechat["Engagement rate"] == "5% (4% – 6%)" and wechat["Click-through rate"] == "3.0% (2.8% – 3.2%)"
+    assert wechat["Cost per new follower"] == "CNY 8 (CNY 7 – CNY 9)"
+    assert wechat["Conversions per click"] == ""
     assert table["Follower growth"].tolist() == ["10.0%", "5.0%", ""]
-    assert table.iloc[2]["Cost per new follower (yuan)"] == "1,234.50 (1,000.00 – 1,469.00)"
+    assert table.iloc[2]["Cost per new follower"] == "CNY 1,234 (CNY 1,000 – CNY 1,469)"
+    assert present.platform_table(make_metrics(), ZH, "USD").columns[5] == "单个新增粉丝成本"
 
 
 def test_platform_findings_name_the_leaders():
-    found = by_key(present.platform_findings(make_metrics(), EN))
+    found = by_key(present.platform_findings(make_metrics(), EN, "CNY"))
     assert list(found) == ["find_reach", "find_engagement", "find_conversion", "find_cost"]
     assert found["find_reach"] == {"platform": "Douyin", "impressions": "3,000,000", "share": "60%"}
     # an interval one point wide: whole percentages
     assert found["find_engagement"] == {"platform": "WeChat", "rate": "5%", "low": "4%", "high": "6%"}
     assert found["find_conversion"] == {"platform": "WeChat", "rate": "8%", "low": "7%", "high": "9%",
                                         "worst": "Douyin", "worst_rate": "1.00%"}
-    assert found["find_cost"] == {"platform": "WeChat", "cost": "8.00", "worst": "newsite",
-                                  "worst_cost": "1,234.50"}
+    # the costs as the table shows them, with their currency
+    assert found["find_cost"] == {"platform": "WeChat", "cost": "CNY 8", "worst": "newsite",
+                                  "worst_cost": "CNY 1,234"}
 
 
 def test_platform_findings_say_nothing_about_absent_conversions_or_spend():
     metrics = make_metrics()
-    assert keys(present.platform_findings(without(metrics, "conversion_rate"), EN)) == [
+    assert keys(present.platform_findings(without(metrics, "conversion_rate"), EN, "CNY")) == [
         "find_reach", "find_engagement", "find_cost"]
-    assert keys(present.platform_findings(without(metrics, "cost_per_follower"), EN)) == [
+    assert keys(present.platform_findings(without(metrics, "cost_per_follower"), EN, "CNY")) == [
         "find_reach", "find_engagement", "find_conversion"]
 
 
@@ -430,8 +432,9 @@ def test_chapter_results_hold_every_key_and_null_for_absent_tables():
     stability = scored[["platform", "score_low", "score_high", "p_top"]]
     period = (pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30"))
     results = present.chapter_results(scored, stability, make_change().iloc[:0], period, 90, "conversion")
-    assert list(results) == ["platforms", "content_mix", "period", "goal", "score_intervals", "change",
-                             "audience_fit", "cadence", "best_hours", "content_types"]
+    assert list(results) == ["platforms", "currency", "metrics", "content_mix", "period", "goal", "score_intervals",
+                             "change", "audience_fit", "cadence", "best_hours", "content_types"]
+    assert results["currency"] == "CNY" and results["platforms"][0]["currency"] == "CNY"
     assert results["period"] == {"start": "2026-04-02", "end": "2026-06-30", "days": 90}
     assert results["change"] == [] and results["goal"] == "conversion"
     assert all(results[k] is None for k in ("content_mix", "audience_fit", "cadence", "best_hours",
@@ -446,24 +449,27 @@ def test_chapter_results_hold_every_key_and_null_for_absent_tables():
 # ------------------------------------------------------------------ what the data support
 
 DAILY = ("date", "platform", "followers", "impressions", "engagements", "clicks", "conversions", "spend",
-         "new_followers")
+         "new_followers", "revenue")
 POSTS = ("post_id", "platform", "published_at", "content_type", "format", "impressions", "likes")
 
 
 def test_skipped_sections_name_what_to_add_in_report_order():
     assert present.skipped_sections({"platform_daily": DAILY, "posts": POSTS, "audience": ()}) == {}
     posts_only = present.skipped_sections({"posts": POSTS})
-    assert list(posts_only) == ["platforms", "change", "audience_fit", "score"]
+    assert list(posts_only) == ["platforms", "money", "change", "audience_fit", "score"]
     assert posts_only["score"] == Message("skip_platform_daily", kind="skip")
     bare = present.skipped_sections({"platform_daily": DAILY[:5], "posts": POSTS[:4] + ("impressions",)})
-    assert list(bare) == ["ctr", "conversion_rate", "cost_per_follower", "audience_fit", "best_time", "content",
-                          "format"]
+    assert list(bare) == ["ctr", "conversion_rate", "cost_per_follower", "money", "audience_fit", "best_time",
+                          "content", "format"]
+    assert bare["money"] == Message("skip_money", {"columns": "spend"}, "skip")
+    no_revenue = present.skipped_sections({"platform_daily": DAILY[:-1], "posts": POSTS, "audience": ()})
+    assert no_revenue == {"roi": Message("skip_roi", {"columns": "revenue"}, "skip")}
     assert bare["conversion_rate"].values == {"columns": "conversions, clicks"}
     record = present.skipped_record(bare, EN)
     assert record[1] == {"section": "conversion_rate",
                          "reason": "conversion rate: add the columns conversions, clicks to `platform_daily`"}
     no_format = present.skipped_sections({"posts": tuple(c for c in POSTS if c != "format"), "audience": ()})
-    assert list(no_format) == ["platforms", "change", "score", "format"]
+    assert list(no_format) == ["platforms", "money", "change", "score", "format"]
 
 
 def test_score_basis_names_the_missing_parts():
@@ -485,3 +491,54 @@ def test_headlines_without_the_daily_table_name_only_the_posts():
     assert present.headlines(None, EN, MIX, []) == [("Advert share", "40%")]
     assert present.chapter_results(None, None, None, (pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30")), 90,
                                    "conversion", mix=MIX)["platforms"] == []
+
+
+# ------------------------------------------------------------------ money
+
+
+def make_money() -> pd.DataFrame:
+    return pd.DataFrame({
+        "platform": ["douyin", "wechat", "weibo"], "spend": [2_193_738.87, 100_122.14, 662_121.58],
+        "revenue": [783_617.0, 2_029_651.37, 618_393.0], "roi": [-0.6428, 19.2718, -0.0660],
+        "roi_low": [-0.67, 18.19, -0.13], "roi_high": [-0.62, 20.35, -0.01],
+        "cost_per_follower": [10.0, 3.05, 29.76], "cost_per_follower_low": [9.7, 2.98, 29.1],
+        "cost_per_follower_high": [10.2, 3.11, 30.5], "cost_per_conversion": [135.02, 2.369, 52.0],
+        "cost_per_conversion_low": [128.7, 2.26, 49.3], "cost_per_conversion_high": [141.4, 2.48, 54.8]})
+
+
+def test_money_table_shows_amounts_with_their_currency_largest_spend_first():
+    table = present.money_table(make_money(), EN, "CNY")
+    assert list(table.columns) == ["Platform", "Spend", "Revenue", "Return on spend (ROI)", "Cost per new follower",
+                                   "Cost per conversion"]
+    assert table["Platform"].tolist() == ["Douyin", "Weibo", "WeChat"]
+    assert table.iloc[0].tolist()[1:] == ["CNY 2,193,739", "CNY 783,617", "-64% (-67% – -62%)",
+                                          "CNY 10.0 (CNY 9.7 – CNY 10.2)", "CNY 135 (CNY 128 – CNY 142)"]
+    assert table.iloc[2]["Cost per conversion"] == "CNY 2.4 (CNY 2.2 – CNY 2.5)"
+    no_revenue = make_money().assign(revenue=np.nan, roi=np.nan, roi_low=np.nan, roi_high=np.nan)
+    assert list(present.money_table(no_revenue, ZH, "USD").columns) == ["平台", "投放花费", "单个新增粉丝成本",
+                                                                          "单次转化成本"]
+
+
+def test_money_findings_total_the_spend_and_name_the_best_and_worst_return():
+    found = by_key(present.money_findings(make_money(), EN, "CNY"))
+    assert list(found) == ["find_money", "find_roi", "find_cost_conversion"]
+    spend, revenue = 2_193_738.87 + 100_122.14 + 662_121.58, 783_617.0 + 2_029_651.37 + 618_393.0
+    assert found["find_money"] == {"spend": "CNY 2,955,983", "revenue": "CNY 3,431,661",
+                                   "roi": f"{revenue / spend - 1:.0%}"}
+    assert found["find_roi"] == {"platform": "WeChat", "roi": "1927%", "low": "1819%", "high": "2035%",
+                                 "worst": "Douyin", "worst_roi": "-64%"}
+    assert found["find_cost_conversion"] == {"platform": "WeChat", "cost": "CNY 2.4", "worst": "Douyin",
+                                             "worst_cost": "CNY 135"}
+    no_revenue = make_money().assign(revenue=np.nan, roi=np.nan)
+    assert keys(present.money_findings(no_revenue, EN, "EUR")) == ["find_spend", "find_cost_conversion"]
+
+
+def test_metric_records_carry_each_platform_s_value_interval_and_the_currency_of_amounts():
+    records = present.metric_records(make_metrics(), make_money(), "USD")
+    spend = [r for r in records if r["metric"] == "spend"]
+    assert [r["platform"] for r in spend] == ["douyin", "wechat", "weibo"]
+    assert spend[1] == {"metric": "spend", "platform": "wechat", "value": 100_122.14, "ci_low": None,
+                        "ci_high": None, "unit": "amount", "currency": "USD"}
+    roi = next(r for r in records if r["metric"] == "roi" and r["platform"] == "weibo")
+    assert (roi["value"], roi["ci_low"], roi["ci_high"], roi.get("currency")) == (-0.0660, -0.13, -0.01, None)
+    assert present.metric_records(None, None, "CNY") == []

@@ -223,6 +223,51 @@ def platform_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 
     return pd.DataFrame(rows).sort_values("impressions", ascending=False, ignore_index=True)
 
 
+#: Amounts per unit of the daily table: name -> (amount column, denominator column), each a ratio of sums.
+COST_METRICS: dict[str, tuple[str, str]] = {
+    "cost_per_follower": ("spend", "new_followers"),
+    "cost_per_conversion": ("spend", "conversions"),
+}
+
+
+def money_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 0.95) -> pd.DataFrame:
+    """Spend, revenue, return on spend and the cost of a follower and of a conversion per platform.
+
+    The return on spend (ROI) is ``(revenue - spend) / spend``: the ratio of sums ``revenue / spend`` less one,
+    its interval that of the ratio (:func:`ratio_estimate`, from the variation between days) shifted alike. The
+    costs are ratios of sums with their intervals in the same way.
+
+    Parameters
+    ----------
+    totals : pandas.DataFrame
+        Output of :func:`daily_totals` with a ``spend`` column (``revenue``, ``new_followers`` and
+        ``conversions`` are optional).
+    start, end : date-like, optional
+        Inclusive day range to use (default: all days).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per platform, in platform order: ``spend``, ``revenue`` (NaN without the column), ``roi``,
+        ``roi_low``, ``roi_high`` and each cost of :data:`COST_METRICS` with ``_low`` and ``_high`` (NaN where
+        its columns are absent or its denominator sums to zero).
+    """
+    df = _between(totals, start, end)
+    rows = []
+    for platform, g in df.groupby("platform", sort=True):
+        row = {"platform": platform, "spend": float(g["spend"].sum()),
+               "revenue": float(g["revenue"].sum()) if "revenue" in g else np.nan}
+        ratio, _, lo, hi = ratio_estimate(g["revenue"], g["spend"], level) if "revenue" in g else (np.nan,) * 4
+        row.update(roi=ratio - 1, roi_low=lo - 1, roi_high=hi - 1)
+        for name, (num, den) in COST_METRICS.items():
+            r, _, lo, hi = ratio_estimate(g[num], g[den], level) if den in g else (np.nan,) * 4
+            row.update({name: r, f"{name}_low": lo, f"{name}_high": hi})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _between(totals: pd.DataFrame, start, end) -> pd.DataFrame:
     mask = pd.Series(True, index=totals.index)
     if start is not None:

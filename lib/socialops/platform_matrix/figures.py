@@ -1,4 +1,4 @@
-"""Charts of chapter 01: reach, rates, audience fit, score, cadence, best time, content types and content mix.
+"""Charts of chapter 01: reach, rates, money, audience fit, score, cadence, best time, content types and mix.
 
 Each function takes the analysis output it draws and the report's translator ``t``, reads its titles, axis labels
 and legends from the catalog, and returns the figure without saving it (``rep.figure`` saves and closes it).
@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 
 from socialops.platform_matrix.present import hours_label, metric_name, platform_labels, platforms_below
 from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS
-from socialops.report.format import percent
+from socialops.report.format import number, percent
 from socialops.report.i18n import Translator
+from socialops.report.metrics import metric
 
 #: The rates drawn side by side in :func:`rates`, where the data hold them.
 RATES = ("engagement_rate", "ctr", "conversion_rate")
@@ -80,6 +81,35 @@ def rates(metrics: pd.DataFrame, t: Translator) -> Figure:
     fig.suptitle(t("chart_rates_title"), x=0.01, ha="left", fontsize=13)
     fig.supxlabel(t("axis_rate_interval"), fontsize=9, color=MUTED)
     fig.tight_layout()
+    return fig
+
+
+def money(amounts: pd.DataFrame, t: Translator, currency: str) -> Figure:
+    """Spend and, where recorded, revenue per platform, side by side, in thousands of the currency.
+
+    Parameters
+    ----------
+    amounts : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.money_metrics`.
+    t : Translator
+        The report's translator.
+    currency : str
+        ISO 4217 code of the amounts, named on the axis.
+    """
+    order = amounts.sort_values("spend")
+    shown = [m for m in ("spend", "revenue") if order[m].notna().any()]
+    y = np.arange(len(order))
+    height = 0.8 / len(shown)
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for i, (name, color) in enumerate(zip(shown, (MUTED, ACCENT), strict=False)):
+        ax.barh(y + (i - (len(shown) - 1) / 2) * height, order[name] / 1e3, height=height, color=color,
+                label=metric(name).label(t.lang))
+    ax.set_yticks(y, platform_labels(order["platform"], t))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: number(v)))
+    ax.set_xlabel(t("axis_amount_thousands", currency=currency))
+    ax.set_title(t("chart_money_title"), loc="left")
+    ax.legend(loc="lower right", frameon=False)
+    ax.grid(axis="y", visible=False)
     return fig
 
 

@@ -41,6 +41,7 @@ from socialops.report.format import (
     with_interval,
 )
 from socialops.report.i18n import Translator
+from socialops.report.metrics import metric
 
 #: Catalog prefix of the display names of each grouping column of the content tables.
 LABEL_PREFIX = {"content_type": "ct", "format": "fmt"}
@@ -49,11 +50,11 @@ LABEL_PREFIX = {"content_type": "ct", "format": "fmt"}
 GOALS_WITH_ADVICE = ("awareness", "conversion", "brand")
 
 #: The sections of the chapter, in report order, as named in the results' ``skipped``.
-SECTIONS = ("platforms", "ctr", "conversion_rate", "cost_per_follower", "change", "audience_fit", "score",
-            "cadence", "best_time", "content", "format", "content_mix")
+SECTIONS = ("platforms", "ctr", "conversion_rate", "cost_per_follower", "money", "roi", "cost_per_conversion",
+            "change", "audience_fit", "score", "cadence", "best_time", "content", "format", "content_mix")
 
 #: The sections that compare the platforms day by day (the ``platform_daily`` table).
-DAILY_SECTIONS = ("platforms", "change", "score")
+DAILY_SECTIONS = ("platforms", "money", "change", "score")
 
 #: The sections drawn from the ``posts`` table, and those of them that need engagement counts.
 POSTS_SECTIONS = ("cadence", "best_time", "content", "format", "content_mix")
@@ -64,6 +65,14 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "ctr": ("clicks",),
     "conversion_rate": ("conversions", "clicks"),
     "cost_per_follower": ("spend", "new_followers"),
+}
+
+#: The columns of ``platform_daily`` the money section needs (without spend there is no money section), and the
+#: further columns each of its metrics needs.
+MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "money": ("spend",),
+    "roi": ("revenue",),
+    "cost_per_conversion": ("conversions",),
 }
 
 #: The metrics each goal's reason for the core platform names, and whether the core must have the highest
@@ -105,18 +114,18 @@ def skipped_sections(tables: Mapping[str, Collection[str]]) -> dict[str, Message
     dict
         Section (one of :data:`SECTIONS`) to its skip :class:`Message`, in report order: the daily sections
         without ``platform_daily``, a rate without the columns it needs, the audience fit without ``audience``,
-        the posting sections without ``posts``, those needing engagement without any of likes, comments, shares
-        and saves, the format comparison without ``format``.
+        the money section without ``spend`` (its ROI without ``revenue``, its cost per conversion without
+        ``conversions``), the posting sections without ``posts``, those needing engagement without any of likes,
+        comments, shares and saves, the format comparison without ``format``.
     """
-    reasons: dict[str, Message] = {}
     daily = tables.get("platform_daily")
     if daily is None:
-        reasons.update(dict.fromkeys(DAILY_SECTIONS, Message("skip_platform_daily", kind="skip")))
+        reasons = dict.fromkeys(DAILY_SECTIONS, Message("skip_platform_daily", kind="skip"))
     else:
-        for metric, needed in METRIC_COLUMNS.items():
-            missing = [c for c in needed if c not in daily]
-            if missing:
-                reasons[metric] = Message(f"skip_{metric}", {"columns": ", ".join(missing)}, "skip")
+        reasons = _column_reasons(daily, METRIC_COLUMNS)
+        # without spend the whole money section goes; with it, each money metric needs its own column
+        money = _column_reasons(daily, {"money": MONEY_COLUMNS["money"]})
+        reasons |= money or _column_reasons(daily, MONEY_COLUMNS)
     if "audience" not in tables:
         reasons["audience_fit"] = Message("skip_audience", kind="skip")
     posts = tables.get("posts")
@@ -127,6 +136,16 @@ def skipped_sections(tables: Mapping[str, Collection[str]]) -> dict[str, Message
     elif "format" not in posts:
         reasons["format"] = Message("skip_format", kind="skip")
     return {section: reasons[section] for section in SECTIONS if section in reasons}
+
+
+def _column_reasons(columns: Collection[str], needs: Mapping[str, tuple[str, ...]]) -> dict[str, Message]:
+    """The skip message of each section of `needs` whose columns are not all among `columns`."""
+    reasons = {}
+    for section, needed in needs.items():
+        missing = [c for c in needed if c not in columns]
+        if missing:
+            reasons[section] = Message(f"skip_{section}", {"columns": ", ".join(missing)}, "skip")
+    return reasons
 
 
 def skipped_record(skipped: Mapping[str, Message], t: Translator) -> list[dict[str, str]]:
@@ -189,7 +208,7 @@ def period_findings(first_day: pd.Timestamp, last_day: pd.Timestamp) -> list[Mes
                                     "end": f"{last_day:%Y-%m-%d}"})]
 
 
-def platform_table(metrics: pd.DataFrame, t: Translator) -> pd.DataFrame:
+def platform_table(metrics: pd.DataFrame, t: Translator, currency: str) -> pd.DataFrame:
     """Reach, the rates with their intervals across days, cost per new follower and follower growth.
 
     Parameters
@@ -198,19 +217,27 @@ def platform_table(metrics: pd.DataFrame, t: Translator) -> pd.DataFrame:
         Output of :func:`~socialops.platform_matrix.analysis.platform_metrics`.
     t : Translator
         The report's translator.
+    currency : str
+        ISO 4217 code of the amounts.
 
     Returns
     -------
     pandas.DataFrame
         One row per platform; rates as percentages and cost in money, each with its interval, blank where
-        the data lack the metric.
+        the data lack the metric; the metrics named as the registry names them.
     """
     view = metrics[["platform", "impressions"]].assign(platform=platform_labels(metrics["platform"], t))
     for name in RATIO_METRICS:
-        fmt = _two_places if name == "cost_per_follower" else percent
-        view[name] = _intervals(metrics, name, f"{name}_low", f"{name}_high", fmt)
+        view[name] = metric_cells(metrics, name, currency)
     view["follower_growth"] = metrics["follower_growth"].map(partial(percent, missing=""))
-    return view.rename(columns=t.col)
+    return view.rename(columns=lambda c: metric(c).label(t.lang) if c in RATIO_METRICS else t.col(c))
+
+
+def metric_cells(frame: pd.DataFrame, name: str, currency: str) -> list[str]:
+    """A registry metric's column with its ``_low``/``_high`` ends as ``value (low – high)``, blank where missing."""
+    shown = metric(name)
+    return ["" if is_missing(v) else "{} ({} – {})".format(*shown.texts(v, lo, hi, currency=currency))
+            for v, lo, hi in frame[[name, f"{name}_low", f"{name}_high"]].to_numpy()]
 
 
 def _best_and_worst(metrics: pd.DataFrame, name: str, lowest_best: bool = False) -> tuple[pd.Series, pd.Series]:
@@ -220,7 +247,7 @@ def _best_and_worst(metrics: pd.DataFrame, name: str, lowest_best: bool = False)
     return metrics.loc[best], metrics.loc[worst]
 
 
-def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
+def platform_findings(metrics: pd.DataFrame, t: Translator, currency: str) -> list[Message]:
     """Which platform reaches, engages and converts best, and where a new follower costs least.
 
     Parameters
@@ -229,6 +256,8 @@ def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
         Output of :func:`~socialops.platform_matrix.analysis.platform_metrics` (largest reach first).
     t : Translator
         The report's translator.
+    currency : str
+        ISO 4217 code of the amounts.
 
     Returns
     -------
@@ -255,10 +284,115 @@ def platform_findings(metrics: pd.DataFrame, t: Translator) -> list[Message]:
     if metrics["cost_per_follower"].notna().any():
         best, worst = _best_and_worst(metrics, "cost_per_follower", lowest_best=True)
         found.append(Message("find_cost", {
-            "platform": t.label("platform", best["platform"]), "cost": _two_places(best["cost_per_follower"]),
+            "platform": t.label("platform", best["platform"]), "cost": _shown(best, "cost_per_follower", currency),
             "worst": t.label("platform", worst["platform"]),
-            "worst_cost": _two_places(worst["cost_per_follower"])}))
+            "worst_cost": _shown(worst, "cost_per_follower", currency)}))
     return found
+
+
+def _shown(row: pd.Series, name: str, currency: str) -> str:
+    """A row's registry metric as its table shows it: to the decimals its interval supports."""
+    return metric(name).texts(row[name], row[f"{name}_low"], row[f"{name}_high"], currency=currency)[0]
+
+
+# ------------------------------------------------------------------ money
+
+
+def money_table(money: pd.DataFrame, t: Translator, currency: str) -> pd.DataFrame:
+    """Spend, revenue, return on spend and the cost of a follower and of a conversion, per platform.
+
+    Parameters
+    ----------
+    money : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.money_metrics`.
+    t : Translator
+        The report's translator.
+    currency : str
+        ISO 4217 code of the amounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per platform, largest spend first; amounts with the currency, the ratios with their intervals;
+        a metric the data lack (all missing) is left out.
+    """
+    money = money.sort_values("spend", ascending=False)
+    view = pd.DataFrame({t.col("platform"): platform_labels(money["platform"], t).tolist()})
+    for name in ("spend", "revenue"):
+        if money[name].notna().any():
+            view[metric(name).label(t.lang)] = [metric(name).text(v, currency=currency) for v in money[name]]
+    for name in ("roi", "cost_per_follower", "cost_per_conversion"):
+        if money[name].notna().any():
+            view[metric(name).label(t.lang)] = metric_cells(money, name, currency)
+    return view
+
+
+def money_findings(money: pd.DataFrame, t: Translator, currency: str) -> list[Message]:
+    """What the platforms cost and brought in, where spend returns most and least, and where a conversion is cheapest.
+
+    Parameters
+    ----------
+    money : pandas.DataFrame
+        Output of :func:`~socialops.platform_matrix.analysis.money_metrics`.
+    t : Translator
+        The report's translator.
+    currency : str
+        ISO 4217 code of the amounts.
+
+    Returns
+    -------
+    list of Message
+        ``find_money`` (spend, with revenue and the overall ROI where revenue is recorded), ``find_roi`` (the
+        platforms with the highest and lowest ROI, the first with its interval) and ``find_cost_conversion``, each
+        where the data hold its columns.
+    """
+    spend, revenue, roi = metric("spend"), metric("revenue"), metric("roi")
+    total = money["spend"].sum()
+    found: list[Message] = []
+    if money["revenue"].notna().any():
+        earned = money["revenue"].sum()
+        found.append(Message("find_money", {
+            "spend": spend.text(total, currency=currency), "revenue": revenue.text(earned, currency=currency),
+            "roi": roi.text(earned / total - 1 if total > 0 else None)}))
+        best, worst = _best_and_worst(money, "roi")
+        value, low, high = roi.texts(best["roi"], best["roi_low"], best["roi_high"])
+        found.append(Message("find_roi", {
+            "platform": t.label("platform", best["platform"]), "roi": value, "low": low, "high": high,
+            "worst": t.label("platform", worst["platform"]), "worst_roi": _shown(worst, "roi", currency)}))
+    else:
+        found.append(Message("find_spend", {"spend": spend.text(total, currency=currency)}))
+    if money["cost_per_conversion"].notna().any():
+        best, worst = _best_and_worst(money, "cost_per_conversion", lowest_best=True)
+        found.append(Message("find_cost_conversion", {
+            "platform": t.label("platform", best["platform"]), "cost": _shown(best, "cost_per_conversion", currency),
+            "worst": t.label("platform", worst["platform"]),
+            "worst_cost": _shown(worst, "cost_per_conversion", currency)}))
+    return found
+
+
+def metric_records(metrics: pd.DataFrame | None, money: pd.DataFrame | None, currency: str) -> list[dict]:
+    """The results' ``metrics`` list: each registry metric of each platform with its interval (and currency).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame or None
+        Output of :func:`~socialops.platform_matrix.analysis.platform_metrics` (None without the daily table).
+    money : pandas.DataFrame or None
+        Output of :func:`~socialops.platform_matrix.analysis.money_metrics` (None without spend).
+    currency : str
+        ISO 4217 code of the amounts.
+    """
+    out = []
+    for frame, names in ((metrics, ("engagement_rate", "ctr", "conversion_rate", "cost_per_follower")),
+                         (money, ("spend", "revenue", "roi", "cost_per_conversion"))):
+        if frame is None:
+            continue
+        for name in names:
+            for row in frame.to_dict("records"):
+                if not is_missing(row[name]):
+                    out.append(metric(name).record(row[name], row.get(f"{name}_low"), row.get(f"{name}_high"),
+                                                   currency=currency, platform=row["platform"]))
+    return out
 
 
 # ------------------------------------------------------------------ against the previous period
@@ -698,7 +832,12 @@ def headlines(scored: pd.DataFrame | None, t: Translator, mix: Mapping[str, obje
     return heads
 
 
-def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) -> list[dict]:
+#: The amounts and money ratios of each platform that the ``platforms`` list records.
+MONEY_KEYS = ("spend", "revenue", "roi", "cost_per_conversion")
+
+
+def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None, money: pd.DataFrame | None = None,
+                     currency: str = "CNY") -> list[dict]:
     """The ``platforms`` list of the results contract, in rank order.
 
     Parameters
@@ -708,13 +847,21 @@ def platform_records(scored: pd.DataFrame, cadence: pd.DataFrame | None = None) 
     cadence : pandas.DataFrame, optional
         Output of :func:`~socialops.platform_matrix.posting.posting_cadence`; without it ``posts_per_week``
         and ``cadence_target`` are null.
+    money : pandas.DataFrame, optional
+        Output of :func:`~socialops.platform_matrix.analysis.money_metrics`; without it (no spend) the amounts
+        of :data:`MONEY_KEYS` are null.
+    currency : str
+        ISO 4217 code of the amounts, recorded with them (``currency``).
     """
     keys = ["platform", "score", "rank", "role", "impressions", "engagement_rate", "ctr", "conversion_rate",
             "cost_per_follower"]
     out = []
     cad = cadence.set_index("platform") if cadence is not None else None
-    for rec in scored[keys].to_dict("records"):
+    amounts = scored[["platform"]].merge(money, on="platform", how="left") if money is not None else None
+    for i, rec in enumerate(scored[keys].to_dict("records")):
+        rec |= {k: np.nan if amounts is None else amounts[k].iloc[i] for k in MONEY_KEYS}
         rec = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()}
+        rec["currency"] = currency
         rec["rank"] = int(rec["rank"])
         if cad is not None and rec["platform"] in cad.index:
             row = cad.loc[rec["platform"]]
@@ -741,7 +888,8 @@ def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None,
                     period: tuple[pd.Timestamp, pd.Timestamp], period_days: int, goal: str, *,
                     fit: pd.DataFrame | None = None, cadence: pd.DataFrame | None = None,
                     mix: Mapping[str, object] | None = None, best: list[int] | None = None,
-                    content: pd.DataFrame | None = None) -> dict[str, object]:
+                    content: pd.DataFrame | None = None, metrics: pd.DataFrame | None = None,
+                    money: pd.DataFrame | None = None, currency: str = "CNY") -> dict[str, object]:
     """The chapter's keys of ``CHAPTER.json``; the parts of absent tables are null.
 
     Parameters
@@ -760,6 +908,11 @@ def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None,
         The goal the score served (see :func:`goal_key`).
     fit, cadence, mix, best, content : optional
         Audience fit, posting cadence, content-mix summary, best hours and performance by content type.
+    metrics, money : pandas.DataFrame, optional
+        Outputs of :func:`~socialops.platform_matrix.analysis.platform_metrics` and
+        :func:`~socialops.platform_matrix.analysis.money_metrics`, for the amounts and the ``metrics`` list.
+    currency : str
+        ISO 4217 code of the amounts.
 
     Returns
     -------
@@ -768,7 +921,9 @@ def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None,
     """
     first_day, last_day = period
     return {
-        "platforms": [] if scored is None else platform_records(scored, cadence),
+        "platforms": [] if scored is None else platform_records(scored, cadence, money, currency),
+        "currency": currency,
+        "metrics": metric_records(metrics, money, currency),
         "content_mix": None if mix is None else {k: mix[k] for k in MIX_KEYS},
         "period": {"start": f"{first_day:%Y-%m-%d}", "end": f"{last_day:%Y-%m-%d}", "days": period_days},
         "goal": goal,

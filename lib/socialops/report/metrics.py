@@ -27,7 +27,6 @@ from socialops.report.format import (
     DASH,
     count,
     estimate,
-    interval_digits,
     is_missing,
     money,
     number,
@@ -94,16 +93,18 @@ class Metric:
               currency: str | None = None) -> tuple[str, str, str]:
         """The value and its interval's ends, to the decimals the interval supports (never more than usual).
 
-        Shares and ratios go through :func:`~socialops.report.format.estimate` (ends rounded outward); amounts
-        are written to the digit where the interval's width begins, within the currency's minor units.
+        All go through :func:`~socialops.report.format.estimate` (ends rounded outward); amounts keep to the
+        currency's minor units and carry its code, counts are whole.
         """
         if self.unit in ("share", "ratio"):
             kind = "percent" if self.unit == "share" else "number"
             return estimate(value, low, high, kind, most=self.digits)
-        usual = self._money_digits(currency, None) if self.is_money else 0
-        digits = interval_digits(low, high, most=usual)
-        digits = usual if digits is None else digits
-        return tuple(self.text(v, currency=currency, digits=digits) for v in (value, low, high))
+        if self.unit == "count":
+            return tuple(self.text(v) for v in (value, low, high))
+        code = _currency(self, currency)
+        shown = estimate(value, low, high, "number", most=self._money_digits(code, None))
+        return tuple(text if is_missing(v) else f"{code} {text}" for v, text in zip((value, low, high), shown,
+                                                                                   strict=True))
 
     def record(self, value: float | None, low: float | None = None, high: float | None = None, *,
                currency: str | None = None, **scope: object) -> dict[str, object]:
