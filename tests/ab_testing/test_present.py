@@ -106,13 +106,13 @@ def test_peeking_findings_skip_broken_splits_and_name_the_safe_day(every_verdict
 def test_overview_notes_and_srm_findings(every_verdict):
     analysis = every_verdict
     assert present.overview(analysis) == Message("overview_found", {
-        "n": 4, "names": "bad, flat, good, worse",
-        "controls": "bad → control, flat → A, good → control, worse → holdout"})
+        "n": 4, "names": ("bad", "flat", "good", "worse"),
+        "controls": ("bad → control", "flat → A", "good → control", "worse → holdout")})
     assert present.split_notes({"good/control": 1, "good/new": 1}, analysis) == []
     # the note counts the entries and names the experiments in the data, never the entries (a default written
     # for other data would otherwise name experiments that do not exist)
     assert present.split_notes({"typo/x": 1, "typo/y": 1}, analysis) == [
-        Message("splits_unmatched", {"n": 2, "names": "bad, flat, good, worse"}, "note")]
+        Message("splits_unmatched", {"n": 2, "names": ("bad", "flat", "good", "worse")}, "note")]
     assert present.broken_splits(analysis.srm) == {"bad"}
     found = present.srm_findings(analysis.srm)
     assert [m.key for m in found] == ["srm_mismatch", "srm_all_ok"]

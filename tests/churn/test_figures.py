@@ -114,7 +114,7 @@ def test_winback_rates_give_the_uplift_only_when_it_is_clear(t):
               "uplift": 0.1, "p_value": 0.004, "ci_low": 0.05, "verdict": "ship"}
     ax = figures.winback_rates(effect, t).axes[0]
     assert [round(p.get_height(), 3) for p in ax.patches] == [0.05, 0.15]
-    assert ax.get_title(loc="left") == "The offer brought back 10.0% more customers"
+    assert ax.get_title(loc="left") == "The offer raised the comeback rate by 10.0 percentage points"
     assert [x.get_text() for x in ax.get_xticklabels()] == ["Holdout (no offer)", "Offer sent"]
     ax = figures.winback_rates(effect | {"p_value": 0.2, "ci_low": -0.02, "verdict": "keep_running"}, t).axes[0]
     assert ax.get_title(loc="left") == "The offer made no clear difference to comebacks"

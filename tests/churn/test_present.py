@@ -143,6 +143,8 @@ def test_survival_table(t):
                                       "15.0% – 35.0%", "< 0.001"]
     assert table.iloc[1].tolist() == ["referral: Referred by a friend", 20, 5, "—", "—", "60.0%", "45.0% – 75.0%",
                                       "< 0.001"]
+    zh = present.survival_table({"referred": _split(0.0004)}, 180, Translator("zh", "churn"))
+    assert zh.iloc[1, 0] == "是否经推荐：好友推荐而来"
 
 
 def test_survival_result():
@@ -193,8 +195,8 @@ def test_driver_findings_order_effects_by_evidence_and_flag_drift(t):
                                           "low": "0.50", "high": "0.80"}),
         Message("say_driver_harmful", {"feature": "Spend in the first 30 days (log)", "hr": "1.30", "low": "1.10",
                                        "high": "1.60"}),
-        Message("note_ph_violated", {"features": "Referred by a friend"}, "note"),
-        Message("note_dropped", {"features": "Interactions in the first 30 days (log)"}, "note"),
+        Message("note_ph_violated", {"features": ("Referred by a friend",)}, "note"),
+        Message("note_dropped", {"features": ("Interactions in the first 30 days (log)",)}, "note"),
     ]
 
 
@@ -249,7 +251,7 @@ def test_a_model_that_cannot_answer_is_named_as_such(t, bg):
     assert table["95% interval"].tolist()[2:] == ["not identified", "not identified"]
     assert "not identified" not in table["95% interval"].tolist()[0]
     found = present.bgnbd_findings(bg, "day", t, loose, 1.0)
-    assert found == [Message("say_bgnbd_unidentified", {"params": "a, b", "limit": "1"})]
+    assert found == [Message("say_bgnbd_unidentified", {"params": ("a", "b"), "limit": "1"})]
     text = t(found[0].key, **found[0].values)
     assert "cannot tell who has left" in text and "`max_relative_error`" in text and "%" not in text
     result = present.bgnbd_result(loose, "day", 1.0)
@@ -431,8 +433,10 @@ def test_winback_finding_and_headline(t):
     assert verdict == Message("winback_verdict_winner", {"name": "winback_2026q3", "n_holdout": 100,
                                                          "n_treated": 900, "n_min": 20, "mde_points": "1"})
     assert numbers == Message("say_winback", {
-        "name": "winback_2026q3", "treated": "15.0%", "holdout": "5.0%", "uplift": "10.0%", "low": "5.1%",
-        "high": "14.9%", "p": "= 0.004"})
+        "name": "winback_2026q3", "treated": "15.0%", "holdout": "5.0%", "uplift": "10", "low": "5",
+        "high": "15", "p": "= 0.004"})
+    # a difference of rates, in percentage points to the digit of its interval, never "10.0% more"
+    assert "an uplift of **10 percentage points** (95% interval 5 to 15, p = 0.004)" in t(numbers.key, **numbers.values)
     few = present.winback_finding(EFFECT | {"verdict": "too_few_units", "reason": "too_few_units",
                                             "n_excluded": 3}, "wb")
     assert [m.key for m in few] == ["winback_verdict_too_few_units", "say_winback", "note_winback_excluded"]

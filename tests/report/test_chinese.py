@@ -31,16 +31,6 @@ CHAPTERS = ("01_platform_matrix", "02_lifecycle", "03_ab_testing", "04_churn", "
 CATALOGS = sorted(p.stem for p in MESSAGE_DIR.glob("*.yaml"))
 PLAYBOOK = sorted((ROOT / "playbook" / "zh").glob("*.md"))
 
-#: Chapters 03 and 04 still hold ASCII quotes and column names in their Chinese text (listed when the test runs).
-PENDING = pytest.mark.xfail(reason="chapters 03 and 04: Chinese text not yet revised (ASCII quotes, column names "
-                                   "outside code spans)", strict=False)
-PENDING_NAMES = {"ab_testing", "churn", "03_ab_testing", "04_churn"}
-
-
-def _params(names):
-    return [pytest.param(n, marks=PENDING) if n in PENDING_NAMES else n for n in names]
-
-
 def _markdown_leftovers(rendered: str) -> list[str]:
     """``**`` (or a lone ``*`` pair) CommonMark left as text: emphasis it could not close."""
     text = re.sub(r"<code>.*?</code>", "", rendered, flags=re.S)
@@ -79,7 +69,7 @@ def _entries(name: str) -> dict[str, dict[str, str]]:
     return yaml.safe_load((MESSAGE_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
 
 
-@pytest.mark.parametrize("name", _params(CATALOGS))
+@pytest.mark.parametrize("name", CATALOGS)
 def test_catalog_chinese_reads_as_chinese(name):
     found = {key: problems(entry["zh"]) for key, entry in _entries(name).items()}
     found = {key: lines for key, lines in found.items() if lines}
@@ -113,7 +103,7 @@ def _zh_cells(chapter: str) -> list[tuple[int, str]]:
             if "lang-zh" in c.get("metadata", {}).get("tags", [])]
 
 
-@pytest.mark.parametrize("chapter", _params(CHAPTERS))
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_notebook_chinese_cells_read_as_chinese(chapter):
     md = MarkdownIt("commonmark")
     found = {i: problems(text) + [f"literal **: {s!r}" for s in _markdown_leftovers(md.render(text))]
@@ -149,7 +139,7 @@ def _all_keys() -> set[str]:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("chapter", _params(CHAPTERS))
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_rendered_chinese_edition_reads_as_chinese(chapter, chapter_run):
     run = chapter_run(chapter, lang="zh")
     assert run.exit_code == 0, run.stderr

@@ -196,8 +196,8 @@ def verdict_table(verdicts: pd.DataFrame, t: Translator) -> pd.DataFrame:
 def overview(analysis: Analysis) -> Message:
     """The opening finding: how many experiments, their names and each one's control."""
     return Message("overview_found", {
-        "n": len(analysis.controls), "names": ", ".join(analysis.controls),
-        "controls": ", ".join(f"{e} → {c}" for e, c in analysis.controls.items())})
+        "n": len(analysis.controls), "names": tuple(analysis.controls),
+        "controls": tuple(f"{e} → {c}" for e, c in analysis.controls.items())})
 
 
 def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list[Message]:
@@ -209,7 +209,7 @@ def split_notes(splits: Mapping[str, object] | None, analysis: Analysis) -> list
     unmatched = unmatched_splits(splits, list(analysis.controls))
     if not unmatched:
         return []
-    return [Message("splits_unmatched", {"n": len(unmatched), "names": ", ".join(analysis.controls)}, "note")]
+    return [Message("splits_unmatched", {"n": len(unmatched), "names": tuple(analysis.controls)}, "note")]
 
 
 def srm_findings(srm: pd.DataFrame) -> list[Message]:

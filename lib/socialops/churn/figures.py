@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from socialops.churn.present import holdout_fits, median_stated, winback_significant
 from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
-from socialops.report.format import p_compared, percent
+from socialops.report.format import p_compared, percent, points
 from socialops.report.i18n import Translator
 from socialops.stats.intervals import wilson_interval
 
@@ -194,8 +194,8 @@ def winback_rates(effect: dict, t: Translator) -> Figure:
     Parameters
     ----------
     effect : dict
-        The output of :func:`socialops.churn.analysis.winback_effect`; the title gives the uplift when it is
-        significant.
+        The output of :func:`socialops.churn.analysis.winback_effect`; the title gives the uplift, a difference
+        of two rates and so in percentage points, when it is significant.
     t : Translator
         The report's translator.
     """
@@ -210,7 +210,7 @@ def winback_rates(effect: dict, t: Translator) -> Figure:
         ax.annotate(f"{rate:.1%}", (i, high), xytext=(0, 4), textcoords="offset points", ha="center")
     ax.set_xticks([0, 1], [t("arm_holdout"), t("arm_treated")])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(t("chart_winback", uplift=percent(effect["uplift"])) if winback_significant(effect)
+    ax.set_title(t("chart_winback", uplift=points(effect["uplift"])) if winback_significant(effect)
                  else t("chart_winback_none"), loc="left")
     ax.set_ylabel(t("chart_winback_y"))
     ax.grid(axis="x", visible=False)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from socialops.report.findings import Message
-from socialops.report.format import DASH, number, p_compared, p_value, percent, signed, span
+from socialops.report.format import DASH, estimate, number, p_compared, p_value, percent, signed, span
 from socialops.report.i18n import Translator
 from socialops.stats import decision
 from socialops.stats.rfm import TIERS
@@ -218,7 +218,7 @@ def survival_table(splits: dict[str, dict], at_days: int, t: Translator) -> pd.D
         for group in group_order(segment, med):
             row = med.loc[group]
             rows.append({
-                t.col("segment"): f"{t(f'segment_{segment}')}: {t.label(segment, group)}",
+                t.col("segment"): t("segment_group", segment=t(f"segment_{segment}"), group=t.label(segment, group)),
                 t.col("customers"): int(row["n"]), t.col("churned"): int(row["events"]),
                 t.col("median_days"): number(row["median"]), t.col("median_ci"): span(row["ci_low"], row["ci_high"]),
                 t.col("survival_at", days=at_days): percent(row["survival_at"]),
@@ -347,10 +347,10 @@ def driver_findings(cox: CoxResult, t: Translator) -> list[Message]:
     messages = [Message("note_cox_sample", {"n": cox.n, "events": cox.events}, "note")]
     if cox.excluded:
         messages.append(Message("note_cox_excluded", {"n": cox.excluded}, "note"))
-    messages += [*_effect_findings(hr, t), Message("note_ph_violated", {"features": ", ".join(drifting)}, "note")
+    messages += [*_effect_findings(hr, t), Message("note_ph_violated", {"features": tuple(drifting)}, "note")
                  if drifting else Message("note_ph_ok", kind="note")]
     if cox.dropped:
-        messages.append(Message("note_dropped", {"features": ", ".join(t.label("feature", f) for f in cox.dropped)},
+        messages.append(Message("note_dropped", {"features": tuple(t.label("feature", f) for f in cox.dropped)},
                                 "note"))
     return messages
 
@@ -407,7 +407,7 @@ def bgnbd_findings(fit: BGNBDFit, time_unit: str, t: Translator, mbg: BGNBDFit |
     """
     if mbg is not None and max_relative_error is not None and not model_answers(fit, mbg, max_relative_error):
         loose = dict.fromkeys([*fit.unidentified(max_relative_error), *mbg.unidentified(max_relative_error)])
-        return [Message("say_bgnbd_unidentified", {"params": ", ".join(loose), "limit": f"{max_relative_error:g}"})]
+        return [Message("say_bgnbd_unidentified", {"params": tuple(loose), "limit": f"{max_relative_error:g}"})]
     p = fit.params
     return [Message("say_bgnbd", {"n": fit.n_customers, "every": number(p["alpha"] / p["r"], 1),
                                   "unit": t(f"unit_{time_unit}"), "dropout": percent(p["a"] / (p["a"] + p["b"]))}),
@@ -679,19 +679,21 @@ def comeback_value_notes(effect: dict, value: float) -> list[Message]:
 def winback_finding(effect: dict, name: str) -> list[Message]:
     """The verdict on the uplift, then the comeback rates of both arms and the uplift with its interval and p.
 
+    The uplift is a difference of two rates: it is told in percentage points, to the digit its interval supports.
+
     Returns
     -------
     list of Message
         ``winback_verdict_<reason>`` (with the arm sizes when there are too few customers to judge), then
         ``say_winback``, then a note of the customers left out for lacking an outcome, if any.
     """
+    uplift, low, high = estimate(effect["uplift"], effect["ci_low"], effect["ci_high"], "points")
     found = [Message(f"winback_verdict_{effect['reason']}", {
         "name": name, "n_holdout": effect["n_holdout"], "n_treated": effect["n_treated"],
         "n_min": decision.MIN_UNITS_PER_ARM, "mde_points": f"{100 * decision.DEFAULT_MDE:g}"}),
         Message("say_winback", {
             "name": name, "treated": percent(effect["treated_rate"]), "holdout": percent(effect["holdout_rate"]),
-            "uplift": percent(effect["uplift"]), "low": percent(effect["ci_low"]),
-            "high": percent(effect["ci_high"]), "p": p_compared(effect["p_value"])})]
+            "uplift": uplift, "low": low, "high": high, "p": p_compared(effect["p_value"])})]
     if effect["n_excluded"]:
         found.append(Message("note_winback_excluded", {"n": effect["n_excluded"]}, "note"))
     return found
