@@ -149,6 +149,16 @@ def test_holdout_check_off_or_with_too_few_customers(con):
     check = churn.holdout_check(t, AS_OF, 90)
     assert check.by_frequency is None and check.customers == churn.MIN_HOLDOUT_CUSTOMERS - 1
     assert np.isnan(check.relative_error)
+    assert check.first_purchase == min(pd.Timestamp(ts) for _, ts, _, _ in rows)
+
+
+def test_a_holdout_window_longer_than_the_data_leaves_no_customer_and_finds_the_first_purchase(con):
+    rows = [("u1", "2026-08-01 09:30", "view", None), ("u1", "2026-08-02 10:00", "purchase", 5.0),
+            ("u2", "2026-09-01 12:00", "purchase", 7.0)]
+    t = con.create_table("ev_short", _events(rows, ("user_id", "ts", "event", "amount")), overwrite=True)
+    check = churn.holdout_check(t, AS_OF, 90)
+    assert check.calibration_end < check.first_purchase == pd.Timestamp("2026-08-02 10:00")
+    assert check.customers == 0 and check.by_frequency is None
 
 
 def test_relative_error_without_actual_purchases_is_missing():

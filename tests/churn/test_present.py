@@ -286,10 +286,28 @@ def test_holdout_findings_when_the_check_ran():
         "cut": "2026-07-02", "days": 90, "predicted": "1,900", "actual": "2,000", "gap": "-5.0%"})]
 
 
-def test_holdout_findings_with_too_few_customers():
+def test_holdout_findings_with_too_few_customers_are_a_skipped_section():
     check = _check(ran=False)
+    check.first_purchase = pd.Timestamp("2026-01-05 10:00")
     assert not present.holdout_ran(check)
-    assert present.holdout_findings(check) == [Message("note_holdout_empty", {"cut": "2026-07-02"}, "note")]
+    gap = {"holdout": Message("skip_holdout_few_customers", {"n": 3, "cut": "2026-07-02", "min": 10}, "skip")}
+    assert present.holdout_gap(check) == gap
+    assert present.holdout_findings(check) == [gap["holdout"]]
+
+
+@pytest.mark.parametrize(("first", "longest"), [("2026-07-03 08:00", 88), ("2026-09-30 12:00", 0), (None, 0)])
+def test_a_holdout_window_reaching_before_the_first_purchase_names_the_longest_that_fits(first, longest):
+    # the window of 90 days ends on 2026-09-30 23:59:59: a first purchase 89.7 days earlier leaves 88 whole days
+    check = _check(ran=False)
+    check.first_purchase = None if first is None else pd.Timestamp(first)
+    (reason,) = present.holdout_gap(check).values()
+    assert reason == Message("skip_holdout_before_data", {
+        "days": 90, "cut": "2026-07-02", "start": "—" if first is None else first[:10], "longest": longest}, "skip")
+    assert present.holdout_findings(check) == [reason]
+
+
+def test_no_holdout_gap_when_the_check_ran_or_is_off():
+    assert present.holdout_gap(_check()) == {} == present.holdout_gap(None)
 
 
 def test_holdout_findings_when_the_check_is_off():

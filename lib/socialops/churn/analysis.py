@@ -430,10 +430,15 @@ class HoldoutCheck:
     customers : int
         Customers with a purchase by the end of the calibration period.
     by_frequency : pandas.DataFrame or None
-        The table of :func:`calibration_holdout`; None when fewer than :data:`MIN_HOLDOUT_CUSTOMERS` customers
-        leave nothing to fit.
+        The table of :func:`calibration_holdout`; None when fewer than `min_customers` customers leave nothing
+        to fit.
     actual, predicted : float
         Purchase days in the holdout period, made and predicted (NaN when the check did not run).
+    first_purchase : pandas.Timestamp or None
+        The first purchase of the window, looked up when the check did not run (None without any purchase): a
+        calibration period ending before it is a holdout window longer than the data.
+    min_customers : int
+        Fewest customers before the holdout period on which the check fits the model.
     """
 
     holdout_days: int
@@ -442,6 +447,8 @@ class HoldoutCheck:
     by_frequency: pd.DataFrame | None
     actual: float = float("nan")
     predicted: float = float("nan")
+    first_purchase: pd.Timestamp | None = None
+    min_customers: int = MIN_HOLDOUT_CUSTOMERS
 
     @property
     def relative_error(self) -> float:
@@ -476,7 +483,10 @@ def holdout_check(
     cut = pd.Timestamp(as_of) - pd.Timedelta(days=holdout_days)
     holdout = holdout_summary(events, as_of, holdout_days, time_unit=time_unit)
     if len(holdout) < MIN_HOLDOUT_CUSTOMERS:
-        return HoldoutCheck(holdout_days, cut, len(holdout), None)
+        ev = cut_at(events, as_of)
+        first = ev.filter(ev.event == "purchase").ts.min().execute()
+        return HoldoutCheck(holdout_days, cut, len(holdout), None,
+                            first_purchase=None if pd.isna(first) else pd.Timestamp(first))
     fit = fit_bgnbd(holdout["frequency"], holdout["recency"], holdout["T"])
     table = calibration_holdout(fit, holdout, holdout_days, time_unit=time_unit)
     return HoldoutCheck(holdout_days, cut, len(holdout), table,

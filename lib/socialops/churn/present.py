@@ -443,6 +443,26 @@ def holdout_fits(check: HoldoutCheck) -> bool:
     return abs(check.relative_error) <= HOLDOUT_TOLERANCE
 
 
+def holdout_gap(check: HoldoutCheck | None) -> dict[str, Message]:
+    """Why the holdout check is left out, as ``{"holdout": skip message}``; empty when it ran or is off.
+
+    A holdout window that reaches back to the first purchase or beyond leaves nothing to fit the model on: the
+    message names the window, the first purchase and the longest ``holdout_days`` that leaves data to fit.
+    Otherwise too few customers bought before the window.
+    """
+    if check is None or holdout_ran(check):
+        return {}
+    cut, first = check.calibration_end, check.first_purchase
+    if first is None or cut <= first:
+        as_of = cut + pd.Timedelta(days=check.holdout_days)
+        values = {"days": check.holdout_days, "cut": f"{cut:%Y-%m-%d}",
+                  "start": DASH if first is None else f"{first:%Y-%m-%d}",
+                  "longest": 0 if first is None else max((as_of - first).days - 1, 0)}
+        return {"holdout": Message("skip_holdout_before_data", values, "skip")}
+    return {"holdout": Message("skip_holdout_few_customers", {"n": check.customers, "cut": f"{cut:%Y-%m-%d}",
+                                                              "min": check.min_customers}, "skip")}
+
+
 def holdout_findings(check: HoldoutCheck | None) -> list[Message]:
     """What the holdout check says: predicted against actual purchase days, or why it did not run.
 
@@ -457,9 +477,9 @@ def holdout_findings(check: HoldoutCheck | None) -> list[Message]:
     """
     if check is None:
         return [Message("note_no_holdout", kind="note")]
-    cut = f"{check.calibration_end:%Y-%m-%d}"
     if not holdout_ran(check):
-        return [Message("note_holdout_empty", {"cut": cut}, "note")]
+        return list(holdout_gap(check).values())
+    cut = f"{check.calibration_end:%Y-%m-%d}"
     return [Message("say_holdout", {"cut": cut, "days": check.holdout_days, "predicted": number(check.predicted),
                                     "actual": number(check.actual),
                                     "gap": signed(check.relative_error, 1, 100, "%", missing=DASH)})]
