@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Tools the benchmark runs, each in a fresh process. ``*_bgnbd`` compute the BG/NBD summary alone.
-TOOLS = ("socialops", "socialops_bgnbd", "pandas", "lifetimes")
+#: Tools the benchmark runs on the events, each in a fresh process. ``*_bgnbd`` compute the BG/NBD summary alone;
+#: ``floor`` is one scan of the file (`socialops.bench.sql_baseline.floor_scan`), the least any tool can do.
+TOOLS = ("socialops", "socialops_bgnbd", "pandas", "polars", "duckdb_sql", "floor", "lifetimes")
+#: Tools that compute the four outputs, compared with socialops by their digests.
+OUTPUT_TOOLS = ("pandas", "polars", "duckdb_sql")
 BGNBD_COLUMNS = ("frequency", "recency", "T")
 
 
@@ -189,6 +192,75 @@ def run_pandas(data_dir: Path, as_of: pd.Timestamp) -> dict:
 
     ev = baseline.read_events(_events_file(data_dir))
     return digest(**pandas_frames(ev, as_of))
+
+
+# ------------------------------------------------------------------------------------------------ polars, SQL
+def cohort_grid(cells: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The cohort table from its cells, as the other tools give it.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Columns cohort (first-purchase month as year × 12 + month − 1), offset (months since) and users.
+    as_of : pandas.Timestamp
+        End of the observation window: offsets after its month are NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index cohort "YYYY-MM", columns size, 0, 1, …: the share of each cohort buying in each later month.
+    """
+    grid = cells.pivot_table(index="cohort", columns="offset", values="users", aggfunc="sum", fill_value=0)
+    last_month = as_of.year * 12 + as_of.month - 1
+    span = last_month - int(grid.index.min()) + 1
+    grid = grid.reindex(columns=range(span), fill_value=0)
+    rates = grid.div(grid[0], axis=0).astype(float)
+    beyond = grid.index.to_numpy()[:, None] + range(span) > last_month
+    rates = rates.mask(beyond)
+    rates.insert(0, "size", grid[0])
+    rates.index = pd.Index([f"{c // 12:04d}-{c % 12 + 1:02d}" for c in grid.index], name="cohort")
+    return rates
+
+
+def run_polars(data_dir: Path, as_of: pd.Timestamp) -> dict:
+    """The four outputs by lazy polars on its streaming engine (`socialops.bench.polars_baseline`); the `digest`."""
+    from socialops.bench import polars_baseline
+
+    out = polars_baseline.outputs(_events_file(data_dir), as_of)
+    return digest(
+        stages=out["stages"].to_pandas().set_index("stage")["users"],
+        rfm_cells=out["rfm_cells"].to_pandas(),
+        cohorts=cohort_grid(out["cohort_cells"].to_pandas(), as_of),
+        bgnbd=out["bgnbd"].select(BGNBD_COLUMNS).to_pandas(),
+    )
+
+
+def run_sql(data_dir: Path, as_of: pd.Timestamp, threads: int = 2, memory_limit: str = "3GB") -> dict:
+    """The four outputs by hand-written DuckDB SQL (`socialops.bench.sql_baseline`); the `digest`."""
+    from socialops.bench import sql_baseline
+
+    con = sql_baseline.connect(threads, memory_limit)
+    try:
+        out = sql_baseline.outputs(con, _events_file(data_dir), as_of)
+    finally:
+        con.close()
+    return digest(
+        stages=out["stages"].set_index("stage")["users"],
+        rfm_cells=out["rfm_cells"],
+        cohorts=cohort_grid(out["cohort_cells"], as_of),
+        bgnbd=out["bgnbd"],
+    )
+
+
+def run_floor(data_dir: Path, threads: int = 2, memory_limit: str = "3GB") -> dict:
+    """One DuckDB scan of the events file (`socialops.bench.sql_baseline.floor_scan`): ``{"floor": …}``."""
+    from socialops.bench import sql_baseline
+
+    con = sql_baseline.connect(threads, memory_limit)
+    try:
+        return {"floor": sql_baseline.floor_scan(con, _events_file(data_dir))}
+    finally:
+        con.close()
 
 
 # ------------------------------------------------------------------------------------------------ lifetimes
