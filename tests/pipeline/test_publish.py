@@ -1,4 +1,5 @@
-"""Rendering and publishing: one language, no code for clients, scrubbed metadata, atomic files, index links."""
+"""Rendering and publishing: one language, no code for clients, scrubbed metadata, atomic files, index links,
+links between the chapters of a run."""
 
 from __future__ import annotations
 
@@ -202,3 +203,24 @@ def test_index_lists_chapters_left_out_with_what_they_lack_and_no_link(tmp_path,
     assert reason in cards[0] and "href" not in cards[0]
     assert ("events" in cards[1]) and "status-left-out" in cards[1]
     assert "05_crisis_postmortem.html" in cards[2]
+
+
+def test_index_links_each_chapter_of_the_run_to_the_one_before_and_after_it(tmp_path):
+    page = publish.render_html(executed_notebook(), lang="en", audience="client", title="Test")
+    ok = ("01_platform_matrix", "02_lifecycle", "04_churn")
+    for chapter in ok:
+        (tmp_path / f"{chapter}.html").write_text(page, encoding="utf-8")
+        (tmp_path / f"{chapter}.json").write_text("{}", encoding="utf-8")
+    error = publish.error_page(title="A/B testing", lang="en", detail="cell 3")
+    (tmp_path / "03_ab_testing.html").write_text(error, encoding="utf-8")
+    publish.write_index(tmp_path, lang="en", statuses={**dict.fromkeys(ok, "ok"), "03_ab_testing": "failed"})
+
+    def neighbours(chapter):
+        text = (tmp_path / f"{chapter}.html").read_text(encoding="utf-8")
+        return (re.findall(r'class="so-previous" href="([^"]+)"', text), re.findall(r'class="so-next" href="([^"]+)"', text))
+
+    assert neighbours("01_platform_matrix") == ([], ["02_lifecycle.html"])
+    assert neighbours("02_lifecycle") == (["01_platform_matrix.html"], ["04_churn.html"])  # the failed one skipped
+    assert neighbours("04_churn") == (["02_lifecycle.html"], [])
+    assert (tmp_path / "03_ab_testing.html").read_text(encoding="utf-8") == error
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left

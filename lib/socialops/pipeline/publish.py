@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 try:
@@ -29,6 +30,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from socialops.chapters import CHAPTERS
+from socialops.pipeline import chapter_page, summary_page
 from socialops.report import masking
 from socialops.report.i18n import LANGUAGES, Translator
 
@@ -95,14 +97,17 @@ def executed_cell_error(nb) -> tuple[int, str, str] | None:
     return None
 
 
-def render_html(nb, *, lang: str, audience: str, title: str) -> str:
+def render_html(nb, *, lang: str, audience: str, title: str, warnings: Sequence[object] = ()) -> str:
     """Render an executed notebook to HTML for one language and audience.
 
     The other language's narrative cells and the parameter cells are removed; for the client audience no code
-    is shown at all.
+    is shown at all, nor anything a cell wrote to standard error, and the cells tagged ``methods`` move into a
+    collapsed Methods appendix (`chapter_page.lay_out`). The analyst edition's appendix lists `warnings`.
     """
     nb = copy.deepcopy(nb)
     _header_first(nb)
+    if audience == "client":
+        drop_stderr(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = join_cjk_lines(cell.source)
@@ -125,7 +130,60 @@ def render_html(nb, *, lang: str, audience: str, title: str) -> str:
         exporter.exclude_input_prompt = False
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
+    body = chapter_page.lay_out(body, lang=lang, audience=audience, warnings=warnings)
     return body.replace("</head>", STYLE + "</head>", 1)
+
+
+def stderr_texts(nb) -> list[str]:
+    """What the code cells of an executed notebook wrote to standard error (warnings, log lines), each once."""
+    texts: list[str] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = "".join(output.get("text", "")).strip()
+                if text and text not in texts:
+                    texts.append(text)
+    return texts
+
+
+def drop_stderr(nb) -> None:
+    """Remove, in place, every output written to standard error: a client report shows no warning or log line."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+def run_warnings(nb, results: Path, *, audience: str) -> list[object]:
+    """The run's warnings: the results' ``warnings`` with what the cells wrote to standard error added to them.
+
+    The added lines are written back into `results` (masked for the client audience), so the JSON holds every
+    warning that the client report leaves out.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+    results : Path
+        The chapter's ``results.json`` in its staging folder (absent when the notebook did not finish).
+    audience : str
+        ``client`` or ``analyst``.
+
+    Returns
+    -------
+    list
+        The warnings, as the results now hold them.
+    """
+    if not results.exists():
+        return []
+    document = json.loads(results.read_text(encoding="utf-8"))
+    warnings = list(document.get("warnings") or [])
+    stray = [masking.mask_text(text) if audience == "client" else text for text in stderr_texts(nb)]
+    added = [text for text in stray if text not in warnings]
+    if added:
+        document["warnings"] = warnings = warnings + added
+        write_text_atomic(results, json.dumps(document, indent=2, ensure_ascii=False))
+    return warnings
 
 
 def join_cjk_lines(text: str) -> str:
@@ -388,7 +446,11 @@ def write_summary_deck(out_dir: Path, *, lang: str, client: str = "") -> Path:
 
 def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: str = "",
                 left_out: dict[str, list[str]] | None = None) -> Path:
-    """Write ``index.html`` linking every chapter report found in ``out_dir`` with its headline figures.
+    """Write ``index.html``, the one-page summary of the reports in ``out_dir``, and link this run's chapters.
+
+    The page (`summary_page.page`) gives the period covered, the decisions to take and each chapter's findings,
+    each linked to the section of the report behind it. Each chapter page this run published gets its links to
+    the previous and the next of them (`link_chapters`).
 
     Parameters
     ----------
@@ -406,52 +468,26 @@ def write_index(out_dir: Path, *, lang: str, statuses: dict[str, str], client: s
         Chapter id → what it lacks (``["events"]``), for the chapters a whole-folder run left out: each is
         listed with that reason, without a link (a report found from an earlier run was made on other data).
     """
-    t = Translator(lang)
-    cards = []
-    for chapter in CHAPTERS:
-        if chapter in (left_out or {}):
-            cards.append(_left_out_card(t, chapter, left_out[chapter]))
-            continue
-        report, results = out_dir / f"{chapter}.html", out_dir / f"{chapter}.json"
-        status = statuses.get(chapter, "interrupted")
-        if status == "interrupted":  # the chapter's set is as an earlier run left it: an error page stands alone
-            if not report.exists():
-                continue
-            status = "ok" if results.exists() else "failed"
-        headline = []
-        if status == "ok" and results.exists():
-            headline = json.loads(results.read_text(encoding="utf-8")).get("headline", [])
-        items = "".join(f"<li><span>{html.escape(h['label'])}</span> <strong>{html.escape(h['value'])}</strong></li>"
-                        for h in headline)
-        label = t(f"index_status_{status}") if status != "ok" else t("index_open")
-        cards.append(
-            f'<section class="card"><h2><a href="{html.escape(report.name)}">{html.escape(chapter[:2])} · '
-            f"{html.escape(t(f'ch_{chapter}'))}</a></h2><ul>{items}</ul>"
-            f'<p class="status status-{status}"><a href="{html.escape(report.name)}">{html.escape(label)}</a></p>'
-            "</section>"
-        )
-    title = t("index_title") + (f" · {client}" if client else "")
-    page = (
-        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
-        "<style>body{font-family:'Inter','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;"
-        "max-width:62em;margin:2em auto;padding:0 1em;color:#1a202c}h1{border-bottom:3px solid #2b6cb0;"
-        "padding-bottom:.3em}.card{border:1px solid #e2e8f0;border-radius:8px;padding:.8em 1.2em;margin:1em 0}"
-        ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(19em,1fr));gap:1em}"
-        ".card{margin:0}.card h2{margin:.2em 0 .5em 0;font-size:1.2em}.card a{color:#2b6cb0;text-decoration:none}"
-        ".card ul{list-style:none;padding:0;margin:.4em 0}.card li{margin:.35em 0}"
-        ".card li span{display:block;color:#4a5568;font-size:.85em}.card li strong{font-size:1.15em}"
-        ".status-failed a,.status-timeout a{color:#c53030;font-weight:600}.status-left-out{color:#718096}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(t('index_intro'))}</p>"
-        f'<div class="cards">{"".join(cards)}</div></body></html>'
-    )
+    link_chapters(out_dir, [c for c in CHAPTERS if statuses.get(c) == "ok"], lang=lang)
     path = out_dir / "index.html"
-    write_text_atomic(path, page)
+    write_text_atomic(path, summary_page.page(out_dir, lang=lang, statuses=statuses, client=client,
+                                              left_out=left_out))
     return path
 
 
-def _left_out_card(t: Translator, chapter: str, lacking: list[str]) -> str:
-    """The index card of a chapter left out: its name and the tables it lacks."""
-    tables = t("index_and").join(t("index_or").join(item.split(" or ")) for item in lacking)
-    return (f'<section class="card"><h2>{html.escape(chapter[:2])} · {html.escape(t(f"ch_{chapter}"))}</h2>'
-            f'<p class="status status-left-out">{html.escape(t("index_left_out", tables=tables))}</p></section>')
+def link_chapters(out_dir: Path, chapters: list[str], *, lang: str) -> None:
+    """Give each of `chapters` (in order; those published by one run) links to the one before and after it.
+
+    Done under the folder's lock, so that a page is never rewritten over a set another run has just published.
+    """
+    t = Translator(lang)
+    with _folder_lock(out_dir):
+        for i, chapter in enumerate(chapters):
+            report = out_dir / f"{chapter}.html"
+            if not report.exists():
+                continue
+            text = report.read_text(encoding="utf-8")
+            linked = chapter_page.with_chapter_links(text, t, chapters[i - 1] if i else None,
+                                                     chapters[i + 1] if i + 1 < len(chapters) else None)
+            if linked != text:
+                write_text_atomic(report, linked)

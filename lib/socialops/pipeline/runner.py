@@ -262,7 +262,9 @@ def _stage_report(job: ChapterJob, stage: Path, nb, t: Translator) -> Path:
     from socialops.pipeline import publish
 
     audience = job.params.get("audience", "client")
-    html_text = publish.render_html(nb, lang=t.lang, audience=audience, title=t(f"ch_{job.chapter}"))
+    warnings = publish.run_warnings(nb, stage / "results.json", audience=audience)
+    html_text = publish.render_html(nb, lang=t.lang, audience=audience, title=t(f"ch_{job.chapter}"),
+                                    warnings=warnings)
     if audience == "client":
         nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
     return publish.stage_report(stage, job.chapter, html_text=html_text, notebook=nb)
