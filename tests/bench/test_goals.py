@@ -99,10 +99,10 @@ def test_the_readme_block_is_rewritten_and_nothing_else(tmp_path):
     rows = goals.evaluate({"fits": {"bgnbd": {"fit_s": 3.0}}})
     machine = {"cpus": 2, "memory_gb": 24.0, "load_average_start": [1.0], "load_average_end": [1.2],
                "duckdb": "1.5.6", "polars": "2.1.0"}
-    assert goals.update_readme(readme, rows, machine, "2026-12-07")
+    assert goals.update_readme(readme, rows, machine, "2026-12-07", [1_031_000, 10_100_000])
     text = readme.read_text(encoding="utf-8")
     assert text.startswith(before) and text.endswith(after) and "old figures" not in text
-    assert "on 2026-12-07: 2 cores, 24.0 GB, load average 1.0–1.2" in text
+    assert "on 2026-12-07 (events: 1.03M, 10.1M): 2 cores, 24.0 GB, load average 1.0–1.2" in text
     assert goals.markdown_table(rows) in text
     plain = tmp_path / "PLAIN.md"
     plain.write_text("no block\n", encoding="utf-8")

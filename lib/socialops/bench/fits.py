@@ -87,11 +87,14 @@ def cox_rows(customers: pd.DataFrame, first_days: int = COX_FIRST_DAYS) -> pd.Da
 
 
 def ensure_cox_rows(folder: Path, as_of: pd.Timestamp, threads: int = 2, memory_limit: str = "3GB") -> Path:
-    """``folder/cox-rows.parquet``: the Cox rows of the folder's events (`cox_rows`), made once and reused."""
+    """``<folder>-cox-rows.parquet`` beside the folder: the Cox rows of its events (`cox_rows`), made once and reused.
+
+    Beside, not inside: a file in the data folder would be one more table to ``socialops run``.
+    """
     from socialops.churn.customers import customer_summary
     from socialops.inputs.workspace import open_workspace
 
-    path = Path(folder) / "cox-rows.parquet"
+    path = Path(folder).with_name(Path(folder).name + "-cox-rows.parquet")
     if not path.is_file():
         with open_workspace(folder, ["events"], threads=threads, memory_limit=memory_limit) as ws:
             customers = customer_summary(ws.table("events"), as_of)

@@ -156,8 +156,10 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(path: Path, rows: list[dict], machine: dict, date: str) -> bool:
+def update_readme(path: Path, rows: list[dict], machine: dict, date: str, events: list[int] = ()) -> bool:
     """Rewrite the goals block of the README at `path` (between `README_START` and `README_END`).
+
+    `events` are the sizes run (their rows), named in the block's first line with the machine and its load.
 
     Returns
     -------
@@ -169,8 +171,10 @@ def update_readme(path: Path, rows: list[dict], machine: dict, date: str) -> boo
     if not block.search(text):
         return False
     load = "–".join(str(machine.get(k, ["?"])[0]) for k in ("load_average_start", "load_average_end"))
-    intro = (f"Measured by `make bench` on {date}: {machine.get('cpus')} cores, {machine.get('memory_gb')} GB, "
-             f"load average {load}, DuckDB {machine.get('duckdb')}, polars {machine.get('polars')}.")
+    sizes = ", ".join(f"{rows / 1e6:.3g}M" for rows in events) or "none"
+    intro = (f"Measured by `make bench` on {date} (events: {sizes}): {machine.get('cpus')} cores, "
+             f"{machine.get('memory_gb')} GB, load average {load}, DuckDB {machine.get('duckdb')}, "
+             f"polars {machine.get('polars')}.")
     body = f"{README_START}\n{intro}\n\n{markdown_table(rows)}\n{README_END}"
     Path(path).write_text(block.sub(lambda _: body, text), encoding="utf-8")
     return True

@@ -258,8 +258,9 @@ def run_benchmark(sizes, out: Path, *, data_root: Path | None = None, tools=TOOL
     draw_chart(report, out.with_suffix(".png"))
     console.print(summary_table(report))
     console.print(goals_table(report["goals"]))
+    events = [entry["rows"] for entry in report["sizes"].values()]
     if readme is not None and not update_readme(readme, report["goals"], report["machine"],
-                                                time.strftime("%Y-%m-%d", time.gmtime())):
+                                                time.strftime("%Y-%m-%d", time.gmtime()), events):
         console.print(f"[yellow]{readme} has no goals block; not rewritten[/yellow]")
     return report
 
@@ -278,9 +279,10 @@ def _measure_size(size: int, data_root: Path, tools, threads: int, memory_limit:
             entry[tool] = {"skipped": f"in-memory tools are not run above {IN_MEMORY_MAX_ROWS:,} events"}
             continue
         with console.status(f"{size:,} events: {tool}"):
+            source = folder
             if tool.startswith("cox_"):
-                ensure_cox_rows(folder, pd.Timestamp(as_of), threads=threads, memory_limit=memory_limit)
-            entry[tool] = run_tool(tool, folder, as_of, threads=threads, memory_limit=memory_limit)
+                source = ensure_cox_rows(folder, pd.Timestamp(as_of), threads=threads, memory_limit=memory_limit)
+            entry[tool] = run_tool(tool, source, as_of, threads=threads, memory_limit=memory_limit)
         if "error" in entry[tool]:
             console.print(f"[red]{tool} at {size:,}: {entry[tool]['error']}[/red]")
     if chapters:

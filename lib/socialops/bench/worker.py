@@ -2,8 +2,9 @@
 
 ``python -m socialops.bench.worker TOOL DATA_DIR AS_OF RESULT_JSON [--threads N] [--memory-limit M]`` computes
 the tool's outputs and writes ``{"digest": …, "phases": {"import_s": …, "compute_s": …}}`` to RESULT_JSON.
-The fits (``FIT_TOOLS``) read their rows from DATA_DIR instead: the simulated customers' Parquet file for
-``fit_bgnbd`` (whose AS_OF is ``-``), the events folder holding ``cox-rows.parquet`` for the Cox fits.
+The fits (``FIT_TOOLS``) read their rows from a Parquet file given as DATA_DIR instead: the simulated customers
+for ``fit_bgnbd`` (whose AS_OF is ``-``), the churn chapter's rows (`socialops.bench.fits.ensure_cox_rows`) for the
+Cox fits.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def compute(tool: str, data_dir: Path, as_of, threads: int, memory_limit: str) -
         "floor": lambda: tasks.run_floor(data_dir, **engine),
         "lifetimes": lambda: tasks.run_lifetimes(data_dir, as_of),
         "fit_bgnbd": lambda: fits.run_bgnbd_fit(data_dir),
-        "cox_socialops": lambda: fits.run_cox(data_dir / "cox-rows.parquet", "socialops"),
-        "cox_lifelines": lambda: fits.run_cox(data_dir / "cox-rows.parquet", "lifelines"),
+        "cox_socialops": lambda: fits.run_cox(data_dir, "socialops"),
+        "cox_lifelines": lambda: fits.run_cox(data_dir, "lifelines"),
     }
     return runs[tool]()
 
