@@ -173,3 +173,22 @@ def test_every_numeric_parameter_has_a_range_and_a_value_outside_is_refused():
         resolve(declared, overrides=["mde=0.9"])
     # the combination that stopped the planning cell (no room for the change above the rate) now plans downwards
     assert resolve(declared, overrides=["baseline_rate=0.995", "mde=0.01"])["mde"] == 0.01
+
+
+def test_the_summary_states_each_planted_verdict_and_its_action(run, truths):
+    doc = run.json
+    found = {f["value"]["experiment_id"]: f for f in doc["summary"]}
+    assert [f["value"]["reason"] for f in doc["summary"]] == ["winner", "winner", "srm", "no_effect"]
+    title = found["title_summer"]["value"]
+    assert title["ci_low"] < truths["ab_testing"]["title_summer"]["abs_lift"] < title["ci_high"]
+    assert title["abs_diff"] == _row(run, "title_summer")["abs_diff"]
+    assert found["invite_campaign"]["value"]["reason"] == "srm" and found["push_time"]["value"]["verdict"] == "stop"
+    actions = {a["where"]: a for a in doc["actions"]}
+    assert (actions["title_summer"]["key"], actions["title_summer"]["priority"]) == ("act_ship", "high")
+    assert actions["title_summer"]["expected"]["low"] == title["ci_low"]
+    assert (actions["invite_campaign"]["key"], actions["invite_campaign"]["expected"]) == ("act_fix_split", None)
+    assert actions["push_time"]["key"] == "act_keep_control"
+    # the segments section is left out of the samples (no platform column): the summary says what to add
+    page = run.html
+    assert page.index(found["title_summer"]["text"].split(".")[0]) < page.index("<h2")
+    assert page.index("More data would add findings") < page.index("<h2")

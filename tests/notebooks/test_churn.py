@@ -198,3 +198,30 @@ def test_every_numeric_parameter_has_a_range_and_a_value_outside_is_refused():
     for bad in ("churn_days=-5", "churn_days=1000000000", "holdout_days=-1", "p_alive_below=1.5"):
         with pytest.raises(ParameterError, match=bad.split("=")[0]):
             resolve(declared, overrides=[bad])
+
+
+def test_the_summary_opens_the_report_with_the_planted_effects_and_their_actions(chapter_run, truths):
+    run = chapter_run(CHAPTER)
+    doc = run.json
+    found = {f["key"]: f for f in doc["summary"]}
+    assert list(found)[:3] == ["sum_at_risk", "sum_winback_winner", "sum_money_unclear"]
+    assert len(doc["summary"]) <= 5 and "sum_referral" in found
+    assert found["sum_at_risk"]["value"] == doc["at_risk_users"] > 0
+    uplift = found["sum_winback_winner"]["value"]
+    planted = truths["ab_testing"]["winback_2026q3"]["uplift"]
+    assert uplift["ci_low"] < planted < uplift["ci_high"] and uplift["uplift"] == doc["winback"]["uplift"]
+    referral = found["sum_referral"]["value"]
+    assert referral["ci_low"] < truths["churn"]["referred_hazard_ratio"] < referral["ci_high"] < 1
+    # the money: the net's interval spans zero, so the offer is neither said to pay nor to lose
+    net = found["sum_money_unclear"]["value"]
+    assert net["net_low"] < 0 < net["net_high"] and "sum_money_pays" not in found
+    actions = {a["key"]: a for a in doc["actions"]}
+    assert [a["priority"] for a in doc["actions"]] == sorted((a["priority"] for a in doc["actions"]),
+                                                             key=["high", "medium", "low"].index)
+    contact = actions["act_contact_list"]
+    assert contact["priority"] == "high" and contact["expected"]["estimate"] == doc["winback"]["uplift"]
+    assert actions["act_offer_extend"]["expected"]["low"] == doc["winback"]["economics"]["net_low"]
+    assert "act_offer_keep" not in actions and "act_referral" in actions
+    # first on the page: the findings and the action table come before the first section
+    page = run.html
+    assert page.index(found["sum_at_risk"]["text"].split(".")[0]) < page.index(contact["what"]) < page.index("<h2")
