@@ -37,6 +37,9 @@ from socialops.pipeline.runner import (
 from socialops.report.masking import MaskKeyError, mask_key
 
 EXIT_UNEXPECTED = 1
+DEFAULT_DATA = "data/samples"
+DATA_HELP = ("the input tables: a folder; a folder the engine reads (s3://bucket/prefix, hdfs://…); or the engine's "
+             "own tables, db:SCHEMA (named as in the contract)")
 EXIT_CODES = ("Exit codes: 0 every chapter succeeded; 1 an unexpected error (a bug: --debug shows where); "
               "2 invalid parameters, data, engine or output folder (nothing ran); 3 a chapter failed; "
               "4 a chapter timed out or its kernel died; 130 or 143 stopped by Ctrl-C or SIGTERM (stopped chapters "
@@ -106,15 +109,51 @@ def _chapters(names: list[str] | None) -> list[str]:
         _fail(str(error.args[0]))
 
 
-def _data_dir(data: Path, out_dir: Path | None = None) -> Path:
-    if not data.is_dir():
+def _data_dir(data: str | None, out_dir: Path | None = None, tables: dict | None = None) -> str:
+    """The data source as the chapters receive it: a folder resolved, a URL or ``db:…`` as written.
+
+    `tables` is the params file's ``tables:`` mapping, which adds tables of the engine (``--data`` then is
+    ``db:SCHEMA`` or not given).
+    """
+    from socialops.inputs.sources import SourceError, parse_source, with_tables
+
+    try:
+        source = parse_source(data) if data is not None or not tables else None
+        if tables:
+            source = with_tables(source, tables)
+    except SourceError as error:
+        _fail(str(error))
+    if source.folder is None:
+        return source.text
+    if not source.folder.is_dir():
         _fail(f"data folder {data} does not exist")
-    data = data.resolve()
+    folder = source.folder.resolve()
     # resolved, so a symbolic link or a ../ path to the inputs is caught too
-    if out_dir is not None and out_dir.resolve().is_relative_to(data):
-        _fail(f"the output folder {out_dir} is or lies inside the data folder {data}; reports never go among "
+    if out_dir is not None and out_dir.resolve().is_relative_to(folder):
+        _fail(f"the output folder {out_dir} is or lies inside the data folder {folder}; reports never go among "
               "the inputs")
-    return data
+    return str(folder)
+
+
+def _split_params_file(params_file: Path | None, scratch: Path) -> tuple[Path | None, dict | None]:
+    """The params file without its ``tables:`` mapping (a copy under `scratch`, same name), and the mapping."""
+    import yaml
+
+    if params_file is None:
+        return None, None
+    try:
+        data = yaml.load(params_file.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
+    except (OSError, yaml.YAMLError):
+        return params_file, None  # the parameter reader says what is wrong with it
+    if not isinstance(data, dict) or "tables" not in data:
+        return params_file, None
+    tables = data.pop("tables")
+    if not isinstance(tables, dict) or not tables:
+        _fail(f"{params_file.name}: tables: must map contract tables to the engine's tables, e.g. "
+              "events: analytics.user_events")
+    rest = scratch / params_file.name
+    rest.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return rest, tables
 
 
 @app.command(epilog=EXIT_CODES)
@@ -122,8 +161,9 @@ def run(
     chapters: Annotated[list[str] | None, typer.Argument(
         help="chapters to run (id or short name), each of which must find its tables; none = every chapter whose "
              "required tables are in the data folder")] = None,
-    data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
-    params_file: Annotated[Path | None, typer.Option("--params", help="YAML file of parameter values")] = None,
+    data: Annotated[str | None, typer.Option("--data", help=DATA_HELP)] = None,
+    params_file: Annotated[Path | None, typer.Option(
+        "--params", help="YAML file of parameter values (and a tables: mapping of the engine's tables)")] = None,
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="name=value, repeatable")] = None,
     lang: Annotated[str | None, typer.Option(help="report language: en or zh")] = None,
     client: Annotated[str | None, typer.Option(help="client name shown in the report header")] = None,
@@ -143,17 +183,19 @@ def run(
     """
     skip_slow_optional_imports()
     selected = _chapters(chapters)
-    data_dir = _data_dir(data, out_dir)
-    _check_out(out_dir)
-    _allow_outside(allow_outside_links)
     if params_file is not None and not params_file.is_file():
         _fail(f"parameter file {params_file} does not exist")
-    flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": str(data_dir)}
-    values = _parameter_values(selected, params_file, param or [], flags)
+    with tempfile.TemporaryDirectory(prefix="socialops-params-") as scratch:
+        params_file, tables = _split_params_file(params_file, Path(scratch))
+        data_dir = _data_dir(data if data is not None or tables else DEFAULT_DATA, out_dir, tables)
+        _check_out(out_dir)
+        _allow_outside(allow_outside_links)
+        flags = {"lang": lang, "client": client, "audience": audience, "engine": engine, "data_dir": data_dir}
+        values = _parameter_values(selected, params_file, param or [], flags)
     for chapter_values in values.values():
         if "engine" in chapter_values:  # notebooks, JSON and logs get the URL redacted
             chapter_values["engine"] = for_chapters(chapter_values["engine"])
-    left_out = {} if chapters else _leave_out(data_dir)
+    left_out = {} if chapters else _leave_out(data_dir, next(iter(values.values())).get("engine", "duckdb"))
     selected = [c for c in selected if c not in left_out]
     _check_data(data_dir, selected, values)
     mask_key()  # an unusable masking key stops the run here (exit 2), not in every chapter's kernel
@@ -168,11 +210,14 @@ def run(
     raise typer.Exit(overall_code(outcomes))
 
 
-def _leave_out(data_dir: Path) -> dict[str, list[str]]:
-    """The chapters a whole-folder run leaves out, each told with what it lacks; exit 2 when none can run."""
+def _leave_out(data_dir: str, engine: str) -> dict[str, list[str]]:
+    """The chapters a whole-source run leaves out, each told with what it lacks; exit 2 when none can run."""
     from socialops.inputs import contract
 
-    runnable, left_out = contract.chapter_coverage(data_dir)
+    try:
+        runnable, left_out = contract.chapter_coverage(data_dir, engine=engine)
+    except (EngineError, ReadError) as error:
+        _fail(str(error))
     lines = [contract.left_out_line(chapter, lacking) for chapter, lacking in left_out.items()]
     if not runnable:
         _fail(f"no chapter can run on {data_dir}: add the tables they need\n" + "\n".join(lines))
@@ -222,7 +267,7 @@ def _parameter_values(selected: list[str], params_file: Path | None, overrides: 
         _fail(str(error))
 
 
-def _check_data(data_dir: Path, selected: list[str], values: dict[str, dict]) -> None:
+def _check_data(data_dir: str, selected: list[str], values: dict[str, dict]) -> None:
     """Check the data against the contract and each chapter's parameters; exit 2 listing every problem."""
     from socialops.inputs import contract
     from socialops.pipeline import preflight
@@ -295,15 +340,19 @@ def validate(
     chapters: Annotated[list[str] | None, typer.Argument(
         help="chapters whose tables to check, each of which must find them; none = every chapter whose required "
              "tables are in the data folder (the others listed with what they lack)")] = None,
-    data: Annotated[Path, typer.Option("--data", help="folder holding the input tables")] = Path("data/samples"),
+    data: Annotated[str, typer.Option("--data", help=DATA_HELP)] = DEFAULT_DATA,
+    engine: Annotated[str, typer.Option(
+        help="where the checks run (and the tables are, for db:): duckdb, spark, or an Ibis connection URL; "
+             "write $NAME for a secret")] = "duckdb",
     allow_outside_links: AllowOutside = False,
     debug: Debug = False,
 ) -> None:
-    """Check a data folder against the data contract and list every failure."""
+    """Check a data source against the data contract and list every failure."""
     from socialops.inputs import contract
 
     _allow_outside(allow_outside_links)
-    report = contract.validate(_data_dir(data), chapters=_chapters(chapters) if chapters else None)
+    report = contract.validate(_data_dir(data), chapters=_chapters(chapters) if chapters else None,
+                               engine=engine)
     if not report.ok:
         err.print(redact(report.format()), highlight=False, markup=False)
         raise typer.Exit(EXIT_INVALID)

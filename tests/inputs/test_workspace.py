@@ -12,8 +12,9 @@ import pytest
 
 from socialops.inputs.engine import connect
 from socialops.inputs.readers import ALLOW_OUTSIDE_ENV, ReadError
+from socialops.inputs.sources import file_sha256
 from socialops.inputs.tables import CHAPTER_TABLES, TABLES
-from socialops.inputs.workspace import file_sha256, open_workspace
+from socialops.inputs.workspace import open_workspace
 
 DAILY = (
     "日期,平台,粉丝数,曝光量,点赞,评论,转发,收藏\n"

@@ -31,13 +31,11 @@ from socialops.inputs.readers import (
     RawTable,
     ReadError,
     drop_raw,
-    find_table_file,
-    load_aliases,
     ok_column,
     parse_table,
     raw_column,
-    read_table,
 )
+from socialops.inputs.sources import DataSource, SourceError, parse_source
 from socialops.inputs.tables import CHAPTER_TABLES, DERIVED, TABLES, TableSpec, chapter_tables, table_spec
 
 #: Failures listed per (table, column, rule) before the rest are only counted.
@@ -81,6 +79,9 @@ class Failure:
         What is wrong, in words.
     value : str or None
         The offending value as written in the file.
+    key : str or None
+        Where rows have no number (a folder of Parquet files, a table in a database): the failing row's key
+        columns and values (``user_id=u1, ts=2026-09-01 10:00:00``).
     """
 
     table: str
@@ -89,12 +90,15 @@ class Failure:
     column: str | None
     rule: str
     value: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         """One line: where (file, row, column), what is wrong, and the value as written."""
         where = self.file or self.table
         if self.row is not None:
             where += f", row {self.row}"
+        if self.key is not None:
+            where += f", row with {self.key}"
         if self.column:
             where += f", column {self.column}"
         text = f"{where}: {self.rule}"
@@ -216,22 +220,40 @@ def left_out_line(chapter: str, lacking: list[str]) -> str:
     return f"{chapter} left out: needs {' and '.join(lacking)}"
 
 
-def present_tables(data_dir: str | os.PathLike) -> list[str]:
-    """The contract's tables that have a file in `data_dir`, in contract order (an unreadable file counts)."""
-    data_dir = Path(data_dir)
-    return [name for name in TABLES if _has_file(data_dir, name)] if data_dir.is_dir() else []
+def present_tables(data_dir: str | os.PathLike | DataSource, *, engine="duckdb") -> list[str]:
+    """The contract's tables that a data source holds, in contract order (an unreadable file counts).
+
+    Parameters
+    ----------
+    data_dir : path, str or DataSource
+        A data folder, or any source of `socialops.inputs.sources`.
+    engine : str or ibis backend
+        The engine that lists a remote folder or its own tables (a local folder needs none).
+    """
+    source = parse_source(data_dir)
+    if source.folder is not None:
+        return source.present()
+    owned = isinstance(engine, str)
+    con = connect(engine) if owned else engine
+    try:
+        return source.present(con)
+    finally:
+        if owned:
+            con.disconnect()
 
 
-def chapter_coverage(data_dir: str | os.PathLike,
-                     chapters: Iterable[str] | None = None) -> tuple[list[str], dict[str, list[str]]]:
+def chapter_coverage(data_dir: str | os.PathLike | DataSource, chapters: Iterable[str] | None = None, *,
+                     engine="duckdb") -> tuple[list[str], dict[str, list[str]]]:
     """Which chapters the tables of a folder let run, and what each of the others lacks.
 
     Parameters
     ----------
-    data_dir : path
-        The data folder; only the presence of table files is looked at, not their content.
+    data_dir : path, str or DataSource
+        The data source; only the presence of tables is looked at, not their content.
     chapters : iterable of str, optional
         Chapter ids to consider (default: every chapter).
+    engine : str or ibis backend
+        The engine that lists a source other than a local folder.
 
     Returns
     -------
@@ -239,7 +261,7 @@ def chapter_coverage(data_dir: str | os.PathLike,
         ``(runnable, left_out)``: the chapter ids whose required tables have files, in order, and
         ``{chapter: [what it lacks]}`` for the others (``["events"]``, ``["platform_daily or posts"]``).
     """
-    present = present_tables(data_dir)
+    present = present_tables(data_dir, engine=engine)
     runnable, left_out = [], {}
     for chapter in chapters if chapters is not None else CHAPTER_TABLES:
         lacking = chapter_tables(chapter).lacking(present)
@@ -272,7 +294,7 @@ def tables_to_check(tables: Iterable[str] | None = None, chapters: Iterable[str]
 
 
 def validate(
-    data_dir: str | os.PathLike,
+    data_dir: str | os.PathLike | DataSource,
     tables: Iterable[str] | None = None,
     *,
     chapters: Iterable[str] | None = None,
@@ -281,12 +303,16 @@ def validate(
     memory_limit: str | None = None,
     now: dt.datetime | None = None,
 ) -> ValidationReport:
-    """Check the tables of a data folder against the contract, collecting every failure.
+    """Check the tables of a data source against the contract, collecting every failure.
+
+    The checks run in the engine wherever the tables are; rows of a source without row numbers (a Parquet
+    folder, a table in a database) are named by their key (`Failure.key`).
 
     Parameters
     ----------
-    data_dir : path
-        The folder holding ``<table>.csv|.xlsx|.parquet`` files (and optionally ``aliases.yaml``).
+    data_dir : path, str or DataSource
+        The folder holding ``<table>.csv|.xlsx|.parquet`` files (and optionally ``aliases.yaml``), or another
+        source of `socialops.inputs.sources` (``s3://…``, ``db:…``).
     tables : iterable of str, optional
         Tables to check; each is required.
     chapters : iterable of str, optional
@@ -305,36 +331,49 @@ def validate(
     -------
     ValidationReport
     """
-    data_dir = Path(data_dir)
-    report = ValidationReport(data_dir=str(data_dir))
-    if not data_dir.is_dir():
-        report.failures.append(Failure("*", str(data_dir), None, None, "data folder not found"))
-        return report
-    if tables is None and chapters is None:  # the whole folder: what its tables let run
-        chapters, report.left_out = chapter_coverage(data_dir)
-        if not chapters:
-            report.failures.append(Failure("*", None, None, None, _NOTHING_RUNS))
-    wanted = tables_to_check(tables, chapters)
-    report.chapters = list(chapters or ())
-    now = now or dt.datetime.now()
-    try:
-        aliases = load_aliases(data_dir)
-    except ReadError as exc:  # a link out of the data folder
-        report.failures.append(Failure("*", exc.file, None, None, exc.message))
-        return report
-    except (ValueError, OSError, yaml.YAMLError) as exc:
-        report.failures.append(Failure("*", "aliases.yaml", None, None, f"unreadable alias map: {exc}"))
+    source, aliases, report = _open_source(data_dir)
+    if not report.ok:
         return report
     owned = isinstance(engine, str)
     con = connect(engine, threads=threads, memory_limit=memory_limit) if owned else engine
     try:
+        present = source.present(con)
+        if tables is None and chapters is None:  # the whole source: what its tables let run
+            chapters, report.left_out = chapter_coverage(source, engine=con)
+            if not chapters:
+                report.failures.append(Failure("*", None, None, None, _NOTHING_RUNS))
+        wanted = tables_to_check(tables, chapters)
+        report.chapters = list(chapters or ())
+        now = now or dt.datetime.now()
         for table, required in wanted.items():
-            _validate_table(con, data_dir, table, required, aliases, now, report)
+            _validate_table(con, source, table, required, aliases, now, report)
+    except ReadError as exc:  # a remote folder or a schema that cannot be listed
+        report.failures.append(Failure("*", exc.file, None, None, exc.message))
+        return report
     finally:
         if owned:
             con.disconnect()
-    report.failures.extend(_missing_groups(data_dir, list(chapters or ())))
+    report.failures.extend(_missing_groups(source, present, list(chapters or ())))
     return report
+
+
+def _open_source(data_dir) -> tuple[DataSource | None, Aliases | None, ValidationReport]:
+    """The source, its alias map and an empty report; or a report of why neither can be had."""
+    try:
+        source = parse_source(data_dir)
+    except SourceError as exc:
+        return None, None, ValidationReport([Failure("*", str(data_dir), None, None, str(exc))], data_dir=str(data_dir))
+    report = ValidationReport(data_dir=source.text)
+    if source.folder is not None and not source.folder.is_dir():
+        report.failures.append(Failure("*", source.text, None, None, "data folder not found"))
+        return source, None, report
+    try:
+        return source, source.aliases(), report
+    except ReadError as exc:  # a link out of the data folder
+        report.failures.append(Failure("*", exc.file, None, None, exc.message))
+    except (ValueError, OSError, yaml.YAMLError) as exc:
+        report.failures.append(Failure("*", "aliases.yaml", None, None, f"unreadable alias map: {exc}"))
+    return source, None, report
 
 
 #: The failure of a whole-folder check on a folder no chapter can run on (each chapter's lack follows it).
@@ -342,53 +381,46 @@ _NOTHING_RUNS = ("no chapter can run on this folder: add the tables listed below
                  "events.csv, .xlsx or .parquet)")
 
 
-def _missing_groups(data_dir: Path, chapters: list[str]) -> list[Failure]:
-    """A failure for each chapter's one-of group of which no table has a file (once per group)."""
+def _missing_groups(source: DataSource, present: list[str], chapters: list[str]) -> list[Failure]:
+    """A failure for each chapter's one-of group of which no table is present (once per group)."""
     failures, seen = [], set()
     for chapter in chapters:
         group = chapter_tables(chapter).any_of
         if not group or group in seen:
             continue
         seen.add(group)
-        if not any(_has_file(data_dir, name) for name in group):
-            files = " or ".join(f"{name}.csv" for name in group)
-            failures.append(Failure(" or ".join(group), None, None, None,
-                                    f"missing required table: no {files} (nor .xlsx or .parquet)"))
+        if not any(name in present for name in group):
+            if source.folder is not None:
+                files = " or ".join(f"{name}.csv" for name in group)
+                missing = f"missing required table: no {files} (nor .xlsx or .parquet)"
+            else:
+                missing = f"missing required table: no {' or '.join(source.shown(name) for name in group)}"
+            failures.append(Failure(" or ".join(group), None, None, None, missing))
     return failures
 
 
-def _has_file(data_dir: Path, table: str) -> bool:
+def _validate_table(con, source: DataSource, table, required, aliases, now, report) -> None:
     try:
-        return find_table_file(data_dir, table) is not None
-    except ReadError:  # there is a file, already reported as unreadable
-        return True
-
-
-def _validate_table(con, data_dir, table, required, aliases, now, report) -> None:
-    try:
-        path = find_table_file(data_dir, table)
+        raw = source.read(con, table, aliases)
+        if raw is None:
+            if required:
+                missing = f"no {table}.csv, .xlsx or .parquet" if source.folder is not None else \
+                    f"no {source.shown(table)}"
+                report.failures.append(Failure(table, None, None, None, f"missing required table: {missing}"))
+            return
+        rows = int(raw.expr.count().execute())
     except ReadError as exc:
         report.failures.append(Failure(table, Path(exc.file).name, None, None, exc.message))
         return
-    if path is None:
-        if required:
-            report.failures.append(
-                Failure(table, None, None, None, f"missing required table: no {table}.csv, .xlsx or .parquet")
-            )
-        return
-    try:
-        raw = read_table(con, table, path, aliases)
-        rows = int(raw.expr.count().execute())
-    except ReadError as exc:
-        report.failures.append(Failure(table, path.name, None, None, exc.message))
-        return
     except Exception as exc:  # the engine refused the file after reading started (e.g. a malformed row)
-        report.failures.append(Failure(table, path.name, None, None, f"unreadable: {str(exc).splitlines()[0]}"))
+        shown = raw.file.name if raw is not None else table
+        report.failures.append(Failure(table, shown, None, None, f"unreadable: {str(exc).splitlines()[0]}"))
         return
-    report.tables[table] = {"file": path.name, "rows": rows, "encoding": raw.encoding, "separator": raw.separator,
+    name = raw.file.name
+    report.tables[table] = {"file": name, "rows": rows, "encoding": raw.encoding, "separator": raw.separator,
                             "columns": raw.columns}
     if rows == 0:  # a chapter given no rows could only fail later, with a less clear message
-        report.failures.append(Failure(table, path.name, None, None, "no data rows (only a header line)"))
+        report.failures.append(Failure(table, name, None, None, "no data rows (only a header line)"))
     try:
         report.failures.extend(_header_failures(raw))
         _check_rows(raw, aliases, now, report)
@@ -437,7 +469,8 @@ def _check_rows(raw: RawTable, aliases: Aliases, now: dt.datetime, report: Valid
     if not rules:
         return
     checked = t.mutate(**{f"_bad{i}": bad.fill_null(False) for i, (_, _, bad) in enumerate(rules)})
-    measures = {f"_bad{i}": checked[f"_bad{i}"].cast("int64").sum() for i in range(len(rules))}
+    # counted with a filter: PostgreSQL cannot cast a boolean to a bigint
+    measures = {f"_bad{i}": checked.count(where=checked[f"_bad{i}"]) for i in range(len(rules))}
     counts = checked.aggregate(**measures, **_date_measures(raw, spec, checked)).execute().iloc[0]
     unread = _unread_dates(raw, spec, checked, counts, rules, aliases)
     report.failures.extend(unread.values())
@@ -490,7 +523,7 @@ def _date_measures(raw: RawTable, spec: TableSpec, t: ir.Table) -> dict[str, ir.
     measures = {}
     for name in (n for n in raw.columns if spec.column(n).kind in _TIME_KINDS):
         written = t[raw_column(name)]
-        measures[f"_given_{name}"] = (t[name].notnull() | ~t[ok_column(name)]).cast("int64").sum()
+        measures[f"_given_{name}"] = t.count(where=t[name].notnull() | ~t[ok_column(name)])
         for i, part in ((1, "first"), (2, "second")):
             measures[f"_{part}_{name}"] = written.re_extract(FIRST_TWO, i).try_cast("int64").max()
     return measures
@@ -556,7 +589,8 @@ def _key_rules(raw: RawTable, spec: TableSpec, t: ir.Table) -> list[tuple[str, s
     """
     if not spec.key or not set(spec.key) <= set(raw.columns):
         return []
-    rule = REPEATED_KEY_KEPT if keeps_last(spec, raw.columns) else _DUPLICATE_KEY
+    # without a row order (a database table) there is no last row to keep
+    rule = REPEATED_KEY_KEPT if raw.numbered and keeps_last(spec, raw.columns) else _DUPLICATE_KEY
     return [(",".join(spec.key), rule, repeated(t, spec.key))]
 
 
@@ -564,18 +598,43 @@ def _collect(raw: RawTable, checked: ir.Table, flag: str, name: str, rule: str, 
     """Add the first `MAX_LISTED` rows failing one rule to the report, with the values as written."""
     keyed = rule in (_DUPLICATE_KEY, REPEATED_KEY_KEPT)
     shown = name.split(",") if keyed else [name]
-    rows = (
-        checked.filter(checked[flag])
-        .order_by(ROW)
-        .select(ROW, *[checked[raw_column(c)].name(c) for c in shown])
-        .limit(MAX_LISTED)
-        .execute()
-    )
+    key = [] if raw.numbered else [c for c in row_key(raw) if c not in shown]
+    columns = [*shown, *key]
+    failing = checked.filter(checked[flag])
+    order = [ROW] if raw.numbered else [checked[raw_column(c)] for c in columns]
+    rows = (failing.order_by(order).select(ROW, *[checked[raw_column(c)].name(c) for c in columns])
+            .limit(MAX_LISTED).execute())
     for record in rows.itertuples(index=False):
-        values = list(record[1:])
-        value = ", ".join(f"{c}={v}" for c, v in zip(shown, values, strict=True)) if keyed else values[0]
-        failure = Failure(raw.table, raw.file.name, int(record[0]), name, rule, None if _missing(value) else str(value))
+        values = dict(zip(columns, record[1:], strict=True))
+        value = ", ".join(f"{c}={values[c]}" for c in shown) if keyed else values[name]
+        where = ", ".join(f"{c}={values[c]}" for c in key) or None
+        failure = Failure(raw.table, raw.file.name, int(record[0]) if raw.numbered else None, name, rule,
+                          None if _missing(value) else str(value), where)
         (report.warnings if rule == REPEATED_KEY_KEPT else report.failures).append(failure)
+
+
+def row_key(raw: RawTable) -> list[str]:
+    """The columns that name a row of a table without row numbers: its key, else its ids and time, as present.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read.
+
+    Returns
+    -------
+    list of str
+        For ``events``: ``user_id``, ``ts`` and ``event``; for ``posts``: ``post_id``.
+    """
+    spec = table_spec(raw.table)
+    if spec.key and set(spec.key) <= set(raw.columns):
+        return list(spec.key)
+    naming = [c.name for c in spec.columns if c.required and c.kind in _NAMING_KINDS]
+    return [c for c in naming if c in raw.columns] or list(raw.columns)
+
+
+#: The kinds of required column that together name a row of a table without a key (ids, times, labels).
+_NAMING_KINDS = ("id", "text", "date", "timestamp", "enum", "platform")
 
 
 def _missing(value) -> bool:

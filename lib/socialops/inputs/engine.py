@@ -158,11 +158,34 @@ def _connect_url(url: str):
     shown = redact(url)
     expanded, secrets = _expand_url(url)
     _load_backend(_scheme(url), shown)
+    if _scheme(url) == "postgres":
+        _cast_booleans_through_int()
     try:
         return ibis.connect(expanded)
     except Exception as exc:
         # `from None`: the driver's own exception, which may quote the secret, is not chained into a traceback
         raise EngineError(f"cannot connect to {shown}: {_scrubbed(exc, secrets)}") from None
+
+
+def _cast_booleans_through_int() -> None:
+    """Let the PostgreSQL backend count booleans: PostgreSQL casts a boolean to ``int`` but not to ``bigint``.
+
+    Ibis writes ``CAST(flag AS BIGINT)`` for ``flag.cast("int64")``, which every other engine accepts; the
+    chapters' counts of true values are written that way. The cast goes through ``int`` instead (once per process).
+    """
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+
+    original = PostgresCompiler.visit_Cast
+    if getattr(original, "through_int", False):
+        return
+
+    def visit_cast(self, op, *, arg, to):
+        if op.arg.dtype.is_boolean() and to.is_integer() and not to.is_int32():
+            return self.cast(self.cast(arg, ibis.dtype("int32")), to)
+        return original(self, op, arg=arg, to=to)
+
+    visit_cast.through_int = True
+    PostgresCompiler.visit_Cast = PostgresCompiler.visit_TryCast = visit_cast
 
 
 def _scheme(url: str) -> str:

@@ -104,8 +104,8 @@ def find_repeats(t: ir.Table, spec: TableSpec, file: str) -> tuple[int, Repeated
     parts = [t[k] for k in spec.key]
     flagged = t.select(ROW, *spec.key).mutate(
         _rep=repeated(t, spec.key), _last=ibis.row_number().over(group_by=parts, order_by=ibis.desc(t[ROW])) == 0)
-    counts = flagged.aggregate(rows=flagged.count(), rep=flagged._rep.cast("int64").sum(),
-                               kept=(flagged._rep & flagged._last).cast("int64").sum()).execute().iloc[0]
+    counts = flagged.aggregate(rows=flagged.count(), rep=flagged.count(where=flagged._rep),
+                               kept=flagged.count(where=flagged._rep & flagged._last)).execute().iloc[0]
     rows, n = int(counts["rows"]), int(counts["rep"] or 0)
     if not n:
         return rows, None

@@ -285,12 +285,19 @@ def find_table_file(data_dir: str | os.PathLike, table: str, *, allow_outside: b
     """
     # names are matched without regard to case: Windows exports often arrive as Events.CSV
     wanted = {f"{table}{suffix}" for suffix in FILE_SUFFIXES}
-    found = sorted(p for p in Path(data_dir).iterdir() if p.name.lower() in wanted and p.is_file())
+    folders = {table, f"{table}.parquet"}
+    found = sorted(p for p in Path(data_dir).iterdir()
+                   if (p.name.lower() in wanted and p.is_file()) or (p.name.lower() in folders and is_dataset(p)))
     if len(found) > 1:
         raise ReadError(found[0], f"table {table!r} is given twice ({', '.join(p.name for p in found)}); keep one")
     if found:
         check_inside(data_dir, found[0], allow_outside=allow_outside)
     return found[0] if found else None
+
+
+def is_dataset(path: Path) -> bool:
+    """Whether `path` is a folder of Parquet files (a table written in parts, e.g. one per month)."""
+    return path.is_dir() and next(path.rglob("*.parquet"), None) is not None
 
 
 def check_inside(data_dir: str | os.PathLike, path: Path, *, allow_outside: bool | None = None) -> None:
@@ -350,6 +357,9 @@ class RawTable:
         Name of the backend holding `expr` ("duckdb", "pyspark" …).
     separator : str or None
         The CSV field separator used (None for xlsx and Parquet).
+    numbered : bool
+        Whether ``_row`` numbers the rows as the file does; a folder of Parquet files or a table in the engine has
+        no row order, so its ``_row`` is null and a failing row is named by its key (see `row_key`).
     """
 
     table: str
@@ -361,6 +371,7 @@ class RawTable:
     duplicates: dict[str, list[str]]
     engine: str = ""
     separator: str | None = None
+    numbered: bool = True
 
     @property
     def columns(self) -> list[str]:
@@ -422,6 +433,8 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     """
     path = Path(path)
     aliases = aliases or load_aliases()
+    if path.is_dir():
+        return read_dataset(con, table, path, aliases)
     suffix = path.suffix.lower()
     if suffix not in _READERS:
         raise ReadError(path, f"unsupported file type {suffix!r}; use one of {', '.join(FILE_SUFFIXES)}")
@@ -431,6 +444,105 @@ def read_table(con, table: str, path: str | os.PathLike, aliases: Aliases | None
     names = headers if suffix == ".parquet" else [f"c{i}" for i in range(len(headers))]
     expr = source.select(ROW, **{canon: source[names[i]] for i, canon in positions.items()})
     return RawTable(table, path, encoding, expr, seen, extra, dups, _backend_name(con), separator)
+
+
+def read_dataset(con, table: str, where: str | os.PathLike, aliases: Aliases | None = None, *,
+                 shown: str | None = None) -> RawTable:
+    """Read a folder of Parquet files, or one Parquet file the engine reads itself (``s3://…``, ``hdfs://…``).
+
+    The engine's own reader scans the files where they lie (DuckDB through its httpfs extension for object
+    storage, Spark through Hadoop's file systems); Hive-style partition folders (``month=2024-01/``) add their
+    column, which the contract ignores. The rows have no file order: ``_row`` is null.
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine.
+    table : str
+        Contract table name.
+    where : path or str
+        A local folder, or the URL of a folder or a ``.parquet`` file.
+    aliases : Aliases, optional
+        Header aliases (default: the library's).
+    shown : str, optional
+        The name messages and the results show (default: the folder's or file's name).
+
+    Returns
+    -------
+    RawTable
+    """
+    text = str(where)
+    remote = "://" in text
+    shown = shown or text.rstrip("/").rsplit("/", 1)[-1]
+    folder = not text.lower().endswith(".parquet") if remote else Path(text).is_dir()
+    try:
+        if _backend_name(con) == "duckdb":
+            pattern = engine_path(text) if not remote else text
+            if folder:
+                pattern = pattern.rstrip("/") + "/**/*.parquet"
+            source = con.sql(f"SELECT * FROM read_parquet({sql_string(pattern)}, hive_partitioning = true, "
+                             "union_by_name = true)")
+        else:
+            source = con.read_parquet(text)
+    except Exception as exc:
+        raise ReadError(shown, f"not a readable Parquet {'folder' if folder else 'file'}: {_first_line(exc)}") from exc
+    return raw_table(con, table, Path(shown), source, list(source.columns), aliases or load_aliases())
+
+
+def read_relation(con, table: str, name: str, aliases: Aliases | None = None) -> RawTable:
+    """Read a table of the engine's database or catalog in place: its columns renamed in the query, nothing copied.
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine holding the table.
+    table : str
+        Contract table name.
+    name : str
+        The table's name, qualified by its schema (``analytics.user_events``) or catalog and schema
+        (``lake.analytics.user_events``).
+    aliases : Aliases, optional
+        Header aliases (default: the library's).
+
+    Returns
+    -------
+    RawTable
+        With a null ``_row``: a database table has no row order.
+    """
+    *database, leaf = name.split(".")
+    where = None if not database else database[0] if len(database) == 1 else tuple(database)
+    try:
+        source = con.table(leaf, database=where)
+    except Exception as exc:
+        raise ReadError(name, f"no such table in the engine ({_first_line(exc)})") from exc
+    return raw_table(con, table, Path(name), source, list(source.columns), aliases or load_aliases())
+
+
+def raw_table(con, table: str, file: Path, source: ir.Table, headers: list[str], aliases: Aliases) -> RawTable:
+    """A raw table over an engine table whose columns are named by `headers`; rows unnumbered (``_row`` null).
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine.
+    table : str
+        Contract table name.
+    file : Path
+        The name messages show.
+    source : ibis.Table
+        The engine's table.
+    headers : list of str
+        Its column names.
+    aliases : Aliases
+        Header aliases.
+
+    Returns
+    -------
+    RawTable
+    """
+    positions, seen, extra, dups = _map_headers(table, headers, aliases)
+    expr = source.select(ibis.null("int64").name(ROW), **{canon: source[headers[i]] for i, canon in positions.items()})
+    return RawTable(table, file, None, expr, seen, extra, dups, _backend_name(con), None, numbered=False)
 
 
 def _source_xlsx(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table, list[str], None, None]:
@@ -696,7 +808,7 @@ def already_canonical(raw: RawTable, aliases: Aliases | None = None) -> bool:
 
     def changed(table: ir.Table, flags: dict[str, ir.BooleanValue]) -> int:
         """Rows of `table` where any of `flags` holds."""
-        counts = {name: flag.cast("int64").sum() for name, flag in flags.items()}
+        counts = {name: table.count(where=flag) for name, flag in flags.items()}
         return int(table.aggregate(**counts).execute().fillna(0).to_numpy().sum()) if counts else 0
 
     date_format = aliases.read_settings(raw.table).date_format
@@ -907,6 +1019,10 @@ __all__ = [
     "ok_column",
     "parse_table",
     "raw_column",
+    "read_dataset",
+    "read_relation",
     "read_table",
+    "raw_table",
+    "is_dataset",
     "sql_string",
 ]

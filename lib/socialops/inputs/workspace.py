@@ -1,11 +1,9 @@
-"""A workspace: the tables of a data folder as typed Ibis tables in the engine, with input fingerprints."""
+"""A workspace: the tables of a data source as typed Ibis tables in the engine, with input fingerprints."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
@@ -13,36 +11,19 @@ import pandas as pd
 
 from socialops.inputs.engine import connect
 from socialops.inputs.keys import find_repeats, has_repeats, keep_last, keeps_last
-from socialops.inputs.readers import (
-    ROW,
-    RawTable,
-    already_canonical,
-    drop_raw,
-    find_table_file,
-    load_aliases,
-    parse_table,
-    read_table,
-)
+from socialops.inputs.readers import ROW, RawTable, already_canonical, drop_raw, parse_table
+from socialops.inputs.sources import DataSource, parse_source
 from socialops.inputs.tables import DERIVED, TABLES, ChapterTables, table_spec
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """Return the SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class Workspace:
-    """The typed tables of one data folder, held by one engine connection.
+    """The typed tables of one data source, held by one engine connection.
 
     Create it with `open_workspace`. Tables have canonical column names and types; derived columns (such as
     ``platform_daily.engagements`` from its parts) are filled in; columns a file lacks are absent.
     """
 
-    def __init__(self, data_dir: Path, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True,
+    def __init__(self, data_dir: str, con, tables: dict[str, ir.Table], inputs: dict[str, dict], owns_con=True,
                  warnings: list[dict] | None = None):
         self.data_dir = data_dir
         self.con = con
@@ -127,21 +108,22 @@ def _scalar(value):
 
 
 def open_workspace(
-    data_dir: str | os.PathLike,
+    data_dir: str | os.PathLike | DataSource,
     tables: Iterable[str] | ChapterTables | None = None,
     *,
     engine="duckdb",
     threads: int | None = None,
     memory_limit: str | None = None,
 ) -> Workspace:
-    """Open the tables of a data folder in the engine.
+    """Open the tables of a data source in the engine.
 
     The data are expected to be valid (see `socialops.inputs.contract.validate`); values that do not parse become null.
 
     Parameters
     ----------
-    data_dir : path
-        The folder holding ``<table>.csv|.xlsx|.parquet`` files.
+    data_dir : path, str or DataSource
+        The folder holding ``<table>.csv|.xlsx|.parquet`` files (or Parquet folders), a folder URL the engine
+        reads, or ``db:…`` tables in the engine (see `socialops.inputs.sources`).
     tables : iterable of str or ChapterTables, optional
         The tables to open; those without a file are absent (`Workspace.has` is False). Default: every table of
         the contract that has a file.
@@ -154,24 +136,23 @@ def open_workspace(
     -------
     Workspace
     """
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise FileNotFoundError(f"data folder not found: {data_dir}")
+    source = parse_source(data_dir)
+    if source.folder is not None and not source.folder.is_dir():
+        raise FileNotFoundError(f"data folder not found: {source.folder}")
     names = list(tables.all if isinstance(tables, ChapterTables) else (tables or TABLES))
     for name in names:
         table_spec(name)
     owns = isinstance(engine, str)
     con = connect(engine, threads=threads, memory_limit=memory_limit) if owns else engine
-    aliases = load_aliases(data_dir)
+    aliases = source.aliases()
     opened: dict[str, ir.Table] = {}
     inputs: dict[str, dict] = {}
     warnings: list[dict] = []
     try:
         for name in names:
-            path = find_table_file(data_dir, name)
-            if path is None:
+            raw = source.read(con, name, aliases)
+            if raw is None:
                 continue
-            raw = read_table(con, name, path, aliases)
             in_place, rows = _in_place(con, raw, aliases), None
             if in_place is not None:
                 opened[name] = in_place
@@ -180,12 +161,12 @@ def open_workspace(
                 opened[name] = _materialize(con, name, _derive(name, parsed))
             drop_raw(con, name)
             rows = int(opened[name].count().execute()) if rows is None else rows
-            inputs[name] = {"file": path.name, "rows": rows, "sha256": file_sha256(path)}
+            inputs[name] = {"file": raw.file.name, "rows": rows, "sha256": source.fingerprint(name)}
     except BaseException:
         if owns:
             con.disconnect()
         raise
-    return Workspace(data_dir, con, opened, inputs, owns_con=owns, warnings=warnings)
+    return Workspace(source.text, con, opened, inputs, owns_con=owns, warnings=warnings)
 
 
 def _parsed(raw: RawTable, aliases, warnings: list[dict]) -> tuple[ir.Table, int | None]:
@@ -194,7 +175,7 @@ def _parsed(raw: RawTable, aliases, warnings: list[dict]) -> tuple[ir.Table, int
     Of a key given on several rows only the last row is kept, where the contract says so, and `warnings` says so.
     """
     spec = table_spec(raw.table)
-    if not keeps_last(spec, raw.columns):
+    if not (raw.numbered and keeps_last(spec, raw.columns)):  # without a row order there is no last row
         return parse_table(raw, aliases, checks=False), None
     t = parse_table(raw, aliases, checks=False, row=True)
     rows, repeats = find_repeats(t, spec, raw.file.name)
@@ -215,24 +196,29 @@ def _derive(name: str, t: ir.Table) -> ir.Table:
 
 
 def _in_place(con, raw: RawTable, aliases) -> ir.Table | None:
-    """A DuckDB view over a Parquet file whose values are already canonical, or None when it needs converting.
+    """The typed rows read where they lie, when their values are already canonical; None when they need converting.
 
-    Querying the file in place spares the typed copy: at 10M events the copy costs seconds and hundreds of MB,
-    while DuckDB scans a Parquet file in parallel, reading only the columns a query uses.
+    Querying the data in place spares the typed copy: at 10M events the copy costs seconds and hundreds of MB,
+    while DuckDB scans a Parquet file in parallel, reading only the columns a query uses. A folder of Parquet
+    files or a table in the engine is always read in place when canonical (on DuckDB through a view); a single
+    file only on DuckDB.
     """
-    if con.name != "duckdb" or raw.file.suffix.lower() != ".parquet" or not already_canonical(raw, aliases):
+    typed = raw.file.suffix.lower() == ".parquet" or not raw.numbered
+    if not typed or (con.name != "duckdb" and raw.numbered) or not already_canonical(raw, aliases):
         return None
     spec = table_spec(raw.table)
-    if keeps_last(spec, raw.columns) and has_repeats(raw.expr, spec.key):
+    if raw.numbered and keeps_last(spec, raw.columns) and has_repeats(raw.expr, spec.key):
         return None  # the parsing path keeps the last row of each repeated key
     # a cast to the canonical type is free where the types agree and evens out a timestamp's precision
     expr = _derive(raw.table, raw.expr.select(**{c: raw.expr[c].cast(spec.column(c).dtype) for c in raw.columns}))
+    if con.name != "duckdb":
+        return expr  # nothing is created in the user's database
     con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{raw.table}" AS {ibis.to_sql(expr, dialect="duckdb")}')
     return con.table(raw.table)
 
 
 def _materialize(con, name: str, expr: ir.Table) -> ir.Table:
-    """Store the typed table once, so chapters do not re-parse the file on every query."""
+    """Store the typed table once where the engine is ours, so chapters do not re-parse the file on every query."""
     if con.name == "duckdb":
         # one compilation instead of the two `create_table` makes (schema, then insert): the parsing
         # expression is large and compiling it is most of the time a small table takes to open
@@ -242,7 +228,5 @@ def _materialize(con, name: str, expr: ir.Table) -> ir.Table:
         # Spark has no temporary tables (create_table would write a managed table under ./spark-warehouse): a
         # cached DataFrame behind a temporary view keeps the parsed rows in the executors' memory instead
         return expr.cache()
-    try:
-        return con.create_table(name, expr, temp=True, overwrite=True)
-    except NotImplementedError:  # backends without temporary tables
-        return con.create_table(name, expr, overwrite=True)
+    # elsewhere the parsing runs inside each query: nothing is ever created in the user's database
+    return expr
