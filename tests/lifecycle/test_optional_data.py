@@ -76,7 +76,7 @@ def run_chapter(con, events: pd.DataFrame, *, churn_days: int = 90, loyal_min_pu
     present.metric_table(shown, EN, period_days)
     said += present.metrics_note(metrics, observed, EN)
     values = present.virality_results(viral, observed)
-    said += present.recommendations(sizes, churned, first_order, tiers, values["k_factor"])
+    said += present.recommendations(sizes, churned, first_order, tiers, values["k_factor"], days=compare_days)
     plt.close("all")
     return {"skipped": skipped, "record": present.skipped_record(skipped, EN), "said": said, "results": values,
             "metrics": list(shown["metric"]), "headlines": present.headlines(sizes, viral, EN, period_days, observed),

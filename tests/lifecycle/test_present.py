@@ -13,6 +13,7 @@ from socialops.lifecycle import present, virality
 from socialops.report.findings import Message
 from socialops.report.format import percent
 from socialops.report.i18n import Translator, load_catalog
+from socialops.report.metrics import MetricLabel
 from socialops.stats import rfm
 
 EN = Translator("en", "lifecycle")
@@ -123,12 +124,13 @@ def test_tier_table():
 
 
 def test_segment_table_rounds_the_means():
-    table = present.segment_table(SEGMENTS, EN)
+    table = present.segment_table(SEGMENTS, EN, "CNY")
     assert table["Segment"].iloc[0] == "Important value" and len(table) == 8
     assert table["Mean days since last purchase"].iloc[0] == 3.1
     assert table["Mean purchases"].iloc[0] == 4.44
-    assert table["Mean spend"].iloc[7] == 1.0
-    assert np.isnan(table["Mean spend"].iloc[1])
+    assert table["Mean spend"].iloc[7] == f"CNY {SEGMENTS['mean_monetary'].iloc[7]:,.2f}"
+    assert table["Mean spend"].iloc[1] == "—"
+    assert present.segment_table(SEGMENTS, EN, "JPY")["Mean spend"].iloc[7].startswith("JPY ")
 
 
 def test_format_metric():
@@ -180,10 +182,15 @@ def test_funnel_findings_with_first_order():
     *steps, first_order = present.funnel_findings(FUNNEL, FIRST_ORDER, 30)
     assert [m.key for m in steps] == ["say_funnel_new", "say_funnel_active", "say_funnel_loyal"]
     assert steps[2].values == {"rate": "16.7%"}
+    # the funnel's step into active and the first orders since a snapshot are two metrics, named apart
+    assert steps[1].values["label"] == MetricLabel("acquired_buyer_share")
     first, conversion = first_order.key, first_order.values
     assert first == "say_first_order"
-    assert conversion == {"new_users": 20, "converted": 5, "days": 30, "rate": "25%", "low": "11%",
+    assert conversion == {"label": MetricLabel("new_user_first_order", 30), "new_users": 20, "converted": 5,
+                          "days": 30, "rate": "25%", "low": "11%",
                           "high": "47%"}  # an interval 36 points wide: whole percentages
+    assert EN(first, **conversion).startswith("First orders of users new 30 days ago: of the **20** users")
+    assert ZH(first, **conversion).startswith("30 天前新用户的首单转化率：")
 
 
 def test_funnel_findings_when_nobody_was_new():
@@ -216,8 +223,14 @@ def test_rfm_findings():
 def test_cohort_findings():
     repeat = {"rate": 0.5, "ci_low": 0.15, "ci_high": 0.85}
     assert present.cohort_findings(NAN, repeat) == [
-        Message("say_cohorts", {"month1": "—", "rate": "50%", "low": "15%", "high": "85%"})
+        Message("say_cohorts", {"month1_label": MetricLabel("next_month_repurchase"), "month1": "—",
+                                "repeat_label": MetricLabel("repeat_customer_share"), "rate": "50%", "low": "15%",
+                                "high": "85%"})
     ]
+    [found] = present.cohort_findings(0.3689, repeat)
+    assert EN(found.key, **found.values) == ("Cohort buying again the month after its first purchase: 36.9%. "
+                                             "Customers who bought more than once (all time): **50%** "
+                                             "(95% interval 15% to 85%).")
 
 
 @pytest.mark.parametrize(
@@ -270,18 +283,22 @@ def test_recommendations_rank_by_users_and_skip_empty_groups():
         {"users": [10, 0, 50, 20], "revenue_share": [0.4, 0.0, 0.5, 0.1]},
         index=["high_value", "potential_high_value", "general", "low_value"],
     )
-    recs = present.recommendations(sizes, churned, {"rate": 0.25}, tiers, k_factor=0.0123)
+    recs = present.recommendations(sizes, churned, {"rate": 0.25, "ci_low": 0.2, "ci_high": 0.3}, tiers,
+                                   k_factor=0.0123, days=30)
     keys = [m.key for m in recs]
     assert keys == ["rec_awareness", "rec_first_order", "rec_winback", "rec_low_value", "rec_high_value"]
     values = {m.key: m.values for m in recs}
-    assert values["rec_first_order"] == {"users": 120, "rate": "25.0%"}
+    # the rate as the finding writes it (to its interval's precision), under the same label
+    assert values["rec_first_order"] == {"users": 120, "rate": "25%",
+                                         "label": MetricLabel("new_user_first_order", 30)}
     assert values["rec_high_value"]["revenue_share"] == "40.0%"
     assert "rec_referral" not in values  # no loyal users
 
 
 def test_recommendations_carry_the_k_factor_and_every_tier():
     recs = {m.key: m.values
-            for m in present.recommendations(SIZES, CHURNED, FIRST_ORDER, TIERS.assign(users=[1, 2, 3, 4]), 0.01802)}
+            for m in present.recommendations(SIZES, CHURNED, FIRST_ORDER, TIERS.assign(users=[1, 2, 3, 4]), 0.01802,
+                                             days=30)}
     assert recs["rec_referral"] == {"users": 2, "k": "0.018"}
     assert recs["rec_potential_high"] == {"users": 2}
     assert recs["rec_winback"] == {"users": 3}
@@ -361,7 +378,7 @@ def test_virality_without_its_events_is_null_unsaid_and_out_of_the_headlines():
 
 
 def test_recommendations_leave_unmeasured_numbers_out_of_their_wording():
-    recs = {m.key: m.values for m in present.recommendations(SIZES, CHURNED, None, None, None)}
+    recs = {m.key: m.values for m in present.recommendations(SIZES, CHURNED, None, None, None, days=30)}
     assert recs["rec_first_order_plain"] == {"users": 30} and recs["rec_referral_plain"] == {"users": 2}
     assert not {"rec_high_value", "rec_low_value", "rec_first_order", "rec_referral"} & set(recs)
 
@@ -373,3 +390,21 @@ def test_metric_rows_rest_on_their_events():
     assert present.metrics_note(metrics, PURCHASES_ONLY, EN) == [
         Message("note_metrics_left_out", {"metrics": "Share rate, K-factor"}, "note")]
     assert present.metrics_note(metrics, present.EVERYTHING, EN) == []
+
+
+def test_metric_records_name_each_conversion_and_repurchase_rate_apart():
+    system = pd.DataFrame({"metric": ["first_order_conversion", "repurchase_rate", "share_rate"],
+                           "value": [0.53, 0.79, 0.14], "ci_low": [0.50, 0.78, 0.13], "ci_high": [0.56, 0.81, 0.15]})
+    repeat = {"rate": 0.7, "ci_low": 0.69, "ci_high": 0.71}
+    records = present.metric_records(FUNNEL, FIRST_ORDER, repeat, 0.369, system, compare_days=14, period_days=30)
+    by_name = {r["metric"]: r for r in records}
+    assert list(by_name) == ["acquired_buyer_share", "new_user_first_order", "repeat_customer_share",
+                             "next_month_repurchase", "period_acquired_first_order", "period_buyer_repeat_share"]
+    active = FUNNEL.loc["active"]
+    assert by_name["acquired_buyer_share"]["value"] == active["reached"] / FUNNEL.loc["new", "reached"]
+    assert by_name["new_user_first_order"] == {"metric": "new_user_first_order", "days": 14, "value": 0.25,
+                                               "ci_low": 0.11, "ci_high": 0.47, "unit": "share"}
+    assert by_name["period_buyer_repeat_share"]["days"] == 30 and by_name["period_buyer_repeat_share"]["value"] == 0.79
+    nobody = {**FIRST_ORDER, "new_users": 0}
+    unmeasured = FUNNEL.assign(conversion=np.nan)
+    assert present.metric_records(unmeasured, nobody, None, None, None, compare_days=30, period_days=30) == []

@@ -165,13 +165,13 @@ def test_posts_alone_run_the_posting_sections_and_claim_nothing_of_the_platforms
     run = chapter_run(CHAPTER, data=data)
     assert run.exit_code == 0, run.stderr
     out = run.json
-    assert [s["section"] for s in out["skipped"]] == ["platforms", "change", "audience_fit", "score"]
+    assert [s["section"] for s in out["skipped"]] == ["platforms", "money", "change", "audience_fit", "score"]
     assert all("platform_daily" in s["reason"] for s in out["skipped"] if s["section"] != "audience_fit")
     assert out["platforms"] == [] and out["score_intervals"] is None and out["change"] is None
     assert out["content_mix"]["verdict"] == "over_marketing" and out["best_hours"] == [20, 21]
     assert {c["platform"] for c in out["cadence"]} == set(pd.read_csv(SAMPLES / "posts.csv")["platform"])
     assert [h["label"] for h in out["headline"]] == ["Advert share", "Best hours"]
     html = run.html
-    assert html.count("Section skipped") == 4
+    assert html.count("Section skipped") == 5
     for claim in ("converts best", "wins followers cheapest", "Core platforms", "your core"):
         assert claim not in html

@@ -25,8 +25,9 @@ import pandas as pd
 from socialops.inputs.tables import EVENTS
 from socialops.lifecycle.analysis import FUNNEL, REFERRED, STAGES, UNSEEN
 from socialops.report.findings import Message
-from socialops.report.format import count, estimate, interval_digits, is_missing, number, percent
+from socialops.report.format import count, interval_digits, is_missing, money, number, percent
 from socialops.report.i18n import Translator
+from socialops.report.metrics import MetricLabel, metric
 
 ACQUISITION = ("follow", "signup")
 BROWSING = ("view", "like", "comment", "share")
@@ -47,6 +48,14 @@ NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "share_rate": (("share",),),
     "k_factor": ((REFERRED,),),
 }
+
+#: The registry's name of a funnel step's conversion where the step is one of the chapter's named metrics.
+FUNNEL_METRICS = {"active": "acquired_buyer_share"}
+
+#: The registry's names of the metric-system rows whose catalog names would collide with other definitions
+#: (the metric system measures its conversion and repurchase over the period, not over all time).
+SYSTEM_METRICS = {"first_order_conversion": "period_acquired_first_order",
+                  "repurchase_rate": "period_buyer_repeat_share"}
 
 #: Sections listed in ``skipped``, in report order (those of `NEEDS`, then the daily table's awareness metrics).
 SECTIONS = (*NEEDS, "platform_awareness")
@@ -222,8 +231,8 @@ def tier_table(tiers: pd.DataFrame, t: Translator) -> pd.DataFrame:
     })
 
 
-def segment_table(segments: pd.DataFrame, t: Translator) -> pd.DataFrame:
-    """The eight RFM segments: customers, shares and mean recency, frequency and spend."""
+def segment_table(segments: pd.DataFrame, t: Translator, currency: str) -> pd.DataFrame:
+    """The eight RFM segments: customers, shares and mean recency, frequency and spend (in `currency`)."""
     return pd.DataFrame({
         t.col("segment"): [t.label("segment", s) for s in segments.index],
         t.col("users"): segments["users"].tolist(),
@@ -231,7 +240,7 @@ def segment_table(segments: pd.DataFrame, t: Translator) -> pd.DataFrame:
         t.col("revenue_share"): [percent(v) for v in segments["revenue_share"]],
         t.col("mean_recency"): segments["mean_recency_days"].round(1).tolist(),
         t.col("mean_frequency"): segments["mean_frequency"].round(2).tolist(),
-        t.col("mean_monetary"): segments["mean_monetary"].round(1).tolist(),
+        t.col("mean_monetary"): [money(v, currency) for v in segments["mean_monetary"]],
     })
 
 
@@ -268,7 +277,8 @@ def metric_table(metrics: pd.DataFrame, t: Translator, days: int) -> pd.DataFram
 
     return pd.DataFrame({
         t.col("layer"): [t.label("layer", x) for x in metrics["layer"]],
-        t.col("metric"): [t.label("metric", x) for x in metrics["metric"]],
+        t.col("metric"): [metric(SYSTEM_METRICS[x]).label(t.lang, days=days) if x in SYSTEM_METRICS
+                          else t.label("metric", x) for x in metrics["metric"]],
         t.col("value", days=days): shown("value"),
         t.col("ci_low"): shown("ci_low"),
         t.col("ci_high"): shown("ci_high"),
@@ -308,16 +318,19 @@ def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float] | None, 
     `first_order` is given (None: the log cannot measure it), and when nobody was new then, that it cannot be
     measured yet.
     """
-    found = [Message(f"say_funnel_{stage}", {"rate": percent(funnel.loc[stage, "conversion"])})
+    found = [Message(f"say_funnel_{stage}", {"rate": percent(funnel.loc[stage, "conversion"]),
+                                             **({"label": MetricLabel(FUNNEL_METRICS[stage])}
+                                                if stage in FUNNEL_METRICS else {})})
              for stage in funnel_steps(observed)]
     if first_order is None:
         return found
     if not first_order["new_users"]:
         return [*found, Message("say_first_order_none", {"days": days})]
-    rate, low, high = estimate(first_order["rate"], first_order["ci_low"], first_order["ci_high"], most=1)
+    rate, low, high = metric("new_user_first_order").texts(first_order["rate"], first_order["ci_low"],
+                                                            first_order["ci_high"])
     return [*found, Message("say_first_order", {
-        "new_users": first_order["new_users"], "converted": first_order["converted"], "days": days,
-        "rate": rate, "low": low, "high": high,
+        "label": MetricLabel("new_user_first_order", days), "new_users": first_order["new_users"],
+        "converted": first_order["converted"], "days": days, "rate": rate, "low": low, "high": high,
     })]
 
 
@@ -345,8 +358,10 @@ def rfm_findings(segments: pd.DataFrame, tiers: pd.DataFrame, t: Translator) -> 
 
 def cohort_findings(month_one: float, repeat: dict[str, float]) -> list[Message]:
     """The mean share of a cohort buying again the month after, and the repurchase rate with its interval."""
-    rate, low, high = estimate(repeat["rate"], repeat["ci_low"], repeat["ci_high"], most=1)
-    return [Message("say_cohorts", {"month1": percent(month_one), "rate": rate, "low": low, "high": high})]
+    rate, low, high = metric("repeat_customer_share").texts(repeat["rate"], repeat["ci_low"], repeat["ci_high"])
+    return [Message("say_cohorts", {
+        "month1_label": MetricLabel("next_month_repurchase"), "month1": metric("next_month_repurchase").text(month_one),
+        "repeat_label": MetricLabel("repeat_customer_share"), "rate": rate, "low": low, "high": high})]
 
 
 def cohort_notes(as_of: pd.Timestamp) -> list[Message]:
@@ -398,6 +413,8 @@ def recommendations(
     first_order: dict[str, float] | None,
     tiers: pd.DataFrame | None,
     k_factor: float | None,
+    *,
+    days: int,
 ) -> list[Message]:
     """The chapter's recommended moves, most users concerned first.
 
@@ -414,16 +431,24 @@ def recommendations(
         The tier summary of `stats.rfm.rfm_summary`; None without RFM (no tier moves then).
     k_factor : float or None
         The period's K-factor; None when the log holds no referrals.
+    days : int
+        How many days back the first-order conversion starts (``compare_days``).
 
     Returns
     -------
     list of Message
         Key ``rec_<move>`` of the lifecycle catalog and its values.
     """
-    rate = None if first_order is None or not first_order.get("new_users", 1) else first_order["rate"]
+    measured = first_order is not None and first_order.get("new_users", 1)
+    rate = first_order["rate"] if measured else None
+    first = metric("new_user_first_order")
+    first_order_move = _with_number("rec_first_order", int(sizes.loc["new", "users"]), "rate", rate,
+                                    lambda v: first.texts(v, first_order["ci_low"], first_order["ci_high"])[0])
+    if rate is not None and not is_missing(rate):
+        first_order_move[2]["label"] = MetricLabel("new_user_first_order", days)
     moves = [
         ("rec_winback", int(churned.loc["former_customers", "users"]), {}),
-        _with_number("rec_first_order", int(sizes.loc["new", "users"]), "rate", rate, percent),
+        first_order_move,
         ("rec_awareness", int(sizes.loc["potential", "users"]), {}),
         _with_number("rec_referral", int(sizes.loc["loyal", "users"]), "k", k_factor, lambda v: number(v, 3)),
     ]
@@ -443,6 +468,47 @@ def _with_number(key: str, users: int, name: str, value: float | None, fmt) -> t
     if value is None or is_missing(value):
         return f"{key}_plain", users, {}
     return key, users, {name: fmt(value)}
+
+
+# ---------------------------------------------------------------- the metrics list (CHAPTER.json)
+def metric_records(funnel: pd.DataFrame, first_order: dict | None, repeat: dict | None, month_one: float | None,
+                   system: pd.DataFrame | None, *, compare_days: int, period_days: int) -> list[dict]:
+    """The results' ``metrics`` list: the chapter's three first-order conversions and three repurchase rates.
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        From `measured_funnel` (a step the log cannot measure is missing, and left out).
+    first_order : dict or None
+        From `analysis.first_order_conversion` (None or nobody new: left out).
+    repeat : dict or None
+        From `cohorts.repurchase_rate`; `month_one` from `cohorts.next_month_rate` (None without cohorts).
+    system : pandas.DataFrame or None
+        The measured rows of `virality.metric_system`.
+    compare_days, period_days : int
+        The periods of the first-order conversion and of the metric system.
+
+    Returns
+    -------
+    list of dict
+        Each entry of :meth:`socialops.report.metrics.Metric.record`, with ``days`` where the metric has a period.
+    """
+    out = []
+    if not is_missing(funnel.loc["active", "conversion"]):
+        row = funnel.loc["active"]
+        out.append(metric("acquired_buyer_share").record(row["conversion"], row["ci_low"], row["ci_high"]))
+    if first_order is not None and first_order["new_users"]:
+        out.append(metric("new_user_first_order").record(first_order["rate"], first_order["ci_low"],
+                                                         first_order["ci_high"], days=compare_days))
+    if repeat is not None:
+        out.append(metric("repeat_customer_share").record(repeat["rate"], repeat["ci_low"], repeat["ci_high"]))
+    if month_one is not None and not is_missing(month_one):
+        out.append(metric("next_month_repurchase").record(month_one))
+    for row in ([] if system is None else system.to_dict("records")):
+        if row["metric"] in SYSTEM_METRICS:
+            out.append(metric(SYSTEM_METRICS[row["metric"]]).record(row["value"], row["ci_low"], row["ci_high"],
+                                                                     days=period_days))
+    return out
 
 
 # ---------------------------------------------------------------- headline figures (index.html)

@@ -206,3 +206,18 @@ def metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise KeyError(f"no metric {name!r} in the registry") from None
+
+
+@dataclass(frozen=True)
+class MetricLabel:
+    """A metric's label as a template value: written in the language of the report that says it.
+
+    The catalog's templates take it like any value (``"{label}: {rate}"``); the translator calls :meth:`words`.
+    """
+
+    name: str
+    days: int | None = None
+
+    def words(self, t) -> str:
+        """The label in the translator's language, its period filled in."""
+        return metric(self.name).label(t.lang, days=self.days)
