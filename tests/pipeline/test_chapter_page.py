@@ -124,6 +124,14 @@ def test_contents_list_the_body_sections_and_every_entry_leads_to_its_place():
     assert text.index(nav) < text.index("FINDINGS BOX")
 
 
+def test_an_empty_findings_box_is_not_listed_in_the_contents():
+    nb = chapter()
+    nb.cells[1].outputs[0].data["text/html"] = '<div class="so-summary tex2jax_ignore"></div>'
+    text = publish.render_html(nb, lang="en", audience="client", title="T")
+    nav = re.search(r'<nav class="so-nav">.*?</nav>', text, re.DOTALL).group(0)
+    assert "Findings and actions" not in nav and "1. How long customers stay" in nav
+
+
 def test_chinese_headings_lead_to_their_place_too():
     text = page("client", lang="zh")
     nav = re.search(r'<nav class="so-nav">.*?</nav>', text, re.DOTALL).group(0)
@@ -199,6 +207,8 @@ def test_the_churn_client_report_on_the_samples_keeps_its_statistics_in_the_appe
         text = re.sub(r"^\d+\.\s+", "", html.escape(heading, quote=False))
         assert text in appendix and f">{text}<" not in body, heading
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in run.html
+    for finding in run.json.get("summary") or []:  # a finding rests on a section the client sees
+        assert f'id="section-{finding["section"]}"' in body, finding["section"]
     ids = {html.unescape(found) for found in re.findall(r'\sid="([^"]*)"', run.html)}
     contents = re.findall(r'<li><a href="#([^"]*)">', re.search(r"<nav.*?</nav>", run.html, re.DOTALL).group(0))
     assert contents and all(html.unescape(anchor) in ids for anchor in contents)

@@ -35,11 +35,12 @@ _HEADING = re.compile(r'<h([1-3]) id="([^"]*)">(.*?)</h\1>', re.DOTALL)
 _NUMBERED = re.compile(r"^(\s*)\d+\.\s+")
 _CHAPTER_LINKS = re.compile(r"<!--so-chapter-links-->.*?<!--/so-chapter-links-->", re.DOTALL)
 _SUMMARY_BOX = '<div class="so-summary '
+_FILLED_SUMMARY = re.compile(r'<div class="so-summary [^"]*"[^>]*>(?!\s*</div>)')
 _SECTION_ANCHOR = re.compile(f'<span id="{SECTION_PREFIX}([^"]*)" data-title="([^"]*)"></span>')
 
 STYLE = """
 <style>
-.so-nav { font-size: .9em; border-bottom: 1px solid #e2e8f0; padding: .3em 0 .6em 0; margin-bottom: 1em; }
+.so-nav { font-size: .9em; border-bottom: 1px solid #e2e8f0; padding: .3em 0 .6em 0; margin: 0 20px 1em 20px; }
 .so-nav a { color: #2b6cb0; text-decoration: none; }
 .so-nav a:hover { text-decoration: underline; }
 .so-nav-chapters { display: flex; gap: 1.5em; flex-wrap: wrap; }
@@ -113,8 +114,10 @@ def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] =
     move = audience == "client"
     body, moved = _separate(_numbered(cells, move=move), t, move=move)
     appendix = _appendix(moved, t, warnings=list(warnings) if audience != "client" else None)
-    text = "".join(body).replace(_SUMMARY_BOX, f'<div id="{SUMMARY_ID}" class="so-summary ', 1)
-    nav = navigation(t, sections(text), summary=_SUMMARY_BOX in "".join(body), methods=bool(appendix))
+    text = "".join(body)
+    summary = bool(_FILLED_SUMMARY.search(text))  # a chapter that never gave its summary leaves the box empty
+    text = text.replace(_SUMMARY_BOX, f'<div id="{SUMMARY_ID}" class="so-summary ', 1)
+    nav = navigation(t, sections(text), summary=summary, methods=bool(appendix))
     head = head.replace("<main>", "<main>" + nav, 1).replace("</head>", STYLE + "</head>", 1)
     return head + text + appendix + tail
 
