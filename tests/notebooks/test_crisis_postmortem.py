@@ -80,3 +80,19 @@ def test_a_baseline_below_its_range_is_refused_before_the_run(tmp_path):
     done = run_cli("run", CHAPTER, "--data", str(SAMPLES), "--out", str(tmp_path), "-p", "baseline_days=2")
     assert done.returncode == 2
     assert "baseline_days: 2 is outside the documented range 3..90" in done.stdout + done.stderr
+
+
+def test_the_summary_names_the_planted_crisis_and_the_missed_statement_first(chapter_run, truths):
+    run = chapter_run(CHAPTER)
+    doc, planted = run.json, truths["crisis"]
+    assert [f["key"] for f in doc["summary"]] == ["sum_crisis", "lesson_warning_met", "lesson_response_missed",
+                                                  "lesson_repair_met"]
+    crisis = doc["summary"][0]["value"]
+    assert crisis["onset"] == doc["onset"] == planted["onset"]
+    assert (crisis["excess_mentions"], [crisis["ci_low"], crisis["ci_high"]]) == (doc["excess_mentions"],
+                                                                                   doc["excess_mentions_ci"])
+    assert doc["summary"][2]["value"]["hours"] == pytest.approx(planted["response_hours"], abs=1)
+    [first] = [a for a in doc["actions"] if a["priority"] == "high"]
+    assert first["key"] == "act_holding_statement" and first["expected"] is None
+    assert run.html.index(doc["summary"][0]["text"].split(" (")[0]) < run.html.index(first["what"]) < \
+        run.html.index("<h2")
