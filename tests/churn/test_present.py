@@ -350,24 +350,24 @@ def test_gamma_gamma_table(t, gg):
 
 def test_value_findings_give_the_total_and_the_top_tenth(scored, gg):
     # 12 customers: the top tenth is the single largest value, 1,400 of 2,040
-    assert present.value_findings(scored, gg, 365) == [
-        Message("say_value", {"days": 365, "total": "2,040", "top_share": "68.6%"})]
-    assert present.value_results(scored, gg) == {"gamma_gamma": {"p": 6.0, "q": 4.0, "gamma": 15.0,
-                                                                 "log_likelihood": -50.0},
-                                                 "clv_total": 2040.0}
+    assert present.value_findings(scored, gg, 365, "CNY") == [
+        Message("say_value", {"days": 365, "total": "CNY 2,040", "top_share": "68.6%"})]
+    assert present.value_results(scored, gg, "USD") == {"gamma_gamma": {"p": 6.0, "q": 4.0, "gamma": 15.0,
+                                                                        "log_likelihood": -50.0},
+                                                        "clv_total": 2040.0, "currency": "USD"}
 
 
 def test_value_findings_without_a_spend_model(scored):
-    assert present.value_findings(scored, None, 365) == [Message("note_no_spend_model", kind="note")]
-    assert present.value_results(scored, None) == {}
+    assert present.value_findings(scored, None, 365, "CNY") == [Message("note_no_spend_model", kind="note")]
+    assert present.value_results(scored, None, "CNY") == {}
 
 
 def test_value_by_tier_table_runs_from_high_to_low_value(t, scored):
-    table = present.value_by_tier_table(scored, 90, t)
+    table = present.value_by_tier_table(scored, 90, t, "CNY")
     assert list(table.columns) == ["RFM tier", "Customers", "Mean P(still a customer)",
                                    "Expected purchases, next 90 days", "Mean customer value", "Total customer value"]
     assert table.iloc[:, 0].tolist() == ["High value", "General", "Low value"]
-    assert table.iloc[0, 1:].tolist() == [6, "90.0%", "1.50", "317", "1,900"]
+    assert table.iloc[0, 1:].tolist() == [6, "90.0%", "1.50", f"CNY {1900 / 6:,.2f}", "CNY 1,900"]
 
 
 # ---------------------------------------------------------------- win-back list
@@ -398,13 +398,13 @@ def test_at_risk_finding_and_headline(t, at_risk):
 
 
 def test_win_back_table_rounds_and_masks_the_user_column(t, at_risk):
-    table = present.win_back_table(at_risk, t, horizon_days=90, clv_days=365)
-    assert list(table.columns) == ["User", "RFM tier", "Purchases", "Spend to date", "Days since last purchase",
+    table = present.win_back_table(at_risk, t, "CNY", horizon_days=90, clv_days=365)
+    assert list(table.columns) == ["User", "RFM tier", "Purchases", "Spend to date (CNY)", "Days since last purchase",
                                    "P(still a customer)", "Expected purchases, next 90 days",
-                                   "Customer value, next 365 days", "Value at risk"]
+                                   "Customer value, next 365 days (CNY)", "Value at risk (CNY)"]
     assert table.iloc[0].tolist() == ["u000123", "High value", 7, 812.46, 200, 0.123, 0.012, 5.68, 711.75]
     assert table.iloc[1, 4] == 150
-    masked = present.win_back_table(at_risk.assign(user_id="***"), t, horizon_days=90, clv_days=365)
+    masked = present.win_back_table(at_risk.assign(user_id="***"), t, "CNY", horizon_days=90, clv_days=365)
     assert masked["User"].tolist() == ["***", "***"]
 
 
@@ -441,9 +441,9 @@ def test_winback_test_table(t):
 
 
 def test_comeback_value_notes_only_when_the_test_carries_no_values():
-    assert present.comeback_value_notes(EFFECT, 50.0) == []
-    assert present.comeback_value_notes(EFFECT | {"value_per_comeback": None}, 42.125) == [
-        Message("note_value_fallback", {"value": "42.12"}, "note")]
+    assert present.comeback_value_notes(EFFECT, 50.0, "CNY") == []
+    assert present.comeback_value_notes(EFFECT | {"value_per_comeback": None}, 42.125, "CNY") == [
+        Message("note_value_fallback", {"value": "CNY 42.12"}, "note")]
 
 
 def test_winback_finding_and_headline(t):
@@ -468,20 +468,24 @@ def test_winback_finding_and_headline(t):
 
 
 def test_winback_economics_table_and_finding(t):
-    table = present.winback_economics_table(ECONOMICS, t)
+    table = present.winback_economics_table(ECONOMICS, t, "CNY")
     assert list(table.columns) == ["Item", "Value", "Low", "High"]
-    assert table["Value"].tolist() == ["90.0", "4,500", "2,700", "1,800", "50.00", "30.00"]
-    assert table["Low"].tolist() == ["46.1", "2,304", "", "-396", "", ""]
-    assert table["High"].tolist() == ["133.9", "6,696", "", "3,996", "", ""]
-    assert present.winback_economics_table(ECONOMICS | {"break_even_value": None}, t)["Value"].iloc[-1] == "—"
-    assert present.winback_money_finding(ECONOMICS) == Message("say_winback_money", {
-        "extra": "90", "won": "4,500", "cost": "2,700", "net": "1,800", "net_low": "-396", "net_high": "3,996"})
+    assert table["Item"].tolist()[1:4] == ["Value won back", "Cost of the offer", "Net result of the offer"]
+    # extra customers whole; amounts with their currency, whole where an interval is wide
+    assert table["Value"].tolist() == ["90", "CNY 4,500", "CNY 2,700", "CNY 1,800", "CNY 50.00", "CNY 30.00"]
+    assert table["Low"].tolist() == ["46", "CNY 2,304", "", "CNY -396", "", ""]
+    assert table["High"].tolist() == ["134", "CNY 6,696", "", "CNY 3,996", "", ""]
+    no_break_even = present.winback_economics_table(ECONOMICS | {"break_even_value": None}, t, "CNY")
+    assert no_break_even["Value"].iloc[-1] == "—"
+    assert present.winback_money_finding(ECONOMICS, "EUR") == Message("say_winback_money", {
+        "extra": "90", "won": "EUR 4,500", "cost": "EUR 2,700", "net": "EUR 1,800", "net_low": "EUR -396",
+        "net_high": "EUR 3,996"})
 
 
 def test_winback_result():
     assert present.winback_result(None, None) is None
-    result = present.winback_result(EFFECT, ECONOMICS)
-    money = {k: v for k, v in ECONOMICS.items() if k != "uplift_verdict"}
+    result = present.winback_result(EFFECT, ECONOMICS, "USD")
+    money = {k: v for k, v in ECONOMICS.items() if k != "uplift_verdict"} | {"currency": "USD"}
     assert result == {"treated_rate": 0.15, "holdout_rate": 0.05, "uplift": 0.1, "ci_low": 0.0512, "ci_high": 0.1488,
                       "p_value": 0.0042, "test": "z", "n_treated": 900, "n_holdout": 100, "n_excluded": 0,
                       "verdict": "ship", "reason": "winner", "economics": money}
@@ -545,7 +549,7 @@ def test_every_message_key_is_in_the_catalog(t, bg, scored, gg, at_risk):
         present.customers_finding(pd.DataFrame({"churned": [1, 0]}), 90),
         present.survival_finding(_overall(1.0, 1.0, 2.0), 180), present.survival_finding(_overall(None), 180),
         *present.segment_findings("tier", _split(0.1), 180, t), *present.holdout_findings(None),
-        *present.bgnbd_findings(bg, "day", t), *present.value_findings(scored, None, 365),
+        *present.bgnbd_findings(bg, "day", t), *present.value_findings(scored, None, 365, "CNY"),
         *present.export_notes(False, "client"), *present.export_notes(True, "analyst"),
         *present.recommendations(at_risk, ECONOMICS, _hazard_ratios(referred=0.5, purchase_days_first=0.5)),
         *present.recommendations(at_risk, ECONOMICS | {"uplift_verdict": "too_few_units"}, _hazard_ratios()),

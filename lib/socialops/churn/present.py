@@ -13,8 +13,20 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from socialops.report.findings import Message
-from socialops.report.format import DASH, estimate, number, p_compared, p_value, percent, signed, span
+from socialops.report.format import (
+    DASH,
+    count,
+    estimate,
+    money,
+    number,
+    p_compared,
+    p_value,
+    percent,
+    signed,
+    span,
+)
 from socialops.report.i18n import Translator
+from socialops.report.metrics import metric
 from socialops.stats import decision
 from socialops.stats.rfm import TIERS
 
@@ -514,7 +526,8 @@ def value_gap(spend_model: GammaGammaFit | None, answers: bool) -> dict[str, Mes
     return {}
 
 
-def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_days: int) -> list[Message]:
+def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_days: int,
+                   currency: str) -> list[Message]:
     """The customers' total value and the share of it the top tenth carries, or why value is left out.
 
     Parameters
@@ -525,6 +538,8 @@ def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_
         The spend model (None when too few repeat buyers to fit it).
     clv_days : int
         Horizon of the customer value.
+    currency : str
+        ISO 4217 code of the amounts.
 
     Returns
     -------
@@ -534,19 +549,20 @@ def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_
         return [Message("note_no_spend_model", kind="note")]
     total = scored["clv"].sum()
     top = scored["clv"].nlargest(max(1, len(scored) // 10)).sum()
-    return [Message("say_value", {"days": clv_days, "total": number(total),
+    return [Message("say_value", {"days": clv_days,
+                                  "total": metric("customer_value_total").text(total, currency=currency),
                                   "top_share": percent(top / total if total else float("nan"))})]
 
 
-def value_results(scored: pd.DataFrame, spend_model: GammaGammaFit | None) -> dict:
-    """The ``gamma_gamma`` and ``clv_total`` entries of CHAPTER.json; none without a spend model."""
+def value_results(scored: pd.DataFrame, spend_model: GammaGammaFit | None, currency: str) -> dict:
+    """The ``gamma_gamma``, ``clv_total`` and ``currency`` entries of CHAPTER.json; none without a spend model."""
     if spend_model is None:
         return {}
-    return {"gamma_gamma": fit_result(spend_model), "clv_total": scored["clv"].sum()}
+    return {"gamma_gamma": fit_result(spend_model), "clv_total": scored["clv"].sum(), "currency": currency}
 
 
-def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator) -> pd.DataFrame:
-    """Per RFM tier: customers, mean P(alive), mean expected purchases, mean and total customer value."""
+def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator, currency: str) -> pd.DataFrame:
+    """Per RFM tier: customers, mean P(alive), mean expected purchases, mean and total customer value (`currency`)."""
     by_tier = scored.groupby("tier").agg(
         customers=("user_id", "size"), p_alive=("p_alive", "mean"), expected=("expected_purchases", "mean"),
         clv=("clv", "mean"), clv_total=("clv", "sum"),
@@ -556,8 +572,8 @@ def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator) 
         t.col("customers"): by_tier["customers"].tolist(),
         t.col("mean_p_alive"): [percent(v) for v in by_tier["p_alive"]],
         t.col("expected", days=horizon_days): [number(v, 2) for v in by_tier["expected"]],
-        t.col("mean_clv"): [number(v) for v in by_tier["clv"]],
-        t.col("total_clv"): [number(v) for v in by_tier["clv_total"]],
+        t.col("mean_clv"): [money(v, currency) for v in by_tier["clv"]],
+        t.col("total_clv"): [money(v, currency, 0) for v in by_tier["clv_total"]],
     })
 
 
@@ -594,7 +610,8 @@ def at_risk_headline(at_risk: pd.DataFrame, t: Translator) -> tuple[str, str]:
     return t("chart_alive_risk"), number(len(at_risk))
 
 
-def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, clv_days: int) -> pd.DataFrame:
+def win_back_table(at_risk: pd.DataFrame, t: Translator, currency: str, *, horizon_days: int,
+                   clv_days: int) -> pd.DataFrame:
     """The win-back list under translated headers, numbers rounded for reading and for a CRM import.
 
     Parameters
@@ -606,6 +623,8 @@ def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, c
         The report's translator.
     horizon_days, clv_days : int
         Horizons of the expected purchases and of the customer value (they appear in the headers).
+    currency : str
+        ISO 4217 code of the amounts, named in their headers (the cells stay numbers for the CRM export).
 
     Returns
     -------
@@ -613,16 +632,22 @@ def win_back_table(at_risk: pd.DataFrame, t: Translator, *, horizon_days: int, c
     """
     table = pd.DataFrame({
         t.col("user"): at_risk["user_id"], t.col("tier"): [t.label("tier", tier) for tier in at_risk["tier"]],
-        t.col("purchases"): at_risk["purchases"], t.col("total_spend"): at_risk["total_spend"].round(2),
+        t.col("purchases"): at_risk["purchases"],
+        _in(t, t.col("total_spend"), currency): at_risk["total_spend"].round(2),
         t.col("days_since"): at_risk["days_since_purchase"].round(0).astype(int),
         t.col("p_alive"): at_risk["p_alive"].round(3),
         t.col("expected", days=horizon_days): at_risk["expected_purchases"].round(3),
-        t.col("clv", days=clv_days): at_risk["clv"].round(2),
-        t.col("value_at_risk"): at_risk["value_at_risk"].round(2),
+        _in(t, t.col("clv", days=clv_days), currency): at_risk["clv"].round(2),
+        _in(t, t.col("value_at_risk"), currency): at_risk["value_at_risk"].round(2),
     })
     # a list made by the churn rule has no model columns: they are left out rather than shown empty
-    model = [t.col("p_alive"), t.col("expected", days=horizon_days), t.col("clv", days=clv_days)]
+    model = [t.col("p_alive"), t.col("expected", days=horizon_days), _in(t, t.col("clv", days=clv_days), currency)]
     return table.drop(columns=[c for c in model if at_risk.empty or table[c].isna().all()])
+
+
+def _in(t: Translator, header: str, currency: str) -> str:
+    """A column header of amounts with their currency: ``"Value at risk (CNY)"``."""
+    return t("col_in_currency", column=header, currency=currency)
 
 
 def export_notes(exported: bool, audience: str) -> list[Message]:
@@ -689,11 +714,11 @@ def winback_test_table(effect: dict, t: Translator) -> pd.DataFrame:
     })
 
 
-def comeback_value_notes(effect: dict, value: float) -> list[Message]:
+def comeback_value_notes(effect: dict, value: float, currency: str) -> list[Message]:
     """A note when a comeback is valued at the mean spend per purchase day, the test carrying no values."""
     if effect["value_per_comeback"] is not None:
         return []
-    return [Message("note_value_fallback", {"value": number(value, 2)}, "note")]
+    return [Message("note_value_fallback", {"value": money(value, currency)}, "note")]
 
 
 def winback_finding(effect: dict, name: str) -> list[Message]:
@@ -719,27 +744,35 @@ def winback_finding(effect: dict, name: str) -> list[Message]:
     return found
 
 
-def winback_economics_table(economics: dict, t: Translator) -> pd.DataFrame:
-    """The offer's economics: extra comebacks, value won, coupon cost, net result, with intervals where known."""
+def winback_economics_table(economics: dict, t: Translator, currency: str) -> pd.DataFrame:
+    """The offer's economics: extra comebacks, value won, cost of the offer, net result, with intervals where known.
+
+    The amounts carry `currency` and take their names from the metric registry; extra customers are whole.
+    """
     e = economics
+    won = metric("winback_value_won").texts(e["value_won"], e["value_won_low"], e["value_won_high"],
+                                            currency=currency)
+    net = metric("winback_net").texts(e["net"], e["net_low"], e["net_high"], currency=currency)
     return pd.DataFrame({
-        t.col("item"): [t("econ_extra_comebacks"), t("econ_value_won"), t("econ_coupon_spend"), t("econ_net"),
+        t.col("item"): [t("econ_extra_comebacks"), metric("winback_value_won").label(t.lang),
+                        metric("winback_offer_cost").label(t.lang), metric("winback_net").label(t.lang),
                         t("econ_value_per_comeback"), t("econ_break_even")],
-        t.col("value"): [number(e["extra_comebacks"], 1), number(e["value_won"]), number(e["coupon_spend"]),
-                         number(e["net"]), number(e["value_per_comeback"], 2), number(e["break_even_value"], 2)],
-        t.col("low"): [number(e["extra_comebacks_low"], 1), number(e["value_won_low"]), "", number(e["net_low"]),
-                       "", ""],
-        t.col("high"): [number(e["extra_comebacks_high"], 1), number(e["value_won_high"]), "",
-                        number(e["net_high"]), "", ""],
+        t.col("value"): [count(e["extra_comebacks"]), won[0], money(e["coupon_spend"], currency, 0), net[0],
+                         money(e["value_per_comeback"], currency), money(e["break_even_value"], currency)],
+        t.col("low"): [count(e["extra_comebacks_low"]), won[1], "", net[1], "", ""],
+        t.col("high"): [count(e["extra_comebacks_high"]), won[2], "", net[2], "", ""],
     })
 
 
-def winback_money_finding(economics: dict) -> Message:
+def winback_money_finding(economics: dict, currency: str) -> Message:
     """The offer's money in one sentence: extra customers, value won, coupon cost and the net with its interval."""
     e = economics
+    won = metric("winback_value_won").texts(e["value_won"], e["value_won_low"], e["value_won_high"],
+                                            currency=currency)
+    net, net_low, net_high = metric("winback_net").texts(e["net"], e["net_low"], e["net_high"], currency=currency)
     return Message("say_winback_money", {
-        "extra": number(e["extra_comebacks"]), "won": number(e["value_won"]), "cost": number(e["coupon_spend"]),
-        "net": number(e["net"]), "net_low": number(e["net_low"]), "net_high": number(e["net_high"])})
+        "extra": count(e["extra_comebacks"]), "won": won[0], "cost": money(e["coupon_spend"], currency, 0),
+        "net": net, "net_low": net_low, "net_high": net_high})
 
 
 def winback_headline(effect: dict, t: Translator) -> tuple[str, str]:
@@ -749,13 +782,17 @@ def winback_headline(effect: dict, t: Translator) -> tuple[str, str]:
     return t("chart_winback_y"), f"{percent(effect['holdout_rate'])} → {percent(effect['treated_rate'])}"
 
 
-def winback_result(effect: dict | None, economics: dict | None) -> dict | None:
-    """The ``winback`` entry of CHAPTER.json: rates, uplift, test, arm sizes and economics (None without a test)."""
+def winback_result(effect: dict | None, economics: dict | None, currency: str = "CNY") -> dict | None:
+    """The ``winback`` entry of CHAPTER.json: rates, uplift, test, arm sizes and economics (None without a test).
+
+    The economics' amounts carry their currency (``economics["currency"]``).
+    """
     if effect is None:
         return None
     keys = ("treated_rate", "holdout_rate", "uplift", "ci_low", "ci_high", "p_value", "test", "n_treated",
             "n_holdout", "n_excluded", "verdict", "reason")
-    money = None if economics is None else {k: v for k, v in economics.items() if k != "uplift_verdict"}
+    money = None if economics is None else {k: v for k, v in economics.items() if k != "uplift_verdict"} | {
+        "currency": currency}
     return {k: effect[k] for k in keys} | {"economics": money}
 
 
