@@ -1,7 +1,7 @@
-"""The benchmark harness: events at each size, every tool timed in a fresh process.
+"""The benchmark harness: events at each size, every tool, model fit and chapter run timed in a fresh process.
 
-It generates the events, checks that the tools agree, and writes ``bench.json``, a chart beside it and a table on
-the terminal.
+It generates the events, checks that the tools agree, reads the goals off the figures (`socialops.bench.goals`),
+and writes ``bench.json``, a chart beside it, the tables on the terminal and, if asked, the README's goals block.
 """
 
 from __future__ import annotations
