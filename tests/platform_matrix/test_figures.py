@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -128,6 +130,12 @@ def test_cadence_marks_platforms_below_guidance():
     closed(fig)
     fig = drawn(figures.cadence(make_cadence(8.0), EN))
     assert title_of(fig.axes[0]) == "Posting cadence against guidance"
+    closed(fig)
+    # without any guidance band, no empty legend (matplotlib would warn into the report)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = drawn(figures.cadence(make_cadence().iloc[[2]], EN))
+    assert fig.axes[0].get_legend() is None and not fig.axes[0].lines
     closed(fig)
 
 

@@ -248,6 +248,12 @@ def test_cadence_findings_name_the_platforms_below_guidance():
     assert present.cadence_findings(make_cadence(8.0), EN) == [Message("find_cadence_ok")]
 
 
+def test_cadence_without_any_guidance_is_not_judged():
+    # one platform without guidance: no "every platform keeps up" about none
+    assert present.cadence_findings(make_cadence().iloc[[2]], EN) == [
+        Message("note_cadence_unguided", {"platforms": "Weibo"}, "note")]
+
+
 # ------------------------------------------------------------------ best time to post
 
 

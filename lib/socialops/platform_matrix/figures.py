@@ -181,7 +181,8 @@ def cadence(posting: pd.DataFrame, t: Translator) -> Figure:
             # one legend entry for all the bands: only the first band is labelled
             ax.plot([lo, hi], [y, y], color="black", lw=6, alpha=0.25, solid_capstyle="butt",
                     label=t("legend_guidance") if y == int(np.argmax(guided)) else None)
-    ax.legend(frameon=False, loc="lower right")
+    if guided.any():  # without a band there is nothing to label
+        ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel(t("axis_posts_per_week"))
     below = platforms_below(posting, t)
     title = t("chart_cadence_below_title", platforms=below) if below else t("chart_cadence_title")

@@ -593,10 +593,15 @@ def platforms_below(cadence: pd.DataFrame, t: Translator) -> str:
 
 
 def cadence_findings(cadence: pd.DataFrame, t: Translator) -> list[Message]:
-    """The platforms posting less than the guidance (``find_cadence_below``), or that all keep up with it."""
+    """The platforms posting less than the guidance (``find_cadence_below``), or that all keep up with it.
+
+    Without guidance for any of the platforms, a note that their cadence is not judged, not a verdict on none.
+    """
     below = platforms_below(cadence, t)
     if below:
         return [Message("find_cadence_below", {"platforms": below})]
+    if not np.isfinite(cadence["target_low"].to_numpy(dtype=float)).any():
+        return [Message("note_cadence_unguided", {"platforms": platform_names(cadence["platform"], t)}, "note")]
     return [Message("find_cadence_ok")]
 
 
