@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
-import json
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -19,13 +17,8 @@ from tests.conftest import ROOT, SAMPLES
 pytestmark = pytest.mark.notebook
 
 CHAPTER = "04_churn"
-REAL = ROOT / "tests" / "data" / "real"
 #: Cells of the course, not of the report: they may hold more code.
 COURSE_TAGS = {"parameters", "exercise", "solution"}
-
-
-def _answers() -> dict:
-    return json.loads((REAL / "answers.json").read_text(encoding="utf-8"))
 
 
 def test_the_notebook_only_narrates():
@@ -148,47 +141,6 @@ def test_runs_without_any_optional_column_or_table(chapter_run, required_only):
     executed = nbformat.read(run.out_dir / f"{CHAPTER}.ipynb", as_version=4)
     course = [c for c in executed.cells if c.cell_type == "code" and {"exercise", "solution"} & set(c.metadata.tags)]
     assert len(course) == 4 and not [o for c in course for o in c.outputs if o.output_type == "error"]
-
-
-def _converted_copy(tmp_path_factory, name: str, date_format: str, columns: dict[str, str]) -> Path:
-    """A real events extract with its headers renamed and its dates read by the extract's own format."""
-    events = pd.read_csv(REAL / name / "events.csv", dtype=str).rename(columns=columns)
-    events["ts"] = pd.to_datetime(events["ts"], format=date_format)
-    folder = tmp_path_factory.mktemp(name)
-    events[["user_id", "ts", "event", "amount"]].to_csv(folder / "events.csv", index=False)
-    return folder
-
-
-def test_online_retail_names_the_model_as_unable_and_lists_by_the_churn_rule(chapter_run, tmp_path_factory):
-    folder = _converted_copy(tmp_path_factory, "online_retail", "%m/%d/%y %H:%M",
-                             {"CustomerID": "user_id", "InvoiceDate": "ts", "invoice_total": "amount"})
-    run = chapter_run(CHAPTER, data=folder)
-    assert run.exit_code == 0, run.stderr
-    out, answers = run.json, _answers()["online_retail"]
-    assert out["bgnbd"]["customers"] == answers["customers"]
-    assert "a" in out["bgnbd"]["unidentified"] and out["bgnbd"]["ci"]["a"] is None
-    assert out["at_risk_rule"] == "churn_days" and out["at_risk_users"] > 0
-    assert "cannot tell who has left" in run.html and "0.0% chance of being the last" not in run.html
-    assert "value" in {r["section"] for r in out["skipped"]}
-    assert "winback_2026q3" not in run.html and "Warning" not in run.html
-
-
-def test_cdnow_does_not_call_a_median_of_zero_a_lifetime(chapter_run, tmp_path_factory):
-    folder = _converted_copy(tmp_path_factory, "cdnow", "%Y%m%d",
-                             {"sample_id": "user_id", "date": "ts", "dollar_value": "amount"})
-    run = chapter_run(CHAPTER, data=folder, holdout_days=0)
-    assert run.exit_code == 0, run.stderr
-    out, answers = run.json, _answers()["cdnow"]
-    # lifetimes' BetaGeoFitter on the whole log in days, as of its latest day
-    fit, reference = out["bgnbd"], answers["bgnbd_lifetimes_latest_days"]
-    assert [fit[k] for k in reference] == pytest.approx(list(reference.values()), rel=2e-3)
-    churned = answers["stages_as_of_latest_1998_06_30_00_00"]["churned"]
-    assert f"{churned:,} of them" in re.sub(r"<[^>]+>", "", run.html)
-    assert fit["unidentified"] == [] and out["at_risk_rule"] == "p_alive"
-    assert out["survival"]["median_days"] == 0
-    assert "stay active for 0 days" not in run.html and "no median lifetime is given" in run.html
-    assert "RuntimeWarning" not in run.html
-    assert any("RuntimeWarning" in w for w in out["warnings"])
 
 
 def test_every_numeric_parameter_has_a_range_and_a_value_outside_is_refused():
