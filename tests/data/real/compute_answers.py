@@ -43,6 +43,8 @@ def facebook_answers() -> dict:
         "missing_cells": {c: int(n) for c, n in posts.isna().sum().items() if n},
         "paid": int((posts.Paid == 1).sum()),
         "paid_missing": int(posts.Paid.isna().sum()),
+        # DESIGN.md: where is_ad is empty, a promotion (category 2) counts as an advert
+        "paid_missing_by_category": posts.Category[posts.Paid.isna()].value_counts().sort_index().to_dict(),
         "by_category": posts.Category.value_counts().sort_index().to_dict(),
         "by_type": posts.Type.value_counts().to_dict(),
         "mean_engagement_rate_by_category": rate.groupby(posts.Category).mean().round(6).to_dict(),
