@@ -141,6 +141,19 @@ def test_chinese_headings_lead_to_their_place_too():
     assert "方法附录" in nav
 
 
+@pytest.mark.parametrize(("heading", "listed"), [
+    ("1. Warning: when did it start, and when would a monitor have told us?", "1. Warning"),
+    ("1. Is each test sound? The sample ratio check", "1. Is each test sound?"),
+    ("Did the win-back offer work?", "Did the win-back offer work?"),
+    ("Content mix: the 7:3 rule", "Content mix"),
+    ("2. 哪些版本带来了变化？逐一与对照组比较", "2. 哪些版本带来了变化？"),
+    ("内容结构：7:3 原则", "内容结构"),
+    ("客户能留多久", "客户能留多久"),
+])
+def test_contents_list_a_heading_up_to_its_first_colon_or_question(heading, listed):
+    assert chapter_page.short_title(heading) == listed
+
+
 def test_section_anchors_name_the_heading_of_their_section():
     text = page("client")
     titles = chapter_page.section_titles(text)

@@ -43,10 +43,13 @@ def test_analyst_html_shows_code():
     assert "print" in page and "English narrative" in page and "中文叙述" not in page
 
 
-def test_scrubbed_notebook_has_no_paths_or_parameter_values():
-    nb = publish.scrub_notebook(executed_notebook(), data_dir="/home/someone/secret/client-data")
+def test_scrubbed_notebook_has_no_paths_or_parameter_values_or_warnings():
+    executed = executed_notebook()
+    executed.cells[-1].outputs.append(nbformat.v4.new_output("stream", name="stderr", text="UserWarning: at /x\n"))
+    nb = publish.scrub_notebook(executed, data_dir="/home/someone/secret/client-data")
     text = json.dumps(nb)
     assert "/home/someone" not in text
+    assert "UserWarning" not in text and "hello" in text
     assert "parameters" not in nb.metadata["papermill"]
 
 

@@ -113,3 +113,14 @@ def test_no_decisions_table_when_no_chapter_recorded_actions(tmp_path):
     write(tmp_path, "02_lifecycle", {"headline": [{"label": "Users", "value": "7"}]})
     text = render(tmp_path, **{"02_lifecycle": "ok"})
     assert "Decisions to take" not in text and "Users" in text
+
+
+def test_an_action_without_its_section_rests_on_the_finding_about_the_same_place(folder):
+    results = json.loads((folder / "03_ab_testing.json").read_text(encoding="utf-8"))
+    results["actions"] = [action("Ship the variant", "high", where="title_summer"),
+                          action("Stop the test", "low", where="push_time")]
+    (folder / "03_ab_testing.json").write_text(json.dumps(results), encoding="utf-8")
+    rows = {re.findall(r"<td>(.*?)</td>", row)[0]: row
+            for row in re.findall(r"<tr>(.*?)</tr>", render(folder), re.DOTALL)[1:]}
+    assert '<a href="03_ab_testing.html#section-verdicts">03 A/B testing: Verdicts</a>' in rows["Ship the variant"]
+    assert '<a href="03_ab_testing.html#summary">03 A/B testing: Findings and actions</a>' in rows["Stop the test"]

@@ -33,6 +33,7 @@ _CELL = re.compile(r"<!--so-cell ([^>]*)-->\n?(.*?)<!--/so-cell-->", re.DOTALL)
 _H2 = re.compile(r'<h2 id="([^"]*)">(.*?)</h2>', re.DOTALL)
 _HEADING = re.compile(r'<h([1-3]) id="([^"]*)">(.*?)</h\1>', re.DOTALL)
 _NUMBERED = re.compile(r"^(\s*)\d+\.\s+")
+_SUBTITLE = re.compile(r"[:]\s|：|[?？]\s*\S")  # a colon, or a question followed by more
 _CHAPTER_LINKS = re.compile(r"<!--so-chapter-links-->.*?<!--/so-chapter-links-->", re.DOTALL)
 _SUMMARY_BOX = '<div class="so-summary '
 _FILLED_SUMMARY = re.compile(r'<div class="so-summary [^"]*"[^>]*>(?!\s*</div>)')
@@ -199,10 +200,20 @@ def sections(body: str) -> list[tuple[str, str]]:
     return [(html.unescape(m.group(1)), heading_text(m.group(2))) for m in _H2.finditer(body)]
 
 
+def short_title(heading: str) -> str:
+    """A section heading as the contents list it: up to its first colon, or its first question when more follows.
+
+    ``1. Warning: when did it start?`` → ``1. Warning``; ``1. Is each test sound? The sample ratio check`` →
+    ``1. Is each test sound?``.
+    """
+    match = _SUBTITLE.search(heading)
+    return heading[:match.start() + (1 if match.group(0)[0] in "?？" else 0)].strip() if match else heading
+
+
 def navigation(t: Translator, toc: Iterable[tuple[str, str]], *, summary: bool, methods: bool) -> str:
     """The bar at the top of a chapter page: the summary page, the chapter links' place, and the contents."""
     entries = [(SUMMARY_ID, t("nav_findings"))] if summary else []
-    entries += list(toc)
+    entries += [(anchor, short_title(text)) for anchor, text in toc]
     entries += [(METHODS_ID, t("methods_title"))] if methods else []
     items = "".join(f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>' for anchor, text in entries)
     return (f'<nav class="so-nav"><div class="so-nav-chapters"><a href="{SUMMARY_PAGE}">{html.escape(t("nav_summary"))}'

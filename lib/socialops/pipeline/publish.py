@@ -260,8 +260,12 @@ def _header_first(nb) -> None:
 
 
 def scrub_notebook(nb, *, data_dir: str):
-    """Remove machine paths and parameter values from an executed notebook shipped to a client."""
+    """Remove machine paths, parameter values and warnings from an executed notebook shipped to a client.
+
+    What the cells wrote to standard error is in the results' ``warnings`` (`run_warnings`).
+    """
     nb = copy.deepcopy(nb)
+    drop_stderr(nb)
     meta = nb.metadata.get("papermill", {})
     for key in ("input_path", "output_path", "cwd"):
         if key in meta:

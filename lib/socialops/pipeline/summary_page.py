@@ -121,6 +121,7 @@ def _link(chapter: str, section: object, sections: Mapping[str, tuple[str, str]]
 
 def _decisions(t: Translator, documents: list[tuple[str, Mapping]], sections: Mapping) -> str:
     """The table of every chapter's actions, most urgent first, each linked to the section behind it."""
+    documents_by_chapter = dict(documents)
     rows = []
     for chapter, document in documents:
         for action in document.get("actions") or []:
@@ -140,10 +141,22 @@ def _decisions(t: Translator, documents: list[tuple[str, Mapping]], sections: Ma
         cells = [f'<td class="priority priority-{html.escape(priority)}">{html.escape(shown)}</td>']
         cells += [f"<td>{html.escape(str(action.get(key) or '—'))}</td>"
                   for key in ("what", "where", "kpi_label", "expected_text")]
-        cells.append(f"<td>{_link(chapter, action.get('section'), sections.get(chapter, {}), t, with_chapter=True)}</td>")
+        section = action.get("section") or _evidence(action, documents_by_chapter[chapter])
+        cells.append(f"<td>{_link(chapter, section, sections.get(chapter, {}), t, with_chapter=True)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (f"<h2>{html.escape(t('index_decisions'))}</h2><table class=\"decisions\"><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _evidence(action: Mapping, document: Mapping) -> object:
+    """The section of the chapter's first finding that names the action's place (None when none does).
+
+    An action recorded without its section rests on the finding about the same experiment, platform or list.
+    """
+    where = str(action.get("where") or "")
+    found = (f.get("section") for f in document.get("summary") or []
+             if isinstance(f, Mapping) and where and where in str(f.get("text", "")))
+    return next(found, None)
 
 
 def _card(t: Translator, chapter: str, status: str, document: Mapping | None,
