@@ -175,3 +175,23 @@ def test_posts_alone_run_the_posting_sections_and_claim_nothing_of_the_platforms
     assert html.count("Section skipped") == 5
     for claim in ("converts best", "wins followers cheapest", "Core platforms", "your core"):
         assert claim not in html
+
+
+def test_the_summary_holds_the_planted_leader_mix_and_cadence(conversion, awareness_zh, pm_truths):
+    doc = conversion.json
+    found = {f["key"]: f for f in doc["summary"]}
+    assert len(doc["summary"]) <= 5 and doc["summary"][0]["key"] == "sum_core"
+    assert found["sum_core"]["value"]["platforms"] == [pm_truths["best_conversion"]]
+    mix = found[f"sum_mix_{pm_truths['verdict']}"]["value"]
+    assert mix["ad_share_low"] < pm_truths["ad_share"] < mix["ad_share_high"]
+    assert list(found["sum_cadence_below"]["value"]) == pm_truths["under_cadence"]
+    actions = {a["key"]: a for a in doc["actions"]}
+    assert actions["act_core"]["where"] == "WeChat" and actions["act_core"]["kpi"] == "kpi_conversions"
+    assert actions["act_mix_over_marketing"]["priority"] == "high"
+    assert actions["act_more_content"]["expected"]["estimate"] == next(
+        c["index"] for c in doc["content_types"] if c["content_type"] == pm_truths["best_content_type"])
+    assert conversion.html.index(found["sum_core"]["text"].split(":")[0]) < conversion.html.index("<h2")
+    # the Chinese edition under another goal names its own leader, in Chinese, and the KPI that goal moves
+    zh = {f["key"]: f for f in awareness_zh.json["summary"]}
+    assert zh["sum_core"]["value"]["platforms"] == [pm_truths["best_awareness"]]
+    assert "抖音" in zh["sum_core"]["text"] and awareness_zh.json["actions"][0]["kpi"] == "kpi_reach"
