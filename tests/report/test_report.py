@@ -71,6 +71,13 @@ def test_table_html_escapes_text_and_aligns_numbers():
     assert '<td class="num">1,500</td>' in page and '<td class="txt"></td>' in page
 
 
+def test_table_html_gives_each_column_one_precision():
+    # the detector comparison of chapter 05: hours held as floats beside a zero read as whole hours
+    df = pd.DataFrame({"detector": ["robust", "naive"], "alarms": [0, 4], "delay": [1.0, 0.0], "share": [0.25, 0.5]})
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table_html(df))
+    assert cells == ["0", "1", "0.25", "4", "0", "0.50"]
+
+
 def test_missing_values_of_nullable_columns_are_blank():
     df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": pd.array([0.5, None], dtype="Float64")})
     assert "NA" not in table_html(df) and table_html(df).count('<td class="num"></td>') == 2
