@@ -37,6 +37,10 @@ def test_headlines(crisis, quiet, en):
 def test_quiet_period(quiet):
     # the detector watched from its first scored hour, three days into the data
     assert present.quiet_period(quiet) == Message("no_crisis", {"start": "2026-08-04", "end": "2026-08-30"})
+    # watched for part of one day only: the hours say how little
+    same_day = replace(quiet, as_of=quiet.first_scored.normalize() + pd.Timedelta(hours=23, minutes=59))
+    assert present.quiet_period(same_day).values == {"start": f"{quiet.first_scored:%Y-%m-%d %H:%M}",
+                                                     "end": "2026-08-04 23:59"}
 
 
 def test_detection_finding(crisis):

@@ -76,8 +76,14 @@ def headlines(analysis: CrisisAnalysis, t: Translator) -> list[tuple[str, str]]:
 
 
 def quiet_period(analysis: CrisisAnalysis) -> Message:
-    """The "no crisis" finding, with the days the detector scored (from its first scored period)."""
-    return Message("no_crisis", {"start": f"{analysis.first_scored:%Y-%m-%d}", "end": f"{analysis.as_of:%Y-%m-%d}"})
+    """The "no crisis" finding, with the days the detector scored (from its first scored period).
+
+    Within one day (a short export leaves the detector only its last hours) the hours are given too: "between
+    2011-10-18 and 2011-10-18" would hide how little was watched.
+    """
+    start, end = analysis.first_scored, analysis.as_of
+    form = MOMENT if start.normalize() == end.normalize() else "%Y-%m-%d"
+    return Message("no_crisis", {"start": f"{start:{form}}", "end": f"{end:{form}}"})
 
 
 def history_notes(analysis: CrisisAnalysis) -> list[Message]:
