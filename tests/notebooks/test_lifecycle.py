@@ -90,3 +90,15 @@ def test_a_purchase_log_without_the_daily_table_claims_nothing_it_cannot_show(ch
         assert claim not in text
     assert not re.search(r"K-factor is \d|K-factor now", text)
     assert text.count("Section skipped") == len(out["skipped"])
+
+
+def test_the_summary_sizes_each_move_with_the_planted_groups(chapter_run, truths):
+    doc = chapter_run(CHAPTER).json
+    planted = truths["lifecycle"]["stages"]
+    found = {f["key"].removesuffix("_plain"): f for f in doc["summary"]}
+    assert len(doc["summary"]) == 5
+    assert list(found)[:3] == ["rec_winback", "rec_first_order", "rec_high_value"]  # the most urgent first
+    assert found["rec_awareness"]["value"]["users"] == planted["potential"]
+    assert found["rec_high_value"]["value"]["users"] == doc["rfm_tiers"]["high_value"]
+    assert {a["key"] for a in doc["actions"]} >= {"act_winback", "act_first_order", "act_protect"}
+    assert [a["priority"] for a in doc["actions"]][0] == "high"
