@@ -108,12 +108,12 @@ def _section_titles(report: Path) -> dict[str, tuple[str, str]]:
 
 def _link(chapter: str, section: object, sections: Mapping[str, tuple[str, str]], t: Translator, *,
           with_chapter: bool) -> str:
-    """A link to the section `section` of a chapter's report, named by its heading (without its number).
+    """A link to the section `section` of a chapter's report, named as its contents list it (without a number).
 
     A report without that section is linked at its findings.
     """
     anchor, heading = sections.get(str(section), (chapter_page.SUMMARY_ID, t("nav_findings")))
-    heading = _NUMBER.sub("", heading)
+    heading = chapter_page.short_title(_NUMBER.sub("", heading))
     label = (t("index_evidence", chapter=f"{chapter[:2]} {t(f'ch_{chapter}')}", section=heading) if with_chapter
              else t("index_see", section=heading))
     return f'<a href="{html.escape(chapter)}.html#{html.escape(anchor)}">{html.escape(label)}</a>'
