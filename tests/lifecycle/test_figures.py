@@ -59,7 +59,8 @@ def test_cohort_heatmap_drops_month_zero_and_unobserved_rows():
 
 def test_funnel_bars_title_states_the_buyers_share():
     funnel = pd.DataFrame(
-        {"reached": [100, 50, 20, 5], "conversion": [np.nan, 0.5, 0.4, 0.25]},
+        {"reached": [100, 50, 20, 5], "conversion": [np.nan, 0.5, 0.4, 0.25],
+         "ci_low": [np.nan, 0.40, 0.219, 0.0], "ci_high": [np.nan, 0.60, 0.613, 0.73]},
         index=["potential", "new", "active", "loyal"],
     )
     fig = charts.funnel_bars(funnel, EN)
@@ -68,7 +69,8 @@ def test_funnel_bars_title_states_the_buyers_share():
     assert [p.get_width() for p in ax.patches] == [100, 50, 20, 5]
     assert labels(ax) == ["Potential", "New", "Active", "Loyal"]
     assert list(ax.get_yticks()) == [3, 2, 1, 0]  # the first step on top
-    assert [t.get_text() for t in ax.texts] == [" 100", " 50  (50.0%)", " 20  (40.0%)", " 5  (25.0%)"]
+    # each step to the precision of its interval, as the funnel table writes it
+    assert [t.get_text() for t in ax.texts] == [" 100", " 50  (50%)", " 20  (40%)", " 5  (25%)"]
     plt.close(fig)
     empty = charts.funnel_bars(funnel.assign(reached=0), EN)
     assert title_of(empty.axes[0]).startswith("0.0%")
@@ -133,7 +135,8 @@ def test_virality_trend_draws_both_rates():
 
 
 def test_charts_without_the_events_behind_a_claim_draw_without_it():
-    funnel = pd.DataFrame({"reached": [50, 20], "conversion": [np.nan, np.nan]}, index=["active", "loyal"])
+    funnel = pd.DataFrame({"reached": [50, 20], "conversion": [np.nan, np.nan], "ci_low": [np.nan, np.nan],
+                           "ci_high": [np.nan, np.nan]}, index=["active", "loyal"])
     fig = charts.funnel_bars(funnel, EN, buyers=False)
     assert title_of(fig.axes[0]) == "Users who reached each step of the funnel"
     assert [t.get_text() for t in fig.axes[0].texts] == [" 50", " 20"]

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from socialops.lifecycle.analysis import buyer_share
+from socialops.lifecycle.present import funnel_texts
 from socialops.report.charts import ACCENT, ALERT, MUTED
 from socialops.report.format import is_missing, number, percent
 from socialops.report.i18n import Translator
@@ -67,8 +68,10 @@ def funnel_bars(funnel: pd.DataFrame, t: Translator, buyers: bool = True) -> Fig
     y = np.arange(len(funnel))[::-1]
     ax.barh(y, funnel["reached"], color=ACCENT)
     ax.set_yticks(y, [t.label("stage", s) for s in funnel.index])
-    for yi, (reached, rate) in zip(y, funnel[["reached", "conversion"]].itertuples(index=False), strict=True):
-        text = f" {number(reached)}" + ("" if is_missing(rate) else f"  ({percent(rate)})")
+    # each step's conversion as the funnel table writes it
+    rates = [shown for shown, _, _ in funnel_texts(funnel)]
+    for yi, reached, rate, shown in zip(y, funnel["reached"], funnel["conversion"], rates, strict=True):
+        text = f" {number(reached)}" + ("" if is_missing(rate) else f"  ({shown})")
         ax.text(reached, yi, text, va="center", fontsize=9)
     ax.set_title(t("chart_funnel", rate=percent(buyer_share(funnel))) if buyers else t("chart_funnel_plain"),
                  loc="left")

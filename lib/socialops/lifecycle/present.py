@@ -25,7 +25,7 @@ import pandas as pd
 from socialops.inputs.tables import EVENTS
 from socialops.lifecycle.analysis import FUNNEL, REFERRED, STAGES, UNSEEN
 from socialops.report.findings import Message
-from socialops.report.format import count, interval_digits, is_missing, money, number, percent
+from socialops.report.format import count, estimate, interval_digits, is_missing, money, number, percent
 from socialops.report.i18n import Translator
 from socialops.report.metrics import MetricLabel, metric
 
@@ -197,15 +197,21 @@ def buyers_measured(observed: Collection[str]) -> bool:
     return _met(NEEDS["churned"], observed)
 
 
+def funnel_texts(funnel: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Each step's conversion and interval as text, to the precision the interval supports (ends rounded outward)."""
+    return [estimate(v, lo, hi, most=1) for v, lo, hi in funnel[["conversion", "ci_low", "ci_high"]].to_numpy()]
+
+
 def funnel_table(funnel: pd.DataFrame, t: Translator) -> pd.DataFrame:
     """The funnel steps: users in each, users who reached it, the step conversion and its interval."""
+    texts = funnel_texts(funnel)
     return pd.DataFrame({
         t.col("stage"): [t.label("stage", s) for s in funnel.index],
         t.col("users"): funnel["users"].tolist(),
         t.col("reached"): funnel["reached"].tolist(),
-        t.col("conversion"): [percent(v) for v in funnel["conversion"]],
-        t.col("ci_low"): [percent(v) for v in funnel["ci_low"]],
-        t.col("ci_high"): [percent(v) for v in funnel["ci_high"]],
+        t.col("conversion"): [v for v, _, _ in texts],
+        t.col("ci_low"): [lo for _, lo, _ in texts],
+        t.col("ci_high"): [hi for _, _, hi in texts],
     })
 
 
@@ -271,19 +277,25 @@ def metric_table(metrics: pd.DataFrame, t: Translator, days: int) -> pd.DataFram
     """The metric system layer by layer: each metric over the last `days` days, its interval and the period before."""
     digits = [metric_digits(kind, lo, hi) for kind, lo, hi in metrics[["kind", "ci_low", "ci_high"]].itertuples(
         index=False)]
-
-    def shown(column: str) -> list[str]:
-        return [metric_text(kind, v, d) for kind, v, d in zip(metrics["kind"], metrics[column], digits, strict=True)]
-
+    texts = [_system_texts(row.kind, row.value, row.ci_low, row.ci_high) for row in metrics.itertuples()]
     return pd.DataFrame({
         t.col("layer"): [t.label("layer", x) for x in metrics["layer"]],
         t.col("metric"): [metric(SYSTEM_METRICS[x]).label(t.lang, days=days) if x in SYSTEM_METRICS
                           else t.label("metric", x) for x in metrics["metric"]],
-        t.col("value", days=days): shown("value"),
-        t.col("ci_low"): shown("ci_low"),
-        t.col("ci_high"): shown("ci_high"),
-        t.col("previous", days=days): shown("previous"),
+        t.col("value", days=days): [v for v, _, _ in texts],
+        t.col("ci_low"): [lo for _, lo, _ in texts],
+        t.col("ci_high"): [hi for _, _, hi in texts],
+        t.col("previous", days=days): [metric_text(kind, v, d) for kind, v, d in
+                                        zip(metrics["kind"], metrics["previous"], digits, strict=True)],
     })
+
+
+def _system_texts(kind: str, value: float, low: float, high: float) -> tuple[str, str, str]:
+    """A metric-system row's value and interval: with an interval, to its precision and its ends rounded outward."""
+    if kind in ("rate", "factor") and not is_missing(low):
+        _, _, usual = METRIC_FORMATS[kind]
+        return estimate(value, low, high, "percent" if kind == "rate" else "number", most=usual)
+    return metric_text(kind, value), metric_text(kind, low), metric_text(kind, high)
 
 
 # ---------------------------------------------------------------- findings
@@ -318,7 +330,8 @@ def funnel_findings(funnel: pd.DataFrame, first_order: dict[str, float] | None, 
     `first_order` is given (None: the log cannot measure it), and when nobody was new then, that it cannot be
     measured yet.
     """
-    found = [Message(f"say_funnel_{stage}", {"rate": percent(funnel.loc[stage, "conversion"]),
+    texts = dict(zip(funnel.index, funnel_texts(funnel), strict=True))
+    found = [Message(f"say_funnel_{stage}", {"rate": texts[stage][0],
                                              **({"label": MetricLabel(FUNNEL_METRICS[stage])}
                                                 if stage in FUNNEL_METRICS else {})})
              for stage in funnel_steps(observed)]
