@@ -250,10 +250,14 @@ def test_a_model_that_cannot_answer_is_named_as_such(t, bg):
     table = present.bgnbd_table(loose, t, 1.0)
     assert table["95% interval"].tolist()[2:] == ["not identified", "not identified"]
     assert "not identified" not in table["95% interval"].tolist()[0]
-    found = present.bgnbd_findings(bg, "day", t, loose, 1.0)
+    found = present.bgnbd_findings(loose, "day", t, bg, 1.0)
     assert found == [Message("say_bgnbd_unidentified", {"params": ("a", "b"), "limit": "1"})]
     text = t(found[0].key, **found[0].values)
     assert "cannot tell who has left" in text and "`max_relative_error`" in text and "%" not in text
+    # BG/NBD (the table) pinned down, the modified model not: its parameters are named as the modified model's
+    found = present.bgnbd_findings(bg, "day", t, loose, 1.0)
+    assert found == [Message("say_mbgnbd_unidentified", {"params": ("a", "b"), "limit": "1"})]
+    assert "The parameters a, b of the modified model (MBG/NBD)" in t(found[0].key, **found[0].values)
     result = present.bgnbd_result(loose, "day", 1.0)
     assert result["unidentified"] == ["a", "b"] and result["ci"]["a"] is None and result["ci"]["r"] is not None
     assert present.value_gap(None, False) == {"value": Message("value_needs_model", kind="skip")}

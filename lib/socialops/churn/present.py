@@ -418,8 +418,11 @@ def bgnbd_findings(fit: BGNBDFit, time_unit: str, t: Translator, mbg: BGNBDFit |
     naming the parameters and the rule, and that the win-back list follows the churn rule.
     """
     if mbg is not None and max_relative_error is not None and not model_answers(fit, mbg, max_relative_error):
-        loose = dict.fromkeys([*fit.unidentified(max_relative_error), *mbg.unidentified(max_relative_error)])
-        return [Message("say_bgnbd_unidentified", {"params": tuple(loose), "limit": f"{max_relative_error:g}"})]
+        # the table shows BG/NBD: when only the modified model is loose, its parameters are named as its own
+        loose = fit.unidentified(max_relative_error)
+        key = "say_bgnbd_unidentified" if loose else "say_mbgnbd_unidentified"
+        return [Message(key, {"params": tuple(loose or mbg.unidentified(max_relative_error)),
+                              "limit": f"{max_relative_error:g}"})]
     p = fit.params
     return [Message("say_bgnbd", {"n": fit.n_customers, "every": number(p["alpha"] / p["r"], 1),
                                   "unit": t(f"unit_{time_unit}"), "dropout": percent(p["a"] / (p["a"] + p["b"]))}),
