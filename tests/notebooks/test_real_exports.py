@@ -241,4 +241,7 @@ def test_short_mention_stream_says_how_much_history_it_had(real_run, answers):
     span = (last.ceil("h") - first.floor("h")) / pd.Timedelta(days=1)
     assert doc["history_days"] == pytest.approx(span, abs=0.05)
     assert doc["history_days"] < doc["params"]["baseline_days"]
-    assert f"Based on {doc['history_days']:.1f} days of history" in run.text("05_crisis_postmortem")
+    text = run.text("05_crisis_postmortem")
+    assert f"Based on {doc['history_days']:.1f} days of history" in text
+    # the detector watched only the hours after the history it needs: the quiet window says so in hours
+    assert re.search(rf"Between {last:%Y-%m-%d} \d\d:\d\d and {last:%Y-%m-%d %H:%M} ", text)
