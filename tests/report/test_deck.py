@@ -137,3 +137,13 @@ def test_the_chinese_run_deck_uses_chinese_punctuation(tmp_path):
     content = run_deck(tmp_path, ["01_platform_matrix"], lang="zh", client="")
     assert content.subtitle == "客户：未指定\n周期：—"
     assert content.slides[0].points == ["01 平台矩阵：核心平台 微信；广告占比 40%"]
+
+
+def test_summary_points_are_the_texts_of_the_results_summary_in_order():
+    results = {"summary": [{"key": "sum_at_risk", "text": "424 valuable customers are probably gone.", "value": 424,
+                            "section": "win_back_list"},
+                           {"key": "sum_survival", "text": "62% are still active.", "value": {"survival": 0.62},
+                            "section": "survival"},
+                           {"key": "empty", "text": "", "value": None, "section": "x"}]}
+    assert deck.summary_points(results) == ["424 valuable customers are probably gone.", "62% are still active."]
+    assert deck.summary_points({"summary": []}) == [] and deck.summary_points({}) == []
