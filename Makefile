@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 JOBS ?= 2
 
-.PHONY: help setup setup-spark reports test test-fast lint bench lab course browser-deps office-deps clean
+.PHONY: help setup setup-spark setup-postgres reports test test-fast lint bench lab course browser-deps office-deps clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +32,14 @@ setup-spark: setup ## Install PySpark and, where missing, a Java runtime (apt-ge
 	  || echo "warning: could not install openjdk-17-jre-headless; Spark tests will be skipped"; \
 	else echo "note: install a Java runtime (17 or later, e.g. openjdk-17-jre-headless) to use --engine spark"; fi
 
+setup-postgres: setup ## Install the PostgreSQL driver and, where missing, Debian's postgresql server (apt-get) for its test
+	@$(BIN)/python -c "import psycopg" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "warning: could not install postgresql; the PostgreSQL test will be skipped"; \
+	else echo "note: install postgresql (Debian) to run the PostgreSQL test"; fi
+
 browser-deps: ## Install headless Chromium and a CJK font for the browser tests (apt-get)
 	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -50,7 +58,7 @@ office-deps: ## Install LibreOffice Impress, poppler-utils and a CJK font for th
 lint: setup ## Lint the library, tests and notebooks with ruff
 	$(BIN)/ruff check lib tests notebooks
 
-test: setup setup-spark browser-deps office-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser, deck, Spark)
+test: setup setup-spark setup-postgres browser-deps office-deps lint ## Lint, then run every test (unit, contract, CLI, notebook, report, browser, deck, Spark, PostgreSQL)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 test-fast: setup ## Unit tests only (no notebook runs)

@@ -134,10 +134,68 @@ def connect(engine: str = "duckdb", *, threads: int | None = None, memory_limit:
 def _connect_duckdb(threads: int, memory_limit: str):
     spill = Path(tempfile.gettempdir()) / f"socialops-duckdb-{os.getpid()}"
     try:
-        return ibis.duckdb.connect(threads=threads, memory_limit=memory_limit, temp_directory=str(spill))
+        # extensions come from the installed packages only: DuckDB never downloads one while a chapter runs
+        return ibis.duckdb.connect(threads=threads, memory_limit=memory_limit, temp_directory=str(spill),
+                                   autoinstall_known_extensions=False)
     except Exception as exc:  # a memory limit DuckDB cannot read, a spill folder it cannot make
         raise EngineError(f"cannot start DuckDB (threads {threads}, memory limit {memory_limit}): "
                           f"{_scrubbed(exc, [])}") from None
+
+
+#: The environment variables that give DuckDB its object-storage settings (the AWS SDK's own names).
+S3_ENV = {"KEY_ID": "AWS_ACCESS_KEY_ID", "SECRET": "AWS_SECRET_ACCESS_KEY", "SESSION_TOKEN": "AWS_SESSION_TOKEN",
+          "REGION": "AWS_REGION"}
+
+
+def httpfs_path() -> Path:
+    """The httpfs extension of the installed ``duckdb-extension-httpfs`` package, built for this DuckDB.
+
+    Raises
+    ------
+    EngineError
+        When the package is missing or holds no build for the installed DuckDB version.
+    """
+    import duckdb
+
+    try:
+        import duckdb_extension_httpfs
+    except ImportError:
+        raise EngineError("reading s3:// or https:// with DuckDB needs its httpfs extension: "
+                          f"pip install duckdb-extension-httpfs=={duckdb.__version__}") from None
+    path = Path(duckdb_extension_httpfs.__file__).parent / "extensions" / f"v{duckdb.__version__}" / \
+        "httpfs.duckdb_extension"
+    if not path.is_file():
+        raise EngineError(f"the installed duckdb-extension-httpfs has no build for DuckDB {duckdb.__version__}: "
+                          f"pip install duckdb-extension-httpfs=={duckdb.__version__}")
+    return path
+
+
+def load_httpfs(con) -> None:
+    """Make a DuckDB backend read object storage: httpfs loaded from its package, S3 settings from the environment.
+
+    The credentials and region come from ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``
+    and ``AWS_REGION`` (or ``AWS_DEFAULT_REGION``); ``AWS_ENDPOINT_URL`` names an S3-compatible server other
+    than AWS (``http://127.0.0.1:9000``: path-style URLs, TLS as its scheme says). Nothing is downloaded.
+
+    Parameters
+    ----------
+    con : ibis DuckDB backend
+    """
+    from socialops.inputs.readers import sql_string
+
+    con.raw_sql(f"LOAD {sql_string(str(httpfs_path()))}")
+    settings = {key: os.environ[name] for key, name in S3_ENV.items() if os.environ.get(name)}
+    if "REGION" not in settings and os.environ.get("AWS_DEFAULT_REGION"):
+        settings["REGION"] = os.environ["AWS_DEFAULT_REGION"]
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        settings |= {"ENDPOINT": parts.netloc or parts.path, "URL_STYLE": "path",
+                     "USE_SSL": "false" if parts.scheme == "http" else "true"}
+    if settings:
+        fields = ", ".join(f"{key} {value if key == 'USE_SSL' else sql_string(value)}"
+                           for key, value in settings.items())
+        con.raw_sql(f"CREATE OR REPLACE TEMPORARY SECRET socialops_s3 (TYPE s3, {fields})")
 
 
 def _as_written(url: str) -> str:

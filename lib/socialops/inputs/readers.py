@@ -20,6 +20,7 @@ import operator
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -477,6 +478,10 @@ def read_dataset(con, table: str, where: str | os.PathLike, aliases: Aliases | N
     folder = not text.lower().endswith(".parquet") if remote else Path(text).is_dir()
     try:
         if _backend_name(con) == "duckdb":
+            if remote:
+                from socialops.inputs.engine import load_httpfs
+
+                load_httpfs(con)
             pattern = engine_path(text) if not remote else text
             if folder:
                 pattern = pattern.rstrip("/") + "/**/*.parquet"
@@ -601,12 +606,27 @@ def _source_parquet(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.T
                 f'SELECT file_row_number + 2 AS "{ROW}", * EXCLUDE (file_row_number) '
                 f"FROM read_parquet({sql_string(engine_path(path))}, file_row_number = true)"
             )
+        elif _backend_name(con) == "pyspark":
+            source = _spark_parquet(con, table, path)
         else:
             source = con.read_parquet(path).mutate(**{ROW: ibis.row_number() + 2})
         headers = [c for c in source.columns if c != ROW]
     except Exception as exc:
         raise ReadError(path, f"not a readable Parquet file: {_first_line(exc)}") from exc
     return source, headers, None, None
+
+
+def _spark_parquet(con, table: str, path: Path) -> ir.Table:
+    """A Parquet file on Spark with each row's number in the file, read by the executors.
+
+    Spark's hidden ``_metadata.row_index`` is the row's place in its file: no global numbering, which would pull
+    the whole table through one partition.
+    """
+    frame = con._session.read.parquet(str(path))
+    frame = frame.select("*", (frame["_metadata.row_index"] + 2).alias(ROW))
+    view = f"socialops_raw_{table}_{uuid.uuid4().hex[:8]}"
+    frame.createOrReplaceTempView(view)
+    return con.table(view)
 
 
 _READERS = {".xlsx": _source_xlsx, ".csv": _source_csv, ".parquet": _source_parquet}

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from socialops.inputs.engine import load_httpfs
 from socialops.inputs.layout import ReadError
 from socialops.inputs.readers import (
     Aliases,
@@ -265,6 +266,7 @@ def _remote_entries(con, url: str) -> list[tuple[str, bool]]:
     """The names directly under a remote folder, each with whether it holds more (a folder)."""
     try:
         if con.name == "duckdb":
+            load_httpfs(con)
             paths = [row[0] for row in con.raw_sql(f"SELECT file FROM glob('{url}/**')").fetchall()]
             tails = [p[len(url) + 1:] for p in paths if p.startswith(url + "/")]
             return sorted({(t.split("/", 1)[0], "/" in t) for t in tails})
