@@ -356,3 +356,13 @@ def test_a_summary_without_findings_says_no_finding_passed_its_rule(report):
 
 def _plain_text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
+def test_every_results_document_holds_a_summary_and_actions_even_before_summarize(report):
+    document = report.document()
+    assert document["summary"] == [] and document["actions"] == []
+    report.summary_display = _Display()
+    from socialops.report.summary import Finding, Summary
+
+    report.summarize(Summary([Finding(Message("no_text"), None, "detection")]))
+    assert [f["key"] for f in report.document()["summary"]] == ["no_text"]

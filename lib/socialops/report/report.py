@@ -399,6 +399,8 @@ class Report:
                            high.isoformat() if high is not None else None],
             "headline": self.headlines,
             "warnings": self.workspace.warnings(),
+            "summary": [],  # every results document holds both; :meth:`summarize` fills them
+            "actions": [],
             **self.results,
         }
 
