@@ -54,6 +54,7 @@ def test_the_winner_s_finding_and_action_carry_its_difference_and_interval(every
                                                                 "points")
     assert actions[0].what.values["variant"] == "new"
     assert all(a.size is None for a in actions[1:])  # no size the data could estimate
+    assert {a.section for a in actions} == {"verdicts"}
     needed = int(_verdict(every_verdict, "flat")["n_needed"])
     assert actions[3].what.values["n_needed"] == f"{needed:,}"
 

@@ -87,6 +87,7 @@ def test_actions_carry_the_test_s_uplift_and_the_net_with_their_intervals(result
     assert (contact.estimate, contact.low, contact.high, contact.unit) == (0.1012, 0.0537, 0.1316, "points")
     assert (offer.estimate, offer.low, offer.high, offer.unit) == (2502.6, -755.9, 4589.7, "money")
     assert acts[0].where == Message("where_list", {"n": "424"})
+    assert [a.section for a in acts] == ["win_back_list", "winback_economics", "drivers"]
 
 
 def test_an_early_behaviour_counts_only_when_its_interval_lies_below_one(results, en):

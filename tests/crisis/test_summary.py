@@ -41,6 +41,7 @@ def test_actions_follow_the_checklist_s_verdicts_most_urgent_first(crisis):
     assert [(a.what.key, a.priority) for a in acts] == [("act_holding_statement", "high"), ("act_alert_keep", "low"),
                                                          ("act_repair_proof", "low")]
     assert all(a.size is None for a in acts)  # the data hold no estimate of an action's effect
+    assert {a.section for a in acts} == {"checklist"}
     assert summary.actions(crisis, {"checklist": Message("no_text", kind="skip")}) == []
 
 

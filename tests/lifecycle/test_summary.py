@@ -46,6 +46,7 @@ def test_actions_most_urgent_first_naming_the_group():
         ("act_referral", "medium"), ("act_wake", "low")]
     assert acts[0].where == Message("where_new", {"users": "120"})
     assert all(a.size is None for a in acts)
+    assert [a.section for a in acts] == ["first_order", "churned", "rfm", "stages", "k_factor", "rfm"]
 
 
 def test_thin_data_say_what_to_add():

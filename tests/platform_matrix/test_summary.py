@@ -78,6 +78,7 @@ def test_actions_most_urgent_first_with_the_content_index_as_size(results, en):
     size = acts[4].size
     assert (size.estimate, size.low, size.high, size.unit) == (1.52, 1.46, 1.58, "ratio")
     assert acts[1].what.values == {"target": "30%"}
+    assert [a.section for a in acts] == ["score", "content_mix", "score", "cadence", "content", "best_time"]
 
 
 def test_the_core_s_kpi_follows_the_goal(results, en):

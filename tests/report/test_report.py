@@ -328,6 +328,7 @@ def test_summarize_fills_the_display_under_the_header_and_records_summary_and_ac
                                                       {"estimate": "+1.00", "low": "+0.40", "high": "+1.60",
                                                        "level": "95"}))
     action = Action(Message("no_text"), Message("table_absent", {"table": "mentions"}), "header_client", "high", size)
+    assert Action(Message("a"), "", "k", "low", section="detection").section == "detection"
     report.summarize(Summary([finding], [action], Message("summary_more_data", {"reason": "x", "n": 1}, "note")))
     summary, actions = report.results["summary"], report.results["actions"]
     masked = report.mask("call 13812345678")
@@ -338,7 +339,8 @@ def test_summarize_fills_the_display_under_the_header_and_records_summary_and_ac
     assert actions == [{"key": "no_text", "what": _plain_text(message_html(report.t, "no_text", {})), "where": report.t("table_absent", table="mentions"),
                         "kpi": "header_client", "kpi_label": report.t("header_client"),
                         "expected": {"estimate": 0.01, "low": 0.004, "high": 0.016, "unit": "points"},
-                        "expected_text": "+1.00 pp (95% interval +0.40 to +1.60)", "priority": "high"}]
+                        "expected_text": "+1.00 pp (95% interval +0.40 to +1.60)", "priority": "high",
+                        "section": None}]
     [page] = report.summary_display.pages
     assert page.index(report.t("summary_title")) < page.index("<ol") < page.index(report.t("actions_title"))
     assert report.t("priority_high") in page and "13812345678" not in page

@@ -105,7 +105,7 @@ def actions(analysis: Analysis, alpha: float) -> list[Action]:
             key = "act_keep_running_no_size"
         elif verdict["reason"] == "too_few_units":
             values["n_min"] = decision.MIN_UNITS_PER_ARM
-        found.append(Action(Message(key, values), exp, kpi, priority, size))
+        found.append(Action(Message(key, values), exp, kpi, priority, size, "verdicts"))
     return by_priority(found)
 
 

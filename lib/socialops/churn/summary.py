@@ -117,17 +117,20 @@ def actions(results: Mapping[str, object]) -> list[Action]:
         shipped = winback is not None and winback["verdict"] == decision.SHIP
         size = points_size(winback["uplift"], winback["ci_low"], winback["ci_high"]) if shipped else None
         found.append(Action(Message("act_contact_list"), Message("where_list", {"n": f"{n:,}"}),
-                            "kpi_comeback_rate", "high", size))
+                            "kpi_comeback_rate", "high", size, "win_back_list"))
     money = _money(winback)
     if money is not None:
         key, priority = MONEY_ACTIONS[money]
         size = None if money == "too_few" else net_size(winback["economics"])
-        found.append(Action(Message(key), Message("where_offer"), "kpi_net_value", priority, size))
+        found.append(Action(Message(key), Message("where_offer"), "kpi_net_value", priority, size,
+                            "winback_test" if money == "too_few" else "winback_economics"))
     cox = results.get("cox") or {}
     if "referred" in cox and cox["referred"]["ci_high"] < 1:
-        found.append(Action(Message("act_referral"), Message("where_referrers"), "kpi_retention", "medium"))
+        found.append(Action(Message("act_referral"), Message("where_referrers"), "kpi_retention", "medium",
+                            section="drivers"))
     if any(row["ci_high"] < 1 for feature, row in cox.items() if feature != "referred"):
-        found.append(Action(Message("act_onboarding"), Message("where_new_customers"), "kpi_retention", "low"))
+        found.append(Action(Message("act_onboarding"), Message("where_new_customers"), "kpi_retention", "low",
+                            section="drivers"))
     return by_priority(found)
 
 

@@ -80,7 +80,7 @@ def actions(analysis: CrisisAnalysis, skipped: Mapping[str, Message]) -> list[Ac
     found = []
     for step, verdict, _ in steps(analysis, skipped).itertuples(index=False):
         key, where, kpi, priority = ACTIONS[(step, verdict)]
-        found.append(Action(Message(key), Message(where), kpi, priority))
+        found.append(Action(Message(key), Message(where), kpi, priority, section="checklist"))
     return by_priority(found)
 
 

@@ -42,8 +42,9 @@ def actions(moves: Sequence[Message]) -> list[Action]:
     """One action per move, most urgent first: protect value and win back, then grow, then wake up."""
     found = []
     for m in moves:
-        _, key, where, kpi, priority = _move(m)
-        found.append(Action(Message(key), Message(where, {"users": f"{int(m.values['users']):,}"}), kpi, priority))
+        section, key, where, kpi, priority = _move(m)
+        found.append(Action(Message(key), Message(where, {"users": f"{int(m.values['users']):,}"}), kpi, priority,
+                            section=section))
     return by_priority(found)
 
 

@@ -117,24 +117,24 @@ def actions(results: Mapping[str, object], t: Translator) -> list[Action]:
     core, weak = _role(results, "core"), _role(results, "deprioritize")
     if core:
         found.append(Action(Message("act_core"), _names([p["platform"] for p in core], t),
-                            GOAL_KPI.get(goal, "kpi_score"), "high"))
+                            GOAL_KPI.get(goal, "kpi_score"), "high", section="score"))
     best_roi, losing = _roi(results)
     if best_roi is not None:
         found.append(Action(Message("act_shift_spend", {"platform": t.label("platform", best_roi["platform"])}),
                             _names([m["platform"] for m in losing], t) or _names([best_roi["platform"]], t),
-                            "kpi_roi", "high"))
+                            "kpi_roi", "high", section="money"))
     if weak:
         found.append(Action(Message("act_scale_back"), _names([p["platform"] for p in weak], t), "kpi_cost",
-                            "medium"))
+                            "medium", section="score"))
     mix = results.get("content_mix")
     if mix is not None and mix["verdict"] != "balanced":
         found.append(Action(Message(f"act_mix_{mix['verdict']}",
                                     {"target": percent(1 - mix["target_value_share"], 0)}),
-                            Message("where_all_platforms"), "kpi_engagement", "high"))
+                            Message("where_all_platforms"), "kpi_engagement", "high", section="content_mix"))
     below = _below(results)
     if below:
         found.append(Action(Message("act_post_more"), _names([c["platform"] for c in below], t), "kpi_posts",
-                            "medium"))
+                            "medium", section="cadence"))
     best = _best_content(results)
     if best is not None:
         found.append(Action(Message("act_more_content", {"best": t.label("ct", best["content_type"])}),
@@ -142,10 +142,11 @@ def actions(results: Mapping[str, object], t: Translator) -> list[Action]:
                             Size(best["index"], best["index_low"], best["index_high"], "ratio",
                                  Message("size_ratio_interval", {"estimate": number(best["index"], 2),
                                                                  "low": number(best["index_low"], 2),
-                                                                 "high": number(best["index_high"], 2)}))))
+                                                                 "high": number(best["index_high"], 2)})),
+                            "content"))
     if results.get("best_hours"):
         found.append(Action(Message("act_schedule", {"hours": present.hours_label(results["best_hours"])}),
-                            Message("where_all_platforms"), "kpi_engagement", "low"))
+                            Message("where_all_platforms"), "kpi_engagement", "low", section="best_time"))
     return by_priority(found)
 
 

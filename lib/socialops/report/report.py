@@ -333,6 +333,7 @@ class Report:
             "expected_text": "" if size is None else _plain(message_html(self.t, size.text.key,
                                                                          self._shown(size.text.values))),
             "priority": action.priority,
+            "section": action.section or None,
         }
 
     def _summary_html(self, findings: list[dict[str, Any]], actions: list[dict[str, Any]],

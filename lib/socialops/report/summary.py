@@ -81,6 +81,8 @@ class Action:
         One of :data:`PRIORITIES`.
     size : Size or None
         The expected size, None when the data give no estimate of it.
+    section : str
+        The section of the chapter the action rests on (empty when none does).
     """
 
     what: Message
@@ -88,6 +90,7 @@ class Action:
     kpi: str
     priority: str
     size: Size | None = None
+    section: str = ""
 
     def __post_init__(self) -> None:
         """Refuse a priority the table cannot show."""
