@@ -10,7 +10,8 @@ module reads those cells back and lays the page out:
   section it rests on through it (``NAME`` is the section a results' ``summary`` entry names);
 * numbered section headings (``3. …``) are numbered again in the order they are shown;
 * a bar at the top links to the summary page (``index.html``) and lists the sections; the links to the previous
-  and next chapter of the run are filled in once the run knows which chapters it published (`link_chapters`).
+  and next chapter of the run are filled in once the run knows which chapters it published
+  (`socialops.pipeline.publish.link_chapters`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ SUMMARY_ID, METHODS_ID = "summary", "methods"
 SUMMARY_PAGE = "index.html"
 _CELL = re.compile(r"<!--so-cell ([^>]*)-->\n?(.*?)<!--/so-cell-->", re.DOTALL)
 _H2 = re.compile(r'<h2 id="([^"]*)">(.*?)</h2>', re.DOTALL)
-_HEADING = re.compile(r'<h([1-3]) id="([^"]*)">(.*?)</h\1>', re.DOTALL)
+_HEADING = re.compile(r'<h([1-3]) id="[^"]*">(.*?)</h\1>', re.DOTALL)
 _NUMBERED = re.compile(r"^(\s*)\d+\.\s+")
 _SUBTITLE = re.compile(r"[:]\s|：|[?？]\s*\S")  # a colon, or a question followed by more
 _CHAPTER_LINKS = re.compile(r"<!--so-chapter-links-->.*?<!--/so-chapter-links-->", re.DOTALL)
@@ -69,10 +70,10 @@ class Cell:
         return METHODS_TAG in self.tags
 
     @property
-    def heading(self) -> tuple[str, str] | None:
-        """The id and text of the section heading the cell opens, if it opens one."""
+    def heading(self) -> str | None:
+        """The text of the heading the cell opens, if it opens one."""
         match = _HEADING.search(self.html)
-        return (html.unescape(match.group(2)), heading_text(match.group(3))) if match else None
+        return heading_text(match.group(2)) if match else None
 
 
 def heading_text(inner: str) -> str:
@@ -83,11 +84,11 @@ def heading_text(inner: str) -> str:
 
 def split_cells(page: str) -> tuple[str, list[Cell], str]:
     """A rendered page as what comes before its first cell, its cells in order and what follows the last one."""
-    cells = [Cell(frozenset(html.unescape(m.group(1)).split()), m.group(2)) for m in _CELL.finditer(page)]
-    if not cells:
+    found = list(_CELL.finditer(page))
+    if not found:
         return page, [], ""
-    first, last = _CELL.search(page), list(_CELL.finditer(page))[-1]
-    return page[:first.start()], cells, page[last.end():]
+    cells = [Cell(frozenset(html.unescape(m.group(1)).split()), m.group(2)) for m in found]
+    return page[:found[0].start()], cells, page[found[-1].end():]
 
 
 def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] = ()) -> str:
@@ -135,7 +136,7 @@ def _separate(cells: list[Cell], t: Translator, *, move: bool) -> tuple[list[str
     previous_moved = False
     for cell in cells:
         heading = cell.heading
-        section = heading[1] if heading else section
+        section = heading or section
         shown = _anchors(cell, section) + cell.html
         if not (move and cell.methods):
             body.append(shown)
