@@ -65,6 +65,9 @@ def test_detectors_table_and_finding(crisis, lang):
     found = present.detectors_finding(compare, 3.0)
     values = found.values
     assert found.key == "finding_detectors"
+    quiet = present.detectors_finding(compare, 3.0, found=False)  # no crisis: no "before the crisis"
+    assert quiet.key == "finding_detectors_quiet" and quiet.values == values
+    assert "before the crisis" not in t(quiet.key, **values) and "危机前" not in t(quiet.key, **values)
     assert values["k"] == "3" and values["robust"] == 0 and values["naive"] > 0
     assert "{" not in t("finding_detectors", **values)
 

@@ -192,10 +192,14 @@ def detectors_table(compare: pd.DataFrame, t: Translator) -> pd.DataFrame:
     return shown.rename(columns={c: t.col(c) for c in compare.columns})
 
 
-def detectors_finding(compare: pd.DataFrame, naive_k: float) -> Message:
-    """The false-alarm comparison of the two detectors."""
+def detectors_finding(compare: pd.DataFrame, naive_k: float, found: bool = True) -> Message:
+    """The false-alarm comparison of the two detectors.
+
+    Before the crisis, or (``found`` false) over the whole window the detector watched, which held no crisis.
+    """
     counts = compare.set_index("detector")["false_alarms"]
-    return Message("finding_detectors", {"k": f"{naive_k:g}", "naive": int(counts["naive"]), "robust": int(counts["robust"])})
+    key = "finding_detectors" if found else "finding_detectors_quiet"
+    return Message(key, {"k": f"{naive_k:g}", "naive": int(counts["naive"]), "robust": int(counts["robust"])})
 
 
 def response_finding(analysis: CrisisAnalysis) -> Message:
