@@ -245,3 +245,4 @@ def test_short_mention_stream_says_how_much_history_it_had(real_run, answers):
     assert f"Based on {doc['history_days']:.1f} days of history" in text
     # the detector watched only the hours after the history it needs: the quiet window says so in hours
     assert re.search(rf"Between {last:%Y-%m-%d} \d\d:\d\d and {last:%Y-%m-%d %H:%M} ", text)
+    assert "before the crisis" not in text  # there was none
