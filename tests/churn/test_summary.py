@@ -12,7 +12,7 @@ from socialops.stats import decision
 
 def _economics(net: float, low: float, high: float) -> dict:
     return {"net": net, "net_low": low, "net_high": high, "roi": 0.5, "extra_comebacks": 150.0,
-            "extra_comebacks_low": 80.0, "extra_comebacks_high": 195.0, "coupon_spend": 4440.0}
+            "extra_comebacks_low": 80.0, "extra_comebacks_high": 195.0, "coupon_spend": 4440.0, "currency": "USD"}
 
 
 @pytest.fixture
@@ -50,7 +50,8 @@ def test_findings_on_the_sample_s_shape_most_actionable_first(results, en):
     assert (winner.value["uplift"], winner.value["ci_low"], winner.value["ci_high"]) == (0.1012, 0.0537, 0.1316)
     text = en(winner.message.key, **winner.message.values)
     assert "+10.12 pp" in text and "+5.37 to +13.16" in text  # as chapter 03 writes the same difference
-    assert "-756 to 4,590" in en(found.findings[2].message.key, **found.findings[2].message.values)
+    # the net in its currency, as the win-back section writes it
+    assert "USD -756 to USD 4,590" in en(found.findings[2].message.key, **found.findings[2].message.values)
     assert found.more_data is None
 
 

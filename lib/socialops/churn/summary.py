@@ -15,8 +15,9 @@ from collections.abc import Mapping
 
 from socialops.churn import present
 from socialops.report.findings import Message
-from socialops.report.format import number, percent, signed
+from socialops.report.format import percent, signed
 from socialops.report.i18n import Translator
+from socialops.report.metrics import metric
 from socialops.report.summary import (
     Action,
     Finding,
@@ -41,12 +42,17 @@ def _money(winback: Mapping[str, object] | None) -> str | None:
     return present.winback_verdict({**winback["economics"], "uplift_verdict": winback["verdict"]})
 
 
-def net_size(economics: Mapping[str, float]) -> Size:
+def net_texts(economics: Mapping[str, object]) -> tuple[str, str, str]:
+    """The offer's net result and its interval in its currency, as the win-back section writes them."""
+    return metric("winback_net").texts(economics["net"], economics["net_low"], economics["net_high"],
+                                       currency=economics.get("currency") or "CNY")
+
+
+def net_size(economics: Mapping[str, object]) -> Size:
     """The offer's net result as an expected size, in money with its interval."""
+    net, low, high = net_texts(economics)
     return Size(float(economics["net"]), float(economics["net_low"]), float(economics["net_high"]), "money",
-                Message("size_money_interval", {"estimate": number(economics["net"]),
-                                                "low": number(economics["net_low"]),
-                                                "high": number(economics["net_high"])}))
+                Message("size_money_interval", {"estimate": net, "low": low, "high": high}))
 
 
 def at_risk_findings(results: Mapping[str, object]) -> list[Finding]:
@@ -71,9 +77,8 @@ def winback_findings(results: Mapping[str, object]) -> list[Finding]:
     money = _money(winback)
     if money in ("pays", "loses", "unclear"):
         economics = winback["economics"]
-        found.append(Finding(Message(f"sum_money_{money}", {
-            "net": number(economics["net"]), "low": number(economics["net_low"]),
-            "high": number(economics["net_high"])}),
+        net, low, high = net_texts(economics)
+        found.append(Finding(Message(f"sum_money_{money}", {"net": net, "low": low, "high": high}),
             {k: economics[k] for k in ("net", "net_low", "net_high", "roi")}, "winback_economics"))
     return found
 
