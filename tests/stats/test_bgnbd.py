@@ -233,3 +233,11 @@ def test_distinct_rows_sum_the_weights_of_repeated_combinations():
     assert got == [(1.0, 5.0, 3.0), (1.0, 6.0, 4.0), (2.0, 5.0, 3.0)]
     (x,), w = distinct_rows([7, 7, 7])
     assert list(x) == [7.0] and list(w) == [3.0]
+
+
+def test_a_fit_does_not_depend_on_the_order_of_the_rows(cdnow, cdnow_bg):
+    # an engine returns grouped rows in any order; the estimates must be the same to the last bit
+    shuffled = cdnow.sample(frac=1.0, random_state=3)
+    again = fit_bgnbd(shuffled["x"], shuffled["t_x"], shuffled["T"])
+    assert again.params == cdnow_bg.params
+    assert again.std_errors == cdnow_bg.std_errors

@@ -10,6 +10,7 @@ from scipy import optimize, stats
 from socialops.stats.counterfactual import (
     MIN_FIT_DAYS,
     ShortHistory,
+    _parameter_draws,
     excess_mentions,
     fit_volume_counterfactual,
     ratio_shift,
@@ -172,3 +173,16 @@ def test_counts_no_more_variable_than_poisson_get_the_poisson_fit():
     assert cf.alpha == 0.0
     np.testing.assert_allclose(cf.params[:-1], glm.params, rtol=1e-8)
     np.testing.assert_allclose(np.sqrt(np.diag(cf.cov)[:-1]), glm.bse, rtol=1e-6)
+
+
+def test_parameter_draws_do_not_jump_on_last_bit_differences_of_the_fit():
+    # two equal variances: any rotation of their plane is a set of singular vectors, and which one a decomposition
+    # returns turns on the last bits, which would change every draw
+    cov = np.array([[1.0, 1e-14, 0.0], [1e-14, 1.0, 0.0], [0.0, 0.0, 0.5]]) * 0.01
+    params = np.array([2.0, 1.5, 0.3])
+    noise = 1.0 + np.random.default_rng(0).uniform(-4e-16, 4e-16, cov.shape)
+    first = _parameter_draws(params, cov, 2000, np.random.default_rng(0))
+    again = _parameter_draws(params, (cov * noise + (cov * noise).T) / 2, 2000, np.random.default_rng(0))
+    np.testing.assert_allclose(again, first, rtol=0, atol=1e-12)
+    # the draws keep the covariance asked for
+    np.testing.assert_allclose(np.cov(first.T), cov, atol=1.5e-3)

@@ -101,11 +101,12 @@ def distinct_rows(*columns, weights=None) -> tuple[list[np.ndarray], np.ndarray]
     Returns
     -------
     tuple
-        The distinct combinations (one array per column) and their summed weights.
+        The distinct combinations (one array per column, in sorted order) and their summed weights.
     """
     frame = pd.DataFrame({i: np.asarray(c, dtype=float) for i, c in enumerate(columns)})
     frame["_weight"] = 1.0 if weights is None else np.asarray(weights, dtype=float)
-    grouped = frame.groupby(list(range(len(columns))), sort=False)["_weight"].sum().reset_index()
+    # sorted, so that the likelihood sums its terms in one order whatever order the engine returned the rows in
+    grouped = frame.groupby(list(range(len(columns))), sort=True)["_weight"].sum().reset_index()
     return [grouped[i].to_numpy() for i in range(len(columns))], grouped["_weight"].to_numpy()
 
 

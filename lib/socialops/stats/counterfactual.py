@@ -103,8 +103,18 @@ def _phase_design(index: pd.DatetimeIndex, periods_per_day: int) -> np.ndarray:
 
 
 def _parameter_draws(params: np.ndarray, cov: np.ndarray, n_sims: int, rng: np.random.Generator) -> np.ndarray:
-    """Parameters drawn from their asymptotic normal distribution (log means clipped so a draw cannot overflow)."""
-    draws = rng.multivariate_normal(params, cov, size=n_sims, method="svd")
+    """Parameters drawn from their asymptotic normal distribution (log means clipped so a draw cannot overflow).
+
+    The draws use the Cholesky factor of the covariance, which moves continuously with it: the singular vectors
+    numpy uses by default may turn or flip sign on last-bit differences of a fit, which would give a run on another
+    machine (or under another load) other draws. A covariance that is not positive definite falls back to them.
+    """
+    try:
+        np.linalg.cholesky(cov)
+        method = "cholesky"
+    except np.linalg.LinAlgError:
+        method = "svd"
+    draws = rng.multivariate_normal(params, cov, size=n_sims, method=method)
     draws[:, :-1] = np.clip(draws[:, :-1], -30.0, 30.0)
     draws[:, -1] = np.clip(draws[:, -1], 1e-8, None)
     return draws
