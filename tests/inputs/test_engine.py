@@ -234,3 +234,16 @@ def test_a_spark_that_cannot_start_is_an_engine_error_with_its_master_redacted(m
     with pytest.raises(EngineError, match=r"cannot start Spark on spark://ops:\*\*\*@cluster:7077: JAVA_GATEWAY") as caught:
         connect("spark", threads=1)
     assert SECRET not in str(caught.value)
+
+
+def test_postgres_casts_a_boolean_to_bigint_through_int():
+    from socialops.inputs.engine import _cast_booleans_through_int
+
+    t = ibis.table({"flag": "boolean", "n": "int32"}, name="t")
+    counts = t.aggregate(k=t.flag.cast("int64").sum(), m=t.n.cast("int64").sum())
+    _cast_booleans_through_int()
+    _cast_booleans_through_int()  # once per process, however often a connection opens
+    sql = ibis.to_sql(counts, dialect="postgres")
+    assert 'SUM(CAST(CAST("t0"."flag" AS INT) AS BIGINT))' in sql
+    assert 'SUM(CAST("t0"."n" AS BIGINT))' in sql
+    assert 'CAST(CAST(CAST' not in sql
