@@ -101,13 +101,14 @@ def check_chapter(run, scope_label) -> list[str]:
     return problems
 
 
-def test_platform_matrix_metrics_agree_in_page_workbook_and_json(chapter_run):
-    run = chapter_run("01_platform_matrix")
-    names = {"douyin": "Douyin", "xiaohongshu": "Xiaohongshu", "weibo": "Weibo", "bilibili": "Bilibili",
-             "wechat": "WeChat"}
-    assert check_chapter(run, lambda entry: names[entry["platform"]]) == []
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_platform_matrix_metrics_agree_in_page_workbook_and_json(chapter_run, lang):
+    run = chapter_run("01_platform_matrix", lang=lang)
+    t = Translator(lang, "platform_matrix")
+    assert check_chapter(run, lambda entry: t.label("platform", entry["platform"])) == []
     recorded = {(e["metric"], e["platform"]) for e in run.json["metrics"]}
     # every platform carries its money, in the currency of the run
+    names = ("douyin", "xiaohongshu", "weibo", "bilibili", "wechat")
     assert {("spend", p) for p in names} | {("roi", p) for p in names} <= recorded
     assert {r["currency"] for r in run.json["platforms"]} == {"CNY"}
 
