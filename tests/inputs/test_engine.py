@@ -177,7 +177,7 @@ def test_chapters_get_the_url_redacted_and_connect_through_the_environment(monke
 ])
 def test_every_connect_error_is_reworded_without_the_secret(monkeypatch, url, says):
     if "ibis-framework[postgres]" in says and importlib.util.find_spec("psycopg") is not None:
-        pytest.skip("the postgres driver is installed here")
+        says = "Connection refused"  # with the driver installed, the server at port 1 refuses instead
     monkeypatch.setenv("PW", SECRET)
     with pytest.raises(EngineError) as caught:
         connect(url)
