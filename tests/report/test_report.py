@@ -372,3 +372,15 @@ def test_every_results_document_holds_a_summary_and_actions_even_before_summariz
 
     report.summarize(Summary([Finding(Message("no_text"), None, "detection")]))
     assert [f["key"] for f in report.document()["summary"]] == ["no_text"]
+
+
+def test_the_more_data_line_renders_its_reasons_markdown_and_keeps_values_plain(report):
+    from socialops.report.summary import Said, Summary
+
+    report.summary_display = _Display()
+    reason = Message("column_absent", {"column": "*bold* `x`", "table": "experiment"}, "skip")
+    report.summarize(Summary(more_data=Message("summary_more_data", {"reason": Said(reason), "n": 2}, "note")))
+    [page] = report.summary_display.pages
+    note = re.search(r'<p class="so-note">(.*?)</p>', page, re.S).group(1)
+    assert "<code>experiment</code>" in note and "`" not in note.replace("`x`", "")
+    assert "<code>*bold* `x`</code>" in note and "<em>" not in note  # the value as written, no emphasis made

@@ -43,6 +43,8 @@ INERT = "tex2jax_ignore"
 # Markdown rule reads and no message or value holds.
 _SLOT = "\ue000{}\ue001"
 _SLOT_FOUND = re.compile("\ue000(\\d+)\ue001")
+# Where a nested message's HTML goes in its outer message (see `Report._nested_html`).
+_NESTED = "\ue002{}\ue003"
 _MAX_NAME = 80
 #: The summary's box: set apart from the sections below it.
 _SUMMARY_STYLE = "border-left:4px solid #2b6cb0;background:#f7fafc;padding:0.4em 1em;margin:0.8em 0"
@@ -314,6 +316,19 @@ class Report:
         """A template's values as a finding shows them: in the report's language, masked, numbers formatted."""
         return {k: self.mask(v) if isinstance(v, str) else _fmt(v) for k, v in self.t.texts(dict(values)).items()}
 
+    def _nested_html(self, message: Message) -> str:
+        """A message as HTML whose values may be catalog messages themselves (`Said`), each rendered in place.
+
+        A nested message keeps its own Markdown (code spans, emphasis), while its values and the outer ones stay
+        plain text, as in `message_html`.
+        """
+        nested = {k: v.message for k, v in message.values.items() if isinstance(v, Said)}
+        plain = {k: v for k, v in message.values.items() if k not in nested}
+        page = message_html(self.t, message.key, {**self._shown(plain), **{k: _NESTED.format(k) for k in nested}})
+        for name, inner in nested.items():
+            page = page.replace(_NESTED.format(name), _inline(self._nested_html(inner)))
+        return page
+
     def _finding_record(self, finding: Finding) -> dict[str, Any]:
         page = message_html(self.t, finding.message.key, self._shown(finding.message.values))
         return {"key": finding.message.key, "text": _plain(page), "value": finding.value,
@@ -342,7 +357,7 @@ class Report:
         items = "".join(f"<li>{f['html']}</li>" for f in findings)
         body = f'<ol class="so-summary-findings">{items}</ol>' if findings else f"<p>{html.escape(t('summary_none'))}</p>"
         if more is not None:
-            body += f'<p class="so-note">{html.escape(t(more.key, **self._shown(more.values)))}</p>'
+            body += f'<p class="so-note">{_inline(self._nested_html(more))}</p>'
         if actions:
             rows = pd.DataFrame({
                 t("action_col_what"): [a["what"] for a in actions],
@@ -496,6 +511,11 @@ class Report:
 
 def _fmt(value: object) -> str:
     return table_cell(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else str(value)
+
+
+def _inline(html_text: str) -> str:
+    """One rendered paragraph without its ``<p>`` tags, to sit inside another block."""
+    return re.sub(r"^<p>(.*)</p>$", r"\1", html_text.strip(), flags=re.S)
 
 
 def _plain(html_text: str) -> str:
