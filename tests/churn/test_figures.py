@@ -41,7 +41,7 @@ def test_survival_overall_titles_the_median_or_the_share_still_active(t):
     assert ax.get_xlabel() == "Days since first purchase" and ax.get_ylabel() == "Share still active"
     assert ax.get_legend() is None  # one curve needs no legend
     fig = figures.survival_overall(_overall(None), 180, t)
-    assert fig.axes[0].get_title(loc="left") == "43% of customers are still active after 180 days"
+    assert fig.axes[0].get_title(loc="left") == "43.4% of customers are still active after 180 days"  # as the text writes it
 
 
 def _split(segment_values, survival_at, p_value):

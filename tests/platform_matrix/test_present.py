@@ -531,7 +531,7 @@ def test_money_findings_total_the_spend_and_name_the_best_and_worst_return():
     spend, revenue = 2_193_738.87 + 100_122.14 + 662_121.58, 783_617.0 + 2_029_651.37 + 618_393.0
     assert found["find_money"] == {"spend": "CNY 2,955,983", "revenue": "CNY 3,431,661",
                                    "roi": f"{revenue / spend - 1:.0%}"}
-    assert found["find_roi"] == {"platform": "WeChat", "roi": "1927%", "low": "1819%", "high": "2035%",
+    assert found["find_roi"] == {"platform": "WeChat", "roi": "1,927%", "low": "1,819%", "high": "2,035%",
                                  "worst": "Douyin", "worst_roi": "-64%"}
     assert found["find_cost_conversion"] == {"platform": "WeChat", "cost": "CNY 2.4", "worst": "Douyin",
                                              "worst_cost": "CNY 135"}

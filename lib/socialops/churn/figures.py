@@ -67,7 +67,7 @@ def survival_overall(overall: dict, at_days: int, t: Translator) -> Figure:
     if median_stated(median):
         title = t("chart_km_all", median=f"{median['median']:.0f} d")
     else:
-        title = t("chart_km_all_not_reached", share=percent(at["survival"], 0), days=at_days)
+        title = t("chart_km_all_not_reached", share=percent(at["survival"]), days=at_days)  # as the text writes it
     return _survival_curves(overall["curve"].assign(segment="all"), {"all": t("segment_all")}, title, t)
 
 

@@ -52,8 +52,8 @@ def _fixed(value: float, spec: str) -> str:
 
 
 def percent(value: float | None, digits: int = 1, *, missing: str = DASH) -> str:
-    """A share as a percentage (``0.1234`` → ``"12.3%"``)."""
-    return missing if is_missing(value) else _fixed(value, f".{digits}%").replace(f"{INFINITY}", f"{INFINITY}%")
+    """A share as a percentage (``0.1234`` → ``"12.3%"``, ``19.27`` → ``"1,927.0%"``)."""
+    return missing if is_missing(value) else _fixed(value, f",.{digits}%").replace(f"{INFINITY}", f"{INFINITY}%")
 
 
 def number(value: float | None, digits: int = 0, *, missing: str = DASH) -> str:
