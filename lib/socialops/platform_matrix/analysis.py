@@ -210,12 +210,8 @@ def platform_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 
         row = {"platform": platform, "days": int(g["date"].nunique()),
                "impressions": float(g["impressions"].sum()),
                "impressions_per_day": float(g["impressions"].mean())}
-        for name, (num, den) in RATIO_METRICS.items():
-            if num in g and den in g:
-                r, _, lo, hi = ratio_estimate(g[num], g[den], level)
-            else:
-                r = lo = hi = np.nan
-            row.update({name: r, f"{name}_low": lo, f"{name}_high": hi})
+        for name, columns in RATIO_METRICS.items():
+            row.update(_ratio_fields(g, name, columns, level))
         row["new_followers"] = float(g["new_followers"].sum()) if "new_followers" in g else np.nan
         first, last = g["followers"].iloc[0], g["followers"].iloc[-1]
         row["follower_growth"] = float(last / first - 1) if first > 0 else np.nan
@@ -225,7 +221,7 @@ def platform_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 
 
 #: Amounts per unit of the daily table: name -> (amount column, denominator column), each a ratio of sums.
 COST_METRICS: dict[str, tuple[str, str]] = {
-    "cost_per_follower": ("spend", "new_followers"),
+    "cost_per_follower": RATIO_METRICS["cost_per_follower"],
     "cost_per_conversion": ("spend", "conversions"),
 }
 
@@ -261,11 +257,17 @@ def money_metrics(totals: pd.DataFrame, start=None, end=None, level: float = 0.9
                "revenue": float(g["revenue"].sum()) if "revenue" in g else np.nan}
         ratio, _, lo, hi = ratio_estimate(g["revenue"], g["spend"], level) if "revenue" in g else (np.nan,) * 4
         row.update(roi=ratio - 1, roi_low=lo - 1, roi_high=hi - 1)
-        for name, (num, den) in COST_METRICS.items():
-            r, _, lo, hi = ratio_estimate(g[num], g[den], level) if den in g else (np.nan,) * 4
-            row.update({name: r, f"{name}_low": lo, f"{name}_high": hi})
+        for name, columns in COST_METRICS.items():
+            row.update(_ratio_fields(g, name, columns, level))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _ratio_fields(g: pd.DataFrame, name: str, columns: tuple[str, str], level: float) -> dict[str, float]:
+    """A ratio of sums with its interval, as ``name``, ``name_low``, ``name_high``; NaN where a column is absent."""
+    num, den = columns
+    r, _, lo, hi = ratio_estimate(g[num], g[den], level) if num in g and den in g else (np.nan,) * 4
+    return {name: r, f"{name}_low": lo, f"{name}_high": hi}
 
 
 def _between(totals: pd.DataFrame, start, end) -> pd.DataFrame:
