@@ -24,13 +24,13 @@ def _ab_testing(data_dir: Path, params: dict) -> list[str]:
     with open_workspace(data_dir, ["experiment"], engine=params.get("engine", "duckdb")) as workspace:
         table = workspace.table("experiment")
         pairs = table.select("experiment_id", "variant").distinct().to_pandas()
+    variants = {str(e): sorted(g["variant"].astype(str)) for e, g in pairs.groupby("experiment_id", sort=True)}
     problems = []
-    for experiment_id, group in pairs.groupby("experiment_id", sort=True):
+    for experiment_id, names in variants.items():
         try:
-            choose_control(sorted(group["variant"].astype(str)), params["control"], str(experiment_id))
+            choose_control(names, params["control"], experiment_id)
         except ControlNotFoundError as error:
             problems.append(str(error))
-    variants = {str(e): list(g["variant"].astype(str)) for e, g in pairs.groupby("experiment_id")}
     return problems + split_variant_problems(params.get("splits"), variants)
 
 
