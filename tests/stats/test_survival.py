@@ -271,3 +271,83 @@ def test_cox_refuses_what_it_cannot_fit(features, message):
 def test_cox_refuses_data_without_events():
     with pytest.raises(ValueError, match="none of the 40 rows used has an event"):
         fit_cox(TIED["time"], 0 * TIED["event"], TIED[["x1", "x2"]])
+
+
+# ---------------------------------------------------------------- frequency weights
+
+
+def _collapsed(data: pd.DataFrame) -> pd.DataFrame:
+    """The distinct rows of `data` with their counts in ``weight``, shuffled so that order cannot matter."""
+    out = data.groupby(list(data.columns), dropna=False).size().rename("weight").reset_index()
+    return out.sample(frac=1, random_state=4).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def tied_cox_data(cox_data):
+    """The Cox data on a coarse time scale, so that many customers share every column (and deaths tie)."""
+    d = cox_data.drop(columns="constant")
+    return d.assign(t=np.ceil(d["t"] / 10), purchases=d["purchases"].clip(upper=3))
+
+
+def test_weighted_kaplan_meier_and_median_equal_the_repeated_rows(lifetimes_data):
+    d = lifetimes_data[["t", "e"]]
+    w = _collapsed(d)
+    assert len(w) < len(d) / 2
+    pd.testing.assert_frame_equal(kaplan_meier(w["t"], w["e"], weights=w["weight"]), kaplan_meier(d["t"], d["e"]),
+                                  rtol=1e-12)
+    assert median_lifetime(w["t"], w["e"], weights=w["weight"]) == median_lifetime(d["t"], d["e"])
+    kmf = KaplanMeierFitter().fit(d["t"], d["e"])
+    ours = kaplan_meier(w["t"], w["e"], weights=w["weight"]).set_index("time")
+    np.testing.assert_allclose(ours["survival"], kmf.survival_function_.loc[ours.index].iloc[:, 0], rtol=1e-10)
+    np.testing.assert_allclose(ours["ci_low"], kmf.confidence_interval_.loc[ours.index].iloc[:, 0], rtol=1e-8)
+
+
+def test_weighted_logrank_equals_the_repeated_rows(lifetimes_data):
+    d = lifetimes_data.astype({"g": object})
+    d.loc[d.index[::7], "g"] = None
+    w = _collapsed(d)
+    ours = logrank_test(w["t"], w["e"], w["g"], weights=w["weight"])
+    plain = logrank_test(d["t"], d["e"], d["g"])
+    assert ours["chi2"] == pytest.approx(plain["chi2"], rel=1e-10)
+    assert ours["p_value"] == pytest.approx(plain["p_value"], rel=1e-10)
+    assert (ours["df"], ours["excluded"]) == (plain["df"], plain["excluded"]) == (2, int(d["g"].isna().sum()))
+    kept = d.dropna()
+    assert ours["chi2"] == pytest.approx(multivariate_logrank_test(kept["t"], kept["g"], kept["e"]).test_statistic,
+                                         rel=1e-6)
+
+
+def test_weighted_cox_equals_the_repeated_rows(tied_cox_data):
+    d = tied_cox_data
+    feats = ["referred", "purchases", "drift"]
+    w = _collapsed(d)
+    assert len(w) < len(d) / 2
+    ours = fit_cox(w["t"], w["e"], w[feats], weights=w["weight"])
+    plain = fit_cox(d["t"], d["e"], d[feats])
+    pd.testing.assert_frame_equal(ours.hazard_ratios, plain.hazard_ratios, rtol=1e-10)
+    pd.testing.assert_frame_equal(ours.ph_test, plain.ph_test, rtol=1e-10)
+    assert ours.ph_global["chi2"] == pytest.approx(plain.ph_global["chi2"], rel=1e-10)
+    assert (ours.n, ours.events, ours.excluded) == (plain.n, plain.events, 0) == (len(d), int(d["e"].sum()), 0)
+    # heavy ties: Efron's steps run over the deaths counted by weight, as lifelines does on the repeated rows
+    s = CoxPHFitter().fit(d, "t", "e").summary
+    np.testing.assert_allclose(ours.hazard_ratios["hazard_ratio"], s["exp(coef)"], rtol=1e-5)
+    np.testing.assert_allclose(ours.hazard_ratios["ci_low"], s["exp(coef) lower 95%"], rtol=1e-4)
+    np.testing.assert_allclose(ours.hazard_ratios["ci_high"], s["exp(coef) upper 95%"], rtol=1e-4)
+    np.testing.assert_allclose(ours.hazard_ratios["p_value"], s["p"], rtol=1e-3, atol=1e-12)
+
+
+def test_weighted_cox_counts_missing_and_zero_weight_rows_by_weight(tied_cox_data):
+    d = tied_cox_data.copy()
+    d.loc[d.index[::9], "purchases"] = np.nan
+    w = _collapsed(d)
+    w = pd.concat([w, w.head(3).assign(weight=0, referred=5.0)], ignore_index=True)
+    ours = fit_cox(w["t"], w["e"], w[["referred", "purchases", "drift"]], weights=w["weight"])
+    plain = fit_cox(d["t"], d["e"], d[["referred", "purchases", "drift"]])
+    assert (ours.n, ours.events, ours.excluded) == (plain.n, plain.events, plain.excluded)
+    assert ours.excluded == int(d["purchases"].isna().sum()) > 0
+    pd.testing.assert_frame_equal(ours.hazard_ratios, plain.hazard_ratios, rtol=1e-10)
+
+
+@pytest.mark.parametrize("weights", [[1.5, 1, 1, 1, 1], [-1, 1, 1, 1, 1], [np.nan, 1, 1, 1, 1], [1, 1]])
+def test_weights_must_be_whole_subjects(weights):
+    with pytest.raises(ValueError, match="weights"):
+        kaplan_meier([1, 2, 3, 3, 4], [1, 0, 1, 1, 0], weights=weights)
