@@ -120,3 +120,60 @@ def test_bgnbd_summary_equals_the_customer_table_columns(con):
     full = customers.customer_table(events, as_of).to_pandas().set_index("user_id").sort_index()
     pd.testing.assert_frame_equal(lean, full[["frequency", "recency", "T"]], check_dtype=False)
     assert len(lean) > 30
+
+
+@pytest.fixture(scope="module")
+def many(con):
+    """Customers on whole days and round amounts, so that many share their model inputs."""
+    rng = np.random.default_rng(9)
+    n = 1500
+    df = pd.DataFrame({
+        "user_id": rng.choice([f"u{i:03d}" for i in range(300)], n),
+        "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 270, n), unit="D"),
+        "event": rng.choice(["purchase", "view", "like"], n, p=[0.4, 0.4, 0.2]),
+        "platform": rng.choice(["wechat", "douyin"], n),
+        "amount": rng.choice([10.0, 20.0, 35.5], n),
+    })
+    return con.create_table("events_many", df, overwrite=True)
+
+
+def _collapsed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The per-customer frame grouped as the engine groups it: distinct rows, their count, sorted."""
+    out = frame.groupby(columns, dropna=False).size().rename("weight").reset_index()
+    return out.sort_values(columns, na_position="last").reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "columns", "keep"),
+    [
+        (lambda t: customers.survival_inputs(t, ["platform", "tier"]),
+         ["duration_days", "churned", "platform", "tier"], None),
+        (lambda t: customers.cox_inputs(t, 30), ["duration_days", "churned", *customers.COX_COLUMNS],
+         lambda s: s["duration_days"] >= 30),
+        (customers.purchase_inputs, ["frequency", "recency", "T"], None),
+        (customers.spend_inputs, ["frequency", "mean_repeat_spend"], lambda s: s["frequency"] > 0),
+        (lambda t: customers.scoring_inputs(t, "purchases"),
+         ["frequency", "recency", "T", "mean_repeat_spend", "tier", "purchases"], None),
+    ],
+)
+def test_model_inputs_are_the_customers_counted_by_distinct_values(many, inputs, columns, keep):
+    table = customers.customer_table(many, AS_OF)
+    per_customer = table.to_pandas()
+    if keep is not None:
+        per_customer = per_customer[keep(per_customer)]
+    ours = inputs(table)
+    assert list(ours.columns) == [*columns, "weight"]
+    # the values are the engine's own: exactly equal, so the counts match group by group
+    pd.testing.assert_frame_equal(ours, _collapsed(per_customer, columns), check_dtype=False)
+    assert ours["weight"].sum() == len(per_customer) and len(ours) < len(per_customer)
+
+
+def test_customer_counts_sum_on_the_engine(many, con):
+    table = customers.customer_table(many, AS_OF)
+    per_customer = table.to_pandas()
+    counts = customers.customer_counts(table)
+    assert counts["customers"] == len(per_customer) and counts["churned"] == per_customer["churned"].sum()
+    assert counts["total_spend"] == pytest.approx(per_customer["total_spend"].sum(), rel=1e-12)
+    assert counts["purchase_days"] == (per_customer["frequency"] + 1).sum()
+    empty = customers.customer_counts(table.filter(table.frequency < 0))
+    assert empty == {"customers": 0, "churned": 0, "total_spend": 0.0, "purchase_days": 0}

@@ -6,6 +6,8 @@ does not load the model libraries (scipy, statsmodels) that churn imports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import pandas as pd
 from ibis.expr.types import Table
@@ -205,3 +207,93 @@ def customer_summary(
         events, as_of, churn_days=churn_days, time_unit=time_unit, first_days=first_days
     ).to_pandas()
     return out.sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
+#: The customer columns behind the Cox model's early behaviours (see ``socialops.churn.analysis.DRIVER_FEATURES``).
+COX_COLUMNS = ("referred", "purchase_days_first", "spend_first", "interactions_first")
+
+
+def weighted_rows(customers: Table, columns: Sequence[str]) -> pd.DataFrame:
+    """The distinct combinations of `columns` among the customers, each with its count, executed.
+
+    A model whose likelihood depends on a customer only through these columns gets the same result from these
+    rows, weighted by ``weight``, as from one row per customer; only the combinations leave the engine. Values
+    come out as the engine computed them (no rounding), so equal customers share a row and no others do.
+
+    Parameters
+    ----------
+    customers : ibis.Table
+        :func:`customer_table`, possibly filtered.
+    columns : sequence of str
+        Its columns to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `columns` and ``weight`` (customers with that combination), sorted by `columns` (missing values last),
+        so that a fit sums its terms in one order whatever order the engine returns the groups in.
+    """
+    columns = list(columns)
+    out = customers.group_by(columns).aggregate(weight=customers.count()).to_pandas()
+    return out.sort_values(columns, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def survival_inputs(customers: Table, segments: Sequence[str] = ()) -> pd.DataFrame:
+    """The Kaplan–Meier and log-rank inputs: ``duration_days``, ``churned``, the `segments` columns, ``weight``."""
+    return weighted_rows(customers, ["duration_days", "churned", *segments])
+
+
+def cox_inputs(customers: Table, first_days: int = 30) -> pd.DataFrame:
+    """The Cox inputs of the customers observed for `first_days` days after their first purchase (the landmark).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``duration_days``, ``churned``, the early behaviours of :data:`COX_COLUMNS` and ``weight``.
+    """
+    landmark = customers.filter(customers.duration_days >= first_days)
+    return weighted_rows(landmark, ["duration_days", "churned", *COX_COLUMNS])
+
+
+def purchase_inputs(customers: Table) -> pd.DataFrame:
+    """The BG/NBD inputs: ``frequency``, ``recency``, ``T`` and ``weight``."""
+    return weighted_rows(customers, ["frequency", "recency", "T"])
+
+
+def spend_inputs(customers: Table) -> pd.DataFrame:
+    """The Gamma–Gamma inputs of the repeat buyers: ``frequency`` (> 0), ``mean_repeat_spend`` and ``weight``."""
+    return weighted_rows(customers.filter(customers.frequency > 0), ["frequency", "mean_repeat_spend"])
+
+
+def scoring_inputs(customers: Table, value: str = "total_spend") -> pd.DataFrame:
+    """What the customer scores and the value tables read: the purchase-model inputs, tier and `value`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T``, ``mean_repeat_spend``, ``tier``, `value` (``total_spend`` or
+        ``purchases``, the measure of a customer's worth to date) and ``weight``.
+    """
+    return weighted_rows(customers, ["frequency", "recency", "T", "mean_repeat_spend", "tier", value])
+
+
+def customer_counts(customers: Table) -> dict[str, float]:
+    """Customers, churned customers, their spend and their purchase days, summed on the engine.
+
+    Returns
+    -------
+    dict
+        ``customers`` and ``churned`` (int); ``total_spend`` and ``purchase_days`` (frequency + 1 summed),
+        0 without customers.
+    """
+    sums = customers.aggregate(
+        customers=customers.count(), churned=customers.churned.sum(), total_spend=customers.total_spend.sum(),
+        purchase_days=(customers.frequency + 1).sum(),
+    ).to_pandas().iloc[0]
+    return {"customers": int(sums["customers"]), "churned": int(_or_zero(sums["churned"])),
+            "total_spend": float(_or_zero(sums["total_spend"])), "purchase_days": int(_or_zero(sums["purchase_days"]))}
+
+
+def _or_zero(value):
+    """A sum over no rows is missing on the engine; here it is 0."""
+    return 0 if pd.isna(value) else value
