@@ -57,6 +57,12 @@ def sim_summary(simulated):
     return churn.customer_summary(t, pd.Timestamp("2026-09-30 23:59:59"))
 
 
+@pytest.fixture(scope="module")
+def sim_table(simulated):
+    t, _ = simulated
+    return churn.customer_table(t, pd.Timestamp("2026-09-30 23:59:59"))
+
+
 def test_bgnbd_recovers_the_simulated_parameters(sim_summary, simulated):
     _, truth = simulated
     models = churn.purchase_models(sim_summary)
@@ -67,20 +73,79 @@ def test_bgnbd_recovers_the_simulated_parameters(sim_summary, simulated):
     assert models["gamma_gamma"] is not None
 
 
-def test_scoring_and_at_risk_list(sim_summary):
+def _at_risk_of_every_customer(scored, p_alive_below, value_quantile, value):
+    """The win-back list picked from one scored row per customer: what the engine's pick must equal."""
+    pick = scored[(scored[value] >= scored[value].quantile(value_quantile)) & (scored[value] > 0)]
+    pick = pick[pick["p_alive"] < p_alive_below]
+    pick = pick.assign(value_at_risk=pick[value] * (1 - pick["p_alive"]))
+    columns = ["user_id", "tier", "purchases", "total_spend", "days_since_purchase", "p_alive",
+               "expected_purchases", "clv", "value_at_risk"]
+    return pick.sort_values(["value_at_risk", "user_id"], ascending=[False, True])[columns].reset_index(drop=True)
+
+
+def test_scoring_and_at_risk_list(sim_summary, sim_table):
     models = churn.purchase_models(sim_summary)
     scored = churn.score_customers(sim_summary, models["mbgnbd"], models["gamma_gamma"], horizon_days=90)
     assert scored["p_alive"].between(0, 1).all()
     assert (scored["expected_purchases"] >= 0).all()
     assert (scored["clv"] >= 0).all()
-    risk = churn.at_risk_customers(scored, p_alive_below=0.5, value_quantile=0.75)
+    risk = churn.at_risk_customers(sim_table, models["mbgnbd"], models["gamma_gamma"], p_alive_below=0.5,
+                                   value_quantile=0.75, horizon_days=90)
     assert len(risk) > 0
     assert (risk["p_alive"] < 0.5).all()
     assert risk["total_spend"].min() >= scored["total_spend"].quantile(0.75)
     assert risk["value_at_risk"].is_monotonic_decreasing
+    # the engine picks exactly the customers that one scored row per customer would give
+    pd.testing.assert_frame_equal(risk, _at_risk_of_every_customer(scored, 0.5, 0.75, "total_spend"))
     # one-time buyers far in the past are on the list only through MBG/NBD
     one_timers = scored[(scored["frequency"] == 0)]
     assert one_timers["p_alive"].lt(1).all()
+
+
+@pytest.mark.parametrize(("model", "p_alive_below", "value_quantile", "value"), [
+    ("bgnbd", 0.5, 0.75, "total_spend"), ("mbgnbd", 0.3, 0.5, "purchases"), ("mbgnbd", 1.0, 0.9, "total_spend"),
+    ("mbgnbd", 0.0, 0.75, "total_spend"), ("bgnbd", 0.95, 0.0, "purchases")])
+def test_the_engine_picks_the_win_back_list_of_every_customer(sim_summary, sim_table, model, p_alive_below,
+                                                               value_quantile, value):
+    models = churn.purchase_models(sim_summary)
+    scored = churn.score_customers(sim_summary, models[model], models["gamma_gamma"], time_unit="day")
+    risk = churn.at_risk_customers(sim_table, models[model], models["gamma_gamma"], p_alive_below=p_alive_below,
+                                   value_quantile=value_quantile, value=value)
+    pd.testing.assert_frame_equal(risk, _at_risk_of_every_customer(scored, p_alive_below, value_quantile, value))
+    assert (len(risk) > 0) == (p_alive_below > 0)
+
+
+def test_value_threshold_is_pandas_quantile_of_one_row_per_customer(sim_summary, sim_table):
+    for value in ("total_spend", "purchases"):
+        for q in (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0):
+            assert churn.value_threshold(sim_table, q, value) == sim_summary[value].quantile(q), (value, q)
+    assert np.isnan(churn.value_threshold(sim_table.filter(sim_table.frequency < 0), 0.75))
+
+
+def test_models_on_counted_distinct_rows_equal_those_on_one_row_per_customer(sim_summary, sim_table):
+    segments = ["platform", "referred", "tier"]
+    survival = churn.survival_inputs(sim_table, segments)
+    assert survival["weight"].sum() == len(sim_summary)
+    counted, plain = churn.overall_survival(survival), churn.overall_survival(sim_summary)
+    pd.testing.assert_frame_equal(counted["curve"], plain["curve"], rtol=1e-12)
+    assert counted["median"] == plain["median"] and counted["at"] == plain["at"]
+    assert counted["churned_at_start"] == plain["churned_at_start"]
+    for segment in segments:
+        counted, plain = churn.survival_by_segment(survival, segment), churn.survival_by_segment(sim_summary, segment)
+        pd.testing.assert_frame_equal(counted["curves"], plain["curves"], rtol=1e-12)
+        pd.testing.assert_frame_equal(counted["medians"], plain["medians"], rtol=1e-12)
+        assert counted["logrank"]["chi2"] == pytest.approx(plain["logrank"]["chi2"], rel=1e-12)
+    cox = churn.cox_inputs(sim_table, 30)
+    counted, plain = churn.churn_drivers(cox), churn.churn_drivers(sim_summary)
+    pd.testing.assert_frame_equal(counted.hazard_ratios, plain.hazard_ratios, rtol=1e-10)
+    pd.testing.assert_frame_equal(counted.ph_test, plain.ph_test, rtol=1e-10)
+    assert (counted.n, counted.events, counted.dropped) == (plain.n, plain.events, plain.dropped)
+    assert churn.drivers_sample(cox) == churn.drivers_sample(sim_summary)
+    counted = churn.purchase_models(churn.purchase_inputs(sim_table), churn.spend_inputs(sim_table))
+    plain = churn.purchase_models(sim_summary)
+    for name in ("bgnbd", "mbgnbd", "gamma_gamma"):
+        assert counted[name].params == pytest.approx(plain[name].params, rel=1e-12), name
+        assert counted[name].n_customers == plain[name].n_customers, name
 
 
 def test_survival_segments_and_drivers(sim_summary):
@@ -176,9 +241,9 @@ def test_overall_survival_reads_the_curve_and_the_median():
 
 
 def test_value_per_comeback_falls_back_to_the_spend_per_purchase_day():
-    customers = pd.DataFrame({"total_spend": [100.0, 50.0], "frequency": [3, 1]})
-    assert churn.value_per_comeback({"value_per_comeback": 42.0}, customers) == 42.0
-    assert churn.value_per_comeback({"value_per_comeback": None}, customers) == pytest.approx(150 / 6)
+    counts = {"total_spend": 150.0, "purchase_days": 6}
+    assert churn.value_per_comeback({"value_per_comeback": 42.0}, counts) == 42.0
+    assert churn.value_per_comeback({"value_per_comeback": None}, counts) == pytest.approx(150 / 6)
 
 
 def test_winback_effect_uses_the_shared_test_and_decision():
@@ -277,15 +342,17 @@ def _chapter(events, experiment, t, name="wb", control="holdout"):
     said += present.bgnbd_findings(models["bgnbd"], "day", t, models["mbgnbd"], 1.0)
     skipped = {**present.value_gap(models["gamma_gamma"], answers), **skipped}
     value = present.value_measure(events.columns)
-    scored = churn.score_customers(customers, models["mbgnbd"], models["gamma_gamma"])
-    at_risk = churn.at_risk_customers(scored, value=value) if answers else churn.at_risk_by_rule(customers, value=value)
+    table = churn.customer_table(events, AS_OF)
+    at_risk = (churn.at_risk_customers(table, models["mbgnbd"], models["gamma_gamma"], value=value) if answers
+               else churn.at_risk_by_rule(table, value=value))
     said.append(present.at_risk_finding(at_risk, 0.75, 0.5, value=value, churn_days=None if answers else 90))
     effect = None if experiment is None else churn.winback_effect(experiment, name, control)
     if effect is None:
         arms = None if experiment is None else churn.winback_arms(experiment, name)
         skipped["winback_test"] = present.winback_gap(arms, name, control)
-    elif present.economics_gap(effect, churn.value_per_comeback(effect, customers)) is not None:
-        skipped["winback_economics"] = present.economics_gap(effect, churn.value_per_comeback(effect, customers))
+    elif present.economics_gap(effect, churn.value_per_comeback(effect, churn.customer_counts(table))) is not None:
+        skipped["winback_economics"] = present.economics_gap(effect, churn.value_per_comeback(
+            effect, churn.customer_counts(table)))
     said += present.recommendations(at_risk, None, cox.hazard_ratios)
     texts = [t(m.key, **m.values) for m in said] + [r["reason"] for r in present.skipped_record(skipped, t)]
     return skipped, texts, at_risk, cox
@@ -332,13 +399,13 @@ def test_a_missing_win_back_test_names_the_parameter_not_its_value(simulated, co
         assert "coupon, holdout" in reason
 
 
-def test_the_win_back_list_falls_back_on_the_churn_rule(sim_summary):
-    listed = churn.at_risk_by_rule(sim_summary, value_quantile=0.75)
+def test_the_win_back_list_falls_back_on_the_churn_rule(sim_summary, sim_table):
+    listed = churn.at_risk_by_rule(sim_table, value_quantile=0.75)
     threshold = sim_summary["total_spend"].quantile(0.75)
     expected = sim_summary[(sim_summary["churned"] == 1) & (sim_summary["total_spend"] >= threshold)]
     assert set(listed["user_id"]) == set(expected["user_id"]) and len(listed) > 0
     assert listed["value_at_risk"].is_monotonic_decreasing and listed["p_alive"].isna().all()
-    by_count = churn.at_risk_by_rule(sim_summary, value="purchases")
+    by_count = churn.at_risk_by_rule(sim_table, value="purchases")
     assert (by_count["value_at_risk"] == by_count["purchases"]).all()
 
 
@@ -361,9 +428,9 @@ def test_library_warnings_are_kept_for_the_results_not_printed(recwarn):
 
 
 def test_value_per_comeback_is_unknown_without_any_amount():
-    customers = pd.DataFrame({"total_spend": [0.0, 0.0], "frequency": [1, 0]})
-    assert churn.value_per_comeback({"value_per_comeback": None}, customers) is None
-    assert churn.value_per_comeback({"value_per_comeback": 12.0}, customers) == 12.0
+    counts = {"total_spend": 0.0, "purchase_days": 3}
+    assert churn.value_per_comeback({"value_per_comeback": None}, counts) is None
+    assert churn.value_per_comeback({"value_per_comeback": 12.0}, counts) == 12.0
 
 
 def test_resource_warnings_of_an_engine_are_not_results():

@@ -1,7 +1,11 @@
 """Chapter 04, churn and win-back: who leaves, when, why, who is worth winning back, and whether the offer works.
 
 Per-user work (first purchase, last activity, distinct purchase days, recency, T, first-30-day behaviour) is
-Ibis on the engine; one row per customer comes back to pandas as the model input. The models live in
+Ibis on the engine, and so is the counting of customers by the values a model reads: what comes back to pandas is
+each distinct combination of those values with its count (a ``weight`` column), which gives every model the same
+likelihood as one row per customer. Only the win-back list, a list of customers, comes back customer by customer,
+after the engine has picked them. The functions also take one row per customer (no ``weight``: one each), as
+:func:`customer_summary` gives. The models live in
 ``socialops.stats.survival`` (Kaplan–Meier, log-rank, Cox), ``socialops.stats.bgnbd`` (BG/NBD, MBG/NBD) and
 ``socialops.stats.clv`` (Gamma–Gamma, CLV).
 
@@ -27,10 +31,17 @@ from scipy import stats
 
 from socialops.churn.customers import (
     TIME_UNITS,
+    cox_inputs,
+    customer_counts,
     customer_summary,
     customer_table,
     left_join_users,
+    purchase_inputs,
+    scoring_inputs,
+    spend_inputs,
+    survival_inputs,
     unit_days,
+    weighted_rows,
 )
 from socialops.stats import decision
 from socialops.stats.bgnbd import BGNBDFit, fit_bgnbd, fit_mbgnbd
@@ -56,6 +67,8 @@ __all__ = [
     "at_risk_customers",
     "calibration_holdout",
     "churn_drivers",
+    "cox_inputs",
+    "customer_counts",
     "customer_summary",
     "customer_table",
     "drivers_sample",
@@ -65,10 +78,15 @@ __all__ = [
     "holdout_summary",
     "kaplan_meier",
     "overall_survival",
+    "purchase_inputs",
     "purchase_models",
     "run_warnings",
     "score_customers",
+    "scoring_inputs",
+    "spend_inputs",
     "survival_by_segment",
+    "survival_inputs",
+    "value_threshold",
     "value_per_comeback",
     "winback_arms",
     "winback_economics",
@@ -89,8 +107,8 @@ _NOTICED: list[str] = []
 def _noticing(analysis: Callable) -> Callable:
     """Run ``analysis`` with the libraries' warnings caught and kept for the results, never printed into a report.
 
-    statsmodels and scipy warn on the edge of their formulas (a log of 0 where a survival curve reaches 0, an
-    overflow in an optimiser's trial step); the numbers returned are handled where they matter, and the warnings
+    numpy and scipy warn on the edge of their formulas (an overflow in an optimiser's trial step); the numbers
+    returned are handled where they matter, and the warnings
     go to the results' ``warnings`` (:func:`run_warnings`), where an analyst can read them.
     """
 
@@ -120,6 +138,13 @@ def run_warnings() -> list[str]:
     """
     return list(_NOTICED)
 
+
+def _weights(customers: pd.DataFrame) -> pd.Series:
+    """Customers each row stands for: the ``weight`` of distinct combinations, else one (one row per customer)."""
+    if "weight" in customers.columns:
+        return customers["weight"]
+    return pd.Series(1, index=customers.index, dtype="int64")
+
 # ---------------------------------------------------------------- survival
 
 
@@ -130,7 +155,8 @@ def overall_survival(customers: pd.DataFrame, *, at_days: float = 180, level: fl
     Parameters
     ----------
     customers : pandas.DataFrame
-        The output of :func:`customer_summary`.
+        ``duration_days``, ``churned`` and ``weight``: :func:`survival_inputs` (or one row per customer,
+        :func:`customer_summary`).
     at_days : float
         Read the curve at this many days after the first purchase (the median is often not reached).
     level : float
@@ -144,10 +170,12 @@ def overall_survival(customers: pd.DataFrame, *, at_days: float = 180, level: fl
         ``churned_at_start``: the share of customers who churned with no activity after their first purchase
         (a lifetime of 0 days; when it reaches half, the median lifetime is 0).
     """
-    curve = kaplan_meier(customers["duration_days"], customers["churned"], level=level)
+    w = _weights(customers)
+    curve = kaplan_meier(customers["duration_days"], customers["churned"], level=level, weights=w)
     gone_at_once = (customers["churned"] == 1) & (customers["duration_days"] == 0)
-    return {"curve": curve, "median": median_lifetime(customers["duration_days"], customers["churned"], level=level),
-            "at": survival_at(curve, at_days), "churned_at_start": float(gone_at_once.mean())}
+    return {"curve": curve,
+            "median": median_lifetime(customers["duration_days"], customers["churned"], level=level, weights=w),
+            "at": survival_at(curve, at_days), "churned_at_start": float(w[gone_at_once].sum() / w.sum())}
 
 
 @_noticing
@@ -159,7 +187,8 @@ def survival_by_segment(
     Parameters
     ----------
     customers : pandas.DataFrame
-        The output of :func:`customer_summary`.
+        ``duration_days``, ``churned``, `segment` and ``weight``: :func:`survival_inputs` with the segment (or one
+        row per customer).
     segment : str
         Column to split by (e.g. "platform", "referred", "tier").
     at_days : float
@@ -178,17 +207,19 @@ def survival_by_segment(
     curves, medians = [], {}
     # groupby leaves out missing values, as the log-rank test does
     for value, grp in customers.groupby(segment, sort=True):
-        curve = kaplan_meier(grp["duration_days"], grp["churned"], level=level)
+        w = _weights(grp)
+        curve = kaplan_meier(grp["duration_days"], grp["churned"], level=level, weights=w)
         curves.append(curve.assign(segment=str(value)))
         point = survival_at(curve, at_days)
         medians[str(value)] = {
-            **median_lifetime(grp["duration_days"], grp["churned"], level=level),
+            **median_lifetime(grp["duration_days"], grp["churned"], level=level, weights=w),
             "survival_at": point["survival"], "survival_ci_low": point["ci_low"],
             "survival_ci_high": point["ci_high"],
         }
     med = pd.DataFrame.from_dict(medians, orient="index")
     med.index.name = segment
-    logrank = logrank_test(customers["duration_days"], customers["churned"], customers[segment])
+    logrank = logrank_test(customers["duration_days"], customers["churned"], customers[segment],
+                           weights=_weights(customers))
     return {
         "curves": pd.concat(curves, ignore_index=True)[["segment", "time", "survival", "ci_low", "ci_high"]],
         "medians": med,
@@ -211,7 +242,8 @@ def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 
     Parameters
     ----------
     customers : pandas.DataFrame
-        The output of :func:`customer_summary`.
+        ``duration_days``, ``churned``, the early behaviours and ``weight``: :func:`cox_inputs` (or one row per
+        customer).
     first_days : int
         Length of the early window.
     level : float
@@ -234,23 +266,36 @@ def churn_drivers(customers: pd.DataFrame, first_days: int = 30, level: float = 
         "log_interactions_first": np.log1p(at_risk["interactions_first"].astype(float)),
     }
     chosen = pd.DataFrame({name: columns[name] for name in DRIVER_FEATURES if name in features})
-    if at_risk["churned"].sum() < MIN_COX_EVENTS or chosen.empty or (chosen.nunique() < 2).all():
+    w = _weights(at_risk)
+    if (w * at_risk["churned"]).sum() < MIN_COX_EVENTS or chosen.empty or (chosen.nunique() < 2).all():
         return None
-    return fit_cox(at_risk["duration_days"], at_risk["churned"], chosen, level=level)
+    return fit_cox(at_risk["duration_days"], at_risk["churned"], chosen, level=level, weights=w)
 
 
 def drivers_sample(customers: pd.DataFrame, first_days: int = 30) -> dict[str, int]:
-    """Customers observed for `first_days` after their first purchase and how many of them churned later."""
+    """Customers observed for `first_days` after their first purchase and how many of them churned later.
+
+    `customers` is :func:`cox_inputs` (or one row per customer).
+    """
     at_risk = customers[customers["duration_days"] >= first_days]
-    return {"customers": len(at_risk), "churned": int(at_risk["churned"].sum())}
+    w = _weights(at_risk)
+    return {"customers": int(w.sum()), "churned": int((w * at_risk["churned"]).sum())}
 
 
 # ---------------------------------------------------------------- purchases and value
 
 
 @_noticing
-def purchase_models(customers: pd.DataFrame) -> dict:
+def purchase_models(customers: pd.DataFrame, spend: pd.DataFrame | None = None) -> dict:
     """Fit BG/NBD (the published model), MBG/NBD (for P(alive) of one-time buyers) and Gamma–Gamma.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` and ``weight``: :func:`purchase_inputs` (or one row per customer).
+    spend : pandas.DataFrame, optional
+        ``frequency``, ``mean_repeat_spend`` and ``weight`` of the spend model: :func:`spend_inputs`; by default
+        the columns of `customers`.
 
     Returns
     -------
@@ -258,12 +303,14 @@ def purchase_models(customers: pd.DataFrame) -> dict:
         ``bgnbd`` and ``mbgnbd`` (:class:`~socialops.stats.bgnbd.BGNBDFit`), ``gamma_gamma``
         (:class:`~socialops.stats.clv.GammaGammaFit`, or None with fewer than three repeat buyers with spend).
     """
-    x, t_x, big_t = customers["frequency"], customers["recency"], customers["T"]
+    spend = customers if spend is None else spend
+    x, t_x, big_t, w = customers["frequency"], customers["recency"], customers["T"], _weights(customers)
     try:
-        gg = fit_gamma_gamma(x, customers["mean_repeat_spend"].fillna(0.0))
+        gg = fit_gamma_gamma(spend["frequency"], spend["mean_repeat_spend"].fillna(0.0), weights=_weights(spend))
     except ValueError:
         gg = None
-    return {"bgnbd": fit_bgnbd(x, t_x, big_t), "mbgnbd": fit_mbgnbd(x, t_x, big_t), "gamma_gamma": gg}
+    return {"bgnbd": fit_bgnbd(x, t_x, big_t, weights=w), "mbgnbd": fit_mbgnbd(x, t_x, big_t, weights=w),
+            "gamma_gamma": gg}
 
 
 @_noticing
@@ -277,8 +324,9 @@ def score_customers(
     annual_discount: float = 0.10,
     time_unit: str = "day",
 ) -> pd.DataFrame:
-    """Add P(alive), expected purchases in the next `horizon_days` and CLV over `clv_days` to each customer.
+    """Add P(alive), expected purchases in the next `horizon_days` and CLV over `clv_days` to each row.
 
+    The rows are customers, or distinct combinations of :func:`scoring_inputs` (their ``weight`` goes along).
     CLV discounts monthly (30-day steps) at `annual_discount` and values purchases at the Gamma–Gamma
     expected spend; it is NaN without a spend model.
     """
@@ -298,24 +346,108 @@ def score_customers(
     return out
 
 
+def value_threshold(customers: Table, value_quantile: float, value: str = "total_spend") -> float:
+    """The `value_quantile` quantile of `value` over the customers, as pandas' default linear interpolation gives it.
+
+    Read from the distinct values and their counts: position (n − 1)·q of the sorted values, interpolated between
+    its neighbours in numpy's way (from the upper one when the fraction is one half or more), with q passed
+    through a percentage as pandas passes it, so the threshold equals ``Series.quantile`` of one row per customer.
+
+    Parameters
+    ----------
+    customers : ibis.Table
+        :func:`customer_table`.
+    value_quantile : float
+        Between 0 and 1.
+    value : str
+        ``total_spend`` or ``purchases``.
+
+    Returns
+    -------
+    float
+        NaN without customers.
+    """
+    rows = weighted_rows(customers, [value]).dropna()
+    values, ends = rows[value].to_numpy(dtype=float), np.cumsum(rows["weight"].to_numpy())
+    if values.size == 0:
+        return float("nan")
+    position = (ends[-1] - 1) * (value_quantile * 100.0 / 100)
+    below = np.floor(position)
+    low, high = values[np.searchsorted(ends, [below, min(below + 1, ends[-1] - 1)], side="right")]
+    fraction, step = position - below, high - low
+    return float(high - step * (1 - fraction) if fraction >= 0.5 else low + step * fraction)
+
+
+def _valuable(customers: Table, threshold: float, value: str) -> Table:
+    """Customers whose `value` is positive and at or above `threshold` (none when the threshold is missing)."""
+    if np.isnan(threshold):
+        return customers.filter(ibis.literal(False))
+    return customers.filter((customers[value] >= threshold) & (customers[value] > 0))
+
+
+def _maybe_gone(customers: Table, model: BGNBDFit, p_alive_below: float):
+    """Whether P(alive) under `model` may be below `p_alive_below`, on the engine: every such customer and a few more.
+
+    P(alive) = 1 / (1 + odds), so P(alive) < c when log(odds) > log(1/c − 1); the log odds are closed form
+    (:meth:`~socialops.stats.bgnbd.BGNBDFit.probability_alive`) and need no exp that could overflow. The bound is
+    loosened by 1e-6 so that the engine's rounding cannot leave out a customer; the exact test follows in numpy.
+    """
+    if p_alive_below >= 1:
+        return ibis.literal(True)
+    if p_alive_below <= 0:
+        return ibis.literal(False)
+    r, alpha, a, b = (model.params[k] for k in ("r", "alpha", "a", "b"))
+    x = customers.frequency.cast("float64")
+    log_odds = (r + x) * ((customers["T"] + alpha).ln() - (customers.recency + alpha).ln()) + float(np.log(a))
+    bound = float(np.log(1 / p_alive_below - 1)) - 1e-6
+    if model.modified:
+        return log_odds - (x + b).ln() > bound
+    # BG/NBD: a customer without repeat purchases is alive with probability 1
+    return (customers.frequency > 0) & (log_odds - (ibis.greatest(x, 1.0) + (b - 1)).ln() > bound)
+
+
+def _listed(customers: Table) -> pd.DataFrame:
+    """The customers the engine picked, with what the win-back list and their scores need, in user order."""
+    columns = ["user_id", "tier", "purchases", "total_spend", "days_since_purchase", "churned", "frequency",
+               "recency", "T", "mean_repeat_spend"]
+    return customers.select(*columns).to_pandas().sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
 def at_risk_customers(
-    scored: pd.DataFrame, *, p_alive_below: float = 0.5, value_quantile: float = 0.75, value: str = "total_spend"
+    customers: Table,
+    alive_model: BGNBDFit,
+    spend_model: GammaGammaFit | None,
+    *,
+    p_alive_below: float = 0.5,
+    value_quantile: float = 0.75,
+    value: str = "total_spend",
+    horizon_days: int = 90,
+    clv_days: int = 365,
+    annual_discount: float = 0.10,
+    time_unit: str = "day",
 ) -> pd.DataFrame:
     """The win-back list: customers worth keeping (past spend in the top share) who are probably gone.
 
     Past spend, not CLV, defines "valuable": CLV already discounts the customers who look lost, which are
-    exactly the ones to find here.
+    exactly the ones to find here. The engine picks the valuable customers whose P(alive) may be below the
+    threshold; only they come back, to be scored as :func:`score_customers` scores.
 
     Parameters
     ----------
-    scored : pandas.DataFrame
-        Output of :func:`score_customers`.
+    customers : ibis.Table
+        :func:`customer_table`.
+    alive_model : BGNBDFit
+        The model whose P(alive) says who is probably gone.
+    spend_model : GammaGammaFit or None
+        The spend model behind the listed CLV (NaN without one).
     p_alive_below : float
         P(alive) threshold.
     value_quantile : float
         Customers with total spend at or above this quantile of all customers' spend count as valuable.
     value : str
         The measure of a customer's worth to date: ``total_spend``, or ``purchases`` for events without amounts.
+    horizon_days, clv_days, annual_discount, time_unit
+        As for :func:`score_customers`.
 
     Returns
     -------
@@ -323,23 +455,26 @@ def at_risk_customers(
         The list, sorted by value at risk (value × (1 − P(alive))): user_id, tier, purchases, total_spend,
         days_since_purchase, p_alive, expected_purchases, clv, value_at_risk.
     """
-    pick = _valuable(scored, value_quantile, value)
-    pick = pick[pick["p_alive"] < p_alive_below]
-    return _win_back_list(pick.assign(value_at_risk=pick[value] * (1 - pick["p_alive"])))
+    pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
+    scored = score_customers(_listed(pick.filter(_maybe_gone(pick, alive_model, p_alive_below))), alive_model,
+                             spend_model, horizon_days=horizon_days, clv_days=clv_days,
+                             annual_discount=annual_discount, time_unit=time_unit)
+    scored = scored[scored["p_alive"] < p_alive_below]
+    return _win_back_list(scored.assign(value_at_risk=scored[value] * (1 - scored["p_alive"])))
 
 
-def at_risk_by_rule(customers: pd.DataFrame, *, value_quantile: float = 0.75, value: str = "total_spend"
+def at_risk_by_rule(customers: Table, *, value_quantile: float = 0.75, value: str = "total_spend"
                     ) -> pd.DataFrame:
     """The win-back list without a purchase model: valuable customers who churned by the chapter's rule.
 
     The fallback when the purchase model cannot tell who has left (its drop-out not identified): a customer
     counts as gone when the last activity lies more than ``churn_days`` before the end of the window (the
-    ``churned`` flag of :func:`customer_summary`), and the list is ranked by value to date.
+    ``churned`` flag of :func:`customer_table`), and the list is ranked by value to date. The engine picks them.
 
     Parameters
     ----------
-    customers : pandas.DataFrame
-        The output of :func:`customer_summary`.
+    customers : ibis.Table
+        :func:`customer_table`.
     value_quantile : float
         Customers at or above this quantile of `value` count as valuable.
     value : str
@@ -351,16 +486,10 @@ def at_risk_by_rule(customers: pd.DataFrame, *, value_quantile: float = 0.75, va
         The columns of :func:`at_risk_customers`; p_alive, expected_purchases and clv are missing (no model), and
         the value at risk is the value itself.
     """
-    pick = _valuable(customers, value_quantile, value)
-    pick = pick[pick["churned"] == 1]
+    pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
+    pick = _listed(pick.filter(pick.churned == 1))
     return _win_back_list(pick.assign(p_alive=np.nan, expected_purchases=np.nan, clv=np.nan,
                                       value_at_risk=pick[value].astype(float)))
-
-
-def _valuable(customers: pd.DataFrame, value_quantile: float, value: str) -> pd.DataFrame:
-    """Customers whose `value` is positive and at or above its `value_quantile` quantile."""
-    threshold = customers[value].quantile(value_quantile)
-    return customers[(customers[value] >= threshold) & (customers[value] > 0)]
 
 
 def _win_back_list(pick: pd.DataFrame) -> pd.DataFrame:
@@ -599,15 +728,16 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     return out
 
 
-def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float | None:
+def value_per_comeback(effect: dict, counts: dict) -> float | None:
     """The value of one customer won back: observed in the test, else the mean spend per purchase day.
 
     Parameters
     ----------
     effect : dict
         The output of :func:`winback_effect`; its ``value_per_comeback`` is None without a value column.
-    customers : pandas.DataFrame
-        The output of :func:`customer_summary`, for the fallback.
+    counts : dict
+        The customers' ``total_spend`` and ``purchase_days``, summed on the engine (:func:`customer_counts`), for
+        the fallback.
 
     Returns
     -------
@@ -617,5 +747,5 @@ def value_per_comeback(effect: dict, customers: pd.DataFrame) -> float | None:
     """
     if effect["value_per_comeback"] is not None:
         return effect["value_per_comeback"]
-    spend = float(customers["total_spend"].sum())
-    return spend / float((customers["frequency"] + 1).sum()) if spend > 0 else None
+    spend = float(counts["total_spend"])
+    return spend / float(counts["purchase_days"]) if spend > 0 else None
