@@ -414,9 +414,9 @@ def _listed(customers: Table) -> pd.DataFrame:
 
 
 def at_risk_customers(
-    customers: Table,
-    alive_model: BGNBDFit,
-    spend_model: GammaGammaFit | None,
+    customers: Table | pd.DataFrame,
+    alive_model: BGNBDFit | None = None,
+    spend_model: GammaGammaFit | None = None,
     *,
     p_alive_below: float = 0.5,
     value_quantile: float = 0.75,
@@ -434,10 +434,10 @@ def at_risk_customers(
 
     Parameters
     ----------
-    customers : ibis.Table
-        :func:`customer_table`.
+    customers : ibis.Table or pandas.DataFrame
+        :func:`customer_table`; or one scored row per customer (:func:`score_customers`), read as it is.
     alive_model : BGNBDFit
-        The model whose P(alive) says who is probably gone.
+        The model whose P(alive) says who is probably gone (not needed for scored rows).
     spend_model : GammaGammaFit or None
         The spend model behind the listed CLV (NaN without one).
     p_alive_below : float
@@ -455,6 +455,10 @@ def at_risk_customers(
         The list, sorted by value at risk (value × (1 − P(alive))): user_id, tier, purchases, total_spend,
         days_since_purchase, p_alive, expected_purchases, clv, value_at_risk.
     """
+    if isinstance(customers, pd.DataFrame):
+        scored = customers[(customers[value] >= customers[value].quantile(value_quantile)) & (customers[value] > 0)]
+        scored = scored[scored["p_alive"] < p_alive_below]
+        return _win_back_list(scored.assign(value_at_risk=scored[value] * (1 - scored["p_alive"])))
     pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
     scored = score_customers(_listed(pick.filter(_maybe_gone(pick, alive_model, p_alive_below))), alive_model,
                              spend_model, horizon_days=horizon_days, clv_days=clv_days,
@@ -463,7 +467,7 @@ def at_risk_customers(
     return _win_back_list(scored.assign(value_at_risk=scored[value] * (1 - scored["p_alive"])))
 
 
-def at_risk_by_rule(customers: Table, *, value_quantile: float = 0.75, value: str = "total_spend"
+def at_risk_by_rule(customers: Table | pd.DataFrame, *, value_quantile: float = 0.75, value: str = "total_spend"
                     ) -> pd.DataFrame:
     """The win-back list without a purchase model: valuable customers who churned by the chapter's rule.
 
@@ -473,8 +477,8 @@ def at_risk_by_rule(customers: Table, *, value_quantile: float = 0.75, value: st
 
     Parameters
     ----------
-    customers : ibis.Table
-        :func:`customer_table`.
+    customers : ibis.Table or pandas.DataFrame
+        :func:`customer_table`; or one row per customer (:func:`customer_summary`), read as it is.
     value_quantile : float
         Customers at or above this quantile of `value` count as valuable.
     value : str
@@ -486,8 +490,12 @@ def at_risk_by_rule(customers: Table, *, value_quantile: float = 0.75, value: st
         The columns of :func:`at_risk_customers`; p_alive, expected_purchases and clv are missing (no model), and
         the value at risk is the value itself.
     """
-    pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
-    pick = _listed(pick.filter(pick.churned == 1))
+    if isinstance(customers, pd.DataFrame):
+        pick = customers[(customers[value] >= customers[value].quantile(value_quantile)) & (customers[value] > 0)]
+        pick = pick[pick["churned"] == 1]
+    else:
+        pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
+        pick = _listed(pick.filter(pick.churned == 1))
     return _win_back_list(pick.assign(p_alive=np.nan, expected_purchases=np.nan, clv=np.nan,
                                       value_at_risk=pick[value].astype(float)))
 
@@ -728,16 +736,16 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     return out
 
 
-def value_per_comeback(effect: dict, counts: dict) -> float | None:
+def value_per_comeback(effect: dict, counts: dict | pd.DataFrame) -> float | None:
     """The value of one customer won back: observed in the test, else the mean spend per purchase day.
 
     Parameters
     ----------
     effect : dict
         The output of :func:`winback_effect`; its ``value_per_comeback`` is None without a value column.
-    counts : dict
+    counts : dict or pandas.DataFrame
         The customers' ``total_spend`` and ``purchase_days``, summed on the engine (:func:`customer_counts`), for
-        the fallback.
+        the fallback; or one row per customer (:func:`customer_summary`), summed here.
 
     Returns
     -------
@@ -747,5 +755,7 @@ def value_per_comeback(effect: dict, counts: dict) -> float | None:
     """
     if effect["value_per_comeback"] is not None:
         return effect["value_per_comeback"]
+    if isinstance(counts, pd.DataFrame):
+        counts = {"total_spend": counts["total_spend"].sum(), "purchase_days": (counts["frequency"] + 1).sum()}
     spend = float(counts["total_spend"])
     return spend / float(counts["purchase_days"]) if spend > 0 else None
