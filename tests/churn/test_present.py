@@ -10,6 +10,7 @@ from socialops.churn import present
 from socialops.churn.analysis import HoldoutCheck
 from socialops.report.findings import Message
 from socialops.report.i18n import Translator
+from socialops.report.metrics import MetricLabel
 from socialops.stats.bgnbd import BGNBDFit
 from socialops.stats.clv import GammaGammaFit
 from socialops.stats.survival import CoxResult
@@ -112,13 +113,13 @@ def _split(p_value, index=("0", "1"), excluded=0):
 
 def test_segment_findings_name_the_best_and_worst_group_when_curves_differ(t):
     assert present.segment_findings("referred", _split(0.0004), 180, t) == [Message("say_segment_differs", {
-        "segment": "referral", "p": "< 0.001", "best": "Referred by a friend", "worst": "Came on their own",
+        "segment": "referral", "best": "Referred by a friend", "worst": "Came on their own",
         "at": 180, "best_share": "60.0%", "worst_share": "25.0%"})]
 
 
 def test_segment_findings_say_same_when_chance_explains_the_gap(t):
     assert present.segment_findings("referred", _split(0.2), 180, t) == [
-        Message("say_segment_same", {"segment": "referral", "p": "= 0.200"})]
+        Message("say_segment_same", {"segment": "referral"})]
 
 
 def test_segment_findings_of_the_tier_are_a_caveat(t):
@@ -128,7 +129,7 @@ def test_segment_findings_of_the_tier_are_a_caveat(t):
 
 def test_segment_findings_count_the_customers_without_a_group(t):
     found = present.segment_findings("referred", _split(0.2, excluded=12), 180, t)
-    assert found == [Message("say_segment_same", {"segment": "referral", "p": "= 0.200"}),
+    assert found == [Message("say_segment_same", {"segment": "referral"}),
                      Message("note_segment_excluded", {"n": 12, "segment": "referral"}, "note")]
     assert t("note_segment_excluded", n=12, segment="referral").startswith("12 customers have no value for referral")
     zh = Translator("zh", "churn")
@@ -138,13 +139,18 @@ def test_segment_findings_count_the_customers_without_a_group(t):
 def test_survival_table(t):
     table = present.survival_table({"referred": _split(0.0004)}, 180, t)
     assert list(table.columns) == ["Group", "Customers", "Churned", "Median lifetime (days)", "95% interval (days)",
-                                   "Still active after 180 days", "95% interval", "Log-rank p-value"]
+                                   "Still active after 180 days", "95% interval"]
     assert table.iloc[0].tolist() == ["referral: Came on their own", 30, 20, "80", "70 – 95", "25.0%",
-                                      "15.0% – 35.0%", "< 0.001"]
-    assert table.iloc[1].tolist() == ["referral: Referred by a friend", 20, 5, "—", "—", "60.0%", "45.0% – 75.0%",
-                                      "< 0.001"]
+                                      "15.0% – 35.0%"]
+    assert table.iloc[1].tolist() == ["referral: Referred by a friend", 20, 5, "—", "—", "60.0%", "45.0% – 75.0%"]
     zh = present.survival_table({"referred": _split(0.0004)}, 180, Translator("zh", "churn"))
     assert zh.iloc[1, 0] == "是否经推荐：好友推荐而来"
+
+
+def test_logrank_table_gives_each_split_its_test(t):
+    table = present.logrank_table({"referred": _split(0.0004), "platform": _split(0.2)}, t)
+    assert table.to_dict("list") == {"Split": ["referral", "platform of acquisition"], "Chi-square": ["7.50", "7.50"],
+                                     "Degrees of freedom": [1, 1], "Log-rank p-value": ["< 0.001", "0.200"]}
 
 
 def test_survival_result():
@@ -180,12 +186,13 @@ def test_clear_effects_need_the_whole_interval_on_one_side_of_one():
 
 def test_drivers_table(t):
     cox = _cox([("referred", 0.6, 0.5, 0.8, 0.0001)], ph_p=[0.03])
-    table = present.drivers_table(cox, t)
+    assert present.drivers_table(cox, t).iloc[0].tolist() == ["Referred by a friend", "0.60", "0.50 – 0.80"]
+    table = present.drivers_table(cox, t, tests=True)  # the Methods appendix's version
     assert table.iloc[0].tolist() == ["Referred by a friend", "0.60", "0.50 – 0.80", "< 0.001", "0.030"]
     assert list(table.columns)[0] == "First-30-day behaviour"
 
 
-def test_driver_findings_order_effects_by_evidence_and_flag_drift(t):
+def test_driver_findings_order_effects_by_evidence_and_the_checks_flag_drift(t):
     cox = _cox([("log_spend_first", 1.3, 1.1, 1.6, 0.01), ("referred", 0.6, 0.5, 0.8, 0.001),
                 ("purchase_days_first", 0.9, 0.7, 1.1, 0.4)], ph_p=[0.5, 0.01, 0.2],
                dropped=["log_interactions_first"])
@@ -195,14 +202,16 @@ def test_driver_findings_order_effects_by_evidence_and_flag_drift(t):
                                           "low": "0.50", "high": "0.80"}),
         Message("say_driver_harmful", {"feature": "Spend in the first 30 days (log)", "hr": "1.30", "low": "1.10",
                                        "high": "1.60"}),
-        Message("note_ph_violated", {"features": ("Referred by a friend",)}, "note"),
         Message("note_dropped", {"features": ("Interactions in the first 30 days (log)",)}, "note"),
     ]
+    assert present.driver_checks(cox, t) == Message("note_ph_violated", {"features": ("Referred by a friend",)},
+                                                    "note")
 
 
 def test_driver_findings_without_clear_effects_or_drift(t):
     cox = _cox([("purchase_days_first", 0.9, 0.7, 1.1, 0.4)])
-    assert [m.key for m in present.driver_findings(cox, t)] == ["note_cox_sample", "say_driver_none", "note_ph_ok"]
+    assert [m.key for m in present.driver_findings(cox, t)] == ["note_cox_sample", "say_driver_none"]
+    assert present.driver_checks(cox, t).key == "note_ph_ok"
 
 
 def test_driver_findings_count_the_customers_with_a_missing_feature(t):
@@ -352,10 +361,13 @@ def test_gamma_gamma_table(t, gg):
                                      "Estimate": ["6.000", "4.000", "15.000"]}
 
 
-def test_value_findings_give_the_total_and_the_top_tenth(scored, gg):
+def test_value_findings_give_the_total_and_the_top_tenth(scored, gg, t):
     # 12 customers: the top tenth is the single largest value, 1,400 of 2,040
     assert present.value_findings(scored, gg, 365, "CNY") == [
-        Message("say_value", {"days": 365, "total": "CNY 2,040", "top_share": "68.6%"})]
+        Message("say_value", {"label": MetricLabel("customer_value_total", 365), "total": "CNY 2,040",
+                              "top_share": "68.6%"})]
+    assert t("say_value", label=MetricLabel("customer_value_total", 365), total="CNY 2,040", top_share="68.6%"
+             ).startswith("Customer value over 365 days: **CNY 2,040**")
     assert present.value_results(scored, gg, "USD") == {"gamma_gamma": {"p": 6.0, "q": 4.0, "gamma": 15.0,
                                                                         "log_likelihood": -50.0},
                                                         "clv_total": 2040.0, "currency": "USD"}
@@ -560,3 +572,16 @@ def test_every_message_key_is_in_the_catalog(t, bg, scored, gg, at_risk):
     ]
     for message in messages:
         assert t(message.key, **message.values)
+
+
+def test_metric_records_read_the_recorded_value_and_win_back_money():
+    econ = {"coupon_spend": 400.0, "value_won": 900.0, "value_won_low": 300.0, "value_won_high": 1500.0,
+            "net": 500.0, "net_low": -100.0, "net_high": 1100.0}
+    entries = present.metric_records({"clv_total": 2040.0, "winback": {"economics": econ}}, 365, "USD")
+    assert [e["metric"] for e in entries] == ["customer_value_total", "winback_offer_cost", "winback_value_won",
+                                              "winback_net"]
+    assert entries[0] == {"metric": "customer_value_total", "days": 365, "value": 2040.0, "ci_low": None,
+                          "ci_high": None, "unit": "amount", "currency": "USD"}
+    assert (entries[3]["value"], entries[3]["ci_low"], entries[3]["ci_high"]) == (500.0, -100.0, 1100.0)
+    # nothing measured, nothing listed
+    assert present.metric_records({"winback": None}, 365, "USD") == []

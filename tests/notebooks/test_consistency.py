@@ -22,7 +22,8 @@ from socialops.report.metrics import metric
 pytestmark = pytest.mark.notebook
 
 #: Metrics that chapter 02 states in its findings only (no table holds them).
-TEXT_ONLY = frozenset({"new_user_first_order", "repeat_customer_share", "next_month_repurchase"})
+TEXT_ONLY = frozenset({"new_user_first_order", "repeat_customer_share", "next_month_repurchase",
+                       "customer_value_total"})
 #: Metrics a table holds in a row named otherwise than by the metric's label: the funnel's step into active.
 ROW_NAMES = {"acquired_buyer_share": "Active"}
 _AMOUNT = re.compile(r"^(?:[A-Z]{3} )?(?P<number>[+\-]?[\d,]+(?:\.\d+)?)(?P<percent>%?)$")
@@ -122,6 +123,14 @@ def test_lifecycle_conversions_and_repurchase_rates_agree_and_read_apart(chapter
     # three definitions, three values: the page names each by its own label
     assert len({round(by_name[n]["value"], 3) for n in ("acquired_buyer_share", "new_user_first_order",
                                                         "period_acquired_first_order")}) == 3
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_churn_money_agrees_in_page_workbook_and_json(chapter_run, lang):
+    run = chapter_run("04_churn", lang=lang)
+    assert check_chapter(run, lambda entry: None) == []
+    assert {e["metric"] for e in run.json["metrics"]} == {
+        "customer_value_total", "winback_offer_cost", "winback_value_won", "winback_net"}
 
 
 def test_a_currency_is_shown_with_every_amount_of_the_run(chapter_run):

@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from socialops.churn.present import holdout_fits, median_stated, winback_significant
 from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
-from socialops.report.format import p_compared, percent, points
+from socialops.report.format import percent, points
 from socialops.report.i18n import Translator
 from socialops.stats.intervals import wilson_interval
 
@@ -85,7 +85,7 @@ def survival_by_segment(split: dict, segment: str, t: Translator) -> Figure:
     """
     order = split["medians"].sort_values("survival_at", ascending=False).index
     labels = {value: t.label(segment, value) for value in order}
-    title = t("chart_km_segment", segment=t(f"segment_{segment}"), p=p_compared(split["logrank"]["p_value"]))
+    title = t("chart_km_segment", segment=t(f"segment_{segment}"))
     return _survival_curves(split["curves"], labels, title, t, platform_palette(labels) if segment == "platform"
                             else None)
 

@@ -7,7 +7,7 @@ entries of CHAPTER.json and into the headline figures. Every threshold of a deci
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -26,7 +26,7 @@ from socialops.report.format import (
     span,
 )
 from socialops.report.i18n import Translator
-from socialops.report.metrics import metric
+from socialops.report.metrics import MetricLabel, metric
 from socialops.stats import decision
 from socialops.stats.rfm import TIERS
 
@@ -211,22 +211,25 @@ def segment_findings(segment: str, split: dict, at_days: int, t: Translator) -> 
 def _split_finding(segment: str, split: dict, at_days: int, t: Translator) -> Message:
     if not charted(segment):
         return Message("note_tier_leak", kind="note")
-    med, p = split["medians"], split["logrank"]["p_value"]
+    med = split["medians"]
     name = t(f"segment_{segment}")
     if not curves_differ(split["logrank"]):
-        return Message("say_segment_same", {"segment": name, "p": p_compared(p)})
+        return Message("say_segment_same", {"segment": name})
     best, worst = med["survival_at"].idxmax(), med["survival_at"].idxmin()
     return Message("say_segment_differs", {
-        "segment": name, "p": p_compared(p), "best": t.label(segment, best), "worst": t.label(segment, worst),
+        "segment": name, "best": t.label(segment, best), "worst": t.label(segment, worst),
         "at": at_days, "best_share": percent(med.loc[best, "survival_at"]),
         "worst_share": percent(med.loc[worst, "survival_at"])})
 
 
 def survival_table(splits: dict[str, dict], at_days: int, t: Translator) -> pd.DataFrame:
-    """One row per group of every split: customers, churned, median lifetime and survival at `at_days`."""
+    """One row per group of every split: customers, churned, median lifetime and survival at `at_days`.
+
+    The log-rank tests behind the verdicts are in :func:`logrank_table`, for the Methods appendix.
+    """
     rows = []
     for segment, split in splits.items():
-        med, p = split["medians"], split["logrank"]["p_value"]
+        med = split["medians"]
         for group in group_order(segment, med):
             row = med.loc[group]
             rows.append({
@@ -235,9 +238,18 @@ def survival_table(splits: dict[str, dict], at_days: int, t: Translator) -> pd.D
                 t.col("median_days"): number(row["median"]), t.col("median_ci"): span(row["ci_low"], row["ci_high"]),
                 t.col("survival_at", days=at_days): percent(row["survival_at"]),
                 t.col("survival_ci"): span(row["survival_ci_low"], row["survival_ci_high"], percent),
-                t.col("logrank"): p_value(p),
             })
     return pd.DataFrame(rows)
+
+
+def logrank_table(splits: dict[str, dict], t: Translator) -> pd.DataFrame:
+    """One row per split: the log-rank test of whether its groups' curves differ (chi-square, df, p-value)."""
+    return pd.DataFrame([{
+        t.col("split"): t(f"segment_{segment}"),
+        t.col("chi2"): number(split["logrank"]["chi2"], 2),
+        t.col("df"): int(split["logrank"]["df"]),
+        t.col("logrank"): p_value(split["logrank"]["p_value"]),
+    } for segment, split in splits.items()])
 
 
 def _groups_result(segment: str, medians: pd.DataFrame) -> dict:
@@ -314,17 +326,22 @@ def clear_effects(hazard_ratios: pd.DataFrame) -> pd.Series:
     return (hazard_ratios["ci_high"] < 1) | (hazard_ratios["ci_low"] > 1)
 
 
-def drivers_table(cox: CoxResult, t: Translator) -> pd.DataFrame:
-    """One row per first-30-day behaviour: hazard ratio, interval, p-value and proportional-hazards check."""
+def drivers_table(cox: CoxResult, t: Translator, *, tests: bool = False) -> pd.DataFrame:
+    """One row per first-30-day behaviour: hazard ratio and interval.
+
+    With `tests`, the p-value and the proportional-hazards check too: the Methods appendix's version.
+    """
     hr = drivers(cox)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         t.col("feature"): [t.label("feature", f) for f in hr.index],
         t.col("hazard_ratio"): [number(v, 2) for v in hr["hazard_ratio"]],
         t.col("hr_ci"): [span(lo, hi, lambda v: number(v, 2)) for lo, hi in zip(hr["ci_low"], hr["ci_high"],
                                                                                  strict=True)],
-        t.col("p_value"): [p_value(p) for p in hr["p_value"]],
-        t.col("ph_p_value"): [p_value(p) for p in hr["ph_p_value"]],
     })
+    if tests:
+        table[t.col("p_value")] = [p_value(p) for p in hr["p_value"]]
+        table[t.col("ph_p_value")] = [p_value(p) for p in hr["ph_p_value"]]
+    return table
 
 
 def _effect_findings(hr: pd.DataFrame, t: Translator) -> list[Message]:
@@ -341,7 +358,9 @@ def _effect_findings(hr: pd.DataFrame, t: Translator) -> list[Message]:
 
 
 def driver_findings(cox: CoxResult, t: Translator) -> list[Message]:
-    """What the Cox model says: its sample, the clear effects, whether effects drift over time, what was left out.
+    """What the Cox model says: its sample, the clear effects and what was left out.
+
+    Its proportional-hazards check is told by :func:`driver_checks`, in the Methods appendix.
 
     Parameters
     ----------
@@ -354,17 +373,23 @@ def driver_findings(cox: CoxResult, t: Translator) -> list[Message]:
     -------
     list of Message
     """
-    hr = drivers(cox)
-    drifting = [t.label("feature", f) for f in hr.index[hr["ph_p_value"] < ALPHA]]
     messages = [Message("note_cox_sample", {"n": cox.n, "events": cox.events}, "note")]
     if cox.excluded:
         messages.append(Message("note_cox_excluded", {"n": cox.excluded}, "note"))
-    messages += [*_effect_findings(hr, t), Message("note_ph_violated", {"features": tuple(drifting)}, "note")
-                 if drifting else Message("note_ph_ok", kind="note")]
+    messages += _effect_findings(drivers(cox), t)
     if cox.dropped:
         messages.append(Message("note_dropped", {"features": tuple(t.label("feature", f) for f in cox.dropped)},
                                 "note"))
     return messages
+
+
+def driver_checks(cox: CoxResult, t: Translator) -> Message:
+    """Whether any behaviour's effect drifts over a customer's lifetime (the proportional-hazards check)."""
+    hr = drivers(cox)
+    drifting = [t.label("feature", f) for f in hr.index[hr["ph_p_value"] < ALPHA]]
+    if drifting:
+        return Message("note_ph_violated", {"features": tuple(drifting)}, "note")
+    return Message("note_ph_ok", kind="note")
 
 
 def cox_results(cox: CoxResult) -> dict:
@@ -552,7 +577,7 @@ def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_
         return [Message("note_no_spend_model", kind="note")]
     total = scored["clv"].sum()
     top = scored["clv"].nlargest(max(1, len(scored) // 10)).sum()
-    return [Message("say_value", {"days": clv_days,
+    return [Message("say_value", {"label": MetricLabel("customer_value_total", clv_days),
                                   "total": metric("customer_value_total").text(total, currency=currency),
                                   "top_share": percent(top / total if total else float("nan"))})]
 
@@ -797,6 +822,26 @@ def winback_result(effect: dict | None, economics: dict | None, currency: str = 
     money = None if economics is None else {k: v for k, v in economics.items() if k != "uplift_verdict"} | {
         "currency": currency}
     return {k: effect[k] for k in keys} | {"economics": money}
+
+
+def metric_records(results: Mapping[str, object], clv_days: int, currency: str) -> list[dict]:
+    """The registry metrics the chapter measured, for the results' ``metrics`` list.
+
+    Read back from the results already recorded (``clv_total``, ``winback``), so the list holds the very numbers
+    the report shows: the customers' value over `clv_days`, and the win-back offer's cost, value won and net.
+    """
+    entries = []
+    if results.get("clv_total") is not None:
+        entries.append(metric("customer_value_total").record(results["clv_total"], currency=currency, days=clv_days))
+    econ = (results.get("winback") or {}).get("economics")
+    if econ:
+        entries += [
+            metric("winback_offer_cost").record(econ["coupon_spend"], currency=currency),
+            metric("winback_value_won").record(econ["value_won"], econ["value_won_low"], econ["value_won_high"],
+                                               currency=currency),
+            metric("winback_net").record(econ["net"], econ["net_low"], econ["net_high"], currency=currency),
+        ]
+    return entries
 
 
 def winback_verdict(economics: dict | None) -> str | None:

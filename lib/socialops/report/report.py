@@ -249,6 +249,16 @@ class Report:
         for message in [messages] if isinstance(messages, Message) else messages:
             shows[message.kind](message.key, **self.t.texts(message.values))
 
+    def runs(self, skipped: Mapping[str, Message], section: str) -> bool:
+        """Whether `section` runs; when `skipped` holds a message for it, tell that message and return False.
+
+        The message says why the section is left out and what data would add it.
+        """
+        if section in skipped:
+            self.tell(skipped[section])
+            return False
+        return True
+
     def show(self, df: pd.DataFrame, name: str, caption: str | None = None) -> None:
         """Display a table (masked for clients, escaped) and keep it for ``CHAPTER.xlsx``.
 
