@@ -205,6 +205,13 @@ def test_tell_of_no_messages_shows_nothing(report, shown):
     assert shown == []
 
 
+def test_runs_tells_a_skipped_section_why_and_lets_the_others_run(report, shown):
+    skipped = {"survival": Message("no_text", kind="skip")}
+    assert report.runs(skipped, "value") is True and shown == []
+    assert report.runs(skipped, "survival") is False
+    assert len(shown) == 1 and report.t("section_skipped", reason=report.t("no_text")) in shown[0].data
+
+
 def test_record_keeps_several_results_in_order(report):
     report.result("first", 1)
     report.record({"second": {"a": 2}, "third": [3], "first": 4})
