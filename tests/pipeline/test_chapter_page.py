@@ -209,6 +209,44 @@ def methods_headings(chapter: str, lang: str) -> list[str]:
             and cell.source.startswith("#")]
 
 
+PERIODS = chapter_page.Periods(("2025-10-01", "2026-09-30"), {"survival": ("2026-07-03", "2026-09-30")})
+
+
+def test_each_section_states_its_own_period_or_the_whole_window():
+    text = publish.render_html(chapter(), lang="en", audience="analyst", title="T", periods=PERIODS)
+    stated = re.findall(r'</h[23]><p class="so-period">Period covered: (\S+) to (\S+)</p>', text)
+    # srm and verdicts cover the window, survival its own days; the paragraph without a heading states nothing
+    assert stated == [("2025-10-01", "2026-09-30"), ("2026-07-03", "2026-09-30"), ("2025-10-01", "2026-09-30")]
+    zh = publish.render_html(chapter("zh"), lang="zh", audience="client", title="T", periods=PERIODS)
+    assert "数据时段：2026-07-03 至 2026-09-30" in zh
+
+
+def test_advice_and_unheaded_cells_state_no_period():
+    t = Translator("en")
+    advice = chapter_page.Cell(frozenset({"section-recommendations"}), "<h2>Recommendations</h2>")
+    assert chapter_page.with_period(advice, PERIODS, t) == advice
+    plain = chapter_page.Cell(frozenset(), "<h2>Title</h2>")
+    assert chapter_page.with_period(plain, PERIODS, t) == plain
+    assert chapter_page.with_period(plain, None, t) == plain
+
+
+def test_periods_come_from_the_results():
+    results = {"data_range": ["2025-10-01T00:02:57", "2026-09-30T23:59:59"], "as_of": "2026-09-30T23:59:59",
+               "periods": {"money": ["2026-07-03", "2026-09-30"]}}
+    periods = chapter_page.Periods.of(results)
+    assert periods.window == ("2025-10-01", "2026-09-30")
+    assert periods.of_section({"money", "roi"}) == ("2026-07-03", "2026-09-30")
+    assert periods.of_section({"audience_fit"}) == ("2025-10-01", "2026-09-30")
+    assert chapter_page.Periods.of({"data_range": [None, None], "as_of": "2026-09-30"}) is None
+
+
+def test_section_periods_read_the_staged_results(tmp_path):
+    results = tmp_path / "results.json"
+    assert publish.section_periods(results) is None
+    results.write_text(json.dumps({"data_range": ["2026-01-01", "2026-03-31"], "as_of": "2026-03-31T23:59:59"}))
+    assert publish.section_periods(results) == chapter_page.Periods(("2026-01-01", "2026-03-31"), {})
+
+
 @pytest.mark.notebook
 def test_the_churn_client_report_on_the_samples_keeps_its_statistics_in_the_appendix(chapter_run):
     run = chapter_run("04_churn")
@@ -225,6 +263,9 @@ def test_the_churn_client_report_on_the_samples_keeps_its_statistics_in_the_appe
     ids = {html.unescape(found) for found in re.findall(r'\sid="([^"]*)"', run.html)}
     contents = re.findall(r'<li><a href="#([^"]*)">', re.search(r"<nav.*?</nav>", run.html, re.DOTALL).group(0))
     assert contents and all(html.unescape(anchor) in ids for anchor in contents)
+    # every section of the body says which period it covers; the advice covers none
+    headings = re.findall(r"</h2>(.{0,60})", body)
+    assert headings and all(after.startswith('<p class="so-period">Period covered: ') for after in headings[:-1])
     index = (run.out_dir / "index.html").read_text(encoding="utf-8")
     for anchor in re.findall(r'href="04_churn\.html#([^"]+)"', index):  # findings and actions lead to their sections
         assert html.unescape(anchor) in ids, anchor

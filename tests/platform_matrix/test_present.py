@@ -438,8 +438,8 @@ def test_chapter_results_hold_every_key_and_null_for_absent_tables():
     stability = scored[["platform", "score_low", "score_high", "p_top"]]
     period = (pd.Timestamp("2026-04-02"), pd.Timestamp("2026-06-30"))
     results = present.chapter_results(scored, stability, make_change().iloc[:0], period, 90, "conversion")
-    assert list(results) == ["platforms", "currency", "metrics", "content_mix", "period", "goal", "score_intervals",
-                             "change", "audience_fit", "cadence", "best_hours", "content_types"]
+    assert list(results) == ["platforms", "currency", "metrics", "content_mix", "period", "periods", "goal",
+                             "score_intervals", "change", "audience_fit", "cadence", "best_hours", "content_types"]
     assert results["currency"] == "CNY" and results["platforms"][0]["currency"] == "CNY"
     assert results["period"] == {"start": "2026-04-02", "end": "2026-06-30", "days": 90}
     assert results["change"] == [] and results["goal"] == "conversion"
@@ -450,6 +450,9 @@ def test_chapter_results_hold_every_key_and_null_for_absent_tables():
     assert full["content_mix"] == {k: MIX[k] for k in present.MIX_KEYS} and "basis" not in full["content_mix"]
     assert full["best_hours"] == [20, 21] and len(full["content_types"]) == 3
     assert full["cadence"][0]["platform"] == "douyin" and full["audience_fit"][0]["fit_age"] == 0.8
+    # the sections on the scored days say so; the comparison covers the period before too, when there is one
+    assert results["periods"] == dict.fromkeys(present.PERIOD_SECTIONS, ["2026-04-02", "2026-06-30"])
+    assert full["periods"]["change"] == ["2026-01-02", "2026-06-30"]
 
 
 # ------------------------------------------------------------------ what the data support

@@ -8,6 +8,8 @@ module reads those cells back and lays the page out:
   appendix lists what the run warned about (the results' ``warnings``);
 * a cell tagged ``section-NAME`` gets the anchor ``#section-NAME``: the summary page links a finding to the
   section it rests on through it (``NAME`` is the section a results' ``summary`` entry names);
+* every section heading is followed by the period its numbers cover: the results' ``periods`` entry for the
+  section, else the whole window of the data (first record to the end of the observation window);
 * numbered section headings (``3. …``) are numbered again in the order they are shown;
 * a bar at the top links to the summary page (``index.html``) and lists the sections; the links to the previous
   and next chapter of the run are filled in once the run knows which chapters it published
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from socialops.report.i18n import Translator
 
@@ -38,6 +40,9 @@ _SUBTITLE = re.compile(r"[:]\s|：|[?？]\s*\S")  # a colon, or a question follo
 _CHAPTER_LINKS = re.compile(r"<!--so-chapter-links-->.*?<!--/so-chapter-links-->", re.DOTALL)
 _SUMMARY_BOX = '<div class="so-summary '
 _FILLED_SUMMARY = re.compile(r'<div class="so-summary [^"]*"[^>]*>(?!\s*</div>)')
+_SECTION_HEADING_END = re.compile(r"</h[23]>")
+#: Sections that hold advice, not numbers: they cover no period of their own.
+PERIODLESS = frozenset({"recommendations"})
 _SECTION_ANCHOR = re.compile(f'<span id="{SECTION_PREFIX}([^"]*)" data-title="([^"]*)"></span>')
 
 STYLE = """
@@ -52,6 +57,7 @@ STYLE = """
 details.so-methods { border-top: 3px solid #cbd5e0; margin-top: 2.5em; padding-top: .5em; }
 details.so-methods > summary { cursor: pointer; font-size: 1.4em; font-weight: 600; margin: .3em 0; }
 .so-methods-from { color: #4a5568; font-weight: 600; margin: 1.2em 0 .2em 0; }
+.so-period { color: #4a5568; font-size: .9em; margin: -.3em 0 .8em 0; }
 .so-warnings li { font-family: monospace; font-size: .85em; white-space: pre-wrap; }
 </style>
 """
@@ -82,6 +88,46 @@ def heading_text(inner: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", inner)).split())
 
 
+@dataclass(frozen=True)
+class Periods:
+    """The period each section of a chapter covers, as ISO dates.
+
+    Attributes
+    ----------
+    window : tuple of str
+        First and last day of the data the chapter read: the period of a section without an entry of its own.
+    sections : mapping
+        Section name → (first day, last day) where a section covers less than the window.
+    """
+
+    window: tuple[str, str]
+    sections: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, results: Mapping[str, object]) -> Periods | None:
+        """The periods a chapter's results state (``data_range``, ``as_of`` and ``periods``); None without dates."""
+        data_range, as_of = results.get("data_range"), results.get("as_of")
+        if not data_range or not data_range[0] or not as_of:
+            return None
+        given = results.get("periods") or {}
+        return cls((str(data_range[0])[:10], str(as_of)[:10]),
+                   {name: (str(span[0])[:10], str(span[1])[:10]) for name, span in given.items()})
+
+    def of_section(self, names: Iterable[str]) -> tuple[str, str]:
+        """The period of a cell opening the sections `names`: the first with a period of its own, else the window."""
+        return next((self.sections[name] for name in sorted(names) if name in self.sections), self.window)
+
+
+def with_period(cell: Cell, periods: Periods | None, t: Translator) -> Cell:
+    """The cell with the period it covers under its section heading (h2 or h3); other cells as they are."""
+    names = {tag[len(SECTION_PREFIX):] for tag in cell.tags if tag.startswith(SECTION_PREFIX)}
+    if periods is None or not names or names & PERIODLESS:
+        return cell
+    start, end = periods.of_section(names)
+    line = f'<p class="so-period">{html.escape(t("period_covered", start=start, end=end))}</p>'
+    return Cell(cell.tags, _SECTION_HEADING_END.sub(lambda m: m.group(0) + line, cell.html, count=1))
+
+
 def split_cells(page: str) -> tuple[str, list[Cell], str]:
     """A rendered page as what comes before its first cell, its cells in order and what follows the last one."""
     found = list(_CELL.finditer(page))
@@ -91,8 +137,9 @@ def split_cells(page: str) -> tuple[str, list[Cell], str]:
     return page[:found[0].start()], cells, page[found[-1].end():]
 
 
-def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] = ()) -> str:
-    """Lay out a rendered chapter page: anchors, Methods appendix, numbering, navigation bar and style.
+def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] = (),
+            periods: Periods | None = None) -> str:
+    """Lay out a rendered chapter page: anchors, periods, Methods appendix, numbering, navigation bar and style.
 
     Parameters
     ----------
@@ -105,6 +152,8 @@ def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] =
         the appendix lists `warnings`.
     warnings : Sequence
         What the run warned about (the results' ``warnings``: text, or mappings of what was noticed).
+    periods : Periods, optional
+        The period each section covers, stated under its heading (none stated without).
 
     Returns
     -------
@@ -113,6 +162,7 @@ def lay_out(page: str, *, lang: str, audience: str, warnings: Sequence[object] =
     """
     t = Translator(lang)
     head, cells, tail = split_cells(page)
+    cells = [with_period(cell, periods, t) for cell in cells]
     move = audience == "client"
     body, moved = _separate(_numbered(cells, move=move), t, move=move)
     appendix = _appendix(moved, t, warnings=list(warnings) if audience != "client" else None)

@@ -97,12 +97,14 @@ def executed_cell_error(nb) -> tuple[int, str, str] | None:
     return None
 
 
-def render_html(nb, *, lang: str, audience: str, title: str, warnings: Sequence[object] = ()) -> str:
+def render_html(nb, *, lang: str, audience: str, title: str, warnings: Sequence[object] = (),
+                periods: chapter_page.Periods | None = None) -> str:
     """Render an executed notebook to HTML for one language and audience.
 
     The other language's narrative cells and the parameter cells are removed; for the client audience no code
     is shown at all, nor anything a cell wrote to standard error, and the cells tagged ``methods`` move into a
-    collapsed Methods appendix (`chapter_page.lay_out`). The analyst edition's appendix lists `warnings`.
+    collapsed Methods appendix (`chapter_page.lay_out`). The analyst edition's appendix lists `warnings`; each
+    section states the period of `periods` it covers.
     """
     nb = copy.deepcopy(nb)
     _header_first(nb)
@@ -130,7 +132,7 @@ def render_html(nb, *, lang: str, audience: str, title: str, warnings: Sequence[
         exporter.exclude_input_prompt = False
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
-    body = chapter_page.lay_out(body, lang=lang, audience=audience, warnings=warnings)
+    body = chapter_page.lay_out(body, lang=lang, audience=audience, warnings=warnings, periods=periods)
     return body.replace("</head>", STYLE + "</head>", 1)
 
 
@@ -152,6 +154,13 @@ def drop_stderr(nb) -> None:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+def section_periods(results: Path) -> chapter_page.Periods | None:
+    """The period each section covers, from the chapter's ``results.json`` (None when it is absent or undated)."""
+    if not results.exists():
+        return None
+    return chapter_page.Periods.of(json.loads(results.read_text(encoding="utf-8")))
 
 
 def run_warnings(nb, results: Path, *, audience: str) -> list[object]:

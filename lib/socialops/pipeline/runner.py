@@ -264,7 +264,7 @@ def _stage_report(job: ChapterJob, stage: Path, nb, t: Translator) -> Path:
     audience = job.params.get("audience", "client")
     warnings = publish.run_warnings(nb, stage / "results.json", audience=audience)
     html_text = publish.render_html(nb, lang=t.lang, audience=audience, title=t(f"ch_{job.chapter}"),
-                                    warnings=warnings)
+                                    warnings=warnings, periods=publish.section_periods(stage / "results.json"))
     if audience == "client":
         nb = publish.scrub_notebook(nb, data_dir=str(job.params.get("data_dir", "")))
     return publish.stage_report(stage, job.chapter, html_text=html_text, notebook=nb)

@@ -889,6 +889,23 @@ def _records(frame: pd.DataFrame | None) -> list[dict] | None:
     return None if frame is None else frame.to_dict("records")
 
 
+#: The sections that count the scored period only (the others read every post up to the end of the window).
+PERIOD_SECTIONS = ("platforms", "money", "score", "cadence")
+
+
+def section_periods(first_day: pd.Timestamp, last_day: pd.Timestamp, period_days: int, *,
+                    compared: bool) -> dict[str, list[str]]:
+    """The ``periods`` entry of CHAPTER.json: the days each section covers, where less than the whole window.
+
+    The comparison with the previous period covers both periods.
+    """
+    span = [f"{first_day:%Y-%m-%d}", f"{last_day:%Y-%m-%d}"]
+    periods = dict.fromkeys(PERIOD_SECTIONS, span)
+    if compared:
+        periods["change"] = [f"{first_day - pd.Timedelta(days=period_days):%Y-%m-%d}", span[1]]
+    return periods
+
+
 def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None, change: pd.DataFrame | None,
                     period: tuple[pd.Timestamp, pd.Timestamp], period_days: int, goal: str, *,
                     fit: pd.DataFrame | None = None, cadence: pd.DataFrame | None = None,
@@ -931,6 +948,7 @@ def chapter_results(scored: pd.DataFrame | None, stability: pd.DataFrame | None,
         "metrics": metric_records(metrics, money, currency),
         "content_mix": None if mix is None else {k: mix[k] for k in MIX_KEYS},
         "period": {"start": f"{first_day:%Y-%m-%d}", "end": f"{last_day:%Y-%m-%d}", "days": period_days},
+        "periods": section_periods(first_day, last_day, period_days, compared=change is not None and len(change) > 0),
         "goal": goal,
         "score_intervals": _records(stability),
         "change": _records(change),
