@@ -92,7 +92,7 @@ def test_calibration_holdout_says_whether_the_model_passed(t):
 def test_alive_by_value_counts_the_list_in_the_title(t):
     scored = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "p_alive": [0.1, 0.2, 0.9, 0.95],
                            "total_spend": [500.0, 0.0, 800.0, 20.0]})
-    at_risk = pd.DataFrame({"user_id": ["a"] * 1234})
+    at_risk = pd.DataFrame({"user_id": ["a"] * 1234, "p_alive": 0.1, "total_spend": 500.0})
     ax = figures.alive_by_value(scored, at_risk, 0.75, 0.5, t).axes[0]
     assert ax.get_title(loc="left") == "1,234 valuable customers are probably gone"
     assert ax.get_ylim()[0] == 0
@@ -107,6 +107,18 @@ def test_alive_by_value_highlights_exactly_the_list(t):
     scored = scored.assign(total_spend=[500.0, 0.0, 800.0])
     others, listed = figures.alive_by_value(scored, scored.iloc[[0]], 0.75, 0.5, t).axes[0].collections
     assert listed.get_offsets().tolist() == [[0.1, 500.0]]
+
+
+def test_alive_by_value_draws_counted_rows_as_their_customers(t):
+    # three customers share the first point: the threshold is the quantile of the customers, not of the points
+    customers = pd.DataFrame({"p_alive": [0.1, 0.1, 0.1, 0.2, 0.9], "total_spend": [500.0, 500.0, 500.0, 40.0, 800.0]})
+    counted = customers.groupby(["p_alive", "total_spend"]).size().rename("weight").reset_index()
+    listed = customers.iloc[[0, 1, 2]]
+    plain = figures.alive_by_value(customers, listed, 0.5, 0.5, t).axes[0]
+    ax = figures.alive_by_value(counted, listed, 0.5, 0.5, t).axes[0]
+    assert ax.lines[1].get_ydata()[0] == plain.lines[1].get_ydata()[0] == 500.0
+    assert ax.collections[1].get_offsets().tolist() == [[0.1, 500.0]]
+    assert ax.get_title(loc="left") == plain.get_title(loc="left") == "3 valuable customers are probably gone"
 
 
 def test_winback_rates_give_the_uplift_only_when_it_is_clear(t):

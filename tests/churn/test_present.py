@@ -9,6 +9,7 @@ import pytest
 from socialops.churn import present
 from socialops.churn.analysis import HoldoutCheck
 from socialops.report.findings import Message
+from socialops.report.format import percent
 from socialops.report.i18n import Translator
 from socialops.report.metrics import MetricLabel
 from socialops.stats.bgnbd import BGNBDFit
@@ -384,6 +385,25 @@ def test_value_by_tier_table_runs_from_high_to_low_value(t, scored):
                                    "Expected purchases, next 90 days", "Mean customer value", "Total customer value"]
     assert table.iloc[:, 0].tolist() == ["High value", "General", "Low value"]
     assert table.iloc[0, 1:].tolist() == [6, "90.0%", "1.50", f"CNY {1900 / 6:,.2f}", "CNY 1,900"]
+
+
+def test_counted_rows_read_as_their_customers(t, scored, gg):
+    # the engine sends customers with equal scores as one row with their count; every sentence, result and table
+    # reads the same as from one row per customer, the top tenth included when it ends inside a counted row
+    wide = pd.concat([scored.drop(columns="user_id")] * 3, ignore_index=True).assign(churned=[1, 0, 0] * 12)
+    counted = wide.groupby(list(wide.columns)).size().rename("weight").reset_index()
+    assert len(counted) < len(wide)
+    assert present.customers_finding(counted, 90) == present.customers_finding(wide, 90)
+    assert present.customers_headline(counted, t) == present.customers_headline(wide, t) == ("Customers", "36")
+    assert present.value_findings(counted, gg, 365, "CNY") == present.value_findings(wide, gg, 365, "CNY")
+    assert present.value_results(counted, gg, "CNY") == present.value_results(wide, gg, "CNY")
+    pd.testing.assert_frame_equal(present.value_by_tier_table(counted, 90, t, "CNY"),
+                                  present.value_by_tier_table(wide.assign(user_id="u"), 90, t, "CNY"))
+    # 32 customers: the top tenth (3) takes both of the first row and one of the second
+    counted = pd.DataFrame({"clv": [1400.0, 100.0], "weight": [2, 30]})
+    assert present.value_findings(counted, gg, 365, "CNY")[0].values["top_share"] == percent(2900 / 5800)
+    assert present.value_findings(counted.loc[counted.index.repeat(counted["weight"])].drop(columns="weight"), gg,
+                                  365, "CNY") == present.value_findings(counted, gg, 365, "CNY")
 
 
 # ---------------------------------------------------------------- win-back list

@@ -31,8 +31,10 @@ from scipy import stats
 
 from socialops.churn.customers import (
     TIME_UNITS,
+    CustomerInputs,
     cox_inputs,
     customer_counts,
+    customer_inputs,
     customer_summary,
     customer_table,
     left_join_users,
@@ -62,13 +64,16 @@ __all__ = [
     "MIN_COX_EVENTS",
     "MIN_HOLDOUT_CUSTOMERS",
     "TIME_UNITS",
+    "CustomerInputs",
     "HoldoutCheck",
     "at_risk_by_rule",
     "at_risk_customers",
     "calibration_holdout",
     "churn_drivers",
+    "counted_quantile",
     "cox_inputs",
     "customer_counts",
+    "customer_inputs",
     "customer_summary",
     "customer_table",
     "drivers_sample",
@@ -346,12 +351,41 @@ def score_customers(
     return out
 
 
-def value_threshold(customers: Table, value_quantile: float, value: str = "total_spend") -> float:
-    """The `value_quantile` quantile of `value` over the customers, as pandas' default linear interpolation gives it.
+def counted_quantile(values, weights, q: float) -> float:
+    """The `q` quantile of values each counted `weights` times, as pandas' default linear interpolation gives it.
 
-    Read from the distinct values and their counts: position (n − 1)·q of the sorted values, interpolated between
-    its neighbours in numpy's way (from the upper one when the fraction is one half or more), with q passed
-    through a percentage as pandas passes it, so the threshold equals ``Series.quantile`` of one row per customer.
+    Position (n − 1)·q of the sorted values, interpolated between its neighbours in numpy's way (from the upper
+    one when the fraction is one half or more), with q passed through a percentage as pandas passes it, so the
+    result equals ``Series.quantile`` of the values repeated. Missing values are left out.
+
+    Parameters
+    ----------
+    values, weights : array-like
+        The values and the whole number of times each counts.
+    q : float
+        Between 0 and 1.
+
+    Returns
+    -------
+    float
+        NaN without values.
+    """
+    rows = pd.DataFrame({"value": np.asarray(values, dtype=float), "weight": np.asarray(weights, dtype=float)})
+    rows = rows[rows["value"].notna() & (rows["weight"] > 0)].sort_values("value", kind="stable")
+    if rows.empty:
+        return float("nan")
+    values, ends = rows["value"].to_numpy(), np.cumsum(rows["weight"].to_numpy())
+    position = (ends[-1] - 1) * (q * 100.0 / 100)
+    below = np.floor(position)
+    low, high = values[np.searchsorted(ends, [below, min(below + 1, ends[-1] - 1)], side="right")]
+    fraction, step = position - below, high - low
+    return float(high - step * (1 - fraction) if fraction >= 0.5 else low + step * fraction)
+
+
+def value_threshold(customers: Table, value_quantile: float, value: str = "total_spend") -> float:
+    """The `value_quantile` quantile of `value` over the customers, from its distinct values and their counts.
+
+    Equal to pandas' ``Series.quantile`` of one row per customer (:func:`counted_quantile`).
 
     Parameters
     ----------
@@ -367,15 +401,8 @@ def value_threshold(customers: Table, value_quantile: float, value: str = "total
     float
         NaN without customers.
     """
-    rows = weighted_rows(customers, [value]).dropna()
-    values, ends = rows[value].to_numpy(dtype=float), np.cumsum(rows["weight"].to_numpy())
-    if values.size == 0:
-        return float("nan")
-    position = (ends[-1] - 1) * (value_quantile * 100.0 / 100)
-    below = np.floor(position)
-    low, high = values[np.searchsorted(ends, [below, min(below + 1, ends[-1] - 1)], side="right")]
-    fraction, step = position - below, high - low
-    return float(high - step * (1 - fraction) if fraction >= 0.5 else low + step * fraction)
+    rows = weighted_rows(customers, [value])
+    return counted_quantile(rows[value], rows["weight"], value_quantile)
 
 
 def _valuable(customers: Table, threshold: float, value: str) -> Table:
@@ -414,9 +441,9 @@ def _listed(customers: Table) -> pd.DataFrame:
 
 
 def at_risk_customers(
-    customers: Table | pd.DataFrame,
-    alive_model: BGNBDFit | None = None,
-    spend_model: GammaGammaFit | None = None,
+    customers: Table,
+    alive_model: BGNBDFit,
+    spend_model: GammaGammaFit | None,
     *,
     p_alive_below: float = 0.5,
     value_quantile: float = 0.75,
@@ -434,10 +461,10 @@ def at_risk_customers(
 
     Parameters
     ----------
-    customers : ibis.Table or pandas.DataFrame
-        :func:`customer_table`; or one scored row per customer (:func:`score_customers`), read as it is.
+    customers : ibis.Table
+        :func:`customer_table`.
     alive_model : BGNBDFit
-        The model whose P(alive) says who is probably gone (not needed for scored rows).
+        The model whose P(alive) says who is probably gone.
     spend_model : GammaGammaFit or None
         The spend model behind the listed CLV (NaN without one).
     p_alive_below : float
@@ -455,10 +482,6 @@ def at_risk_customers(
         The list, sorted by value at risk (value × (1 − P(alive))): user_id, tier, purchases, total_spend,
         days_since_purchase, p_alive, expected_purchases, clv, value_at_risk.
     """
-    if isinstance(customers, pd.DataFrame):
-        scored = customers[(customers[value] >= customers[value].quantile(value_quantile)) & (customers[value] > 0)]
-        scored = scored[scored["p_alive"] < p_alive_below]
-        return _win_back_list(scored.assign(value_at_risk=scored[value] * (1 - scored["p_alive"])))
     pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
     scored = score_customers(_listed(pick.filter(_maybe_gone(pick, alive_model, p_alive_below))), alive_model,
                              spend_model, horizon_days=horizon_days, clv_days=clv_days,
@@ -467,7 +490,7 @@ def at_risk_customers(
     return _win_back_list(scored.assign(value_at_risk=scored[value] * (1 - scored["p_alive"])))
 
 
-def at_risk_by_rule(customers: Table | pd.DataFrame, *, value_quantile: float = 0.75, value: str = "total_spend"
+def at_risk_by_rule(customers: Table, *, value_quantile: float = 0.75, value: str = "total_spend"
                     ) -> pd.DataFrame:
     """The win-back list without a purchase model: valuable customers who churned by the chapter's rule.
 
@@ -477,8 +500,8 @@ def at_risk_by_rule(customers: Table | pd.DataFrame, *, value_quantile: float = 
 
     Parameters
     ----------
-    customers : ibis.Table or pandas.DataFrame
-        :func:`customer_table`; or one row per customer (:func:`customer_summary`), read as it is.
+    customers : ibis.Table
+        :func:`customer_table`.
     value_quantile : float
         Customers at or above this quantile of `value` count as valuable.
     value : str
@@ -490,12 +513,8 @@ def at_risk_by_rule(customers: Table | pd.DataFrame, *, value_quantile: float = 
         The columns of :func:`at_risk_customers`; p_alive, expected_purchases and clv are missing (no model), and
         the value at risk is the value itself.
     """
-    if isinstance(customers, pd.DataFrame):
-        pick = customers[(customers[value] >= customers[value].quantile(value_quantile)) & (customers[value] > 0)]
-        pick = pick[pick["churned"] == 1]
-    else:
-        pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
-        pick = _listed(pick.filter(pick.churned == 1))
+    pick = _valuable(customers, value_threshold(customers, value_quantile, value), value)
+    pick = _listed(pick.filter(pick.churned == 1))
     return _win_back_list(pick.assign(p_alive=np.nan, expected_purchases=np.nan, clv=np.nan,
                                       value_at_risk=pick[value].astype(float)))
 
@@ -736,16 +755,16 @@ def winback_economics(effect: dict, coupon_cost: float, value_per_comeback: floa
     return out
 
 
-def value_per_comeback(effect: dict, counts: dict | pd.DataFrame) -> float | None:
+def value_per_comeback(effect: dict, counts: dict) -> float | None:
     """The value of one customer won back: observed in the test, else the mean spend per purchase day.
 
     Parameters
     ----------
     effect : dict
         The output of :func:`winback_effect`; its ``value_per_comeback`` is None without a value column.
-    counts : dict or pandas.DataFrame
+    counts : dict
         The customers' ``total_spend`` and ``purchase_days``, summed on the engine (:func:`customer_counts`), for
-        the fallback; or one row per customer (:func:`customer_summary`), summed here.
+        the fallback.
 
     Returns
     -------
@@ -755,7 +774,5 @@ def value_per_comeback(effect: dict, counts: dict | pd.DataFrame) -> float | Non
     """
     if effect["value_per_comeback"] is not None:
         return effect["value_per_comeback"]
-    if isinstance(counts, pd.DataFrame):
-        counts = {"total_spend": counts["total_spend"].sum(), "purchase_days": (counts["frequency"] + 1).sum()}
     spend = float(counts["total_spend"])
     return spend / float(counts["purchase_days"]) if spend > 0 else None

@@ -7,6 +7,8 @@ does not load the model libraries (scipy, statsmodels) that churn imports.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import ibis
 import pandas as pd
@@ -209,6 +211,8 @@ def customer_summary(
     return out.sort_values("user_id", kind="stable").reset_index(drop=True)
 
 
+#: The customer columns survival is split by (chapter 04 chooses among them).
+SEGMENTS = ("platform", "referred", "tier")
 #: The customer columns behind the Cox model's early behaviours (see ``socialops.churn.analysis.DRIVER_FEATURES``).
 COX_COLUMNS = ("referred", "purchase_days_first", "spend_first", "interactions_first")
 
@@ -297,3 +301,77 @@ def customer_counts(customers: Table) -> dict[str, float]:
 def _or_zero(value):
     """A sum over no rows is missing on the engine; here it is 0."""
     return 0 if pd.isna(value) else value
+
+
+@dataclass
+class CustomerInputs:
+    """The customers on the engine and, each read when first asked for, the inputs of 04's models.
+
+    Attributes
+    ----------
+    table : ibis.Table
+        :func:`customer_table`: one row per customer, never executed as a whole.
+    value : str
+        The measure of a customer's worth to date in :attr:`scoring`: ``total_spend`` or ``purchases``.
+    first_days : int
+        Length of the early window behind :attr:`cox`.
+    """
+
+    table: Table
+    value: str = "total_spend"
+    first_days: int = 30
+
+    @cached_property
+    def survival(self) -> pd.DataFrame:
+        """:func:`survival_inputs` with every column of :data:`SEGMENTS`; empty without customers."""
+        return survival_inputs(self.table, SEGMENTS)
+
+    @cached_property
+    def cox(self) -> pd.DataFrame:
+        """:func:`cox_inputs`."""
+        return cox_inputs(self.table, self.first_days)
+
+    @cached_property
+    def purchases(self) -> pd.DataFrame:
+        """:func:`purchase_inputs`."""
+        return purchase_inputs(self.table)
+
+    @cached_property
+    def spend(self) -> pd.DataFrame:
+        """:func:`spend_inputs`."""
+        return spend_inputs(self.table)
+
+    @cached_property
+    def scoring(self) -> pd.DataFrame:
+        """:func:`scoring_inputs` with :attr:`value`."""
+        return scoring_inputs(self.table, self.value)
+
+    @cached_property
+    def counts(self) -> dict[str, float]:
+        """:func:`customer_counts`."""
+        return customer_counts(self.table)
+
+
+def customer_inputs(
+    events: Table, as_of: pd.Timestamp, *, churn_days: int = 90, time_unit: str = "day", first_days: int = 30,
+    value: str = "total_spend",
+) -> CustomerInputs:
+    """The customers of :func:`customer_table` with their model inputs, counted on the engine as they are needed.
+
+    Parameters
+    ----------
+    events : ibis.Table
+        The events table.
+    as_of : pandas.Timestamp
+        End of the observation window.
+    churn_days, time_unit, first_days
+        As for :func:`customer_table`.
+    value : str
+        ``total_spend``, or ``purchases`` for events without amounts.
+
+    Returns
+    -------
+    CustomerInputs
+    """
+    table = customer_table(events, as_of, churn_days=churn_days, time_unit=time_unit, first_days=first_days)
+    return CustomerInputs(table, value=value, first_days=first_days)

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from socialops.churn.analysis import counted_quantile
 from socialops.churn.present import holdout_fits, median_stated, winback_significant
 from socialops.report.charts import ACCENT, ALERT, MUTED, platform_palette
 from socialops.report.format import percent, points
@@ -157,9 +158,11 @@ def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: 
     Parameters
     ----------
     scored : pandas.DataFrame
-        The output of :func:`socialops.churn.analysis.score_customers`.
+        The output of :func:`socialops.churn.analysis.score_customers`: one point per customer, or per counted
+        row (customers with equal inputs share a point).
     at_risk : pandas.DataFrame
-        The win-back list: its customers are highlighted and counted in the title.
+        The win-back list: its customers are counted in the title, and the points at their P(alive) and value
+        highlighted (every customer there is on the list: the list is cut by those two numbers alone).
     value_quantile, p_alive_below : float
         The thresholds of the list, drawn as dotted lines.
     t : Translator
@@ -167,9 +170,11 @@ def alive_by_value(scored: pd.DataFrame, at_risk: pd.DataFrame, value_quantile: 
     value : str
         The measure of value on the vertical axis: ``total_spend``, or ``purchases`` for events without amounts.
     """
-    threshold_spend = scored[value].quantile(value_quantile)
+    weight = scored["weight"] if "weight" in scored.columns else np.ones(len(scored))
+    threshold_spend = counted_quantile(scored[value], weight, value_quantile)
     fig, ax = plt.subplots(figsize=(8, 4.4))
-    risk = scored["user_id"].isin(at_risk["user_id"])
+    listed = pd.MultiIndex.from_frame(at_risk[["p_alive", value]])
+    risk = pd.MultiIndex.from_frame(scored[["p_alive", value]]).isin(listed)
     ax.scatter(scored.loc[~risk, "p_alive"], scored.loc[~risk, value], s=6, color=MUTED, alpha=0.5,
                label=t("chart_alive_others"), rasterized=True)
     ax.scatter(scored.loc[risk, "p_alive"], scored.loc[risk, value], s=8, color=ALERT, alpha=0.7,

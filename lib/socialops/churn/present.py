@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from socialops.report.findings import Message
@@ -95,16 +96,27 @@ def value_measure(columns: Iterable[str]) -> str:
 # ---------------------------------------------------------------- customers
 
 
+def _weight(customers: pd.DataFrame) -> pd.Series:
+    """Customers each row stands for: the ``weight`` of rows counted on the engine, else one per row."""
+    if "weight" in customers.columns:
+        return customers["weight"]
+    return pd.Series(1, index=customers.index, dtype="int64")
+
+
 def customers_finding(customers: pd.DataFrame, churn_days: int) -> Message:
-    """How many customers the chapter covers and how many of them have churned."""
-    churned = int(customers["churned"].sum())
-    return Message("say_customers", {"customers": len(customers), "churned": churned,
-                                     "share": percent(churned / len(customers)), "days": churn_days})
+    """How many customers the chapter covers and how many of them have churned.
+
+    `customers` has ``churned``: one row per customer, or counted rows with their ``weight``.
+    """
+    w = _weight(customers)
+    n, churned = int(w.sum()), int((w * customers["churned"]).sum())
+    return Message("say_customers", {"customers": n, "churned": churned, "share": percent(churned / n),
+                                     "days": churn_days})
 
 
 def customers_headline(customers: pd.DataFrame, t: Translator) -> tuple[str, str]:
-    """Headline label and value: the number of customers."""
-    return t.col("customers"), number(len(customers))
+    """Headline label and value: the number of customers (rows, or their ``weight``)."""
+    return t.col("customers"), number(int(_weight(customers).sum()))
 
 
 # ---------------------------------------------------------------- survival
@@ -561,7 +573,8 @@ def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_
     Parameters
     ----------
     scored : pandas.DataFrame
-        The output of :func:`socialops.churn.analysis.score_customers`.
+        The output of :func:`socialops.churn.analysis.score_customers`: one row per customer, or counted rows with
+        their ``weight``.
     spend_model : GammaGammaFit or None
         The spend model (None when too few repeat buyers to fit it).
     clv_days : int
@@ -575,8 +588,12 @@ def value_findings(scored: pd.DataFrame, spend_model: GammaGammaFit | None, clv_
     """
     if spend_model is None:
         return [Message("note_no_spend_model", kind="note")]
-    total = scored["clv"].sum()
-    top = scored["clv"].nlargest(max(1, len(scored) // 10)).sum()
+    w = _weight(scored)
+    total = (scored["clv"] * w).sum()
+    # the top tenth of the customers: whole rows from the highest value down, and part of the row it ends in
+    ranked = pd.DataFrame({"clv": scored["clv"], "w": w}).sort_values("clv", ascending=False, kind="stable")
+    before = ranked["w"].cumsum() - ranked["w"]
+    top = (ranked["clv"] * np.clip(max(1, int(w.sum()) // 10) - before, 0, ranked["w"])).sum()
     return [Message("say_value", {"label": MetricLabel("customer_value_total", clv_days),
                                   "total": metric("customer_value_total").text(total, currency=currency),
                                   "top_share": percent(top / total if total else float("nan"))})]
@@ -586,15 +603,22 @@ def value_results(scored: pd.DataFrame, spend_model: GammaGammaFit | None, curre
     """The ``gamma_gamma``, ``clv_total`` and ``currency`` entries of CHAPTER.json; none without a spend model."""
     if spend_model is None:
         return {}
-    return {"gamma_gamma": fit_result(spend_model), "clv_total": scored["clv"].sum(), "currency": currency}
+    return {"gamma_gamma": fit_result(spend_model), "clv_total": (scored["clv"] * _weight(scored)).sum(),
+            "currency": currency}
 
 
 def value_by_tier_table(scored: pd.DataFrame, horizon_days: int, t: Translator, currency: str) -> pd.DataFrame:
-    """Per RFM tier: customers, mean P(alive), mean expected purchases, mean and total customer value (`currency`)."""
-    by_tier = scored.groupby("tier").agg(
-        customers=("user_id", "size"), p_alive=("p_alive", "mean"), expected=("expected_purchases", "mean"),
-        clv=("clv", "mean"), clv_total=("clv", "sum"),
-    ).reindex([tier for tier in TIERS if tier in set(scored["tier"])])
+    """Per RFM tier: customers, mean P(alive), mean expected purchases, mean and total customer value (`currency`).
+
+    `scored` is one row per customer, or counted rows with their ``weight`` (the means weigh each row by it).
+    """
+    w = _weight(scored)
+    sums = pd.DataFrame({"tier": scored["tier"], "customers": w, "p_alive": scored["p_alive"] * w,
+                         "expected": scored["expected_purchases"] * w, "clv_total": scored["clv"] * w},
+                        ).groupby("tier").sum(min_count=1)
+    by_tier = sums.assign(p_alive=sums["p_alive"] / sums["customers"], expected=sums["expected"] / sums["customers"],
+                          clv=sums["clv_total"] / sums["customers"], customers=sums["customers"].astype(int),
+                          ).reindex([tier for tier in TIERS if tier in set(scored["tier"])])
     return pd.DataFrame({
         t.col("tier"): [t.label("tier", tier) for tier in by_tier.index],
         t.col("customers"): by_tier["customers"].tolist(),
