@@ -192,16 +192,24 @@ def test_titles_claim_a_best_hour_or_type_only_when_there_is_one():
 def test_money_bars_are_thousands_of_the_currency_spend_beside_revenue():
     fig = drawn(figures.money(make_money(), EN, "USD"))
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == "Spend and revenue per platform"
+    assert ax.get_title(loc="left") == "Spend returns most on WeChat"  # its whole interval above the others'
     assert ax.get_xlabel() == "Thousands of USD"
     assert ticks(ax) == ["WeChat", "Weibo", "Douyin"]  # largest spend on top
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx([100.12214, 662.12158, 2193.73887, 2029.65137, 618.393, 783.617])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Spend", "Revenue"]
     closed(fig)
-    no_revenue = make_money().assign(revenue=np.nan)
+    no_revenue = make_money().assign(revenue=np.nan, roi=np.nan, roi_low=np.nan, roi_high=np.nan)
     with plt.rc_context():
         charts.apply_theme()  # the CJK font, as in the report
         fig = drawn(figures.money(no_revenue, ZH, "CNY"))
     assert len(fig.axes[0].patches) == 3 and fig.axes[0].get_xlabel() == "金额（千 CNY）"
+    assert fig.axes[0].get_title(loc="left") == "各平台投放花费与收入"  # no return to compare
     closed(fig)
+
+
+def test_the_roi_leader_is_named_only_when_its_interval_clears_every_other():
+    assert figures.clear_roi_leader(make_money()) == "wechat"
+    overlapping = make_money().assign(roi_low=[-0.67, -0.05, -0.13])
+    assert figures.clear_roi_leader(overlapping) is None
+    assert figures.clear_roi_leader(make_money().iloc[:1]) is None

@@ -107,10 +107,23 @@ def money(amounts: pd.DataFrame, t: Translator, currency: str) -> Figure:
     ax.set_yticks(y, platform_labels(order["platform"], t))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: number(v)))
     ax.set_xlabel(t("axis_amount_thousands", currency=currency))
-    ax.set_title(t("chart_money_title"), loc="left")
-    ax.legend(loc="lower right", frameon=False)
+    leader = clear_roi_leader(amounts)
+    ax.set_title(t("chart_money_leader", platform=t.label("platform", leader)) if leader else t("chart_money_title"),
+                 loc="left")
+    # above the plot, right: inside, it would cover the longest bar
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(shown), frameon=False)
     ax.grid(axis="y", visible=False)
     return fig
+
+
+def clear_roi_leader(amounts: pd.DataFrame) -> str | None:
+    """The platform whose return on spend is clearly the highest: its interval above every other platform's."""
+    rows = amounts.dropna(subset=["roi_low", "roi_high"])
+    if len(rows) < 2:
+        return None
+    best = rows.loc[rows["roi"].idxmax()]
+    others = rows.drop(index=best.name)
+    return str(best["platform"]) if (best["roi_low"] > others["roi_high"]).all() else None
 
 
 def audience_fit(fit: pd.DataFrame, t: Translator) -> Figure:
