@@ -147,3 +147,9 @@ def test_summary_points_are_the_texts_of_the_results_summary_in_order():
                            {"key": "empty", "text": "", "value": None, "section": "x"}]}
     assert deck.summary_points(results) == ["424 valuable customers are probably gone.", "62% are still active."]
     assert deck.summary_points({"summary": []}) == [] and deck.summary_points({}) == []
+
+
+def test_a_word_one_em_too_wide_for_a_line_takes_two():
+    # 15 bold Latin characters are 9 ems; at 32 pt a 3.58-inch box holds 8.05 of them
+    assert deck._lines("invite_campaign", 3.58, 32, deck._BOLD_EM) == 2
+    assert deck._lines("invite_campaign", 3.58, 24, deck._BOLD_EM) == 1

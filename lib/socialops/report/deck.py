@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,8 +113,8 @@ def _display_width(text: str, latin_em: float = _LATIN_EM) -> float:
 
 def _lines(text: str, width_in: float, size_pt: float, latin_em: float = _LATIN_EM) -> int:
     """Lines a text takes in a box (an estimate, erring long)."""
-    per_line = max(int(width_in * 72 / size_pt), 1)
-    return sum(max(1, -(-int(_display_width(part, latin_em)) // per_line)) for part in text.split("\n"))
+    per_line = max(width_in * 72 / size_pt, 1.0)  # ems a line holds, not rounded: a 9-em word needs 9
+    return sum(max(1, math.ceil(_display_width(part, latin_em) / per_line)) for part in text.split("\n"))
 
 
 def _unbroken(text: str, width_in: float, size_pt: float) -> bool:
