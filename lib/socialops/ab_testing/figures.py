@@ -79,9 +79,9 @@ def peeking_chart(looks: pd.DataFrame, t: Translator, alpha: float = 0.05) -> Fi
     """
     conv = looks[looks["metric"] == "conversion"]
     pairs = list(conv.groupby(["experiment_id", "variant"], sort=True))
-    cols = min(2, len(pairs))
+    cols = min(3 if len(pairs) > 4 else 2, len(pairs))  # wide rather than tall: it fits a slide
     rows = math.ceil(len(pairs) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.6 * rows + 0.8), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(9.0, 4.5 * cols), 2.6 * rows + 0.8), squeeze=False, sharey=True)
     floor = min(1e-3, float(conv[["p_classic", "p_sequential"]].min().min()) / 2)
     for ax, ((exp, var), g) in zip(axes.flat, pairs, strict=False):
         day = np.arange(1, len(g) + 1)
