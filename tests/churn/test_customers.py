@@ -177,3 +177,16 @@ def test_customer_counts_sum_on_the_engine(many, con):
     assert counts["purchase_days"] == (per_customer["frequency"] + 1).sum()
     empty = customers.customer_counts(table.filter(table.frequency < 0))
     assert empty == {"customers": 0, "churned": 0, "total_spend": 0.0, "purchase_days": 0}
+
+
+def test_customer_inputs_count_each_input_once_when_first_read(many):
+    inputs = customers.customer_inputs(many, AS_OF, value="purchases")
+    table = customers.customer_table(many, AS_OF)
+    assert "survival" not in vars(inputs)  # nothing runs before a section asks
+    pd.testing.assert_frame_equal(inputs.survival, customers.survival_inputs(table, customers.SEGMENTS))
+    assert inputs.survival is inputs.survival
+    pd.testing.assert_frame_equal(inputs.cox, customers.cox_inputs(table, 30))
+    pd.testing.assert_frame_equal(inputs.purchases, customers.purchase_inputs(table))
+    pd.testing.assert_frame_equal(inputs.spend, customers.spend_inputs(table))
+    pd.testing.assert_frame_equal(inputs.scoring, customers.scoring_inputs(table, "purchases"))
+    assert inputs.counts == customers.customer_counts(table)

@@ -202,8 +202,8 @@ def customer_summary(
 ) -> pd.DataFrame:
     """The per-customer summary of :func:`customer_table`, executed, as pandas (one row per customer).
 
-    One row per customer is the input of the survival and purchase models; the events themselves stay on
-    the engine.
+    For looking at customers one by one (the course's exercises); the chapter's models read the counted inputs of
+    :func:`customer_inputs` instead, so that one row per customer does not leave the engine.
     """
     out = customer_table(
         events, as_of, churn_days=churn_days, time_unit=time_unit, first_days=first_days
