@@ -619,3 +619,15 @@ def test_a_malformed_line_is_told_with_how_the_file_was_split(tmp_path, con):
                                         r"header on line 1; if the separator is wrong, set read: \{posts: "
                                         r"\{separator: X\}\} in aliases.yaml, X the right one\)"):
         _read(con, "posts", path)
+
+
+def test_the_records_before_a_header_leave_out_empty_lines(tmp_path):
+    # Spark's CSV reader skips empty lines, which a header_row counts
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b"\xef\xbb\xbfExport\r\n\r\n  \r\n,,\r\npost_id,platform\r\n")
+    assert [readers._records_before(path, line) for line in (1, 2, 3, 5, 6)] == [0, 1, 1, 3, 4]
+
+
+def test_spark_paths_are_absolute_with_hadoop_glob_characters_escaped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert readers._spark_path(Path("a[1]/{x,y}*?.csv")) == str(tmp_path) + r"/a\[1\]/\{x,y\}\*\?.csv"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from socialops.inputs.workspace import open_workspace
 from socialops.lifecycle import analysis as lc
+from socialops.report import exports
+from socialops.stats import rfm
 from tests import lifecycle_reference as ref
+from tests.conftest import SAMPLES
 
 AS_OF = pd.Timestamp("2026-09-30 23:59:59")
 DAY = pd.Timedelta(days=1)
@@ -180,9 +186,9 @@ def test_funnel_is_cumulative_over_live_stages():
 
 def test_stage_members_sorted_and_filtered(con):
     rows = [*buys("small", DAY), ("big", AS_OF - DAY, "purchase", 99.0), ("v", AS_OF - DAY, "view")]
-    members = lc.stage_members(ref.events_table(con, rows), AS_OF)
+    members = lc.stage_members(ref.events_table(con, rows), AS_OF).to_pandas()
     assert members["user_id"].tolist() == ["v", "big", "small"]
-    only = lc.stage_members(ref.events_table(con, rows), AS_OF, stage="active")
+    only = lc.stage_members(ref.events_table(con, rows), AS_OF, stage="active").to_pandas()
     assert set(only["stage"]) == {"active"}
     with pytest.raises(ValueError):
         lc.stage_members(ref.events_table(con, rows), AS_OF, stage="sleeping")
@@ -208,14 +214,38 @@ def test_engine_matches_reference_with_other_parameters(con, rules):
     pd.testing.assert_series_equal(got, ref.stages(df, AS_OF, **rules), check_names=False)
 
 
-def test_crm_lists_carry_rfm_columns(con):
-    rows = [*buys("buyer", DAY, 2 * DAY), ("fan", AS_OF - DAY, "follow"), ("ghost", AS_OF - 100 * DAY, "view")]
-    lists = lc.crm_lists(ref.events_table(con, rows), AS_OF)
-    assert set(lists) == {"active", "new", "churned"}
-    buyer = lists["active"].iloc[0]
-    assert buyer["user_id"] == "buyer" and buyer["purchases"] == 2 and buyer["r_score"] == 5
-    assert pd.isna(lists["new"].loc[0, "segment"]) and pd.isna(lists["new"].loc[0, "r_score"])
-    assert str(lists["active"]["r_score"].dtype) == "Int64"
+def test_crm_lists_carry_rfm_columns_and_only_their_sizes_are_fetched(con):
+    rows = [*buys("buyer", DAY, 2 * DAY), ("fan", AS_OF - DAY, "follow"), ("ghost", AS_OF - 100 * DAY, "view"),
+            *buys("small", 3 * DAY), *buys("big", 3 * DAY, 4 * DAY, 5 * DAY)[:1], ("big", AS_OF - DAY, "purchase", 99.0)]
+    lists, sizes = lc.crm_lists(ref.events_table(con, rows), AS_OF)
+    assert sizes == {"new": 1, "active": 3, "churned": 1}  # stages without users are left out, in stage order
+    assert list(lists) == list(sizes)
+    active = lists["active"].to_pandas()
+    assert active["user_id"].tolist() == ["big", "buyer", "small"]  # revenue (largest first), then user_id
+    buyer = active.iloc[1]
+    assert buyer["purchases"] == 2 and buyer["r_score"] == 5 and buyer["segment"] is not None
+    new = lists["new"].to_pandas()
+    assert list(new.columns) == [*lc.user_stages(ref.events_table(con, rows), AS_OF).columns, *lc.CRM_SCORES]
+    assert new.loc[0, ["r_score", "segment", "tier"]].isna().all()
+
+
+def test_crm_lists_written_by_the_engine_equal_the_lists_pandas_wrote_on_the_samples(tmp_path):
+    # the reference is the former export: the per-user rows merged and sorted in pandas, written by `write_csv`
+    as_of = pd.Timestamp(json.loads((SAMPLES / "truths.json").read_text(encoding="utf-8"))["as_of"])
+    with open_workspace(SAMPLES, ["events"], threads=1, memory_limit="1GB") as ws:
+        events = ws.table("events")
+        lists, sizes = lc.crm_lists(events, as_of)
+        members = lc.user_stages(events, as_of).to_pandas()
+        scores = rfm.rfm_table(events, as_of).select("user_id", *lc.CRM_SCORES).to_pandas()
+        merged = members.merge(scores, on="user_id", how="left").astype(dict.fromkeys(lc.CRM_SCORES[:3], "Int64"))
+        merged = merged.assign(_order=merged["stage"].map({s: i for i, s in enumerate(lc.STAGES)})).sort_values(
+            ["_order", "revenue", "user_id"], ascending=[True, False, True]).drop(columns="_order")
+        assert list(sizes) == list(lc.STAGES)
+        for stage, table in lists.items():
+            expected = merged[merged["stage"] == stage].reset_index(drop=True)
+            assert sizes[stage] == len(expected) > 0
+            written = exports.write_table_csv(table, tmp_path / f"crm_{stage}.csv").read_bytes()
+            assert written == exports.write_csv(expected, tmp_path / f"pandas_{stage}.csv").read_bytes(), stage
 
 
 def test_buyer_share_of_live_users():

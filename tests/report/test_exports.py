@@ -1,13 +1,23 @@
 import csv
 import datetime as dt
+import os
 
+import ibis
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
 
-from socialops.report.exports import atomic_path, neutralize, write_csv, write_xlsx
+from socialops.report.exports import (
+    atomic_path,
+    csv_text,
+    neutralize,
+    neutralized,
+    write_csv,
+    write_table_csv,
+    write_xlsx,
+)
 from tests.conftest import ROOT
 
 EVIL = '=HYPERLINK("http://example.invalid/x","点我领奖")'
@@ -326,3 +336,71 @@ def test_amounts_with_a_currency_code_become_numbers_with_the_code_in_their_form
     assert cost.num_format == low.num_format == '"CNY "0.00'
     # three capitals that are no currency stay text
     assert typed_columns(pd.DataFrame({"x": ["ABC 12"]}), t)[0].values == ["ABC 12"]
+
+
+# ------------------------------------------------------------------ lists written by the engine
+RISKY = ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "  =cmd", "＝1+1", "＋1", "－1", "＠a", EVIL]
+PLAIN = ["hello", "小红书", "", " ", "a=b", "1-2", "email a@b.cn", "'quoted", "\n=1", "a\t=b"]
+
+
+def test_the_engine_neutralises_text_as_neutralize_does(con):
+    t = con.create_table("texts", pd.DataFrame({"v": [*RISKY, *PLAIN, None]}), overwrite=True)
+    got = t.select("v", safe=neutralized(t.v)).to_pandas()
+    assert got["safe"].tolist()[:-1] == [neutralize(v) for v in got["v"].tolist()[:-1]]
+    assert got["safe"].tolist()[: len(RISKY)] == ["'" + v for v in RISKY]
+    assert got["safe"].iloc[-1] is None
+
+
+def crm_like() -> pd.DataFrame:
+    """Every kind of cell a CRM list holds: text (hostile, quoted, Chinese), counts, scores with gaps, money, times."""
+    return pd.DataFrame({
+        "user_id": ["u1", EVIL, 'say "hi", then\nleave', "  +86 138", "小红书用户", "-5"],
+        "is_customer": [True, False, True, True, False, True],
+        "first_ts": pd.to_datetime(["2026-01-01 10:00:00", "2026-02-03 04:05:06", "2026-03-01 00:00:00",
+                                    "2026-03-01 23:59:59", "2025-12-31 12:00:00", "2026-01-01 00:00:01"]),
+        "events": [3, 1, 200, 7, 1, 2],
+        "revenue": [799.38, 0.0, 1510.5, 4086.01, -3.5, 123456.789],
+        "last_purchase_ts": pd.to_datetime(["2026-01-02 11:00:00", None, "2026-03-01 08:00:00",
+                                            "2026-03-01 22:00:00", None, "2026-01-01 00:00:01"]),
+        "r_score": pd.array([5, None, 1, 4, None, 3], dtype="Int64"),
+        "segment": ["important_value", None, "general_winback", "=x", None, "important_value"],
+    })
+
+
+def test_an_engine_written_csv_equals_the_one_write_csv_writes_from_pandas(tmp_path, con):
+    df = crm_like()
+    table = con.create_table("crm_like", df, overwrite=True)
+    engine = write_table_csv(table.order_by("events"), tmp_path / "engine.csv").read_bytes()
+    pandas = write_csv(df.sort_values("events", ignore_index=True), tmp_path / "pandas.csv").read_bytes()
+    assert engine == pandas
+    assert engine.startswith(b"\xef\xbb\xbfuser_id,is_customer,")
+    with open(tmp_path / "engine.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ["'" + EVIL, "小红书用户", "'-5", "u1", "'  +86 138", 'say "hi", then\nleave']
+    assert [r[6] for r in rows[1:]] == ["", "", "3", "5", "4", "1"]  # integers as integers, gaps empty
+    assert sorted(os.listdir(tmp_path)) == ["engine.csv", "pandas.csv"]  # nothing left beside the file
+
+
+def test_csv_text_formats_every_type_the_same_way_and_neutralises_headers(con):
+    df = pd.DataFrame({"=total": [1.1234567, 2.0, 1e20, None], "day": pd.to_datetime(["2026-01-02"] * 4).date,
+                       "flag": [True, False, None, True], "n": [1, 2, 3, 4]})
+    table = con.create_table("kinds", df, overwrite=True).mutate(
+        exact=ibis.literal("12.500000").cast("decimal(18, 6)"), whole=ibis.literal(7).cast("decimal(18, 0)"))
+    got = csv_text(table).to_pandas()
+    assert list(got.columns) == ["\ufeff'=total", "day", "flag", "n", "exact", "whole"]
+    # rounded to six decimals, trailing zeros dropped but one, never in scientific notation
+    assert got.iloc[:, 0].tolist() == ["1.123457", "2.0", "100000000000000000000.0", None]
+    assert got["day"].tolist() == ["2026-01-02"] * 4
+    assert got["flag"].tolist() == ["True", "False", None, "True"]
+    assert got["n"].tolist() == ["1", "2", "3", "4"]
+    assert got["exact"].iloc[0] == "12.5" and got["whole"].iloc[0] == "7"
+
+
+def test_the_engine_writes_the_rows_in_the_table_s_order(tmp_path, con):
+    df = pd.DataFrame({"user_id": [f"u{i:05d}" for i in range(20_000)],
+                       "revenue": [float(i % 997) for i in range(20_000)]})
+    table = con.create_table("many", df, overwrite=True)
+    path = write_table_csv(table.order_by(ibis.desc("revenue"), "user_id"), tmp_path / "many.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    expected = df.sort_values(["revenue", "user_id"], ascending=[False, True], ignore_index=True)
+    pd.testing.assert_frame_equal(back, expected)

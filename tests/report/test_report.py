@@ -391,3 +391,22 @@ def test_the_more_data_line_renders_its_reasons_markdown_and_keeps_values_plain(
     note = re.search(r'<p class="so-note">(.*?)</p>', page, re.S).group(1)
     assert "<code>experiment</code>" in note and "`" not in note.replace("`x`", "")
     assert "<code>*bold* `x`</code>" in note and "<em>" not in note  # the value as written, no emphasis made
+
+
+def test_export_table_has_the_engine_write_an_analyst_list_into_the_stage_exports(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mentions.csv").write_text(
+        "mention_id,ts,platform,sentiment,text\nm2,2026-01-02 09:00:00,weibo,-0.2,=cmd()\n"
+        "m1,2026-01-01 08:00:00,weibo,0.5,好评\n", encoding="utf-8")
+    for audience in ("client", "analyst"):
+        rep = Report.start("crisis_postmortem", data_dir=str(data), audience=audience)
+        rep.stage = tmp_path / audience
+        mentions = rep.table("mentions")
+        path = rep.export_table(mentions.select("mention_id", "text").order_by("mention_id"), "../mentions list")
+        rep.workspace.close()
+        if audience == "client":
+            assert path is None and not rep.stage.exists()
+            continue
+        assert path == rep.stage / "exports" / "mentions_list.csv"
+        assert path.read_text(encoding="utf-8-sig") == "mention_id,text\nm1,好评\nm2,'=cmd()\n"

@@ -19,8 +19,10 @@ import logging
 import operator
 import os
 import re
+import shutil
 import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -562,8 +564,13 @@ def _source_csv(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table
     encoding = detect_encoding(path, settings.encoding, table)
     log.info("reading %s as %s", path.name, encoding)
     name = f"_raw_{table}"
+    spark = _backend_name(con) == "pyspark"
     with tempfile.TemporaryDirectory(prefix="socialops-") as tmp:
-        utf8, longest = utf8_copy(path, encoding, tmp)
+        # Spark parses the file whenever a query needs its rows, long after this call: its copies live with `con`
+        folder = _kept_folder(con) if spark else tmp
+        utf8, longest = utf8_copy(path, encoding, folder)
+        if spark:
+            utf8 = _lf_rows(utf8, folder)
         dialect = sniff_dialect(utf8, path, table, settings.separator, settings.header_row, _known(table, aliases))
         headers = csv_header(utf8, dialect)
         if not any(normalize_header(h) for h in headers):
@@ -574,11 +581,109 @@ def _source_csv(con, table: str, path: Path, aliases: Aliases) -> tuple[ir.Table
             if _backend_name(con) == "duckdb":
                 _duckdb_csv(con, name, utf8, len(headers), dialect, longest)
                 source = con.sql(f'SELECT rowid + {first} AS "{ROW}", * FROM "{name}"')
+            elif spark:
+                source = _spark_csv(con, table, utf8, len(headers), dialect)
             else:
                 source = _load_arrow(con, name, _arrow_csv(utf8, len(headers), dialect, longest))
         except Exception as exc:  # the engine's parser names the line; pass its words on
             raise ReadError(path, f"malformed CSV: {_first_line(exc, 3)} ({_dialect_said(table, dialect)})") from exc
     return source, headers, encoding, dialect.separator
+
+
+def _kept_folder(con) -> str:
+    """A temporary folder that is removed when the backend `con` is (or when the process ends)."""
+    folder = tempfile.mkdtemp(prefix="socialops-spark-")
+    weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+#: The flag column Spark's reader fills with the text of a record that does not have the header's fields.
+_MALFORMED = "_socialops_malformed"
+
+
+def _spark_csv(con, table: str, path: Path, width: int, dialect: Dialect) -> ir.Table:
+    """A UTF-8 CSV read by Spark's own reader as text columns ``c0..cN`` with ``_row``, behind a temporary view.
+
+    The executors parse the file, with the dialect found in the driver and every field as text, as DuckDB's
+    reader does (an empty field is null). Spark reads a file in one task when a quoted cell may span lines
+    (``multiLine``), so its records come in file order and a record's id is its place in the file. One job checks
+    that every data record has the header's fields (Spark would pad or cut it); only the first offender's row
+    number comes back to the driver.
+
+    Raises
+    ------
+    ValueError
+        Naming the first data row whose number of fields is not the header's.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    names = [f"c{i}" for i in range(width)]
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in [*names, _MALFORMED]])
+    frame = (
+        con._session.read.schema(schema)
+        .options(sep=dialect.separator, header=False, quote='"', escape='"', multiLine=True, mode="PERMISSIVE",
+                 columnNameOfCorruptRecord=_MALFORMED)
+        .csv(_spark_path(path))
+    )
+    # Spark skips empty lines, which the header's line number counts
+    header = _records_before(path, dialect.header_row)
+    record = F.monotonically_increasing_id()
+    frame = frame.select("*", (record - header + dialect.header_row).alias(ROW))
+    frame = frame.filter(F.col(ROW) > dialect.header_row)
+    bad = frame.filter(F.col(_MALFORMED).isNotNull()).select(ROW, names[0]).limit(1).collect()
+    if bad:
+        raise ValueError(f"row {bad[0][ROW]} does not have the header's {width} fields")
+    frame = frame.select(ROW, *names)
+    view = f"socialops_raw_{table}_{uuid.uuid4().hex[:8]}"
+    frame.createOrReplaceTempView(view)
+    return con.table(view)
+
+
+_CHUNK = 1 << 20
+
+
+def _lf_rows(path: Path, folder: str) -> Path:
+    r"""A file whose rows end in ``\r\n`` as a copy whose rows end in ``\n``, line breaks inside quotes kept.
+
+    Spark's reader turns the row end inside a quoted cell into ``\n``; DuckDB's keeps the cell's ``\r\n``. In a
+    file with rows ending in ``\n`` both read the cell as written. A quote toggles inside and outside; a doubled
+    quote within a cell toggles twice. Other files are returned as they are.
+    """
+    with path.open("rb") as fh:
+        if b"\r\n" not in fh.read(_CHUNK):
+            return path
+    out = Path(folder) / f"{path.stem}.lf.csv"
+    inside, tail = False, b""
+    with path.open("rb") as src, out.open("wb") as dst:
+        while chunk := src.read(_CHUNK):
+            data = tail + chunk
+            # hold back a final \r: its \n may start the next chunk
+            data, tail = (data[:-1], b"\r") if data.endswith(b"\r") else (data, b"")
+            parts = data.split(b'"')
+            for i, part in enumerate(parts):
+                inside = inside != (i > 0)
+                if not inside:
+                    parts[i] = part.replace(b"\r\n", b"\n")
+            dst.write(b'"'.join(parts))
+        dst.write(tail)
+    return out
+
+
+def _records_before(path: Path, line: int) -> int:
+    """How many lines before line `line` (counted from 1) of a UTF-8 text file are not empty."""
+    count = 0
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        for number, text in enumerate(fh, start=1):
+            if number >= line:
+                break
+            count += text.rstrip("\r\n") != ""
+    return count
+
+
+def _spark_path(path: Path) -> str:
+    """A local file's absolute path as Spark's readers take it: Hadoop's globbing characters escaped."""
+    return re.sub(r"([\\\[\]{}*?])", r"\\\1", str(path.resolve()))
 
 
 def _dialect_said(table: str, dialect: Dialect) -> str:

@@ -319,48 +319,55 @@ def buyer_share(funnel: pd.DataFrame) -> float:
     return float(funnel.loc["active", "reached"] / live) if live else 0.0
 
 
-def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, **rules: int) -> pd.DataFrame:
-    """The users of one stage (or all stages) with the facts a CRM needs, for an analyst's export.
+def stage_members(events: Table, as_of: pd.Timestamp, stage: str | None = None, **rules: int) -> Table:
+    """The users of one stage (or all stages) with the facts a CRM needs, in a CRM list's order.
 
-    This is the one place where row-level data leaves the engine, on purpose: a CRM list is a list of users. Pass
-    `stage` to fetch one stage only.
+    Pass `stage` to keep one stage only.
 
     Returns
     -------
-    pandas.DataFrame
-        user_id, stage, is_customer, first_ts, last_ts, events, purchases, revenue, last_purchase_ts; sorted by
-        stage order, then revenue (largest first), then user_id.
+    ibis.Table
+        user_id, stage, is_customer, first_ts, last_ts, events, purchases, revenue, last_purchase_ts; ordered by
+        stage (in `STAGES` order), then revenue (largest first), then user_id. Row-level: have the engine write it
+        (`Report.export_table`) rather than loading it into pandas.
     """
     st = user_stages(events, as_of, **{**DEFAULT_RULES, **rules})
     if stage is not None:
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
         st = st.filter(st.stage == stage)
-    out = st.to_pandas()
-    order = {s: i for i, s in enumerate(STAGES)}
-    out = out.assign(_order=out["stage"].map(order)).sort_values(
-        ["_order", "revenue", "user_id"], ascending=[True, False, True]
-    )
-    return out.drop(columns="_order").reset_index(drop=True)
+    return _crm_order(st)
 
 
-def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> dict[str, pd.DataFrame]:
+def _crm_order(members: Table) -> Table:
+    """`members` ordered by stage, revenue (largest first) and user_id."""
+    rank = ibis.cases(*[(members.stage == s, i) for i, s in enumerate(STAGES)])
+    return members.order_by(rank, ibis.desc(members.revenue), members.user_id)
+
+
+#: The columns of `rfm.rfm_table` that a CRM list carries.
+CRM_SCORES: tuple[str, ...] = ("r_score", "f_score", "m_score", "segment", "tier")
+
+
+def crm_lists(events: Table, as_of: pd.Timestamp, **rules: int) -> tuple[dict[str, Table], dict[str, int]]:
     """Per-stage user lists for a CRM: `stage_members` with each customer's RFM scores, segment and tier.
+
+    The lists stay on the engine, for it to write them (`Report.export_table`); only the number of users of each
+    stage is fetched.
 
     Returns
     -------
-    dict of str to pandas.DataFrame
-        Stage → its users (stages without users are left out); non-customers have empty RFM columns.
+    lists : dict of str to ibis.Table
+        Stage → its users in `stage_members`' order (stages without users are left out); non-customers have null
+        RFM columns.
+    sizes : dict of str to int
+        Stage → its number of users, for the same stages.
     """
-    members = stage_members(events, as_of, **rules)
-    scores = rfm.rfm_table(events, as_of).select(
-        "user_id", "r_score", "f_score", "m_score", "segment", "tier"
-    )
-    merged = members.merge(scores.to_pandas(), on="user_id", how="left")
-    # Non-customers have no scores; nullable integers keep "4" from turning into "4.0" in the CSV.
-    merged = merged.astype({c: "Int64" for c in ("r_score", "f_score", "m_score")})
-    return {
-        stage: merged[merged["stage"] == stage].reset_index(drop=True)
-        for stage in STAGES
-        if (merged["stage"] == stage).any()
-    }
+    members = user_stages(events, as_of, **{**DEFAULT_RULES, **rules})
+    scores = rfm.rfm_table(events, as_of)
+    merged = members.left_join(scores, "user_id").select(*members.columns, *[scores[c] for c in CRM_SCORES])
+    counts = members.group_by("stage").aggregate(users=members.count()).to_pandas()
+    found = dict(zip(counts["stage"], counts["users"], strict=True))
+    sizes = {stage: int(found[stage]) for stage in STAGES if found.get(stage, 0) > 0}
+    lists = {stage: _crm_order(merged.filter(merged.stage == stage)) for stage in sizes}
+    return lists, sizes

@@ -18,7 +18,7 @@ precision its interval supports (`socialops.report.format.estimate`), the period
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import pandas as pd
 
@@ -412,12 +412,14 @@ def metrics_finding(days: int) -> Message:
     return Message("say_metrics", {"days": days})
 
 
-def crm_notes(lists: dict[str, pd.DataFrame], audience: str) -> list[Message]:
-    """What became of the CRM lists: exported (analyst edition) or kept out of the client edition."""
+def crm_notes(sizes: Mapping[str, int], audience: str) -> list[Message]:
+    """What became of the CRM lists: exported (analyst edition) or kept out of the client edition.
+
+    `sizes` maps each exported list's stage to its number of users (`analysis.crm_lists`).
+    """
     if audience != "analyst":
         return [Message("note_crm_client", kind="note")]
-    users = sum(len(members) for members in lists.values())
-    return [Message("note_crm_exported", {"files": len(lists), "users": users}, "note")]
+    return [Message("note_crm_exported", {"files": len(sizes), "users": sum(sizes.values())}, "note")]
 
 
 def recommendations(

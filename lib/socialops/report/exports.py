@@ -9,6 +9,9 @@ Text from social platforms is untrusted: a comment reading ``=HYPERLINK("http://
 become a live formula when a client opens the export (CSV injection, OWASP). CSV cells are neutralised with a
 leading apostrophe; xlsx cells are written as typed string cells, never as formulas, with Excel's quote-prefix
 flag on text that would look like a formula if retyped. Files appear only when complete.
+
+Row-level lists (a CRM list of every user) are written by the engine itself (`write_table_csv`): the rows go from
+the engine to the file without passing through Python, neutralised and formatted inside the query.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import shutil
 import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import xlsxwriter
@@ -31,8 +37,8 @@ import xlsxwriter
 from socialops.report.format import CURRENCIES, DASH, is_missing
 from socialops.report.i18n import Translator
 
-__all__ = ["SheetColumn", "WorkbookInfo", "atomic_path", "neutralize", "sheet_label", "typed_columns", "write_csv",
-           "write_xlsx"]
+__all__ = ["SheetColumn", "WorkbookInfo", "atomic_path", "csv_text", "neutralize", "neutralized", "sheet_label",
+           "typed_columns", "write_csv", "write_table_csv", "write_xlsx"]
 
 # The OWASP list of characters that start a formula, plus their full-width forms that Chinese input methods
 # produce. Hand-written: the rule is one line and the maintained packages for it cover CSV only.
@@ -535,3 +541,126 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     with atomic_path(final) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig")
     return final
+
+
+# ------------------------------------------------------------------ lists written by the engine
+
+#: The decimals a float keeps in an engine-written CSV (money sums are exact to as many, `stats.rfm.AMOUNT_SCALE`).
+CSV_DECIMALS = 6
+
+
+def neutralized(value: ir.StringValue) -> ir.StringValue:
+    """:func:`neutralize` as an engine expression: text a spreadsheet could read as a formula gets a leading ``'``.
+
+    Parameters
+    ----------
+    value : ibis.StringValue
+        A text column.
+
+    Returns
+    -------
+    ibis.StringValue
+        ``'`` + the text where it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or their
+        full-width forms), possibly after spaces; the text unchanged elsewhere, null where null.
+    """
+    first = value.re_replace("^ +", "").substr(0, 1)
+    return ibis.ifelse(first.isin(sorted(_FORMULA_START)), ibis.literal("'") + value, value)
+
+
+def _plain(number: ir.DecimalValue) -> ir.StringValue:
+    """A decimal with a fraction as Python writes a float: plain digits, trailing zeros dropped but one."""
+    return number.cast("string").re_replace("0+$", "").re_replace("[.]$", ".0")
+
+
+def csv_text(table: ir.Table) -> ir.Table:
+    """`table` as the text of a formula-safe CSV, computed by the engine, in the same order.
+
+    Parameters
+    ----------
+    table : ibis.Table
+        The rows to export, in the order to write them.
+
+    Returns
+    -------
+    ibis.Table
+        One text column per column of `table`, written the same on every engine: text neutralised
+        (:func:`neutralized`), integers as integers (a missing score stays empty, never ``4.0``), booleans as
+        ``True``/``False``, decimals and floats in plain notation without trailing zeros (floats rounded to
+        `CSV_DECIMALS` places), timestamps as ``YYYY-MM-DD HH:MM:SS`` and dates as ``YYYY-MM-DD``; null stays
+        null. Column names are neutralised too, and the first starts with a byte-order mark, so that the file
+        opens in Excel as UTF-8 (Chinese text intact) like :func:`write_csv`'s.
+    """
+    columns = {}
+    for i, (name, dtype) in enumerate(table.schema().items()):
+        value = table[name]
+        if dtype.is_string():
+            text = neutralized(value)
+        elif dtype.is_boolean():
+            text = ibis.cases((value, "True"), (~value, "False"))
+        elif dtype.is_decimal() and dtype.scale:
+            text = _plain(value)
+        elif dtype.is_floating():
+            # rounded from the float's shortest text (DuckDB's direct cast scales in floating point and makes up
+            # digits past 2^53); beyond a decimal's range, or NaN, the engine's own text
+            shortest = value.cast("string")
+            text = ibis.coalesce(_plain(shortest.try_cast(f"decimal(38, {CSV_DECIMALS})")), shortest)
+        elif dtype.is_timestamp():
+            text = value.strftime("%Y-%m-%d %H:%M:%S")
+        elif dtype.is_date():
+            text = value.strftime("%Y-%m-%d")
+        else:
+            text = value.cast("string")
+        columns[("\ufeff" if i == 0 else "") + str(neutralize(name))] = text
+    return table.select(**columns)
+
+
+def write_table_csv(table: ir.Table, path: str | os.PathLike) -> Path:
+    """Write an engine table to a formula-safe CSV with the engine's own writer, atomically.
+
+    Parameters
+    ----------
+    table : ibis.Table
+        The rows, in the order to write them.
+    path : str or os.PathLike
+        The ``.csv`` file to write, in a folder the engine can write to.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file: UTF-8 with a byte-order mark, a header row, the cells of :func:`csv_text` quoted where
+        needed (RFC 4180), missing values empty.
+
+    Notes
+    -----
+    DuckDB writes the file with ``COPY``; Spark with its DataFrame writer, one task writing the rows in order into
+    a folder of part files, whose one part becomes the file (the folder is not kept); other backends stream the
+    rows through Python (Ibis' ``to_csv``). Nothing is created in the engine's database.
+    """
+    from socialops.inputs.readers import sql_string
+
+    final = Path(path)
+    text = csv_text(table)
+    con = ibis.get_backend(table)
+    with atomic_path(final) as tmp:
+        if con.name == "duckdb":
+            con.raw_sql(f"COPY ({con.compile(text)}) TO {sql_string(str(tmp))} (FORMAT csv, HEADER true)")
+        elif con.name == "pyspark":
+            _spark_write_csv(con, text, tmp)
+        else:
+            con.to_csv(text, tmp)
+    return final
+
+
+def _spark_write_csv(con, text: ir.Table, path: Path) -> None:
+    """Have Spark write `text` as one CSV file at `path`: a single task writes the sorted rows, in their order."""
+    parts = path.with_name(path.name + ".parts")
+    # coalesce(1) joins the sorted partitions in their order without another shuffle
+    frame = con._session.sql(con.compile(text)).coalesce(1)
+    try:
+        # Spark's defaults differ from RFC 4180 and DuckDB: quotes escaped by a backslash, cells trimmed
+        frame.write.csv(str(parts), header=True, quote='"', escape='"', ignoreLeadingWhiteSpace=False,
+                        ignoreTrailingWhiteSpace=False, lineSep="\n", encoding="UTF-8")
+        (part,) = parts.glob("part-*")
+        os.replace(part, path)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)

@@ -405,6 +405,19 @@ class Report:
         exports.write_csv(df, path)
         return path
 
+    def export_table(self, table, name: str) -> Path | None:
+        """Have the engine write an analyst-only, formula-safe CSV of an engine table (e.g. a CRM list).
+
+        The rows go from the engine to ``exports/NAME.csv`` without passing through Python (see
+        `exports.write_table_csv`); does nothing for clients.
+        """
+        if self.audience == "client" or self.stage is None:
+            return None
+        from socialops.report import exports
+
+        path = self.stage / "exports" / f"{_safe_name(name)}.csv"
+        return exports.write_table_csv(table, path)
+
     def document(self) -> dict[str, Any]:
         """The results contract of DESIGN.md: common keys first, then the chapter's."""
         low, high = self.data_range()
