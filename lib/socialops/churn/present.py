@@ -61,7 +61,8 @@ def skipped_sections(columns: Iterable[str], customers: pd.DataFrame) -> dict[st
     columns : iterable of str
         Columns of the events table.
     customers : pandas.DataFrame
-        The output of :func:`socialops.churn.analysis.customer_summary`.
+        The customers, one row each or counted (:func:`socialops.churn.customers.survival_inputs`): only whether
+        there are any is read.
 
     Returns
     -------
