@@ -372,6 +372,11 @@ def customer_inputs(
     Returns
     -------
     CustomerInputs
+        Its table is computed once and kept on the engine where the engine is ours (DuckDB's temporary table,
+        Spark's cache), so that each input counts a table of customers rather than reading the events again;
+        elsewhere each input runs the whole query, and nothing is created in the user's database.
     """
     table = customer_table(events, as_of, churn_days=churn_days, time_unit=time_unit, first_days=first_days)
+    if ibis.get_backend(table).name in {"duckdb", "pyspark"}:
+        table = table.cache()
     return CustomerInputs(table, value=value, first_days=first_days)
