@@ -2,7 +2,8 @@
 
 A table file is ``<table>.csv``, ``<table>.xlsx`` or ``<table>.parquet`` in the data folder. Files are only ever
 read: a CSV that is not UTF-8 is transcoded to a temporary UTF-8 copy, which is deleted once the engine holds the
-rows. Every raw table carries ``_row``, the row number a spreadsheet shows (header = row 1, first data row = 2), so
+rows (on Spark, which parses a CSV with its own reader whenever a query needs the rows, once the backend is gone).
+Every raw table carries ``_row``, the row number a spreadsheet shows (header = row 1, first data row = 2), so
 that a failure can point at the line to fix. How a file is read (encoding, separator, sheet, header row, date
 format) may be set per table in the data folder's ``aliases.yaml`` (see `ReadSettings`); what is not set is
 detected, or the file is refused with the setting to add (`socialops.inputs.csvfiles`, `socialops.inputs.workbooks`).
