@@ -247,3 +247,11 @@ def test_postgres_casts_a_boolean_to_bigint_through_int():
     assert 'SUM(CAST(CAST("t0"."flag" AS INT) AS BIGINT))' in sql
     assert 'SUM(CAST("t0"."n" AS BIGINT))' in sql
     assert 'CAST(CAST(CAST' not in sql
+
+
+def test_spark_cuts_timestamps_into_periods_counted_from_the_epoch():
+    engine._bucket_timestamps_on_spark()
+    engine._bucket_timestamps_on_spark()  # once is enough; again changes nothing
+    table = ibis.table({"ts": "timestamp"}, name="mentions")
+    sql = ibis.to_sql(table.select(period=table.ts.bucket(minutes=30)), dialect="pyspark")
+    assert "FLOOR(UNIX_SECONDS(CAST(`t0`.`ts` AS TIMESTAMP)) / 1800) * 1800" in sql
