@@ -183,3 +183,16 @@ def test_spark_writes_hostile_and_awkward_cells_as_duckdb_does(spark, duck, tmp_
     assert out["spark"].decode("utf-8-sig").splitlines()[:3] == [
         "user_id,flag,score,revenue,note,ts", "'=cmd(),True,3,799.38,,2026-01-02 03:04:05", "小红书,True,2,"
         "100000000000000000000.0,ok,"]
+
+
+def test_an_xlsx_table_is_computed_by_spark_not_by_the_default_duckdb(spark, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "posts.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["post_id", "platform", "published_at", "content_type", "impressions"])
+    book.active.append(["p1", "douyin", "2026-03-01 20:30", "tutorial", 1200])
+    book.save(path)
+    raw = read_table(spark, "posts", path, load_aliases(tmp_path))
+    assert raw.expr.get_backend().name == "pyspark"
+    assert parse_table(raw, load_aliases(tmp_path)).to_pandas().impressions.tolist() == [1200]

@@ -741,12 +741,17 @@ _READERS = {".xlsx": _source_xlsx, ".csv": _source_csv, ".parquet": _source_parq
 def _load_arrow(con, name: str, arrow: pa.Table) -> ir.Table:
     """An Arrow table read in Python, as a table of the engine.
 
-    DuckDB keeps a copy under `name`; other engines get an in-memory table, which Spark holds as a DataFrame
-    (its `create_table` would write a managed table under ./spark-warehouse).
+    DuckDB keeps a copy under `name`; Spark a temporary view of it (its `create_table` would write a managed table
+    under ./spark-warehouse), so that the table is computed by Spark and not by Ibis's default DuckDB, which a bare
+    in-memory table falls to when no other table of the engine is in its query. Other engines get an in-memory
+    table, which they hold only while a query runs: nothing is created in the user's database.
     """
-    if _backend_name(con) == "duckdb":
+    backend = _backend_name(con)
+    if backend == "duckdb":
         con.create_table(name, arrow, overwrite=True)
         return con.table(name)
+    if backend == "pyspark":
+        return con.create_view(name, ibis.memtable(arrow), overwrite=True)
     return ibis.memtable(arrow)
 
 
