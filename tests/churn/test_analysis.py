@@ -186,25 +186,55 @@ def test_calibration_holdout_tracks_actuals(simulated):
     t, _ = simulated
     hold = churn.holdout_summary(t, AS_OF, 90)
     assert hold["T"].min() >= 0
-    model = churn.fit_bgnbd(hold["frequency"], hold["recency"], hold["T"])
+    model = churn.fit_bgnbd(hold["frequency"], hold["recency"], hold["T"], weights=hold["weight"])
     table = churn.calibration_holdout(model, hold, 90)
-    assert table["customers"].sum() == len(hold)
+    assert table["customers"].sum() == hold["weight"].sum()
     total_actual = (table["actual"] * table["customers"]).sum()
     total_pred = (table["predicted"] * table["customers"]).sum()
     assert total_pred == pytest.approx(total_actual, rel=0.15)
+
+
+def per_customer_holdout(t, as_of, days) -> pd.DataFrame:
+    """The holdout inputs one row per customer, computed apart from the engine's grouping: the reference."""
+    cut = as_of - pd.Timedelta(days=days)
+    cal = churn.customer_summary(t, cut)[["user_id", "frequency", "recency", "T"]]
+    ev = t.to_pandas()
+    later = ev[(ev["event"] == "purchase") & (ev["ts"] > cut) & (ev["ts"] <= as_of)]
+    counts = later.groupby("user_id")["ts"].apply(lambda ts: ts.dt.normalize().nunique())
+    return cal.assign(holdout_purchases=cal["user_id"].map(counts).fillna(0).astype(int))
+
+
+def test_the_counted_holdout_rows_give_the_per_customer_check(simulated):
+    t, _ = simulated
+    hold = churn.holdout_summary(t, AS_OF, 90)
+    rows = per_customer_holdout(t, AS_OF, 90)
+    assert len(hold) < len(rows) and hold["weight"].sum() == len(rows)
+    assert hold["holdout_purchases"].sum() == rows["holdout_purchases"].sum()
+    assert hold["holdout_squares"].sum() == (rows["holdout_purchases"] ** 2).sum()
+    model = churn.fit_bgnbd(rows["frequency"], rows["recency"], rows["T"])
+    table = churn.calibration_holdout(model, hold, 90)
+    # the same table from one row per customer, by pandas: means, spread and predictions
+    bucket = rows["frequency"].clip(upper=7).astype(int)
+    g = rows.assign(bucket=bucket).groupby("bucket")["holdout_purchases"]
+    pd.testing.assert_series_equal(table["actual"], g.mean().astype(float), check_names=False, rtol=1e-12)
+    half = 1.959963984540054 * g.std(ddof=1).fillna(0.0) / np.sqrt(g.size())
+    pd.testing.assert_series_equal(table["actual_ci_high"], g.mean() + half, check_names=False, rtol=1e-9)
+    predicted = model.expected_purchases(90, rows["frequency"], rows["recency"], rows["T"])
+    pd.testing.assert_series_equal(table["predicted"], pd.Series(predicted).groupby(bucket).mean(), check_names=False,
+                                   rtol=1e-12)
 
 
 def test_holdout_check_fits_before_the_cut_and_sums_the_holdout_days(simulated):
     t, _ = simulated
     check = churn.holdout_check(t, AS_OF, 90)
     assert check.calibration_end == AS_OF - pd.Timedelta(days=90)
-    hold = churn.holdout_summary(t, AS_OF, 90)
-    assert check.customers == len(hold) and check.by_frequency["customers"].sum() == len(hold)
-    assert check.actual == pytest.approx(hold["holdout_purchases"].sum())
-    model = churn.fit_bgnbd(hold["frequency"], hold["recency"], hold["T"])
-    predicted = model.expected_purchases(90, hold["frequency"], hold["recency"], hold["T"]).sum()
-    assert check.predicted == pytest.approx(predicted, rel=1e-9)
-    assert check.relative_error == pytest.approx(predicted / check.actual - 1, rel=1e-9)
+    rows = per_customer_holdout(t, AS_OF, 90)
+    assert check.customers == len(rows) and check.by_frequency["customers"].sum() == len(rows)
+    assert check.actual == rows["holdout_purchases"].sum()
+    model = churn.fit_bgnbd(rows["frequency"], rows["recency"], rows["T"])
+    predicted = model.expected_purchases(90, rows["frequency"], rows["recency"], rows["T"]).sum()
+    assert check.predicted == pytest.approx(predicted, rel=1e-7)
+    assert check.relative_error == pytest.approx(predicted / check.actual - 1, rel=1e-6)
 
 
 def test_holdout_check_off_or_with_too_few_customers(con):

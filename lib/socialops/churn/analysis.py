@@ -528,11 +528,19 @@ def _win_back_list(pick: pd.DataFrame) -> pd.DataFrame:
 def holdout_summary(
     events: Table, as_of: pd.Timestamp, holdout_days: int, *, time_unit: str = "day"
 ) -> pd.DataFrame:
-    """Calibration-period summary plus the purchase days each customer made in the holdout period.
+    """Calibration-period purchase inputs and holdout purchase days, counted per distinct combination.
 
     The calibration period ends `holdout_days` days before `as_of`; customers are those with a purchase by
-    then. Returns one row per customer: user_id, frequency, recency, T (calibration, in `time_unit`) and
-    ``holdout_purchases`` (distinct purchase days in the holdout period).
+    then. Only the distinct (frequency, recency, T) combinations leave the engine, each with the customers it
+    stands for and their holdout purchase days summed (and their squares, for the spread), which is all the check
+    needs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` (calibration, in `time_unit`), ``weight`` (customers),
+        ``holdout_purchases`` (their distinct purchase days in the holdout period, summed) and
+        ``holdout_squares`` (the sum of each customer's count squared); sorted by the first three.
     """
     if holdout_days <= 0:
         raise ValueError("holdout_days must be positive")
@@ -540,16 +548,31 @@ def holdout_summary(
     cal = customer_table(events, cut, time_unit=time_unit).select("user_id", "frequency", "recency", "T")
     ev = cut_at(events, as_of)
     later = ev.filter((ev.event == "purchase") & (ev.ts > timestamp(cut)))
-    later = later.group_by("user_id").aggregate(holdout_purchases=later.ts.truncate("D").nunique())
+    later = later.group_by("user_id").aggregate(days=later.ts.truncate("D").nunique())
     joined = left_join_users(cal, later)
-    out = joined.mutate(holdout_purchases=ibis.coalesce(joined.holdout_purchases, 0)).to_pandas()
-    return out.sort_values("user_id", kind="stable").reset_index(drop=True)
+    days = ibis.coalesce(joined.days, 0)
+    out = joined.group_by(["frequency", "recency", "T"]).aggregate(
+        weight=joined.count(), holdout_purchases=days.sum(), holdout_squares=(days * days).sum()).to_pandas()
+    return out.sort_values(["frequency", "recency", "T"], kind="stable").reset_index(drop=True)
 
 
 def calibration_holdout(
     model: BGNBDFit, holdout: pd.DataFrame, holdout_days: int, *, time_unit: str = "day", max_frequency: int = 7
 ) -> pd.DataFrame:
     """Actual vs predicted purchases in the holdout period, by repeat purchases in the calibration period.
+
+    Parameters
+    ----------
+    model : BGNBDFit
+        BG/NBD fitted on the calibration period.
+    holdout : pandas.DataFrame
+        :func:`holdout_summary`'s counted rows.
+    holdout_days : int
+        Length of the holdout period.
+    time_unit : str
+        Time unit of the model.
+    max_frequency : int
+        The last bucket holds this many repeat purchases and more.
 
     Returns
     -------
@@ -560,13 +583,16 @@ def calibration_holdout(
     """
     unit = unit_days(time_unit)
     pred = model.expected_purchases(holdout_days / unit, holdout["frequency"], holdout["recency"], holdout["T"])
-    frame = pd.DataFrame(
-        {"bucket": holdout["frequency"].clip(upper=max_frequency).astype(int),
-         "actual": holdout["holdout_purchases"].astype(float), "predicted": pred}
-    )
-    g = frame.groupby("bucket")
-    out = pd.DataFrame({"customers": g.size(), "actual": g["actual"].mean(), "predicted": g["predicted"].mean()})
-    half = stats.norm.ppf(0.975) * g["actual"].std(ddof=1).fillna(0.0) / np.sqrt(out["customers"])
+    frame = pd.DataFrame({
+        "bucket": holdout["frequency"].clip(upper=max_frequency).astype(int), "customers": holdout["weight"],
+        "actual": holdout["holdout_purchases"].astype(float), "squares": holdout["holdout_squares"].astype(float),
+        "predicted": pred * holdout["weight"]})
+    g = frame.groupby("bucket").sum()
+    n = g["customers"]
+    out = pd.DataFrame({"customers": n, "actual": g["actual"] / n, "predicted": g["predicted"] / n})
+    # the sample variance from the sums: counts are small integers, so the sums are exact
+    variance = ((g["squares"] - n * out["actual"] ** 2) / (n - 1)).where(n > 1, 0.0).clip(lower=0.0)
+    half = stats.norm.ppf(0.975) * np.sqrt(variance) / np.sqrt(n)
     out.insert(2, "actual_ci_low", (out["actual"] - half).clip(lower=0))
     out.insert(3, "actual_ci_high", out["actual"] + half)
     out.index.name = "frequency"
@@ -638,14 +664,15 @@ def holdout_check(
         return None
     cut = pd.Timestamp(as_of) - pd.Timedelta(days=holdout_days)
     holdout = holdout_summary(events, as_of, holdout_days, time_unit=time_unit)
-    if len(holdout) < MIN_HOLDOUT_CUSTOMERS:
+    customers = int(holdout["weight"].sum())
+    if customers < MIN_HOLDOUT_CUSTOMERS:
         ev = cut_at(events, as_of)
         first = ev.filter(ev.event == "purchase").ts.min().execute()
-        return HoldoutCheck(holdout_days, cut, len(holdout), None,
+        return HoldoutCheck(holdout_days, cut, customers, None,
                             first_purchase=None if pd.isna(first) else pd.Timestamp(first))
-    fit = fit_bgnbd(holdout["frequency"], holdout["recency"], holdout["T"])
+    fit = fit_bgnbd(holdout["frequency"], holdout["recency"], holdout["T"], weights=holdout["weight"])
     table = calibration_holdout(fit, holdout, holdout_days, time_unit=time_unit)
-    return HoldoutCheck(holdout_days, cut, len(holdout), table,
+    return HoldoutCheck(holdout_days, cut, customers, table,
                         actual=float((table["actual"] * table["customers"]).sum()),
                         predicted=float((table["predicted"] * table["customers"]).sum()))
 
