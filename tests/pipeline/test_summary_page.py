@@ -124,3 +124,19 @@ def test_an_action_without_its_section_rests_on_the_finding_about_the_same_place
             for row in re.findall(r"<tr>(.*?)</tr>", render(folder), re.DOTALL)[1:]}
     assert '<a href="03_ab_testing.html#section-verdicts">03 A/B testing: Verdicts</a>' in rows["Ship the variant"]
     assert '<a href="03_ab_testing.html#summary">03 A/B testing: Findings and actions</a>' in rows["Stop the test"]
+
+
+def test_one_decision_per_win_back_offer_when_the_churn_chapter_weighed_its_payback(folder):
+    ab = json.loads((folder / "03_ab_testing.json").read_text(encoding="utf-8"))
+    ab["actions"].append(action("Ship coupon to everyone", "high", key="act_ship", where="winback_q3"))
+    write(folder, "03_ab_testing", ab, chapter_page(("verdicts", "6. Verdicts")))
+    churn = {"data_range": ["2025-10-01", "2026-09-30"], "params": {"winback_experiment": "winback_q3"},
+             "actions": [action("Extend the win-back test", "medium", key="act_offer_extend", where="The offer")]}
+    write(folder, "04_churn", churn)
+    text = render(folder)
+    assert "Ship coupon to everyone" not in text and "Extend the win-back test" in text
+    assert "verdict on winback_q3 judges its lift alone" in text
+    # without a judgement of the payback, 03's action stands
+    write(folder, "04_churn", {**churn, "actions": [action("Call the list", "high", key="act_contact_list")]})
+    text = render(folder)
+    assert "Ship coupon to everyone" in text and "judges its lift alone" not in text

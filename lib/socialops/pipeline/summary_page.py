@@ -22,6 +22,8 @@ from socialops.report.i18n import Translator
 
 #: Priorities of an action, most urgent first, as the results name them.
 PRIORITIES = ("high", "medium", "low")
+#: 04's actions on the win-back offer that rest on its payback: the lift and the money, judged together.
+PAYBACK_ACTIONS = frozenset({"act_offer_keep", "act_offer_narrow", "act_offer_extend", "act_offer_more"})
 _NUMBER = re.compile(r"^\d+\.\s+")
 
 STYLE = (
@@ -127,6 +129,7 @@ def _decisions(t: Translator, documents: list[tuple[str, Mapping]], sections: Ma
         for action in document.get("actions") or []:
             if isinstance(action, Mapping):
                 rows.append((chapter, action))
+    rows, folded = superseded(rows, documents_by_chapter)
     if not rows:
         return ""
     rows.sort(key=lambda row: PRIORITIES.index(row[1].get("priority")) if row[1].get("priority") in PRIORITIES
@@ -144,8 +147,32 @@ def _decisions(t: Translator, documents: list[tuple[str, Mapping]], sections: Ma
         section = action.get("section") or _evidence(action, documents_by_chapter[chapter])
         cells.append(f"<td>{_link(chapter, section, sections.get(chapter, {}), t, with_chapter=True)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
+    notes = "".join(f'<p class="previous">{html.escape(t("index_folded", experiment=name))}</p>' for name in folded)
     return (f"<h2>{html.escape(t('index_decisions'))}</h2><table class=\"decisions\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+            f"<tbody>{''.join(body)}</tbody></table>{notes}")
+
+
+def superseded(rows: list[tuple[str, Mapping]], documents: Mapping[str, Mapping]
+               ) -> tuple[list[tuple[str, Mapping]], list[str]]:
+    """The actions without 03's on the win-back test when 04 has judged that test's payback too.
+
+    Both chapters judge the lift by the one decision rule, so their verdicts on it agree; 04 also weighs what the
+    offer costs against what it wins back. A client should read one decision per offer: 04's, which may say to
+    extend the test where 03, seeing the lift alone, says to ship.
+
+    Returns
+    -------
+    tuple
+        The rows kept, and the experiments whose 03 action was folded into 04's.
+    """
+    churn = documents.get("04_churn") or {}
+    name = (churn.get("params") or {}).get("winback_experiment")
+    if not name or not any(a.get("key") in PAYBACK_ACTIONS for a in churn.get("actions") or []
+                           if isinstance(a, Mapping)):
+        return rows, []
+    kept = [(chapter, action) for chapter, action in rows
+            if not (chapter == "03_ab_testing" and action.get("where") == name)]
+    return kept, ([name] if len(kept) < len(rows) else [])
 
 
 def _evidence(action: Mapping, document: Mapping) -> object:
