@@ -17,6 +17,7 @@ from socialops.report.format import (
     p_value,
     percent,
     points,
+    probability,
     signed,
     small,
     span,
@@ -179,3 +180,11 @@ def test_estimates_are_written_to_the_precision_of_their_interval():
     assert estimate(0.5, np.nan, np.nan) == ("50.0%", "—", "—") and estimate(2.0, 2.0, 2.0, "number")[0] == "2.00"
     assert with_interval(0.4512, 0.30, 0.60) == "45% (30% – 60%)"
     assert with_interval(0.5, 0.25, 0.75, lambda v: number(v, 2)) == "0.50 (0.25 – 0.75)"
+
+
+def test_a_probability_never_reads_as_certain():
+    assert probability(0.9996) == "> 99.9%" and probability(1.0) == "> 99.9%"
+    assert probability(0.0004) == "< 0.1%" and probability(0.0) == "< 0.1%"
+    assert probability(0.999) == "99.9%" and probability(0.5) == "50.0%"
+    assert probability(0.99996, 2) == "> 99.99%"
+    assert probability(float("nan"), missing="") == ""

@@ -50,6 +50,13 @@ def test_more_data_names_the_first_section_left_out_in_report_order():
     assert "`a`" in t(line.key, **t.texts(line.values))
 
 
+def test_more_data_of_one_section_says_so_in_words():
+    line = more_data({"only": Message("table_absent", {"table": "a"}, "skip")}, ("only",))
+    assert line.key == "summary_more_data_one" and "n" not in line.values
+    t = Translator("en")
+    assert t(line.key, **t.texts(line.values)).startswith("More data would add a finding. One section is left out")
+
+
 def test_more_data_is_none_when_nothing_was_left_out():
     assert more_data({}, ("a", "b")) is None
 

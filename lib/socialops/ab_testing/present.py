@@ -14,7 +14,7 @@ import pandas as pd
 
 from socialops.ab_testing.analysis import Analysis, significant_in_sound_tests, unmatched_splits
 from socialops.report.findings import Message
-from socialops.report.format import number, p_value, percent, signed, small
+from socialops.report.format import number, p_value, percent, probability, signed, small
 from socialops.report.i18n import Translator
 from socialops.stats import decision
 from socialops.stats.proportions import family_alpha
@@ -335,7 +335,7 @@ def verdict_message(verdict: pd.Series, tests: pd.DataFrame, srm: pd.DataFrame, 
         diff, ci = diff_text(r, t)
         values |= {"variant": r["variant"], "control_rate": percent(r["control_rate"], 2, missing=""),
                    "variant_rate": percent(r["variant_rate"], 2, missing=""), "diff": diff, "ci": ci,
-                   "prob": percent(r["prob_beat_control"], 1, missing="")}
+                   "prob": probability(r["prob_beat_control"], 1, missing="")}
     elif reason == "harm":
         values["variants"] = ", ".join(conv["variant"])
     elif reason in ("underpowered", "too_few_units"):

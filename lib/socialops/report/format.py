@@ -56,6 +56,18 @@ def percent(value: float | None, digits: int = 1, *, missing: str = DASH) -> str
     return missing if is_missing(value) else _fixed(value, f",.{digits}%").replace(f"{INFINITY}", f"{INFINITY}%")
 
 
+def probability(value: float | None, digits: int = 1, *, missing: str = DASH) -> str:
+    """A probability as a percentage that never claims certainty: ``"> 99.9%"`` and ``"< 0.1%"`` at the ends."""
+    if is_missing(value):
+        return missing
+    floor = 10.0 ** -(digits + 2)
+    if value > 1 - floor:
+        return f"> {percent(1 - floor, digits)}"
+    if value < floor:
+        return f"< {percent(floor, digits)}"
+    return percent(value, digits)
+
+
 def number(value: float | None, digits: int = 0, *, missing: str = DASH) -> str:
     """A number with thousands separators and fixed decimals (``12345.6`` → ``"12,346"``)."""
     return missing if is_missing(value) else _fixed(value, f",.{digits}f")

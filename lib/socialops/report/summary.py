@@ -162,10 +162,12 @@ def more_data(skipped: Mapping[str, Message], sections: Sequence[str]) -> Messag
     Returns
     -------
     Message or None
-        ``summary_more_data`` naming the reason of the first section left out and how many were; None when no
-        section was left out.
+        ``summary_more_data`` naming the reason of the first section left out and how many were
+        (``summary_more_data_one`` when one was); None when no section was left out.
     """
     left = [name for name in sections if name in skipped] + [name for name in skipped if name not in sections]
     if not left:
         return None
+    if len(left) == 1:
+        return Message("summary_more_data_one", {"reason": Said(skipped[left[0]])}, "note")
     return Message("summary_more_data", {"reason": Said(skipped[left[0]]), "n": len(left)}, "note")
