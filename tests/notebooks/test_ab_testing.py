@@ -174,4 +174,4 @@ def test_the_summary_states_each_planted_verdict_and_its_action(run, truths):
     # the segments section is left out of the samples (no platform column): the summary says what to add
     page = run.html
     assert page.index(found["title_summer"]["text"].split(".")[0]) < page.index("<h2")
-    assert page.index("More data would add findings") < page.index("<h2")
+    assert page.index("More data would add a finding") < page.index("<h2")
