@@ -255,3 +255,11 @@ def test_spark_cuts_timestamps_into_periods_counted_from_the_epoch():
     table = ibis.table({"ts": "timestamp"}, name="mentions")
     sql = ibis.to_sql(table.select(period=table.ts.bucket(minutes=30)), dialect="pyspark")
     assert "FLOOR(UNIX_SECONDS(CAST(`t0`.`ts` AS TIMESTAMP)) / 1800) * 1800" in sql
+
+
+def test_the_run_s_memory_is_divided_among_the_chapters_side_by_side(monkeypatch):
+    monkeypatch.delenv("SOCIALOPS_MEMORY_LIMIT", raising=False)
+    assert engine.memory_share(1) == f"{engine.RUN_MEMORY_MB}MB"
+    assert engine.memory_share(2) == f"{engine.RUN_MEMORY_MB // 2}MB" and engine.memory_share(0) == "1800MB"
+    monkeypatch.setenv("SOCIALOPS_MEMORY_LIMIT", "3GB")
+    assert engine.memory_share(2) is None

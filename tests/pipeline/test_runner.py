@@ -156,3 +156,24 @@ def test_clean_stale_finishes_a_publication_its_dead_process_had_committed(tmp_p
     assert clean_stale(tmp_path) == [stage]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["02_lifecycle.html", "02_lifecycle.json"]
     assert (tmp_path / "02_lifecycle.html").read_text(encoding="utf-8") == "new"
+
+
+def test_chapters_side_by_side_share_the_run_s_engine_memory(monkeypatch, tmp_path):
+    from socialops.pipeline import runner
+
+    seen = {}
+
+    def fake(job, *, threads=None, stop=None, memory=None):
+        seen[job.chapter] = (threads, memory)
+        return runner.ChapterOutcome(job.chapter, 0, 0.0)
+
+    monkeypatch.setattr(runner, "run_in_worker", fake)
+    monkeypatch.delenv("SOCIALOPS_MEMORY_LIMIT", raising=False)
+    jobs = [runner.ChapterJob(name, {}, tmp_path) for name in ("a", "b", "c")]
+    runner.run_chapters(jobs, parallel=2)
+    assert {memory for _, memory in seen.values()} == {f"{runner.memory_share(2)}"} == {"900MB"}
+    runner.run_chapters(jobs[:1], parallel=2)  # one chapter alone has the whole budget
+    assert seen["a"][1] == "1800MB"
+    monkeypatch.setenv("SOCIALOPS_MEMORY_LIMIT", "6GB")  # the user's setting stands for each chapter
+    runner.run_chapters(jobs, parallel=2)
+    assert {memory for _, memory in seen.values()} == {None}

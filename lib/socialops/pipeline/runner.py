@@ -32,6 +32,7 @@ from pathlib import Path
 import psutil
 
 from socialops.chapters import notebook_path
+from socialops.inputs.engine import memory_share
 from socialops.pipeline import lifeline
 from socialops.report import masking
 from socialops.report.i18n import Translator
@@ -331,10 +332,12 @@ def _stop_worker(process: subprocess.Popen) -> None:
             proc.kill()
 
 
-def _start_worker(job: ChapterJob, threads: int | None) -> subprocess.Popen:
+def _start_worker(job: ChapterJob, threads: int | None, memory: str | None = None) -> subprocess.Popen:
     env = dict(os.environ)
     if threads and "SOCIALOPS_THREADS" not in env:
         env["SOCIALOPS_THREADS"] = str(threads)
+    if memory and not env.get("SOCIALOPS_MEMORY_LIMIT"):
+        env["SOCIALOPS_MEMORY_LIMIT"] = memory
     env[lifeline.PARENT_ENV] = str(os.getpid())
     # The job goes in the environment, not on standard input: ``communicate`` with a timeout can time out before
     # its first write on a loaded machine and then never send the input, leaving the worker an empty job.
@@ -355,17 +358,19 @@ def _await_worker(process: subprocess.Popen, deadline: float | None, stop: RunSt
                 return None
 
 
-def run_in_worker(job: ChapterJob, *, threads: int | None = None, stop: RunStop | None = None) -> ChapterOutcome:
+def run_in_worker(job: ChapterJob, *, threads: int | None = None, stop: RunStop | None = None,
+                  memory: str | None = None) -> ChapterOutcome:
     """Run one chapter in a worker process, enforcing its time limit and the run's stop.
 
-    ``threads`` caps the engine's threads in that chapter (unless ``SOCIALOPS_THREADS`` is set), so that
-    chapters running side by side share the cores instead of each taking all of them. A worker that dies without
+    ``threads`` caps the engine's threads in that chapter (unless ``SOCIALOPS_THREADS`` is set), and ``memory``
+    its engine memory (unless ``SOCIALOPS_MEMORY_LIMIT`` is set), so that chapters running side by side share
+    the cores and the memory instead of each taking all of them. A worker that dies without
     publishing (killed, or crashed) gets the chapter's error page published in its place; one stopped by a signal
     leaves the chapter's files as they were.
     """
     start = time.monotonic()
     stop = stop or RunStop()
-    process = _start_worker(job, threads)
+    process = _start_worker(job, threads, memory)
     stderr = _await_worker(process, start + job.timeout if job.timeout else None, stop)
     if stderr is None:
         _stop_worker(process)
@@ -436,7 +441,9 @@ def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
     SIGINT and SIGTERM stop the run: running chapters are stopped and keep their previous files, waiting ones
     are not started, and their outcomes carry 128 + the signal's number (`EXIT_SIGINT`, `EXIT_SIGTERM`).
     """
-    threads = max(1, (os.cpu_count() or 2) // max(1, min(parallel, len(jobs))))
+    side_by_side = max(1, min(parallel, len(jobs)))
+    threads = max(1, (os.cpu_count() or 2) // side_by_side)
+    memory = memory_share(side_by_side)
     stop = RunStop()
 
     def one(job: ChapterJob) -> ChapterOutcome:
@@ -445,7 +452,7 @@ def run_chapters(jobs: list[ChapterJob], *, parallel: int = 2,
         else:
             if on_event:
                 on_event(job.chapter, None)
-            outcome = run_in_worker(job, threads=threads, stop=stop)
+            outcome = run_in_worker(job, threads=threads, stop=stop, memory=memory)
         if on_event:
             on_event(job.chapter, outcome)
         return outcome
