@@ -551,3 +551,10 @@ def test_metric_records_carry_each_platform_s_value_interval_and_the_currency_of
     roi = next(r for r in records if r["metric"] == "roi" and r["platform"] == "weibo")
     assert (roi["value"], roi["ci_low"], roi["ci_high"], roi.get("currency")) == (-0.0660, -0.13, -0.01, None)
     assert present.metric_records(None, None, "CNY") == []
+
+
+def test_clearly_highest_needs_its_interval_above_every_other():
+    rows = [{"p": "a", "v": 3.0, "lo": 2.5, "hi": 3.5}, {"p": "b", "v": 2.0, "lo": 1.5, "hi": 2.4}]
+    assert present.clearly_highest(rows, "v", "lo", "hi")["p"] == "a"
+    assert present.clearly_highest([rows[0], {**rows[1], "hi": 2.6}], "v", "lo", "hi") is None
+    assert present.clearly_highest(rows[:1], "v", "lo", "hi") is None

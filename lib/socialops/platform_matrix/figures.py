@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from socialops.platform_matrix.present import hours_label, metric_name, platform_labels, platforms_below
+from socialops.platform_matrix.present import (
+    clearly_highest,
+    hours_label,
+    metric_name,
+    platform_labels,
+    platforms_below,
+)
 from socialops.report.charts import ACCENT, ALERT, MUTED, PLATFORM_COLORS
 from socialops.report.format import number, percent
 from socialops.report.i18n import Translator
@@ -117,13 +123,10 @@ def money(amounts: pd.DataFrame, t: Translator, currency: str) -> Figure:
 
 
 def clear_roi_leader(amounts: pd.DataFrame) -> str | None:
-    """The platform whose return on spend is clearly the highest: its interval above every other platform's."""
-    rows = amounts.dropna(subset=["roi_low", "roi_high"])
-    if len(rows) < 2:
-        return None
-    best = rows.loc[rows["roi"].idxmax()]
-    others = rows.drop(index=best.name)
-    return str(best["platform"]) if (best["roi_low"] > others["roi_high"]).all() else None
+    """The platform whose return on spend is clearly the highest (`present.clearly_highest`), else None."""
+    rows = amounts.dropna(subset=["roi_low", "roi_high"]).to_dict("records")
+    best = clearly_highest(rows, "roi", "roi_low", "roi_high")
+    return None if best is None else str(best["platform"])
 
 
 def audience_fit(fit: pd.DataFrame, t: Translator) -> Figure:

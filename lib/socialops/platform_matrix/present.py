@@ -21,7 +21,7 @@ Evidence rules, one per kind of claim (the report states each where it applies):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -887,6 +887,18 @@ MIX_KEYS = ("value_share", "ad_share", "target_value_share", "verdict", "ad_shar
 
 def _records(frame: pd.DataFrame | None) -> list[dict] | None:
     return None if frame is None else frame.to_dict("records")
+
+
+def clearly_highest(rows: Sequence[Mapping], value: str, low: str, high: str) -> Mapping | None:
+    """The row with the highest `value` when its interval's `low` end lies above every other row's `high` end.
+
+    The rule that names a best platform (such as the best return on spend) only when chance cannot explain its
+    lead; None with fewer than two rows.
+    """
+    if len(rows) < 2:
+        return None
+    best = max(rows, key=lambda row: row[value])
+    return best if all(best[low] > row[high] for row in rows if row is not best) else None
 
 
 #: The sections that count the scored period only (the others read every post up to the end of the window).

@@ -44,9 +44,7 @@ def _roi(results: Mapping[str, object]) -> tuple[Mapping[str, object] | None, li
     rows = [m for m in results.get("metrics") or [] if m["metric"] == "roi" and m.get("ci_low") is not None]
     if len(rows) < 2:
         return None, []
-    best = max(rows, key=lambda m: m["value"])
-    clear = all(best["ci_low"] > m["ci_high"] for m in rows if m is not best)
-    return (best if clear else None), [m for m in rows if m["ci_high"] < 0]
+    return present.clearly_highest(rows, "value", "ci_low", "ci_high"), [m for m in rows if m["ci_high"] < 0]
 
 
 def _below(results: Mapping[str, object]) -> list[Mapping[str, object]]:
