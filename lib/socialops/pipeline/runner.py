@@ -336,7 +336,7 @@ def _start_worker(job: ChapterJob, threads: int | None, memory: str | None = Non
     env = dict(os.environ)
     if threads and "SOCIALOPS_THREADS" not in env:
         env["SOCIALOPS_THREADS"] = str(threads)
-    if memory and not env.get("SOCIALOPS_MEMORY_LIMIT"):
+    if memory:  # `memory_share` gives none when the environment sets each chapter's
         env["SOCIALOPS_MEMORY_LIMIT"] = memory
     env[lifeline.PARENT_ENV] = str(os.getpid())
     # The job goes in the environment, not on standard input: ``communicate`` with a timeout can time out before
